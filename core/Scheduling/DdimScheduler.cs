@@ -1,0 +1,116 @@
+namespace Pix2PixZero.Core.Scheduling;
+
+/// <summary>
+/// Deterministic DDIM (eta = 0) with "leading" timestep spacing, as diffusers' DDIMScheduler configured for SD 1.x.
+/// Pure math over spans: no I/O, no tensors, no state beyond the schedule.
+/// </summary>
+public sealed class DdimScheduler
+{
+    public const int MinSteps = 2;
+
+    private readonly float[] _alphasCumprod;
+
+    public DdimScheduler(SchedulerConfig config)
+    {
+        config.Validate();
+        Config = config;
+        _alphasCumprod = ComputeAlphasCumprod(config);
+        // set_alpha_to_one = false (SD 1.x): the step past t = 0 lands on ᾱ[0], not on 1.
+        FinalAlphaCumprod = config.SetAlphaToOne ? 1f : _alphasCumprod[0];
+    }
+
+    public SchedulerConfig Config { get; }
+
+    public int TrainTimesteps => Config.TrainTimesteps;
+
+    public float FinalAlphaCumprod { get; }
+
+    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
+
+    public float AlphaCumprod(int t) => t >= 0 ? _alphasCumprod[t] : FinalAlphaCumprod;
+
+    public int MaxSteps => TrainTimesteps;
+
+    public int StepRatio(int steps)
+    {
+        if (steps < MinSteps || steps > MaxSteps)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"steps must be in {MinSteps}..{MaxSteps}");
+        return TrainTimesteps / steps;
+    }
+
+    /// <summary>Denoising timesteps, highest first: (steps−1−i)·ratio + offset, e.g. 981, 961, …, 1 for 50 steps.</summary>
+    public int[] Timesteps(int steps)
+    {
+        var ratio = StepRatio(steps);
+        var timesteps = new int[steps];
+        for (var i = 0; i < steps; i++)
+            timesteps[i] = (steps - 1 - i) * ratio + Config.StepsOffset;
+        return timesteps;
+    }
+
+    /// <summary>The previous (less noisy) timestep of a denoising step; negative past the start.</summary>
+    public int PreviousTimestep(int t, int steps) => t - StepRatio(steps);
+
+    /// <summary>x_prev = √ᾱ_prev·x0̂ + √(1−ᾱ_prev)·ε with x0̂ = (x − √(1−ᾱ_t)·ε)/√ᾱ_t.</summary>
+    public void Step(ReadOnlySpan<float> noise, int t, int steps, ReadOnlySpan<float> sample, Span<float> destination) =>
+        Transfer(sample, noise, AlphaCumprod(t), AlphaCumprod(PreviousTimestep(t, steps)), destination);
+
+    /// <summary>The upward steps of DDIM inversion in the given convention, in the order they are run.</summary>
+    public InversionStep[] InversionSteps(int steps, InversionConvention convention)
+    {
+        var ratio = StepRatio(steps);
+        var ascending = Timesteps(steps);
+        Array.Reverse(ascending);
+        return convention switch
+        {
+            InversionConvention.Aligned => ascending
+                .Select(t => new InversionStep(t, AlphaCumprod(t - ratio), AlphaCumprod(t)))
+                .ToArray(),
+            // The public code skips the first and last timesteps and indexes ᾱ one below the UNet's timestep.
+            InversionConvention.Official => ascending[1..^1]
+                .Select(t => new InversionStep(t, AlphaCumprod(t - 1), AlphaCumprod(t + ratio - 1)))
+                .ToArray(),
+            _ => throw new ArgumentOutOfRangeException(nameof(convention), convention, "unknown inversion convention"),
+        };
+    }
+
+    /// <summary>One inversion step: the same DDIM formula run from ᾱ_from up to ᾱ_to.</summary>
+    public static void InvertStep(InversionStep step, ReadOnlySpan<float> noise, ReadOnlySpan<float> sample, Span<float> destination) =>
+        Transfer(sample, noise, step.AlphaCumprodFrom, step.AlphaCumprodTo, destination);
+
+    /// <summary>Moves x from noise level ᾱ_from to ᾱ_to along the predicted noise ε (DDIM, eta = 0), in fp32.</summary>
+    public static void Transfer(ReadOnlySpan<float> sample, ReadOnlySpan<float> noise, float alphaFrom, float alphaTo, Span<float> destination)
+    {
+        if (noise.Length != sample.Length || destination.Length != sample.Length)
+            throw new ArgumentException($"sample ({sample.Length}), noise ({noise.Length}) and destination ({destination.Length}) must have the same length");
+        var sqrtFrom = MathF.Sqrt(alphaFrom);
+        var sqrtOneMinusFrom = MathF.Sqrt(1f - alphaFrom);
+        var sqrtTo = MathF.Sqrt(alphaTo);
+        var sqrtOneMinusTo = MathF.Sqrt(1f - alphaTo);
+        for (var i = 0; i < sample.Length; i++)
+        {
+            var predictedOriginal = (sample[i] - sqrtOneMinusFrom * noise[i]) / sqrtFrom;
+            destination[i] = sqrtTo * predictedOriginal + sqrtOneMinusTo * noise[i];
+        }
+    }
+
+    private static float[] ComputeAlphasCumprod(SchedulerConfig config)
+    {
+        var n = config.TrainTimesteps;
+        var result = new float[n];
+        var product = 1f;
+        for (var i = 0; i < n; i++)
+        {
+            var fraction = (double)i / (n - 1);
+            // scaled_linear: linspace over √β, squared (float32 like torch's linspace(..., dtype=float32) ** 2).
+            var beta = config.BetaSchedule == "scaled_linear"
+                ? Square((float)(Math.Sqrt(config.BetaStart) + fraction * (Math.Sqrt(config.BetaEnd) - Math.Sqrt(config.BetaStart))))
+                : (float)(config.BetaStart + fraction * (config.BetaEnd - config.BetaStart));
+            product *= 1f - beta;
+            result[i] = product;
+        }
+        return result;
+    }
+
+    private static float Square(float x) => x * x;
+}

@@ -1,0 +1,29 @@
+namespace Pix2PixZero.Tests.Support;
+
+/// <summary>Locates the repository root (the folder holding Pix2PixZero.sln) and the shared data beside it.</summary>
+public static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Fixtures => Path.Combine(Root, "tests", "fixtures");
+
+    public static string TinySd => Path.Combine(Fixtures, "tiny-sd");
+
+    public static string TinySdDynamic => Path.Combine(Fixtures, "tiny-sd-dynamic");
+
+    public static string Goldens => Path.Combine(Fixtures, "goldens");
+
+    public static string SharedData => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
+
+    public static string ClipMergeList => Path.Combine(SharedData, "clip", "bpe_simple_vocab_16e6.txt.gz");
+
+    public static string Image(string name) => Path.Combine(SharedData, "images", name);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Pix2PixZero.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException($"no Pix2PixZero.sln above {AppContext.BaseDirectory}");
+    }
+}
