@@ -1,1 +1,8 @@
-return 0;
+using System.CommandLine;
+using Pix2PixZero.Cli.Commands;
+
+var root = new RootCommand("pix2pix-zero: zero-shot image-to-image translation with Stable Diffusion on ONNX Runtime")
+{
+    ModelsCommand.Create(),
+};
+return CommandLine.Invoke(root, args);

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pix2PixZero.Core.Models;
+using Pix2PixZero.Core.Runtime;
+using Pix2PixZero.Core.Scheduling;
+using Pix2PixZero.Core.Tokenizers;
+
+namespace Pix2PixZero.Core.Bundles;
+
+/// <summary>
+/// A Stable Diffusion model folder in the diffusers ONNX layout (DESIGN.md §3). Opening validates the whole
+/// layout; each graph's session is created on first use and reused for the bundle's lifetime.
+/// </summary>
+public sealed class ModelBundle : IDisposable
+{
+    public const float DefaultScalingFactor = 0.18215f;
+    public const int DefaultLatentSize = 64;
+
+    private readonly OnnxSessionFactory _sessions;
+    private readonly ILogger _log;
+    private readonly Lazy<TextEncoder> _textEncoder;
+    private readonly Lazy<Unet> _unet;
+    private readonly Lazy<VaeEncoder> _vaeEncoder;
+    private readonly Lazy<VaeDecoder> _vaeDecoder;
+
+    private ModelBundle(string directory, OnnxSessionFactory sessions, ILogger log)
+    {
+        Directory = directory;
+        _sessions = sessions;
+        _log = log;
+        Tokenizer = ClipTokenizer.FromFiles(Path.Combine(directory, "tokenizer", "vocab.json"), Path.Combine(directory, "tokenizer", "merges.txt"));
+        SchedulerConfig = SchedulerConfig.Parse(File.ReadAllText(Path.Combine(directory, "scheduler", "scheduler_config.json")));
+        ScalingFactor = (float)(ReadConfigNumber("scaling_factor", BundleComponent.VaeDecoder, BundleComponent.VaeEncoder, "vae") ?? DefaultScalingFactor);
+        _textEncoder = new(() => new TextEncoder(_sessions.Create(GraphPath(BundleComponent.TextEncoder)), GraphPath(BundleComponent.TextEncoder)));
+        _unet = new(() => new Unet(_sessions.Create(GraphPath(BundleComponent.Unet)), GraphPath(BundleComponent.Unet)));
+        _vaeEncoder = new(OpenVaeEncoder);
+        _vaeDecoder = new(() => new VaeDecoder(_sessions.Create(GraphPath(BundleComponent.VaeDecoder)), GraphPath(BundleComponent.VaeDecoder)));
+    }
+
+    public string Directory { get; }
+
+    public ClipTokenizer Tokenizer { get; }
+
+    public SchedulerConfig SchedulerConfig { get; }
+
+    public float ScalingFactor { get; }
+
+    public OnnxSessionFactory Sessions => _sessions;
+
+    public TextEncoder TextEncoder => _textEncoder.Value;
+
+    public Unet Unet => _unet.Value;
+
+    public VaeEncoder VaeEncoder => _vaeEncoder.Value;
+
+    public VaeDecoder VaeDecoder => _vaeDecoder.Value;
+
+    /// <summary>Latent side: the UNet's fixed size, else <c>unet/config.json</c>'s sample_size, else SD 1.x's 64.</summary>
+    public int LatentSize => Unet.FixedLatentSize?.Height ?? (int?)ReadConfigNumber("sample_size", BundleComponent.Unet) ?? DefaultLatentSize;
+
+    public int LatentChannels => Unet.LatentChannels ?? (int?)ReadConfigNumber("in_channels", BundleComponent.Unet) ?? 4;
+
+    /// <summary>The VAE's spatial factor: 8 for every SD 1.x VAE.</summary>
+    public int VaeScale => 8;
+
+    public int ImageSize => LatentSize * VaeScale;
+
+    public string GraphPath(string component) => Path.Combine(Directory, component, "model.onnx");
+
+    /// <summary>Opens a bundle, or throws one error listing every problem found in the folder.</summary>
+    public static ModelBundle Open(string directory, OnnxSessionFactory? sessions = null, ILogger? log = null)
+    {
+        var full = Path.GetFullPath(directory);
+        var problems = ModelBundleValidator.Validate(full);
+        if (problems.Count == 1) throw problems[0];
+        if (problems.Count > 1)
+            throw new ModelBundleException(full,
+                $"the model folder has {problems.Count} problems:{Environment.NewLine}" + string.Join(Environment.NewLine, problems.Select(p => "  - " + p.Message)));
+        return new ModelBundle(full, sessions ?? new OnnxSessionFactory(log: log), log ?? NullLogger.Instance);
+    }
+
+    public void Dispose()
+    {
+        DisposeIfCreated(_textEncoder);
+        DisposeIfCreated(_unet);
+        DisposeIfCreated(_vaeEncoder);
+        DisposeIfCreated(_vaeDecoder);
+    }
+
+    private static void DisposeIfCreated<T>(Lazy<T> model) where T : OnnxModel
+    {
+        if (model.IsValueCreated) model.Value.Dispose();
+    }
+
+    private VaeEncoder OpenVaeEncoder()
+    {
+        var path = GraphPath(BundleComponent.VaeEncoder);
+        var model = ModelBundleValidator.ReadModel(path);
+        if (!PosteriorMeanRewriter.Samples(model))
+            return new VaeEncoder(_sessions.Create(path), path, LatentChannels, rewrittenFromSampling: false);
+        PosteriorMeanRewriter.Rewrite(model, path);
+        _log.LogInformation("{Path} samples the latent; rewritten to return the posterior mean", path);
+        var hasExternalData = model.Graph.Initializer.Any(t => t.DataLocation == Graph.Onnx.TensorProto.Types.DataLocation.External);
+        var session = hasExternalData
+            ? _sessions.Create(WriteBeside(path, "model.posterior-mean.onnx", PosteriorMeanRewriter.ToBytes(model)))
+            : _sessions.Create(PosteriorMeanRewriter.ToBytes(model), path);
+        return new VaeEncoder(session, path, LatentChannels, rewrittenFromSampling: true);
+    }
+
+    // External weights are found relative to the graph file, so a rewritten graph that keeps them must sit beside it.
+    private static string WriteBeside(string path, string name, byte[] bytes)
+    {
+        var target = Path.Combine(Path.GetDirectoryName(path)!, name);
+        var temp = target + ".tmp-" + Guid.NewGuid().ToString("N");
+        File.WriteAllBytes(temp, bytes);
+        File.Move(temp, target, overwrite: true);
+        return target;
+    }
+
+    private double? ReadConfigNumber(string key, params string[] components)
+    {
+        foreach (var component in components)
+        {
+            var path = Path.Combine(Directory, component, "config.json");
+            if (!File.Exists(path)) continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(path));
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Number)
+                    return value.GetDouble();
+            }
+            catch (JsonException e)
+            {
+                throw new ModelBundleException(path, $"malformed JSON: {e.Message}", e);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,150 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Pix2PixZero.Core.Graph.Onnx;
+using Pix2PixZero.Core.Runtime;
+using Pix2PixZero.Core.Scheduling;
+using Pix2PixZero.Core.Tokenizers;
+
+namespace Pix2PixZero.Core.Bundles;
+
+/// <summary>
+/// Checks a folder against the diffusers ONNX layout without creating sessions, and reports every problem with
+/// the file it concerns: missing or empty files, JSON that does not parse, ONNX files that are not models, and
+/// external weights that are missing or shorter than the graph says.
+/// </summary>
+public static class ModelBundleValidator
+{
+    // Larger graphs hold their weights inline; parsing them only to look for external data is not worth it.
+    private const long ParseLimitBytes = 512L * 1024 * 1024;
+
+    public static IReadOnlyList<ModelBundleException> Validate(string directory)
+    {
+        var problems = new List<ModelBundleException>();
+        if (!Directory.Exists(directory))
+        {
+            problems.Add(new ModelBundleException(directory, "the model folder does not exist"));
+            return problems;
+        }
+        CheckJson(Path.Combine(directory, "model_index.json"), problems);
+        foreach (var component in BundleComponent.Graphs)
+            CheckGraph(Path.Combine(directory, component, "model.onnx"), problems);
+        CheckTokenizer(Path.Combine(directory, "tokenizer"), problems);
+        var schedulerPath = Path.Combine(directory, "scheduler", "scheduler_config.json");
+        if (CheckJson(schedulerPath, problems) is { } schedulerJson)
+            Capture(schedulerPath, problems, () => SchedulerConfig.Parse(schedulerJson));
+        return problems;
+    }
+
+    /// <summary>Parses a graph file, naming the file when it is not an ONNX model.</summary>
+    public static ModelProto ReadModel(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var model = ModelProto.Parser.ParseFrom(stream);
+            if (model.Graph is null || model.Graph.Node.Count == 0)
+                throw new ModelBundleException(path, "the file parses but holds no graph nodes; is it an ONNX model?");
+            return model;
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new ModelBundleException(path, $"not an ONNX model ({e.Message})", e);
+        }
+    }
+
+    private static void CheckGraph(string path, List<ModelBundleException> problems)
+    {
+        if (!RequireFile(path, problems)) return;
+        if (new FileInfo(path).Length > ParseLimitBytes) return;
+        Capture(path, problems, () =>
+        {
+            var model = ReadModel(path);
+            CheckExternalData(path, model, problems);
+        });
+    }
+
+    private static void CheckExternalData(string modelPath, ModelProto model, List<ModelBundleException> problems)
+    {
+        var folder = Path.GetDirectoryName(modelPath)!;
+        var needed = new Dictionary<string, long>();
+        foreach (var tensor in model.Graph.Initializer.Where(t => t.DataLocation == TensorProto.Types.DataLocation.External))
+        {
+            var entries = tensor.ExternalData.ToDictionary(e => e.Key, e => e.Value);
+            if (!entries.TryGetValue("location", out var location))
+            {
+                problems.Add(new ModelBundleException(modelPath, $"initializer '{tensor.Name}' is external but names no location"));
+                continue;
+            }
+            var end = (entries.TryGetValue("offset", out var o) ? long.Parse(o) : 0) + (entries.TryGetValue("length", out var l) ? long.Parse(l) : 0);
+            needed[location] = Math.Max(needed.GetValueOrDefault(location), end);
+        }
+        foreach (var (location, end) in needed)
+        {
+            var dataPath = Path.Combine(folder, location);
+            if (!File.Exists(dataPath))
+                problems.Add(new ModelBundleException(dataPath, $"external weights file referenced by {Path.GetFileName(modelPath)} is missing"));
+            else if (new FileInfo(dataPath).Length < end)
+                problems.Add(new ModelBundleException(dataPath, $"external weights file is {new FileInfo(dataPath).Length:N0} bytes but the graph reads up to byte {end:N0}; the download is incomplete"));
+        }
+    }
+
+    private static void CheckTokenizer(string folder, List<ModelBundleException> problems)
+    {
+        var vocab = Path.Combine(folder, "vocab.json");
+        var merges = Path.Combine(folder, "merges.txt");
+        var ok = RequireFile(vocab, problems) & RequireFile(merges, problems);
+        if (ok) Capture(vocab, problems, () => ClipTokenizer.FromFiles(vocab, merges));
+    }
+
+    private static string? CheckJson(string path, List<ModelBundleException> problems)
+    {
+        if (!RequireFile(path, problems)) return null;
+        var text = File.ReadAllText(path);
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                problems.Add(new ModelBundleException(path, $"expected a JSON object, found a {doc.RootElement.ValueKind}"));
+                return null;
+            }
+            return text;
+        }
+        catch (JsonException e)
+        {
+            problems.Add(new ModelBundleException(path, $"malformed JSON: {e.Message}", e));
+            return null;
+        }
+    }
+
+    private static bool RequireFile(string path, List<ModelBundleException> problems)
+    {
+        if (!File.Exists(path))
+        {
+            problems.Add(new ModelBundleException(path, "required file is missing"));
+            return false;
+        }
+        if (new FileInfo(path).Length == 0)
+        {
+            problems.Add(new ModelBundleException(path, "file is empty"));
+            return false;
+        }
+        return true;
+    }
+
+    private static void Capture(string path, List<ModelBundleException> problems, Action check)
+    {
+        try
+        {
+            check();
+        }
+        catch (ModelBundleException e)
+        {
+            problems.Add(e);
+        }
+        catch (Exception e) when (e is FormatException or JsonException or IOException or ArgumentException)
+        {
+            problems.Add(new ModelBundleException(path, e.Message, e));
+        }
+    }
+}

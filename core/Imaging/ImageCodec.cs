@@ -1,0 +1,137 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Webp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace Pix2PixZero.Core.Imaging;
+
+/// <summary>
+/// Reads user images the way the method expects them (DESIGN.md §1.2 step 1): PNG/JPEG/WebP only, EXIF
+/// orientation applied, alpha flattened onto white, resized to the model's square size with Lanczos; writes PNG.
+/// </summary>
+public static class ImageCodec
+{
+    public const string SupportedFormats = "PNG, JPEG or WebP";
+
+    private static readonly Configuration Formats = new(new PngConfigurationModule(), new JpegConfigurationModule(), new WebpConfigurationModule());
+
+    /// <summary>Decodes and normalises an image; <paramref name="name"/> only labels errors.</summary>
+    public static Image<Rgb24> Load(byte[] bytes, string name, ImageLimits? limits = null)
+    {
+        limits ??= ImageLimits.Default;
+        if (bytes.Length == 0)
+            throw new ImageRejectedException($"{name} is empty (0 bytes); upload a {SupportedFormats} image");
+        if (bytes.Length > limits.MaxBytes)
+            throw new ImageRejectedException($"{name} is {bytes.Length:N0} bytes; the limit is {limits.MaxBytes:N0} bytes");
+
+        IImageInfo? info;
+        IImageFormat? format;
+        try
+        {
+            info = Image.Identify(Formats, bytes, out format);
+        }
+        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException)
+        {
+            throw new ImageRejectedException($"{name} could not be read as an image: {e.Message}", e);
+        }
+        if (info is null || format is null)
+            throw new ImageRejectedException($"{name} is not a {SupportedFormats} image (unrecognised content, starts with {Signature(bytes)})");
+        CheckSize(name, info.Width, info.Height, limits);
+        if (!IsComplete(bytes, format))
+            throw new ImageRejectedException($"{name} is a truncated {format.Name} file ({bytes.Length:N0} bytes, the end of the image is missing); upload it again");
+
+        Image<Rgba32> decoded;
+        try
+        {
+            decoded = Image.Load<Rgba32>(Formats, bytes);
+        }
+        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or UnknownImageFormatException)
+        {
+            throw new ImageRejectedException($"{name} is a corrupt {format.Name} image: {e.Message}", e);
+        }
+
+        using (decoded)
+        {
+            decoded.Mutate(x => x.AutoOrient());
+            return FlattenOntoWhite(decoded);
+        }
+    }
+
+    public static Image<Rgb24> Load(string path, ImageLimits? limits = null)
+    {
+        if (!File.Exists(path))
+            throw new ImageRejectedException($"image file {path} does not exist");
+        var length = new FileInfo(path).Length;
+        var max = (limits ?? ImageLimits.Default).MaxBytes;
+        if (length > max)
+            throw new ImageRejectedException($"{path} is {length:N0} bytes; the limit is {max:N0} bytes");
+        return Load(File.ReadAllBytes(path), path, limits);
+    }
+
+    /// <summary>Resizes to width × height (a stretch, as the public code does) with the Lanczos-3 kernel.</summary>
+    public static Image<Rgb24> ResizeForModel(Image<Rgb24> image, int width, int height)
+    {
+        var copy = image.Clone();
+        if (image.Width != width || image.Height != height)
+            copy.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(width, height), Sampler = KnownResamplers.Lanczos3, Mode = ResizeMode.Stretch }));
+        return copy;
+    }
+
+    public static byte[] EncodePng(Image<Rgb24> image)
+    {
+        using var stream = new MemoryStream();
+        image.Save(stream, new PngEncoder());
+        return stream.ToArray();
+    }
+
+    private static void CheckSize(string name, int width, int height, ImageLimits limits)
+    {
+        if (width <= 0 || height <= 0)
+            throw new ImageRejectedException($"{name} has no pixels ({width}×{height})");
+        if (width > limits.MaxSide || height > limits.MaxSide || (long)width * height > limits.MaxPixels)
+            throw new ImageRejectedException(
+                $"{name} is {width}×{height} pixels; the limit is {limits.MaxPixels:N0} pixels and {limits.MaxSide} per side. Downscale it first.");
+    }
+
+    // The decoder fills missing rows of a cut-off file with black instead of failing, so the end is checked here.
+    private static bool IsComplete(byte[] bytes, IImageFormat format)
+    {
+        var span = bytes.AsSpan();
+        return format.Name switch
+        {
+            "PNG" => span.LastIndexOf("IEND"u8) > 8,
+            // EOI (FF D9) can only appear as a marker after the last start-of-scan (FF DA): scan data escapes FF.
+            "JPEG" => span.LastIndexOf(new byte[] { 0xFF, 0xD9 }) > span.LastIndexOf(new byte[] { 0xFF, 0xDA }),
+            "Webp" => bytes.Length >= 12 && bytes.Length >= 8 + (long)BitConverter.ToUInt32(bytes, 4),
+            _ => true,
+        };
+    }
+
+    private static Image<Rgb24> FlattenOntoWhite(Image<Rgba32> source)
+    {
+        var result = new Image<Rgb24>(source.Width, source.Height);
+        source.ProcessPixelRows(result, (from, to) =>
+        {
+            for (var y = 0; y < from.Height; y++)
+            {
+                var src = from.GetRowSpan(y);
+                var dst = to.GetRowSpan(y);
+                for (var x = 0; x < src.Length; x++)
+                {
+                    var p = src[x];
+                    var a = p.A / 255f;
+                    dst[x] = new Rgb24(Blend(p.R, a), Blend(p.G, a), Blend(p.B, a));
+                }
+            }
+        });
+        return result;
+    }
+
+    private static byte Blend(byte channel, float alpha) => (byte)MathF.Round(channel * alpha + 255f * (1f - alpha));
+
+    private static string Signature(byte[] bytes) =>
+        Convert.ToHexString(bytes.AsSpan(0, Math.Min(8, bytes.Length)));
+}

@@ -1,0 +1,72 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Pix2PixZero.Core.Runtime;
+
+/// <summary>
+/// Base of the thin per-graph wrappers: owns one session, exposes its declared inputs/outputs, and converts
+/// fp32 data to whatever element type each input declares (fp16, int32, int64…), so nothing is assumed.
+/// </summary>
+public abstract class OnnxModel : IDisposable
+{
+    protected OnnxModel(InferenceSession session, string modelPath, string component)
+    {
+        Session = session;
+        ModelPath = modelPath;
+        Component = component;
+    }
+
+    public string ModelPath { get; }
+
+    public string Component { get; }
+
+    public IReadOnlyDictionary<string, NodeMetadata> Inputs => Session.InputMetadata;
+
+    public IReadOnlyDictionary<string, NodeMetadata> Outputs => Session.OutputMetadata;
+
+    protected InferenceSession Session { get; }
+
+    public void Dispose()
+    {
+        Session.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The input named <paramref name="name"/>, or a bundle error naming the file and the inputs it has.</summary>
+    protected string RequireInput(string name) => Require(Session.InputMetadata, name, "input");
+
+    protected string RequireOutput(params string[] names)
+    {
+        foreach (var name in names)
+            if (Session.OutputMetadata.ContainsKey(name)) return name;
+        if (names.Length > 0 && Session.OutputMetadata.Count == 1)
+            return Session.OutputMetadata.Keys.Single();
+        return Require(Session.OutputMetadata, names[0], "output");
+    }
+
+    private string Require(IReadOnlyDictionary<string, NodeMetadata> metadata, string name, string kind) =>
+        metadata.ContainsKey(name)
+            ? name
+            : throw new ModelBundleException(ModelPath,
+                $"the {Component} graph has no {kind} '{name}' (it has: {string.Join(", ", metadata.Keys)}); is it a diffusers ONNX export?");
+
+    /// <summary>The fixed size of dimension <paramref name="axis"/> of an input, or null when it is dynamic.</summary>
+    protected int? FixedDimension(string input, int axis)
+    {
+        var dims = Session.InputMetadata[input].Dimensions;
+        return axis < dims.Length && dims[axis] > 0 ? dims[axis] : null;
+    }
+
+    protected NamedOnnxValue Input(string name, ReadOnlySpan<float> values, int[] shape) =>
+        TensorConversion.ToInput(name, Session.InputMetadata[name].ElementDataType, values, shape);
+
+    protected NamedOnnxValue Input(string name, ReadOnlySpan<long> values, int[] shape) =>
+        TensorConversion.ToInput(name, Session.InputMetadata[name].ElementDataType, values, shape);
+
+    /// <summary>Runs the graph and returns the named outputs as fp32 tensors.</summary>
+    protected DenseTensor<float>[] Run(IReadOnlyCollection<NamedOnnxValue> inputs, params string[] outputs)
+    {
+        using var results = Session.Run(inputs, outputs);
+        return results.Select(r => TensorConversion.ToFloat(r, ModelPath)).ToArray();
+    }
+}
