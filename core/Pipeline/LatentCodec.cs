@@ -1,0 +1,41 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core.Imaging;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp;
+
+namespace Pix2PixZero.Core.Pipeline;
+
+/// <summary>
+/// Between pictures and SD latents (DESIGN.md §1.2 steps 1 and 7): image → model size (Lanczos) → [-1,1] →
+/// posterior mean × scaling factor = z0; and z → VAE.decode(z / scaling factor) → (x/2 + 0.5) clamped → pixels.
+/// </summary>
+public sealed class LatentCodec(ModelBundle bundle)
+{
+    public DenseTensor<float> Encode(Image<Rgb24> image)
+    {
+        using var sized = ImageCodec.ResizeForModel(image, bundle.ImageSize, bundle.ImageSize);
+        var mean = bundle.VaeEncoder.EncodeMean(ImageTensor.ToModelInput(sized));
+        Scale(mean.Buffer.Span, bundle.ScalingFactor);
+        return mean;
+    }
+
+    /// <summary>The decoder's raw output in [-1,1] (unclamped) for latents z.</summary>
+    public DenseTensor<float> DecodeRaw(DenseTensor<float> latents)
+    {
+        var unscaled = new DenseTensor<float>(latents.Buffer.ToArray(), latents.Dimensions.ToArray());
+        Scale(unscaled.Buffer.Span, 1f / bundle.ScalingFactor);
+        return bundle.VaeDecoder.Decode(unscaled);
+    }
+
+    public Image<Rgb24> Decode(DenseTensor<float> latents)
+    {
+        var raw = DecodeRaw(latents);
+        return ImageTensor.FromModelOutput(raw.Buffer.Span, raw.Dimensions[2], raw.Dimensions[3]);
+    }
+
+    private static void Scale(Span<float> values, float factor)
+    {
+        for (var i = 0; i < values.Length; i++) values[i] *= factor;
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The project's test command (README): installs what the tests need, runs every test project, and ends with
+# one plain line "N passed, N failed[, N skipped]".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+for installer in scripts/install-*.sh; do
+  [ -e "$installer" ] || continue
+  bash "$installer" >/dev/null || { echo "test setup failed: $installer"; echo "0 passed, 1 failed"; exit 1; }
+done
+
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+dotnet test Pix2PixZero.sln --logger "trx" --results-directory "$results" "$@"
+status=$?
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  value() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed=$((passed + $(value passed)))
+  failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
+  skipped=$((skipped + $(value notExecuted)))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi  # a build or runner failure counts as a failure
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
