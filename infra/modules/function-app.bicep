@@ -60,8 +60,9 @@ param tags object
 var placeholderImage = 'mcr.microsoft.com/azure-functions/dotnet8-quickstart-demo:1.0'
 var modelMountPath = '/models'
 var modelsVolumeName = 'models'
-// The Functions host listens on 80 inside the container.
-var hostPort = 80
+// The image runs as a non-root user, which cannot bind port 80; ASPNETCORE_URLS below moves the Functions host to
+// this port for our image and for the placeholder image alike.
+var hostPort = 8080
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
   name: identityName
@@ -123,6 +124,7 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
           }
           env: [
             { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated' }
+            { name: 'ASPNETCORE_URLS', value: 'http://+:${hostPort}' }
             { name: 'AzureWebJobsStorage__accountName', value: storage.name }
             { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
             { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
