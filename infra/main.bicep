@@ -1,0 +1,219 @@
+// pix2pix-zero on Azure: GPU Functions app (Container Apps, kind functionapp) with Durable Functions on Azure
+// Storage, all connections through one user-assigned managed identity. `azd up` deploys this file.
+targetScope = 'subscription'
+
+@description('azd environment name; names the resource group and seeds resource names.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region for all resources (one with serverless GPUs for the chosen profile).')
+@minLength(1)
+param location string
+
+@description('Serverless GPU workload profile type: NVIDIA T4 (default, 16 GB) or A100 (80 GB).')
+@allowed([
+  'Consumption-GPU-NC8as-T4'
+  'Consumption-GPU-NC24-A100'
+])
+param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
+
+@description('Functions image; azd sets it after its first push (SERVICE_FUNCTIONS_IMAGE_NAME).')
+param functionsImage string = ''
+
+@description('Replicas kept running (Durable on Azure Storage needs at least 1).')
+@minValue(1)
+param minReplicas int = 1
+
+@description('Upper bound on replicas, one GPU each.')
+@minValue(1)
+param maxReplicas int = 3
+
+@description('Folder on the model share that holds the diffusers ONNX bundle.')
+param modelFolder string = 'stable-diffusion-v1-4'
+
+@description('Durable Functions task hub name (letters and digits).')
+param taskHubName string = 'pix2pixzero'
+
+@description('Days before files in the work container are deleted.')
+@minValue(1)
+@maxValue(365)
+param workRetentionDays int = 7
+
+var tags = {
+  'azd-env-name': environmentName
+}
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var serviceName = 'functions'
+
+// Names are computed here, from deployment-time values only, so modules never name a resource after another
+// module's runtime output (what-if can then predict every resource).
+var names = {
+  resourceGroup: 'rg-${environmentName}'
+  identity: 'id-${resourceToken}'
+  logAnalytics: 'log-${resourceToken}'
+  applicationInsights: 'appi-${resourceToken}'
+  storage: 'st${resourceToken}'
+  modelStorage: 'stmodels${resourceToken}'
+  modelShare: 'models'
+  registry: 'cr${resourceToken}'
+  environment: 'cae-${resourceToken}'
+  environmentModelStorage: 'models'
+  functionApp: 'ca-func-${resourceToken}'
+}
+
+// Each GPU profile fixes the vCPU and memory of a replica.
+var gpuProfiles = {
+  'Consumption-GPU-NC8as-T4': {
+    name: 'gpu-t4'
+    cpu: 8
+    memory: '56Gi'
+  }
+  'Consumption-GPU-NC24-A100': {
+    name: 'gpu-a100'
+    cpu: 24
+    memory: '220Gi'
+  }
+}
+var gpuProfile = gpuProfiles[gpuProfileType]
+
+resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: names.resourceGroup
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: resourceGroup
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: resourceGroup
+  dependsOn: [
+    identity
+  ]
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    identityName: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: resourceGroup
+  dependsOn: [
+    identity
+  ]
+  params: {
+    name: names.storage
+    identityName: names.identity
+    workRetentionDays: workRetentionDays
+    location: location
+    tags: tags
+  }
+}
+
+module registry 'modules/registry.bicep' = {
+  name: 'registry'
+  scope: resourceGroup
+  dependsOn: [
+    identity
+  ]
+  params: {
+    name: names.registry
+    identityName: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module environment 'modules/container-apps-environment.bicep' = {
+  name: 'container-apps-environment'
+  scope: resourceGroup
+  dependsOn: [
+    monitoring
+  ]
+  params: {
+    name: names.environment
+    logAnalyticsName: names.logAnalytics
+    gpuProfileName: gpuProfile.name
+    gpuProfileType: gpuProfileType
+    location: location
+    tags: tags
+  }
+}
+
+module modelShare 'modules/model-share.bicep' = {
+  name: 'model-share'
+  scope: resourceGroup
+  dependsOn: [
+    environment
+  ]
+  params: {
+    accountName: names.modelStorage
+    shareName: names.modelShare
+    environmentName: names.environment
+    environmentStorageName: names.environmentModelStorage
+    location: location
+    tags: tags
+  }
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: resourceGroup
+  // The app starts pulling, reading storage and mounting the share as soon as it exists, so every role
+  // assignment and the share must be in place first.
+  dependsOn: [
+    monitoring
+    storage
+    registry
+    modelShare
+  ]
+  params: {
+    name: names.functionApp
+    serviceName: serviceName
+    image: functionsImage
+    environmentName: names.environment
+    workloadProfileName: gpuProfile.name
+    cpu: gpuProfile.cpu
+    memory: gpuProfile.memory
+    minReplicas: minReplicas
+    maxReplicas: maxReplicas
+    identityName: names.identity
+    registryName: names.registry
+    storageAccountName: names.storage
+    applicationInsightsName: names.applicationInsights
+    modelStorageName: names.environmentModelStorage
+    modelFolder: modelFolder
+    taskHubName: taskHubName
+    location: location
+    tags: tags
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = environment.outputs.name
+output AZURE_CONTAINER_APPS_GPU_PROFILE string = gpuProfileType
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_MODEL_STORAGE_ACCOUNT_NAME string = modelShare.outputs.accountName
+output AZURE_MODEL_SHARE_NAME string = modelShare.outputs.shareName
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
+output SERVICE_FUNCTIONS_NAME string = functionApp.outputs.name
+output SERVICE_FUNCTIONS_URI string = functionApp.outputs.uri
