@@ -1,0 +1,142 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pix2PixZero.Core.Directions;
+
+/// <summary>
+/// Filesystem cache of per-word means, one file per (model id, word, sentence-set hash):
+/// <c>{root}/{model-slug}-{sha256(model id)[..12]}/{word-slug}-{sentence hash}.p2pzmean</c>.
+/// File format: 8 bytes "P2PZMEAN", uint32 little-endian header length, a UTF-8 JSON header
+/// (<c>format, dtype "float32", shape [rows, d], modelId, word, sentenceCount, sentenceSetHash</c>), then rows·d
+/// little-endian float32. Writes go to a temporary file in the same folder and are moved over the target, so a
+/// reader sees the old file or the new one, never a partial one.
+/// </summary>
+public sealed partial class DirectionStore
+{
+    public const string Extension = ".p2pzmean";
+    private const int FormatVersion = 1;
+    private const int MaxHeaderBytes = 64 * 1024;
+    private static ReadOnlySpan<byte> Magic => "P2PZMEAN"u8;
+
+    public DirectionStore(string rootDirectory)
+    {
+        if (string.IsNullOrWhiteSpace(rootDirectory))
+            throw new ArgumentException("The direction store needs a folder.", nameof(rootDirectory));
+        RootDirectory = Path.GetFullPath(rootDirectory);
+    }
+
+    public string RootDirectory { get; }
+
+    public string PathFor(string modelId, EditWord word, string sentenceSetHash)
+    {
+        string modelFolder = $"{Slug(modelId)}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(modelId)))[..12]}";
+        return Path.Combine(RootDirectory, modelFolder, $"{Slug(word.Value)}-{Slug(sentenceSetHash)}{Extension}");
+    }
+
+    public void Save(WordMean mean)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        string path = PathFor(mean.ModelId, mean.Word, mean.SentenceSetHash);
+        string folder = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder);
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                Write(stream, mean);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    public bool TryLoad(string modelId, EditWord word, string sentenceSetHash, out WordMean? mean)
+    {
+        string path = PathFor(modelId, word, sentenceSetHash);
+        mean = null;
+        if (!File.Exists(path))
+            return false;
+        mean = Read(path);
+        if (mean.ModelId != modelId || mean.Word != word || mean.SentenceSetHash != sentenceSetHash)
+            throw new InvalidDataException(
+                $"{path} holds the mean of \"{mean.Word}\" for {mean.ModelId} (sentences {mean.SentenceSetHash}), not \"{word}\" for {modelId}; delete the file.");
+        return true;
+    }
+
+    /// <summary>Reads one cache file, checking magic, header and length; errors name the file and what is wrong.</summary>
+    public static WordMean Read(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Magic.Length + 4 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw new InvalidDataException($"{path} is not a Pix2PixZero mean file (bad magic); delete it to recompute.");
+        int headerLength = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(Magic.Length)), int.MaxValue);
+        int dataStart = Magic.Length + 4 + headerLength;
+        if (headerLength > MaxHeaderBytes || dataStart > bytes.Length)
+            throw new InvalidDataException($"{path}: header length {headerLength} is invalid or the file is truncated; delete it to recompute.");
+        Header header;
+        try
+        {
+            header = JsonSerializer.Deserialize(bytes.AsSpan(Magic.Length + 4, headerLength), HeaderJson.Default.Header)
+                     ?? throw new InvalidDataException($"{path}: empty header.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: unreadable header ({e.Message}); delete it to recompute.", e);
+        }
+        if (header.Format != FormatVersion || header.Dtype != "float32" || header.Shape is not [> 0, > 0])
+            throw new InvalidDataException($"{path}: unsupported format {header.Format}, dtype {header.Dtype} or shape; expected format {FormatVersion}, float32, [rows, d].");
+        long expectedBytes = 4L * header.Shape[0] * header.Shape[1];
+        if (bytes.Length - dataStart != expectedBytes)
+            throw new InvalidDataException($"{path}: {bytes.Length - dataStart} data bytes, [{header.Shape[0]}, {header.Shape[1]}] float32 needs {expectedBytes}; delete it to recompute.");
+
+        var values = new float[header.Shape[0] * header.Shape[1]];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(dataStart + 4 * i));
+        return new WordMean(header.ModelId, EditWord.Parse(header.Word), header.Shape[0], header.Shape[1], values, header.SentenceCount, header.SentenceSetHash);
+    }
+
+    private static void Write(Stream stream, WordMean mean)
+    {
+        var header = new Header(FormatVersion, "float32", [mean.Rows, mean.Width], mean.ModelId, mean.Word.Value, mean.SentenceCount, mean.SentenceSetHash);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, HeaderJson.Default.Header);
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)json.Length);
+        stream.Write(Magic);
+        stream.Write(length);
+        stream.Write(json);
+        var data = new byte[4 * mean.Values.Length];
+        for (int i = 0; i < mean.Values.Length; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(4 * i), mean.Values[i]);
+        stream.Write(data);
+    }
+
+    /// <summary>File-name-safe text: ASCII letters, digits, '.', '-' and '_' kept, everything else '_'.</summary>
+    private static string Slug(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (char c in text)
+            builder.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_');
+        return builder.ToString();
+    }
+
+    internal sealed record Header(
+        [property: JsonPropertyName("format")] int Format,
+        [property: JsonPropertyName("dtype")] string Dtype,
+        [property: JsonPropertyName("shape")] int[] Shape,
+        [property: JsonPropertyName("modelId")] string ModelId,
+        [property: JsonPropertyName("word")] string Word,
+        [property: JsonPropertyName("sentenceCount")] int SentenceCount,
+        [property: JsonPropertyName("sentenceSetHash")] string SentenceSetHash);
+
+    [JsonSerializable(typeof(Header))]
+    internal sealed partial class HeaderJson : JsonSerializerContext;
+}

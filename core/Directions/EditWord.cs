@@ -1,0 +1,33 @@
+namespace Pix2PixZero.Core.Directions;
+
+/// <summary>
+/// A source or target word of an edit ("cat", "teddy bear", "jack-o'-lantern"): trimmed, lower-cased (CLIP's tokenizer
+/// lower-cases anyway, so "Cat" and "cat" share one cached mean), 1–40 characters of letters, digits, spaces, hyphens
+/// and apostrophes, with at least one letter or digit.
+/// </summary>
+public readonly record struct EditWord
+{
+    public const int MaxLength = 40;
+
+    private EditWord(string value) => Value = value;
+
+    public string Value { get; }
+
+    public static EditWord Parse(string? text)
+    {
+        string word = (text ?? "").Trim().ToLowerInvariant();
+        if (word.Length == 0)
+            throw new ArgumentException("The edit word is empty; give a word such as \"cat\".", nameof(text));
+        if (word.Length > MaxLength)
+            throw new ArgumentException($"The edit word \"{word}\" has {word.Length} characters; at most {MaxLength} are allowed.", nameof(text));
+        foreach (char c in word)
+            if (!(char.IsLetterOrDigit(c) || c is ' ' or '-' or '\''))
+                throw new ArgumentException(
+                    $"The edit word \"{word}\" contains '{c}' (U+{(int)c:X4}); only letters, digits, spaces, hyphens and apostrophes are allowed.", nameof(text));
+        if (!word.Any(char.IsLetterOrDigit))
+            throw new ArgumentException($"The edit word \"{word}\" has no letter or digit.", nameof(text));
+        return new EditWord(word);
+    }
+
+    public override string ToString() => Value ?? "";
+}

@@ -1,0 +1,61 @@
+namespace Pix2PixZero.Core.Directions;
+
+/// <summary>
+/// Where a word's mean embedding comes from: sentences made by <see cref="SentenceGenerator"/>, sentences from the
+/// user's text file, or a mean imported directly from a .pt file (such as the public pix2pix-zero means).
+/// </summary>
+public abstract record SentenceSource
+{
+    private SentenceSource()
+    {
+    }
+
+    /// <summary>Sentences from the built-in generator.</summary>
+    public sealed record BuiltIn(int Count = SentenceGenerator.DefaultCount) : SentenceSource
+    {
+        public override SentenceSet LoadSentences(EditWord word) => new(SentenceGenerator.Generate(word, Count));
+    }
+
+    /// <summary>
+    /// A UTF-8 text file, one sentence per line; surrounding whitespace is trimmed and blank lines are skipped.
+    /// The sentences need not contain the word (the user decides what the mean describes).
+    /// </summary>
+    public sealed record UserFile(string Path) : SentenceSource
+    {
+        public const int MaxSentences = 100_000;
+        public const int MaxSentenceLength = 1_000;
+
+        public override SentenceSet LoadSentences(EditWord word)
+        {
+            if (!File.Exists(Path))
+                throw new FileNotFoundException($"Sentence file {Path} does not exist.", Path);
+            var sentences = new List<string>();
+            int lineNumber = 0;
+            foreach (string line in File.ReadLines(Path))
+            {
+                lineNumber++;
+                string sentence = line.Trim();
+                if (sentence.Length == 0)
+                    continue;
+                if (sentence.Length > MaxSentenceLength)
+                    throw new InvalidDataException(
+                        $"Sentence file {Path}, line {lineNumber}: {sentence.Length} characters; a sentence may have at most {MaxSentenceLength} (the text encoder reads only 77 tokens anyway).");
+                if (sentences.Count == MaxSentences)
+                    throw new InvalidDataException($"Sentence file {Path} has more than {MaxSentences} sentences; split it or keep about 1,000.");
+                sentences.Add(sentence);
+            }
+            if (sentences.Count == 0)
+                throw new InvalidDataException($"Sentence file {Path} has no sentences; write one sentence per line.");
+            return new SentenceSet(sentences);
+        }
+    }
+
+    /// <summary>A precomputed mean embedding saved with torch.save ([1, 77, d] or [77, d]); no sentences are involved.</summary>
+    public sealed record ImportedPt(string Path) : SentenceSource
+    {
+        public override SentenceSet LoadSentences(EditWord word) =>
+            throw new InvalidOperationException($"An imported .pt mean ({Path}) has no sentences; read it with {nameof(PtEmbeddingReader)}.");
+    }
+
+    public abstract SentenceSet LoadSentences(EditWord word);
+}
