@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Tests.Inversion;
+using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Directions;
 
@@ -9,9 +10,9 @@ namespace Pix2PixZero.Tests.Directions;
 public class PtEmbeddingReaderTests
 {
     private static readonly JsonElement Expected =
-        JsonDocument.Parse(File.ReadAllText(FixtureFiles.Regularizer("pt_expected.json"))).RootElement;
+        JsonDocument.Parse(File.ReadAllText(RepoPaths.Regularizer("pt_expected.json"))).RootElement;
 
-    private static string Embedding(string word) => FixtureFiles.SharedData("embeddings_sd_1.4", $"{word}.pt");
+    private static string Embedding(string word) => RepoPaths.Embedding(word);
 
     [Theory]
     [InlineData("cat")]

@@ -1,5 +1,6 @@
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Tests.Inversion;
+using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Directions;
 
@@ -52,7 +53,7 @@ public sealed class WordMeanResolverTests : IDisposable
     {
         var embedder = new CountingEmbedder();
         var mean = new WordMeanResolver(embedder, new DirectionStore(_root))
-            .Resolve(EditWord.Parse("dog"), new SentenceSource.ImportedPt(FixtureFiles.SharedData("embeddings_sd_1.4", "dog.pt")));
+            .Resolve(EditWord.Parse("dog"), new SentenceSource.ImportedPt(RepoPaths.Embedding("dog")));
         Assert.Equal(0, embedder.SentencesEmbedded);
         Assert.Equal((77, 768, "sd-1.4"), (mean.Rows, mean.Width, mean.ModelId));
     }
@@ -62,7 +63,7 @@ public sealed class WordMeanResolverTests : IDisposable
     {
         var resolver = new WordMeanResolver(new CountingEmbedder(hiddenSize: 1024), new DirectionStore(_root));
         var error = Assert.Throws<InvalidDataException>(() =>
-            resolver.Resolve(EditWord.Parse("dog"), new SentenceSource.ImportedPt(FixtureFiles.SharedData("embeddings_sd_1.4", "dog.pt"))));
+            resolver.Resolve(EditWord.Parse("dog"), new SentenceSource.ImportedPt(RepoPaths.Embedding("dog"))));
         Assert.Contains("[77, 768]", error.Message);
         Assert.Contains("[77, 1024]", error.Message);
     }

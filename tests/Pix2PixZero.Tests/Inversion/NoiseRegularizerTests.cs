@@ -1,5 +1,6 @@
 using Pix2PixZero.Core.Inversion;
 using Xunit.Abstractions;
+using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Inversion;
 
@@ -11,8 +12,10 @@ public class NoiseRegularizerTests(ITestOutputHelper output)
     [InlineData(64, 12UL)]
     public void Default_regularizer_matches_the_pytorch_autograd_golden(int size, ulong rollSeed)
     {
-        var (shape, noise) = FixtureFiles.ReadNpyFloat32(FixtureFiles.Regularizer($"reg{size}_input.npy"));
-        var (_, expected) = FixtureFiles.ReadNpyFloat32(FixtureFiles.Regularizer($"reg{size}_output.npy"));
+        var input = Npy.Read(RepoPaths.Regularizer($"reg{size}_input.npy"));
+        var noise = input.Floats();
+        var shape = input.Shape;
+        var expected = Npy.Read(RepoPaths.Regularizer($"reg{size}_output.npy")).Floats();
         Assert.Equal([1, 4, size, size], shape);
 
         new NoiseRegularizer().Apply(noise, 4, size, size, new SeededRolls(rollSeed));
@@ -25,8 +28,8 @@ public class NoiseRegularizerTests(ITestOutputHelper output)
     [Fact]
     public void Golden_comparison_is_sensitive_to_the_roll_sequence()
     {
-        var (_, noise) = FixtureFiles.ReadNpyFloat32(FixtureFiles.Regularizer("reg64_input.npy"));
-        var (_, expected) = FixtureFiles.ReadNpyFloat32(FixtureFiles.Regularizer("reg64_output.npy"));
+        var noise = Npy.Read(RepoPaths.Regularizer("reg64_input.npy")).Floats();
+        var expected = Npy.Read(RepoPaths.Regularizer("reg64_output.npy")).Floats();
 
         new NoiseRegularizer().Apply(noise, 4, 64, 64, new SeededRolls(13));
 
@@ -36,7 +39,7 @@ public class NoiseRegularizerTests(ITestOutputHelper output)
     [Fact]
     public void Regularizer_reduces_both_losses_on_correlated_noise()
     {
-        var (_, noise) = FixtureFiles.ReadNpyFloat32(FixtureFiles.Regularizer("reg16_input.npy"));
+        var noise = Npy.Read(RepoPaths.Regularizer("reg16_input.npy")).Floats();
         double klBefore = KlDivergenceLoss.Loss<float>(noise);
         double acBefore = AutoCorrelationWithFixedRolls(noise);
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pix2PixZero.Core.Inversion;
+using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Inversion;
 
@@ -7,7 +8,7 @@ namespace Pix2PixZero.Tests.Inversion;
 public class SeededRollsTests
 {
     private static readonly JsonElement Golden =
-        JsonDocument.Parse(File.ReadAllText(FixtureFiles.Regularizer("rolls.json"))).RootElement;
+        JsonDocument.Parse(File.ReadAllText(RepoPaths.Regularizer("rolls.json"))).RootElement;
 
     [Fact]
     public void SplitMix64_matches_the_python_reference_bit_for_bit()

@@ -19,6 +19,10 @@ public static class RepoPaths
 
     public static string Image(string name) => Path.Combine(SharedData, "images", name);
 
+    public static string Regularizer(string name) => Path.Combine(Fixtures, "regularizer", name);
+
+    public static string Embedding(string word) => Path.Combine(SharedData, "embeddings_sd_1.4", $"{word}.pt");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
