@@ -48,7 +48,9 @@ public sealed partial class ClipTokenizer
                 throw new FileNotFoundException($"tokenizer file {path} is missing", path);
         try
         {
-            return new ClipTokenizer(BpeTokenizer.Create(Options(new BpeOptions(vocabJsonPath, mergesPath))));
+            var vocabulary = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabJsonPath))
+                ?? throw new FormatException("vocab.json is empty");
+            return new ClipTokenizer(BpeTokenizer.Create(Options(new BpeOptions(vocabulary) { Merges = ReadMerges(mergesPath) }, vocabulary)));
         }
         catch (Exception e) when (e is not KeyNotFoundException and (FormatException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException))
         {
@@ -57,7 +59,10 @@ public sealed partial class ClipTokenizer
     }
 
     public static ClipTokenizer FromVocabulary(ClipBpeVocabulary vocabulary) =>
-        new(BpeTokenizer.Create(Options(new BpeOptions(vocabulary.Vocabulary) { Merges = vocabulary.Merges })));
+        new(BpeTokenizer.Create(Options(new BpeOptions(vocabulary.Vocabulary) { Merges = vocabulary.Merges }, vocabulary.Vocabulary)));
+
+    private static List<string> ReadMerges(string path) =>
+        File.ReadLines(path).Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal)).ToList();
 
     /// <summary>Ids of a text: BOS, at most 75 BPE tokens, EOS, then EOS padding to <see cref="MaxLength"/>.</summary>
     public int[] Encode(string text)
@@ -98,9 +103,12 @@ public sealed partial class ClipTokenizer
             ? id
             : throw new FormatException($"the tokenizer vocabulary has no '{token}' token; is it a CLIP vocabulary?");
 
-    private static BpeOptions Options(BpeOptions options)
+    private static BpeOptions Options(BpeOptions options, IEnumerable<KeyValuePair<string, int>> vocabulary)
     {
-        options.PreTokenizer = new RegexPreTokenizer(ClipSplit(), specialTokens: null);
+        // CLIP maps the literal markers to their special ids even inside user text.
+        var special = vocabulary.Where(p => p.Key is StartOfText or EndOfText).ToDictionary(p => p.Key, p => p.Value);
+        options.SpecialTokens = special;
+        options.PreTokenizer = new RegexPreTokenizer(ClipSplit(), special);
         options.EndOfWordSuffix = EndOfWordSuffix;
         options.ByteLevel = true;
         return options;

@@ -92,3 +92,27 @@ public class ClipTokenizerTests
         Assert.Contains("/nonexistent/vocab.json", e.Message);
     }
 }
+
+/// <summary>Cases tokenized by the fixture generator's independent Python CLIP tokenizer (tests/fixtures/generate.py).</summary>
+public class ClipTokenizerPythonParityTests
+{
+    private static readonly Lazy<ClipTokenizer> Tokenizer = new(() =>
+        ClipTokenizer.FromFiles(Path.Combine(RepoPaths.TinySd, "tokenizer", "vocab.json"), Path.Combine(RepoPaths.TinySd, "tokenizer", "merges.txt")));
+
+    public static TheoryData<string, int[]> Cases()
+    {
+        var data = new TheoryData<string, int[]>();
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Goldens, "tokenizer_cases.json")));
+        var cases = doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array ? doc.RootElement : doc.RootElement.GetProperty("cases");
+        foreach (var c in cases.EnumerateArray())
+            data.Add(c.GetProperty("text").GetString()!, c.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToArray());
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Ids_match_the_python_reference(string text, int[] ids)
+    {
+        Assert.Equal(ids, Tokenizer.Value.Encode(text));
+    }
+}
