@@ -34,6 +34,17 @@ public sealed class GraphEmitter
         return outputs;
     }
 
+    /// <summary>A node whose single output gets a caller-chosen (reserved) name, e.g. a new graph output.</summary>
+    public string NodeNamed(string opType, IEnumerable<string> inputs, string output, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = Graph.UniqueName($"{Prefix}/{opType}") };
+        node.Input.AddRange(inputs);
+        node.Output.Add(Graph.Reserve(output));
+        node.Attribute.AddRange(attributes);
+        Graph.Graph.Node.Add(node);
+        return output;
+    }
+
     public static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 

@@ -113,13 +113,17 @@ public sealed class OnnxGraph
         return order;
     }
 
-    /// <summary>Every tensor whose value depends on <paramref name="source"/> (the source included).</summary>
-    public HashSet<string> DependentsOf(string source)
+    /// <summary>
+    /// Every floating-point tensor whose values depend on <paramref name="source"/>'s values (the source included).
+    /// Dependence through shapes (Shape → Reshape target, batch-size Expand) does not count: it carries no gradient
+    /// and does not make a cross-attention key depend on the sample.
+    /// </summary>
+    public HashSet<string> ValueDependentsOf(string source, TensorTypes types)
     {
         var reached = new HashSet<string>(StringComparer.Ordinal) { source };
         foreach (var n in TopologicalOrder())
             if (n.Input.Any(reached.Contains))
-                foreach (var o in n.Output.Where(o => o.Length > 0)) reached.Add(o);
+                foreach (var o in n.Output.Where(o => o.Length > 0 && types.IsFloating(o))) reached.Add(o);
         return reached;
     }
 

@@ -28,7 +28,7 @@ public sealed partial class ReverseModeDifferentiator
         _e = new GraphEmitter(graph, "grad");
         _shapes = shapes;
         _types = types;
-        _dependsOnInput = graph.DependentsOf(wrt);
+        _dependsOnInput = graph.ValueDependentsOf(wrt, types);
     }
 
     /// <summary>
