@@ -1,0 +1,27 @@
+using Pix2PixZero.Core.Graph.Onnx;
+
+namespace Pix2PixZero.Core.Graph;
+
+/// <summary>The UNet with every cross-attention softmax exposed as an extra output attn_map_NN (reference pass).</summary>
+public static class AttentionProbeGraph
+{
+    public static string OutputName(int index) => $"attn_map_{index:00}";
+
+    public static OnnxGraph Build(OnnxGraph unet, IReadOnlyList<CrossAttentionLayer> layers)
+    {
+        var graph = unet.Clone();
+        var types = new TensorTypes(graph);
+        var emitter = new GraphEmitter(graph, "probe");
+        foreach (var layer in layers)
+        {
+            var name = emitter.NodeNamed("Identity", [layer.Output], OutputName(layer.Index));
+            graph.Graph.Output.Add(new ValueInfoProto
+            {
+                Name = name,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = types.Of(layer.Output) } },
+            });
+        }
+        graph.Prune();
+        return graph;
+    }
+}

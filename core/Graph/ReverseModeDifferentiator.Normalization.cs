@@ -1,0 +1,95 @@
+namespace Pix2PixZero.Core.Graph;
+
+// Softmax, normalizations and reductions.
+public sealed partial class ReverseModeDifferentiator
+{
+    /// <summary>
+    /// dx = y ⊙ (g − Σ g⊙y) over the softmax axes. Before opset 13 Softmax flattens the input to 2-D at `axis`
+    /// (default 1) and normalizes over all trailing axes together; from 13 on it normalizes over `axis` alone (default −1).
+    /// </summary>
+    private void Softmax(string g)
+    {
+        if (!Needs(0)) return;
+        var y = _node.Output[0];
+        var rank = _shapes.Rank(y);
+        var modern = _graph.Opset >= 13;
+        var axis = Axis(AttrInt("axis", modern ? -1 : 1), rank);
+        var axes = modern ? [axis] : Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i).ToArray();
+        var yf = F(y);
+        var dot = _e.ReduceSum(_e.Mul(g, yf), axes, keepDims: true);
+        Pass(0, _e.Mul(yf, _e.Sub(g, dot)));
+    }
+
+    private void InstanceNormalization(string g)
+    {
+        if (!Needs(0)) return;
+        var x = _node.Input[0];
+        var rank = _shapes.Rank(x);
+        var axes = Enumerable.Range(2, rank - 2).Select(i => (long)i).ToArray();
+        // scale is per channel [C]: lay it along axis 1 of the input.
+        var scaleShape = new long[rank - 1];
+        Array.Fill(scaleShape, 1);
+        scaleShape[0] = -1;
+        var scale = _e.Reshape(F(_node.Input[1]), _e.Int64s(scaleShape));
+        Pass(0, NormalizationInputGradient(_e.Mul(g, scale), F(x), axes, AttrFloat("epsilon", 1e-5f)));
+    }
+
+    private void LayerNormalization(string?[] g)
+    {
+        if (g.Skip(1).Any(o => o is not null)) throw Unsupported("gradients through its Mean/InvStdDev outputs");
+        if (!Needs(0)) return;
+        var x = _node.Input[0];
+        var rank = _shapes.Rank(x);
+        var axis = Axis(AttrInt("axis", -1), rank);
+        var axes = Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i).ToArray();
+        Pass(0, NormalizationInputGradient(_e.Mul(g[0]!, F(_node.Input[1])), F(x), axes, AttrFloat("epsilon", 1e-5f)));
+    }
+
+    /// <summary>
+    /// For x̂ = (x − μ)/σ over <paramref name="axes"/> (biased variance) and gh = ∂L/∂x̂:
+    /// ∂L/∂x = (gh − mean(gh) − x̂ ⊙ mean(gh ⊙ x̂)) / σ. μ and σ are recomputed from x.
+    /// </summary>
+    private string NormalizationInputGradient(string gh, string x, long[] axes, float epsilon)
+    {
+        var centered = _e.Sub(x, _e.ReduceMean(x, axes, keepDims: true));
+        var variance = _e.ReduceMean(_e.Mul(centered, centered), axes, keepDims: true);
+        var invStd = _e.Node("Reciprocal", [_e.Node("Sqrt", [_e.Add(variance, Const(epsilon))])]);
+        var xhat = _e.Mul(centered, invStd);
+        var meanG = _e.ReduceMean(gh, axes, keepDims: true);
+        var meanGx = _e.ReduceMean(_e.Mul(gh, xhat), axes, keepDims: true);
+        return _e.Mul(invStd, _e.Sub(_e.Sub(gh, meanG), _e.Mul(xhat, meanGx)));
+    }
+
+    private void Reduce(string g)
+    {
+        if (!Needs(0)) return;
+        var (x, y) = (_node.Input[0], _node.Output[0]);
+        var rank = _shapes.Rank(x);
+        var axesFromInput = _node.OpType == "ReduceSum" ? _graph.Opset >= 13 : _graph.Opset >= 18;
+        long[] axes = axesFromInput
+            ? (_node.Input.Count > 1 && _node.Input[1].Length > 0 ? ConstantInts(1, "axes") : [])
+            : AttrInts("axes") ?? [];
+        if (axes.Length == 0)
+        {
+            if (axesFromInput && AttrInt("noop_with_empty_axes", 0) != 0)
+            {
+                Pass(0, g);
+                return;
+            }
+            axes = Enumerable.Range(0, rank).Select(i => (long)i).ToArray();
+        }
+        axes = axes.Select(a => Axis(a, rank)).Order().ToArray();
+        var keep = AttrInt("keepdims", 1) != 0 || rank == 0 ? g : _e.Unsqueeze(g, axes);
+        var grad = _e.Expand(keep, ShapeOf(x));
+        if (_node.OpType == "ReduceMean") grad = _e.Div(grad, ReducedCount(x, y, axes));
+        Pass(0, grad);
+    }
+
+    /// <summary>How many elements each mean averaged, in the gradient's type.</summary>
+    private string ReducedCount(string x, string y, long[] axes)
+    {
+        if (!_shapes.Dynamic) return Const(axes.Aggregate(1L, (p, a) => p * _shapes[x][a]));
+        var count = _e.Div(_e.Node("Size", [x]), _e.Node("Size", [y]));
+        return _e.Cast(count, GradType(y));
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.ML.OnnxRuntime;
+using Pix2PixZero.Core.Graph.Onnx;
+
+namespace Pix2PixZero.Core.Graph;
+
+/// <summary>
+/// Concrete shapes of a graph's tensors, measured by running the graph once on probe inputs (ONNX has no
+/// complete static shape inference in .NET). Gradient rules use them only for ranks, broadcast patterns and
+/// integer resize factors; when the graph has dynamic axes (<see cref="Dynamic"/>) they emit runtime
+/// Shape-based plumbing instead of baking the probe's sizes into the graph.
+/// </summary>
+public sealed class TensorShapes
+{
+    private readonly Dictionary<string, long[]> _shapes = new(StringComparer.Ordinal);
+
+    public TensorShapes(bool dynamic) => Dynamic = dynamic;
+
+    /// <summary>True when the source graph has symbolic input dimensions: sizes must be read at run time.</summary>
+    public bool Dynamic { get; }
+
+    public long[] this[string tensor] => _shapes.TryGetValue(tensor, out var s)
+        ? s
+        : throw new InvalidOperationException($"No measured shape for tensor '{tensor}'.");
+
+    public bool Contains(string tensor) => _shapes.ContainsKey(tensor);
+
+    public void Set(string tensor, long[] shape) => _shapes[tensor] = shape;
+
+    public int Rank(string tensor) => this[tensor].Length;
+
+    /// <summary>
+    /// Runs <paramref name="graph"/> once with the given inputs and records the shape of every node output. Each
+    /// tensor is fetched through a Shape node so only small int64 vectors are kept alive, whatever the model size.
+    /// </summary>
+    /// <param name="modelDirectory">Folder the graph's external weights are resolved against.</param>
+    public static TensorShapes Measure(OnnxGraph graph, string modelDirectory, IReadOnlyDictionary<string, OrtValue> inputs,
+        bool dynamic, SessionOptions? options = null)
+    {
+        var probe = graph.Clone();
+        var g = probe.Graph;
+        var tensors = graph.Graph.Node.SelectMany(n => n.Output).Where(o => o.Length > 0).Distinct().ToList();
+        g.Output.Clear();
+        var fetch = new List<string>(tensors.Count);
+        foreach (var t in tensors)
+        {
+            var shapeName = probe.UniqueName("probe_shape");
+            var node = new NodeProto { OpType = "Shape", Name = shapeName };
+            node.Input.Add(t);
+            node.Output.Add(shapeName);
+            g.Node.Add(node);
+            g.Output.Add(new ValueInfoProto
+            {
+                Name = shapeName,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = TensorValues.Int64 } },
+            });
+            fetch.Add(shapeName);
+        }
+
+        var result = new TensorShapes(dynamic);
+        foreach (var i in graph.Graph.Input)
+            if (inputs.TryGetValue(i.Name, out var v)) result.Set(i.Name, v.GetTensorTypeAndShape().Shape);
+        foreach (var t in graph.Graph.Initializer) result.Set(t.Name, t.Dims.ToArray());
+
+        // The probe must sit beside the source so ONNX Runtime resolves the external weights' relative location.
+        var path = Path.Combine(modelDirectory, $".shape_probe_{Guid.NewGuid():N}.onnx");
+        probe.Save(path);
+        try
+        {
+            using var session = options is null ? new InferenceSession(path) : new InferenceSession(path, options);
+            var names = inputs.Keys.ToArray();
+            using var outputs = session.Run(new RunOptions(), names, names.Select(n => inputs[n]).ToArray(), fetch);
+            for (var k = 0; k < tensors.Count; k++)
+                result.Set(tensors[k], outputs[k].GetTensorDataAsSpan<long>().ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Graph.Onnx;
+
+namespace Pix2PixZero.Core.Graph;
+
+/// <summary>Sizes used to run a UNet with symbolic axes once, at compile time, to measure its tensors' shapes.</summary>
+/// <param name="Batch">Batch of the guidance pass (the CFG pair [x, x]).</param>
+public sealed record UnetProbeSize(int Batch = 2, int LatentHeight = 64, int LatentWidth = 64, int Tokens = 77)
+{
+    public void Validate()
+    {
+        if (Batch < 2) throw new ArgumentOutOfRangeException(nameof(Batch), Batch, "Batch must be at least 2 (sizes of 1 hide broadcasting).");
+        if (LatentHeight < 2 || LatentWidth < 2)
+            throw new ArgumentOutOfRangeException(nameof(LatentHeight), $"{LatentHeight}x{LatentWidth}", "Latent sizes must be at least 2.");
+        if (Tokens < 2) throw new ArgumentOutOfRangeException(nameof(Tokens), Tokens, "Tokens must be at least 2.");
+    }
+}
+
+/// <summary>The three UNet inputs of a diffusers export: names, element types and declared dimensions.</summary>
+public sealed class UnetSignature
+{
+    public const string SampleName = "sample";
+    public const string TimestepName = "timestep";
+    public const string EncoderHiddenStatesName = "encoder_hidden_states";
+
+    private UnetSignature(ValueInfoProto sample, ValueInfoProto timestep, ValueInfoProto ehs)
+    {
+        Sample = sample;
+        Timestep = timestep;
+        EncoderHiddenStates = ehs;
+    }
+
+    public ValueInfoProto Sample { get; }
+    public ValueInfoProto Timestep { get; }
+    public ValueInfoProto EncoderHiddenStates { get; }
+
+    /// <summary>True when any input dimension is symbolic (a dynamic-axes export).</summary>
+    public bool IsDynamic => new[] { Sample, Timestep, EncoderHiddenStates }
+        .Any(v => v.Type.TensorType.Shape?.Dim.Any(d => d.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue) ?? true);
+
+    public static UnetSignature Read(OnnxGraph graph)
+    {
+        ValueInfoProto Find(string name) => graph.Graph.Input.FirstOrDefault(i => i.Name == name)
+            ?? throw new InvalidDataException(
+                $"The UNet has no input '{name}' (inputs: {string.Join(", ", graph.Graph.Input.Select(i => i.Name))}); " +
+                "expected a diffusers-style export with sample, timestep and encoder_hidden_states.");
+        return new UnetSignature(Find(SampleName), Find(TimestepName), Find(EncoderHiddenStatesName));
+    }
+
+    /// <summary>Concrete input shapes: declared sizes where fixed, the probe size where symbolic.</summary>
+    public Dictionary<string, long[]> ConcreteShapes(UnetProbeSize size)
+    {
+        long[] Resolve(ValueInfoProto v, Func<int, long> fallback)
+        {
+            var dims = v.Type.TensorType.Shape?.Dim ?? [];
+            return dims.Select((d, i) => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : fallback(i)).ToArray();
+        }
+        return new Dictionary<string, long[]>
+        {
+            [SampleName] = Resolve(Sample, i => i switch { 0 => size.Batch, 1 => 4, 2 => size.LatentHeight, _ => size.LatentWidth }),
+            [TimestepName] = Resolve(Timestep, _ => size.Batch),
+            [EncoderHiddenStatesName] = Resolve(EncoderHiddenStates, i => i switch { 0 => size.Batch, 1 => size.Tokens, _ => 768 }),
+        };
+    }
+
+    /// <summary>Deterministic inputs of the given shapes (timestep 500; seeded values elsewhere), typed as declared.</summary>
+    public Dictionary<string, OrtValue> CreateInputs(IReadOnlyDictionary<string, long[]> shapes, int seed = 0)
+    {
+        var random = new Random(seed);
+        var result = new Dictionary<string, OrtValue>();
+        foreach (var v in new[] { Sample, Timestep, EncoderHiddenStates })
+        {
+            var shape = shapes[v.Name];
+            var count = (int)shape.Aggregate(1L, (p, d) => p * d);
+            var values = Enumerable.Range(0, count).Select(_ => v == Timestep ? 500.0 : random.NextDouble() * 2 - 1).ToArray();
+            result[v.Name] = CreateTensor(v.Type.TensorType.ElemType, values, shape, v.Name);
+        }
+        return result;
+    }
+
+    public static OrtValue CreateTensor(int elemType, double[] values, long[] shape, string name) => elemType switch
+    {
+        TensorValues.Float => OrtValue.CreateTensorValueFromMemory(values.Select(x => (float)x).ToArray(), shape),
+        TensorValues.Double => OrtValue.CreateTensorValueFromMemory(values, shape),
+        TensorValues.Float16 => OrtValue.CreateTensorValueFromMemory(values.Select(x => (Float16)(float)x).ToArray(), shape),
+        TensorValues.Int64 => OrtValue.CreateTensorValueFromMemory(values.Select(x => (long)x).ToArray(), shape),
+        TensorValues.Int32 => OrtValue.CreateTensorValueFromMemory(values.Select(x => (int)x).ToArray(), shape),
+        _ => throw new NotSupportedException($"Input '{name}' has element type {elemType}; only float, double, float16, int64 and int32 inputs are supported."),
+    };
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace Pix2PixZero.Tests.Support;
+
+/// <summary>Locates the tiny SD fixtures and copies a UNet folder to a scratch directory (compiling writes beside it).</summary>
+public static class GraphFixtures
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Goldens => Path.Combine(Root, "goldens");
+
+    public static GraphNpy.Array Golden(string name) => GraphNpy.Read(Path.Combine(Goldens, name + ".npy"));
+
+    public static JsonElement Index() => JsonDocument.Parse(File.ReadAllText(Path.Combine(Goldens, "index.json"))).RootElement;
+
+    /// <summary>Copies bundle/unet (model.onnx + weights.pb) into a fresh temp folder; returns the model path.</summary>
+    public static string CopyUnet(string bundle)
+    {
+        var target = Directory.CreateTempSubdirectory("p2pz-unet-").FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(Root, bundle, "unet")))
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        return Path.Combine(target, "model.onnx");
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "fixtures");
+            if (Directory.Exists(Path.Combine(candidate, "tiny-sd"))) return candidate;
+        }
+        throw new DirectoryNotFoundException("tests/fixtures/tiny-sd not found above the test binaries.");
+    }
+}
