@@ -1,8 +1,8 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Core.Directions;
 
@@ -18,7 +18,6 @@ public sealed partial class DirectionStore
 {
     public const string Extension = ".p2pzmean";
     private const int FormatVersion = 1;
-    private const int MaxHeaderBytes = 64 * 1024;
     private static ReadOnlySpan<byte> Magic => "P2PZMEAN"u8;
 
     public DirectionStore(string rootDirectory)
@@ -75,17 +74,20 @@ public sealed partial class DirectionStore
     /// <summary>Reads one cache file, checking magic, header and length; errors name the file and what is wrong.</summary>
     public static WordMean Read(string path)
     {
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < Magic.Length + 4 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-            throw new InvalidDataException($"{path} is not a Pix2PixZero mean file (bad magic); delete it to recompute.");
-        int headerLength = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(Magic.Length)), int.MaxValue);
-        int dataStart = Magic.Length + 4 + headerLength;
-        if (headerLength > MaxHeaderBytes || dataStart > bytes.Length)
-            throw new InvalidDataException($"{path}: header length {headerLength} is invalid or the file is truncated; delete it to recompute.");
+        byte[] headerBytes;
+        float[] values;
+        try
+        {
+            (headerBytes, values) = TensorFile.Read(File.ReadAllBytes(path), Magic, path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{e.Message}; delete it to recompute.", e);
+        }
         Header header;
         try
         {
-            header = JsonSerializer.Deserialize(bytes.AsSpan(Magic.Length + 4, headerLength), HeaderJson.Default.Header)
+            header = JsonSerializer.Deserialize(headerBytes, HeaderJson.Default.Header)
                      ?? throw new InvalidDataException($"{path}: empty header.");
         }
         catch (JsonException e)
@@ -94,29 +96,16 @@ public sealed partial class DirectionStore
         }
         if (header.Format != FormatVersion || header.Dtype != "float32" || header.Shape is not [> 0, > 0])
             throw new InvalidDataException($"{path}: unsupported format {header.Format}, dtype {header.Dtype} or shape; expected format {FormatVersion}, float32, [rows, d].");
-        long expectedBytes = 4L * header.Shape[0] * header.Shape[1];
-        if (bytes.Length - dataStart != expectedBytes)
-            throw new InvalidDataException($"{path}: {bytes.Length - dataStart} data bytes, [{header.Shape[0]}, {header.Shape[1]}] float32 needs {expectedBytes}; delete it to recompute.");
-
-        var values = new float[header.Shape[0] * header.Shape[1]];
-        for (int i = 0; i < values.Length; i++)
-            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(dataStart + 4 * i));
+        long expectedValues = (long)header.Shape[0] * header.Shape[1];
+        if (values.Length != expectedValues)
+            throw new InvalidDataException($"{path}: {4L * values.Length} data bytes, [{header.Shape[0]}, {header.Shape[1]}] float32 needs {4 * expectedValues}; delete it to recompute.");
         return new WordMean(header.ModelId, EditWord.Parse(header.Word), header.Shape[0], header.Shape[1], values, header.SentenceCount, header.SentenceSetHash);
     }
 
     private static void Write(Stream stream, WordMean mean)
     {
         var header = new Header(FormatVersion, "float32", [mean.Rows, mean.Width], mean.ModelId, mean.Word.Value, mean.SentenceCount, mean.SentenceSetHash);
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, HeaderJson.Default.Header);
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)json.Length);
-        stream.Write(Magic);
-        stream.Write(length);
-        stream.Write(json);
-        var data = new byte[4 * mean.Values.Length];
-        for (int i = 0; i < mean.Values.Length; i++)
-            BinaryPrimitives.WriteSingleLittleEndian(data.AsSpan(4 * i), mean.Values[i]);
-        stream.Write(data);
+        stream.Write(TensorFile.Write(Magic, JsonSerializer.SerializeToUtf8Bytes(header, HeaderJson.Default.Header), mean.Values));
     }
 
     /// <summary>File-name-safe text: ASCII letters, digits, '.', '-' and '_' kept, everything else '_'.</summary>

@@ -43,13 +43,13 @@ public sealed class EditDirection
         return new EditDirection(source.Word, target.Word, source.ModelId, source.Rows, source.Width, multiplier, delta);
     }
 
-    /// <summary>c += Δ over all rows, for a prompt embedding of the same [rows, d] shape.</summary>
-    public void AddTo(Span<float> promptEmbedding)
+    /// <summary>c += scale·Δ over all rows, for a prompt embedding of the same [rows, d] shape.</summary>
+    public void AddTo(Span<float> promptEmbedding, float scale = 1f)
     {
         var delta = Values.Span;
         if (promptEmbedding.Length != delta.Length)
             throw new ArgumentException($"The prompt embedding has {promptEmbedding.Length} values; the direction is [{Rows}, {Width}] = {delta.Length}.", nameof(promptEmbedding));
         for (int i = 0; i < delta.Length; i++)
-            promptEmbedding[i] += delta[i];
+            promptEmbedding[i] += scale * delta[i];
     }
 }

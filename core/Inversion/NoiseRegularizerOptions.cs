@@ -27,18 +27,15 @@ public sealed record NoiseRegularizerOptions
         CheckLambda(LambdaAc, nameof(LambdaAc));
         CheckLambda(LambdaKl, nameof(LambdaKl));
         if (OuterIterations is < 0 or > MaxIterations)
-            throw new ArgumentOutOfRangeException(nameof(OuterIterations), OuterIterations,
-                $"{nameof(OuterIterations)} must be between 0 and {MaxIterations} (public default 5); got {OuterIterations}.");
+            throw new InvalidOptionException(nameof(OuterIterations), OuterIterations, $"use 0..{MaxIterations} (public default 5)");
         if (AutoCorrelationRolls is < 1 or > MaxIterations)
-            throw new ArgumentOutOfRangeException(nameof(AutoCorrelationRolls), AutoCorrelationRolls,
-                $"{nameof(AutoCorrelationRolls)} must be between 1 and {MaxIterations} (public default 5); got {AutoCorrelationRolls}.");
+            throw new InvalidOptionException(nameof(AutoCorrelationRolls), AutoCorrelationRolls, $"use 1..{MaxIterations} (public default 5)");
         return this;
     }
 
     private static void CheckLambda(float value, string name)
     {
         if (!float.IsFinite(value) || value < 0 || value > MaxLambda)
-            throw new ArgumentOutOfRangeException(name, value,
-                $"{name} must be a finite number between 0 and {MaxLambda} (public default 20; 0 turns the loss off); got {value}.");
+            throw new InvalidOptionException(name, value, $"use a finite number in 0..{MaxLambda} (public default 20; 0 turns the loss off)");
     }
 }

@@ -50,18 +50,9 @@ public sealed class Unet : OnnxModel
             return Run(
             [
                 Input(_sample, RowBatches.Gather<float>(sample.Buffer.Span, sampleRow, chosen), sampleDims),
-                TimestepInput(timestep, chosen.Length),
+                TimestepInput(_timestep, timestep, chosen.Length),
                 Input(_context, RowBatches.Gather<float>(encoderHiddenStates.Buffer.Span, contextRow, chosen), contextDims),
             ], _output)[0];
         });
-    }
-
-    private NamedOnnxValue TimestepInput(float timestep, int rows)
-    {
-        var dims = Inputs[_timestep].Dimensions;
-        int[] shape = dims.Length == 0 ? [] : [dims[0] > 0 ? dims[0] : rows];
-        var values = new float[shape.Length == 0 ? 1 : shape[0]];
-        Array.Fill(values, timestep);
-        return Input(_timestep, values, shape);
     }
 }

@@ -63,6 +63,22 @@ public abstract class OnnxModel : IDisposable
     protected NamedOnnxValue Input(string name, ReadOnlySpan<long> values, int[] shape) =>
         TensorConversion.ToInput(name, Session.InputMetadata[name].ElementDataType, values, shape);
 
+    /// <summary>
+    /// A diffusion timestep in the element type and shape the graph declares: a scalar, a fixed-size vector, or one
+    /// value per batch row when the axis is dynamic.
+    /// </summary>
+    protected NamedOnnxValue TimestepInput(string name, float timestep, int rows)
+    {
+        var dims = Session.InputMetadata[name].Dimensions;
+        int[] shape = dims.Length == 0 ? [] : [dims[0] > 0 ? dims[0] : rows];
+        var values = new float[shape.Length == 0 ? 1 : shape[0]];
+        Array.Fill(values, timestep);
+        return Input(name, values, shape);
+    }
+
+    protected NamedOnnxValue Input(string name, DenseTensor<float> tensor) =>
+        Input(name, tensor.Buffer.Span, tensor.Dimensions.ToArray());
+
     /// <summary>Runs the graph and returns the named outputs as fp32 tensors.</summary>
     protected DenseTensor<float>[] Run(IReadOnlyCollection<NamedOnnxValue> inputs, params string[] outputs)
     {

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Inversion;
 using Xunit.Abstractions;
 using Pix2PixZero.Tests.Support;
@@ -75,8 +76,9 @@ public class NoiseRegularizerTests(ITestOutputHelper output)
     public void Options_name_the_offending_setting(float lambdaAc, float lambdaKl, int outer, int rolls, string name)
     {
         var options = new NoiseRegularizerOptions { LambdaAc = lambdaAc, LambdaKl = lambdaKl, OuterIterations = outer, AutoCorrelationRolls = rolls };
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new NoiseRegularizer(options));
-        Assert.Equal(name, error.ParamName);
+        var error = Assert.Throws<InvalidOptionException>(() => new NoiseRegularizer(options));
+        Assert.Equal(name, error.Option);
+        Assert.StartsWith(name + " = ", error.Message);
     }
 
     [Fact]

@@ -1,0 +1,84 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Models;
+using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Core.Scheduling;
+
+namespace Pix2PixZero.Core.Editing;
+
+/// <summary>The texts of one edit: the negative row, the reference (caption) row and one edited row per direction.</summary>
+public sealed record EditConditioning(float[] Negative, float[] Reference, IReadOnlyList<float[]> Edited, int[] RowShape);
+
+/// <summary>A step of the lockstep loop as it happened, for observers (tests, progress, debugging).</summary>
+public sealed record EditStepRecord(int Index, int Timestep, float[] ReferenceLatent, IReadOnlyList<EditStepState> Edits);
+
+public sealed record EditStepState(float Loss, float[] Gradient, float[] GuidedSample, float[] Latent);
+
+/// <summary>
+/// The reference and edit passes of pix2pix-zero (DESIGN.md §1.2 steps 5–6), run in lockstep from the same z_T:
+/// at each timestep the reference pass produces its cross-attention maps, then every edit takes one gradient step
+/// toward those maps and one CFG denoising step. Only the current step's maps are held, so memory does not grow
+/// with the number of steps, and several directions share one reference pass.
+/// </summary>
+public sealed class CrossAttentionGuidedEditor(AttentionProbe probe, GuidanceModel guidance, Unet unet, DdimScheduler scheduler)
+{
+    public IReadOnlyList<DenseTensor<float>> Edit(
+        DenseTensor<float> zT,
+        EditConditioning text,
+        int steps,
+        float guidanceScale,
+        float crossAttentionGuidance,
+        IProgress<(int Step, int Total)>? progress = null,
+        Action<EditStepRecord>? observe = null,
+        CancellationToken cancellationToken = default)
+    {
+        var timesteps = scheduler.Timesteps(steps);
+        var referenceContext = LatentMath.Stack(text.RowShape, text.Negative, text.Reference);
+        var editContexts = text.Edited.Select(e => LatentMath.Stack(text.RowShape, text.Negative, e)).ToArray();
+        var reference = LatentMath.Copy(zT);
+        var edits = editContexts.Select(_ => LatentMath.Copy(zT)).ToArray();
+        for (var i = 0; i < timesteps.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var t = timesteps[i];
+            var (nextReference, maps) = ReferenceStep(reference, t, steps, referenceContext, guidanceScale);
+            var states = new EditStepState[edits.Length];
+            for (var k = 0; k < edits.Length; k++)
+            {
+                states[k] = EditStep(edits[k], t, steps, editContexts[k], maps, guidanceScale, crossAttentionGuidance);
+                edits[k] = new DenseTensor<float>(states[k].Latent, zT.Dimensions);
+            }
+            reference = nextReference;
+            observe?.Invoke(new EditStepRecord(i, t, reference.Buffer.ToArray(), states));
+            progress?.Report((i + 1, timesteps.Length));
+        }
+        return edits;
+    }
+
+    /// <summary>Reference pass, one step: ε and the maps at [x, x] with [c_neg, c], CFG, DDIM step.</summary>
+    public (DenseTensor<float> Latent, DenseTensor<float>[] Maps) ReferenceStep(
+        DenseTensor<float> latent, int timestep, int steps, DenseTensor<float> context, float guidanceScale)
+    {
+        var (noise, maps) = probe.Run(LatentMath.Twice(latent), timestep, context);
+        var next = new float[latent.Length];
+        scheduler.Step(LatentMath.GuidedNoise(noise, guidanceScale), timestep, steps, latent.Buffer.Span, next);
+        return (new DenseTensor<float>(next, latent.Dimensions), maps);
+    }
+
+    /// <summary>
+    /// Edit pass, one step: x2' = [x, x] − λ_xa·∂L/∂x2 with L the distance of the maps at ([x, x], [c_neg, c_edit])
+    /// to the reference maps; then ε at x2', CFG, and the DDIM step from x2'[0] — the negative half, as the public
+    /// code does.
+    /// </summary>
+    public EditStepState EditStep(
+        DenseTensor<float> latent, int timestep, int steps, DenseTensor<float> context,
+        IReadOnlyList<DenseTensor<float>> referenceMaps, float guidanceScale, float crossAttentionGuidance)
+    {
+        var guided = LatentMath.Twice(latent);
+        var (loss, gradient) = guidance.LossAndGradient(guided, timestep, context, referenceMaps);
+        LatentMath.Descend(guided.Buffer.Span, gradient.Buffer.Span, crossAttentionGuidance);
+        var noise = unet.PredictNoise(guided, timestep, context);
+        var next = new float[latent.Length];
+        scheduler.Step(LatentMath.GuidedNoise(noise, guidanceScale), timestep, steps, guided.Buffer.Span[..(int)latent.Length], next);
+        return new EditStepState(loss, gradient.Buffer.ToArray(), guided.Buffer.ToArray(), next);
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Runtime;
+
+namespace Pix2PixZero.Core.Models;
+
+/// <summary>
+/// The compiled attention-probe graph (DESIGN.md §2): the UNet's noise prediction plus the softmax maps of its
+/// cross-attention layers (<c>attn_map_00</c>…), each [B·heads, HW, tokens], from one run.
+/// </summary>
+public sealed class AttentionProbe : OnnxModel
+{
+    private readonly string _sample;
+    private readonly string _timestep;
+    private readonly string _context;
+    private readonly string[] _outputs;
+
+    public AttentionProbe(InferenceSession session, string modelPath, int layerCount) : base(session, modelPath, "attention probe")
+    {
+        _sample = RequireInput("sample");
+        _timestep = RequireInput("timestep");
+        _context = RequireInput("encoder_hidden_states");
+        LayerCount = layerCount;
+        _outputs = [RequireOutput("out_sample"), .. Enumerable.Range(0, layerCount).Select(i => RequireOutput(MapName(i)))];
+    }
+
+    public int LayerCount { get; }
+
+    public static string MapName(int layer) => $"attn_map_{layer:00}";
+
+    public (DenseTensor<float> Noise, DenseTensor<float>[] Maps) Run(DenseTensor<float> sample, float timestep, DenseTensor<float> context)
+    {
+        var results = Run([Input(_sample, sample), TimestepInput(_timestep, timestep, sample.Dimensions[0]), Input(_context, context)], _outputs);
+        return (results[0], results[1..]);
+    }
+}

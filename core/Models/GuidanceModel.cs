@@ -1,0 +1,45 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Runtime;
+
+namespace Pix2PixZero.Core.Models;
+
+/// <summary>
+/// The compiled guidance graph (DESIGN.md §2): for a sample, timestep, text and the reference maps, the
+/// cross-attention loss Σ_layers mean_rows Σ_{HW,tokens} (A − A_ref)² and its gradient with respect to the sample.
+/// </summary>
+public sealed class GuidanceModel : OnnxModel
+{
+    private readonly string _sample;
+    private readonly string _timestep;
+    private readonly string _context;
+    private readonly string[] _references;
+    private readonly string _loss;
+    private readonly string _gradient;
+
+    public GuidanceModel(InferenceSession session, string modelPath, int layerCount) : base(session, modelPath, "guidance")
+    {
+        _sample = RequireInput("sample");
+        _timestep = RequireInput("timestep");
+        _context = RequireInput("encoder_hidden_states");
+        _references = Enumerable.Range(0, layerCount).Select(i => RequireInput($"attn_ref_{i:00}")).ToArray();
+        _loss = RequireOutput("loss");
+        _gradient = RequireOutput("grad_sample");
+    }
+
+    public (float Loss, DenseTensor<float> Gradient) LossAndGradient(
+        DenseTensor<float> sample, float timestep, DenseTensor<float> context, IReadOnlyList<DenseTensor<float>> referenceMaps)
+    {
+        if (referenceMaps.Count != _references.Length)
+            throw new ArgumentException($"the guidance graph takes {_references.Length} reference maps, got {referenceMaps.Count}");
+        List<NamedOnnxValue> inputs =
+        [
+            Input(_sample, sample),
+            TimestepInput(_timestep, timestep, sample.Dimensions[0]),
+            Input(_context, context),
+            .. _references.Select((name, i) => Input(name, referenceMaps[i])),
+        ];
+        var results = Run(inputs, _loss, _gradient);
+        return (results[0].Buffer.Span[0], results[1]);
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Pix2PixZero.Core.Pipeline;
+
+/// <summary>The few tensor operations the method composes, over fp32 spans.</summary>
+internal static class LatentMath
+{
+    /// <summary>[x, x]: the CFG batch built from one latent row.</summary>
+    public static DenseTensor<float> Twice(DenseTensor<float> row)
+    {
+        var dims = row.Dimensions.ToArray();
+        dims[0] = 2;
+        var result = new DenseTensor<float>(dims);
+        row.Buffer.Span.CopyTo(result.Buffer.Span);
+        row.Buffer.Span.CopyTo(result.Buffer.Span[(int)row.Length..]);
+        return result;
+    }
+
+    /// <summary>Row <paramref name="index"/> of a batch, as a batch of one.</summary>
+    public static DenseTensor<float> Row(DenseTensor<float> batch, int index)
+    {
+        var dims = batch.Dimensions.ToArray();
+        var size = (int)(batch.Length / dims[0]);
+        dims[0] = 1;
+        return new DenseTensor<float>(batch.Buffer.Slice(index * size, size).ToArray(), dims);
+    }
+
+    /// <summary>Stacks rows of shape <paramref name="rowShape"/> into a batch.</summary>
+    public static DenseTensor<float> Stack(int[] rowShape, params float[][] rows)
+    {
+        var size = rows[0].Length;
+        var data = new float[rows.Length * size];
+        for (var i = 0; i < rows.Length; i++) rows[i].CopyTo(data, i * size);
+        return new DenseTensor<float>(data, [rows.Length, .. rowShape]);
+    }
+
+    /// <summary>ε̂ = ε_u + s·(ε_c − ε_u) from a [ε_u, ε_c] batch.</summary>
+    public static float[] GuidedNoise(DenseTensor<float> noise, float scale)
+    {
+        var span = noise.Buffer.Span;
+        var half = span.Length / 2;
+        var result = new float[half];
+        for (var i = 0; i < half; i++) result[i] = span[i] + scale * (span[half + i] - span[i]);
+        return result;
+    }
+
+    /// <summary>x −= step · g, in place.</summary>
+    public static void Descend(Span<float> x, ReadOnlySpan<float> gradient, float step)
+    {
+        for (var i = 0; i < x.Length; i++) x[i] -= step * gradient[i];
+    }
+
+    public static DenseTensor<float> Copy(DenseTensor<float> tensor) => new(tensor.Buffer.ToArray(), tensor.Dimensions.ToArray());
+}

@@ -1,0 +1,142 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Editing;
+using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Inversion;
+using Pix2PixZero.Core.Models;
+using Pix2PixZero.Core.Scheduling;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2PixZero.Core.Pipeline;
+
+/// <summary>
+/// pix2pix-zero on one model bundle, step for step as DESIGN.md §1.2: caption → text embeddings → regularized
+/// inversion → reference and guided edit passes in lockstep → decode. The guidance graphs are compiled (or taken
+/// from the cache beside the UNet) on first use; sessions are created once and reused.
+/// </summary>
+public sealed class Pix2PixZeroPipeline : IDisposable
+{
+    private readonly ModelBundle _bundle;
+    private readonly ILogger _log;
+    private readonly Lazy<(AttentionProbe Probe, GuidanceModel Guidance, PreparedUnetGraphs Graphs)> _guidance;
+
+    public Pix2PixZeroPipeline(ModelBundle bundle, ILogger? log = null)
+    {
+        _bundle = bundle;
+        _log = log ?? NullLogger.Instance;
+        Scheduler = new DdimScheduler(bundle.SchedulerConfig);
+        Prompts = new PromptEncoder(bundle);
+        Latents = new LatentCodec(bundle);
+        _guidance = new(LoadGuidance);
+    }
+
+    public DdimScheduler Scheduler { get; }
+
+    public PromptEncoder Prompts { get; }
+
+    public LatentCodec Latents { get; }
+
+    public ModelBundle Bundle => _bundle;
+
+    /// <summary>The compiled guidance graphs (compiling them on first use).</summary>
+    public PreparedUnetGraphs GuidanceGraphs => _guidance.Value.Graphs;
+
+    public string Caption(Image<Rgb24> image, CancellationToken cancellationToken = default) =>
+        throw new Pix2PixZeroException($"the model folder {_bundle.Directory} has no captioner/; pass a caption for the image");
+
+    /// <summary>The per-word mean embedding, from the store when it was computed before with the same sentences.</summary>
+    public WordMean WordMean(string word, SentenceSource source, DirectionStore store, CancellationToken cancellationToken = default) =>
+        new WordMeanResolver(Prompts, store).Resolve(EditWord.Parse(word), source, cancellationToken);
+
+    public InvertedImage Invert(Image<Rgb24> image, string caption, EditOptions options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        progress?.Report(new PipelineProgress("encode", 0, 1));
+        var z0 = Latents.Encode(image);
+        var zT = new RegularizedInversion(_bundle.Unet, Scheduler).Invert(
+            z0, TextBatch(Prompts.Encode(caption)), options.Steps, options.Convention, new NoiseRegularizer(options.Regularizer), options.Seed,
+            Stage(progress, "invert"), cancellationToken: cancellationToken);
+        return new InvertedImage(zT, caption, options.Steps, options.Convention, options.Seed, Prompts.ModelId);
+    }
+
+    /// <summary>Edits an inverted photo once per direction; all directions share one reference pass.</summary>
+    public IReadOnlyList<Image<Rgb24>> Edit(InvertedImage inverted, IReadOnlyList<EditDirection> directions, EditOptions options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (inverted.ModelId != Prompts.ModelId)
+            throw new Pix2PixZeroException($"the inverted latent was made with {inverted.ModelId}, but this model is {Prompts.ModelId}; invert the image again with this model");
+        if (inverted.Steps != options.Steps)
+            throw new InvalidOptionException("steps", options.Steps, $"edit with the {inverted.Steps} steps the image was inverted with");
+        var caption = Prompts.Encode(inverted.Caption);
+        var negative = options.NegativePrompt is null ? caption : Prompts.Encode(options.NegativePrompt);
+        return EditFrom(inverted.Latent, negative, caption, directions, options, synthetic: false, progress, cancellationToken);
+    }
+
+    /// <summary>Synthetic mode: z_T is seeded noise, the prompt is the user's, the negative prompt "" by default.</summary>
+    public (Image<Rgb24> Reference, IReadOnlyList<Image<Rgb24>> Edits) Generate(string prompt, IReadOnlyList<EditDirection> directions, EditOptions options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var zT = new DenseTensor<float>([1, _bundle.LatentChannels, _bundle.LatentSize, _bundle.LatentSize]);
+        SeededGaussian.Fill(zT.Buffer.Span, options.Seed);
+        var positive = Prompts.Encode(prompt);
+        var negative = Prompts.Encode(options.NegativePrompt ?? "");
+        var images = EditFrom(zT, negative, positive, [.. directions], options, synthetic: true, progress, cancellationToken, includeReference: true);
+        return (images[^1], images.Take(images.Count - 1).ToArray());
+    }
+
+    public void Dispose()
+    {
+        if (!_guidance.IsValueCreated) return;
+        _guidance.Value.Probe.Dispose();
+        _guidance.Value.Guidance.Dispose();
+    }
+
+    private IReadOnlyList<Image<Rgb24>> EditFrom(
+        DenseTensor<float> zT, float[] negative, float[] positive, IReadOnlyList<EditDirection> directions, EditOptions options,
+        bool synthetic, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken, bool includeReference = false)
+    {
+        var edited = directions.Select(d => WithDirection(positive, d, options.EditMultiplier)).ToArray();
+        var rowShape = new[] { Prompts.SequenceLength, positive.Length / Prompts.SequenceLength };
+        var (probe, guidance, _) = _guidance.Value;
+        var editor = new CrossAttentionGuidedEditor(probe, guidance, _bundle.Unet, Scheduler);
+        DenseTensor<float>? reference = null;
+        var latents = editor.Edit(zT, new EditConditioning(negative, positive, edited, rowShape), options.Steps, options.GuidanceScale,
+            options.EffectiveCrossAttentionGuidance(synthetic), Stage(progress, "edit"),
+            includeReference ? step => reference = new DenseTensor<float>(step.ReferenceLatent, zT.Dimensions) : null, cancellationToken);
+        progress?.Report(new PipelineProgress("decode", 0, latents.Count));
+        var images = latents.Select(Latents.Decode).ToList();
+        if (includeReference) images.Add(Latents.Decode(reference!));
+        progress?.Report(new PipelineProgress("decode", latents.Count, latents.Count));
+        return images;
+    }
+
+    private float[] WithDirection(float[] positive, EditDirection direction, float multiplier)
+    {
+        if (direction.ModelId != Prompts.ModelId)
+            throw new Pix2PixZeroException($"the {direction.Source.Value}→{direction.Target.Value} direction was computed for {direction.ModelId}, not for this model ({Prompts.ModelId}); recompute it");
+        var result = (float[])positive.Clone();
+        direction.AddTo(result, multiplier);
+        return result;
+    }
+
+    private DenseTensor<float> TextBatch(float[] row) => new(row, [1, Prompts.SequenceLength, row.Length / Prompts.SequenceLength]);
+
+    private (AttentionProbe, GuidanceModel, PreparedUnetGraphs) LoadGuidance()
+    {
+        var size = _bundle.LatentSize;
+        var graphs = GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log,
+            new GuidanceCompileOptions(new UnetProbeSize(Batch: 2, LatentHeight: size, LatentWidth: size, Tokens: Prompts.SequenceLength)));
+        var layers = graphs.Layers.Count;
+        return (new AttentionProbe(_bundle.Sessions.Create(graphs.AttentionProbePath), graphs.AttentionProbePath, layers),
+                new GuidanceModel(_bundle.Sessions.Create(graphs.GuidancePath), graphs.GuidancePath, layers),
+                graphs);
+    }
+
+    private static IProgress<(int Step, int Total)>? Stage(IProgress<PipelineProgress>? progress, string stage) =>
+        progress is null ? null : new Progress<(int Step, int Total)>(p => progress.Report(new PipelineProgress(stage, p.Step, p.Total)));
+}
