@@ -66,7 +66,7 @@ public sealed partial class DirectionStore
             return false;
         mean = Read(path);
         if (mean.ModelId != modelId || mean.Word != word || mean.SentenceSetHash != sentenceSetHash)
-            throw new InvalidDataException(
+            throw new InvalidInputException(
                 $"{path} holds the mean of \"{mean.Word}\" for {mean.ModelId} (sentences {mean.SentenceSetHash}), not \"{word}\" for {modelId}; delete the file.");
         return true;
     }
@@ -82,23 +82,23 @@ public sealed partial class DirectionStore
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{e.Message}; delete it to recompute.", e);
+            throw new InvalidInputException($"{e.Message}; delete it to recompute.", e);
         }
         Header header;
         try
         {
             header = JsonSerializer.Deserialize(headerBytes, HeaderJson.Default.Header)
-                     ?? throw new InvalidDataException($"{path}: empty header.");
+                     ?? throw new InvalidInputException($"{path}: empty header.");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: unreadable header ({e.Message}); delete it to recompute.", e);
+            throw new InvalidInputException($"{path}: unreadable header ({e.Message}); delete it to recompute.", e);
         }
         if (header.Format != FormatVersion || header.Dtype != "float32" || header.Shape is not [> 0, > 0])
-            throw new InvalidDataException($"{path}: unsupported format {header.Format}, dtype {header.Dtype} or shape; expected format {FormatVersion}, float32, [rows, d].");
+            throw new InvalidInputException($"{path}: unsupported format {header.Format}, dtype {header.Dtype} or shape; expected format {FormatVersion}, float32, [rows, d].");
         long expectedValues = (long)header.Shape[0] * header.Shape[1];
         if (values.Length != expectedValues)
-            throw new InvalidDataException($"{path}: {4L * values.Length} data bytes, [{header.Shape[0]}, {header.Shape[1]}] float32 needs {4 * expectedValues}; delete it to recompute.");
+            throw new InvalidInputException($"{path}: {4L * values.Length} data bytes, [{header.Shape[0]}, {header.Shape[1]}] float32 needs {4 * expectedValues}; delete it to recompute.");
         return new WordMean(header.ModelId, EditWord.Parse(header.Word), header.Shape[0], header.Shape[1], values, header.SentenceCount, header.SentenceSetHash);
     }
 

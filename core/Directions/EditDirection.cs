@@ -28,13 +28,13 @@ public sealed class EditDirection
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         if (!float.IsFinite(multiplier) || Math.Abs(multiplier) > MaxAbsMultiplier)
-            throw new ArgumentOutOfRangeException(nameof(multiplier), multiplier,
-                $"The edit multiplier must be a finite number between −{MaxAbsMultiplier} and {MaxAbsMultiplier} (default 1); got {multiplier}.");
+            throw new InvalidOptionException("edit multiplier", multiplier,
+                $"use a finite number in −{MaxAbsMultiplier}..{MaxAbsMultiplier} (default 1)");
         if (source.ModelId != target.ModelId)
-            throw new ArgumentException(
+            throw new InvalidInputException(
                 $"The means of \"{source.Word}\" and \"{target.Word}\" come from different text encoders ({source.ModelId} vs {target.ModelId}); compute both with the same model.");
         if (source.Rows != target.Rows || source.Width != target.Width)
-            throw new ArgumentException(
+            throw new InvalidInputException(
                 $"The means of \"{source.Word}\" [{source.Rows}, {source.Width}] and \"{target.Word}\" [{target.Rows}, {target.Width}] differ in shape.");
 
         var delta = new float[source.Values.Length];

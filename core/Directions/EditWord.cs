@@ -17,15 +17,15 @@ public readonly record struct EditWord
     {
         string word = (text ?? "").Trim().ToLowerInvariant();
         if (word.Length == 0)
-            throw new ArgumentException("The edit word is empty; give a word such as \"cat\".", nameof(text));
+            throw new InvalidInputException("The edit word is empty; give a word such as \"cat\".");
         if (word.Length > MaxLength)
-            throw new ArgumentException($"The edit word \"{word}\" has {word.Length} characters; at most {MaxLength} are allowed.", nameof(text));
+            throw new InvalidInputException($"The edit word \"{word}\" has {word.Length} characters; at most {MaxLength} are allowed.");
         foreach (char c in word)
             if (!(char.IsLetterOrDigit(c) || c is ' ' or '-' or '\''))
-                throw new ArgumentException(
-                    $"The edit word \"{word}\" contains '{c}' (U+{(int)c:X4}); only letters, digits, spaces, hyphens and apostrophes are allowed.", nameof(text));
+                throw new InvalidInputException(
+                    $"The edit word \"{word}\" contains '{c}' (U+{(int)c:X4}); only letters, digits, spaces, hyphens and apostrophes are allowed.");
         if (!word.Any(char.IsLetterOrDigit))
-            throw new ArgumentException($"The edit word \"{word}\" has no letter or digit.", nameof(text));
+            throw new InvalidInputException($"The edit word \"{word}\" has no letter or digit.");
         return new EditWord(word);
     }
 

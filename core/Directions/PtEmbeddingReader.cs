@@ -22,7 +22,7 @@ public static class PtEmbeddingReader
         var tensor = Read(path);
         int[] shape = tensor.Shape is [1, _, _] ? tensor.Shape[1..] : tensor.Shape;
         if (shape is not [> 0, > 0])
-            throw new InvalidDataException($"{path}: a word mean must have shape [1, 77, d] or [77, d]; this tensor is [{string.Join(", ", tensor.Shape)}].");
+            throw new InvalidInputException($"{path}: a word mean must have shape [1, 77, d] or [77, d]; this tensor is [{string.Join(", ", tensor.Shape)}].");
         string hash = "pt:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
         return new WordMean(modelId, word, shape[0], shape[1], tensor.Values, sentenceCount: 0, hash);
     }
@@ -30,7 +30,7 @@ public static class PtEmbeddingReader
     public static PtTensor Read(string path)
     {
         if (!File.Exists(path))
-            throw new FileNotFoundException($"No embedding file at {path}.", path);
+            throw new InvalidInputException($"No embedding file at {path}.");
         ZipArchive archive;
         try
         {
@@ -38,24 +38,24 @@ public static class PtEmbeddingReader
         }
         catch (InvalidDataException)
         {
-            throw new InvalidDataException($"{path} is not a zip-format .pt file; re-save it with torch.save from PyTorch 1.6 or later.");
+            throw new InvalidInputException($"{path} is not a zip-format .pt file; re-save it with torch.save from PyTorch 1.6 or later.");
         }
         using (archive)
         {
             var pickleEntries = archive.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl").ToList();
             if (pickleEntries.Count != 1)
-                throw new InvalidDataException($"{path}: expected one data.pkl in the archive, found {pickleEntries.Count}.");
+                throw new InvalidInputException($"{path}: expected one data.pkl in the archive, found {pickleEntries.Count}.");
             string prefix = pickleEntries[0].FullName[..^"data.pkl".Length];
             var byteOrder = archive.GetEntry(prefix + "byteorder");
             if (byteOrder is not null && ReadAll(byteOrder) is var order && System.Text.Encoding.ASCII.GetString(order) != "little")
-                throw new InvalidDataException($"{path}: storage byte order is not little-endian.");
+                throw new InvalidInputException($"{path}: storage byte order is not little-endian.");
 
             var tensor = TorchPickleReader.ReadTensor(ReadAll(pickleEntries[0]), path);
             var (dtype, elementSize) = StorageFormat(tensor.StorageType, path);
             var storageEntry = archive.GetEntry($"{prefix}data/{tensor.StorageKey}")
-                               ?? throw new InvalidDataException($"{path}: storage data/{tensor.StorageKey} is missing from the archive.");
+                               ?? throw new InvalidInputException($"{path}: storage data/{tensor.StorageKey} is missing from the archive.");
             if (tensor.StorageElements is < 0 or > MaxElements || storageEntry.Length != tensor.StorageElements * elementSize)
-                throw new InvalidDataException(
+                throw new InvalidInputException(
                     $"{path}: storage data/{tensor.StorageKey} has {storageEntry.Length} bytes; {tensor.StorageElements} {dtype} values need {tensor.StorageElements * elementSize}.");
             var storage = ReadAll(storageEntry);
             return new PtTensor(tensor.Shape, Gather(tensor, storage, elementSize, path), dtype);
@@ -68,14 +68,14 @@ public static class PtEmbeddingReader
         for (int d = 0; d < tensor.Shape.Length; d++)
         {
             if (tensor.Shape[d] < 0 || tensor.Strides[d] < 0)
-                throw new InvalidDataException($"{path}: negative size or stride in dimension {d}.");
+                throw new InvalidInputException($"{path}: negative size or stride in dimension {d}.");
             count *= tensor.Shape[d];
             last += (tensor.Shape[d] - 1L) * tensor.Strides[d];
         }
         if (count > MaxElements)
-            throw new InvalidDataException($"{path}: {count} values is more than an embedding file should hold ({MaxElements}).");
+            throw new InvalidInputException($"{path}: {count} values is more than an embedding file should hold ({MaxElements}).");
         if (count > 0 && (tensor.Offset < 0 || last >= tensor.StorageElements))
-            throw new InvalidDataException($"{path}: the tensor view reaches past its storage of {tensor.StorageElements} values.");
+            throw new InvalidInputException($"{path}: the tensor view reaches past its storage of {tensor.StorageElements} values.");
 
         var values = new float[count];
         var index = new int[tensor.Shape.Length];
@@ -104,7 +104,7 @@ public static class PtEmbeddingReader
         "FloatStorage" => ("float32", 4),
         "HalfStorage" => ("float16", 2),
         "DoubleStorage" => ("float64", 8),
-        _ => throw new InvalidDataException($"{path}: {storageType} is not supported; embeddings must be float32, float16 or float64."),
+        _ => throw new InvalidInputException($"{path}: {storageType} is not supported; embeddings must be float32, float16 or float64."),
     };
 
     private static byte[] ReadAll(ZipArchiveEntry entry)

@@ -59,7 +59,7 @@ public static class SentenceGenerator
     public static IReadOnlyList<string> Generate(EditWord word, int count = DefaultCount)
     {
         if (count is < 1 or > MaxCount)
-            throw new ArgumentOutOfRangeException(nameof(count), count, $"The sentence count must be between 1 and {MaxCount} (default {DefaultCount}); got {count}.");
+            throw new InvalidOptionException("sentence count", count, $"use 1..{MaxCount} (default {DefaultCount})");
         string w = word.Value ?? throw new ArgumentException("The edit word is uninitialized.", nameof(word));
         var random = new SplitMix64(BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes("sentences:" + w)), 0));
         string Pick(string[] pool) => pool[random.NextInt(pool.Length)];

@@ -28,7 +28,7 @@ public abstract record SentenceSource
         public override SentenceSet LoadSentences(EditWord word)
         {
             if (!File.Exists(Path))
-                throw new FileNotFoundException($"Sentence file {Path} does not exist.", Path);
+                throw new InvalidInputException($"Sentence file {Path} does not exist.");
             var sentences = new List<string>();
             int lineNumber = 0;
             foreach (string line in File.ReadLines(Path))
@@ -38,14 +38,14 @@ public abstract record SentenceSource
                 if (sentence.Length == 0)
                     continue;
                 if (sentence.Length > MaxSentenceLength)
-                    throw new InvalidDataException(
+                    throw new InvalidInputException(
                         $"Sentence file {Path}, line {lineNumber}: {sentence.Length} characters; a sentence may have at most {MaxSentenceLength} (the text encoder reads only 77 tokens anyway).");
                 if (sentences.Count == MaxSentences)
-                    throw new InvalidDataException($"Sentence file {Path} has more than {MaxSentences} sentences; split it or keep about 1,000.");
+                    throw new InvalidInputException($"Sentence file {Path} has more than {MaxSentences} sentences; split it or keep about 1,000.");
                 sentences.Add(sentence);
             }
             if (sentences.Count == 0)
-                throw new InvalidDataException($"Sentence file {Path} has no sentences; write one sentence per line.");
+                throw new InvalidInputException($"Sentence file {Path} has no sentences; write one sentence per line.");
             return new SentenceSet(sentences);
         }
     }

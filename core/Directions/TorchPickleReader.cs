@@ -121,7 +121,7 @@ internal static class TorchPickleReader
                 }
                 case (byte)'.': // STOP
                     return Pop(stack, source, at) as TensorReference
-                           ?? throw new InvalidDataException($"{source}: the file holds something other than a single tensor (e.g. a dict or a model); save the mean embedding itself with torch.save(tensor, path).");
+                           ?? throw new InvalidInputException($"{source}: the file holds something other than a single tensor (e.g. a dict or a model); save the mean embedding itself with torch.save(tensor, path).");
                 default:
                     throw Invalid(source, at, $"opcode 0x{op:x2} is not used by torch.save for a single tensor");
             }
@@ -199,6 +199,6 @@ internal static class TorchPickleReader
         return line;
     }
 
-    private static InvalidDataException Invalid(string source, int offset, string why) =>
+    private static InvalidInputException Invalid(string source, int offset, string why) =>
         new($"{source}: not a tensor saved by torch.save ({why}, pickle offset {offset}).");
 }

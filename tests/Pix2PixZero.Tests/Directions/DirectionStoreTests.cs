@@ -1,3 +1,4 @@
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 
 namespace Pix2PixZero.Tests.Directions;
@@ -73,7 +74,7 @@ public sealed class DirectionStoreTests : IDisposable
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^10]);
 
-        var error = Assert.Throws<InvalidDataException>(() => store.TryLoad(mean.ModelId, mean.Word, "h1", out _));
+        var error = Assert.Throws<InvalidInputException>(() => store.TryLoad(mean.ModelId, mean.Word, "h1", out _));
         Assert.Contains("delete it to recompute", error.Message);
         Assert.Contains(path, error.Message);
     }

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 
 namespace Pix2PixZero.Tests.Directions;
@@ -29,9 +30,9 @@ public class EditDirectionTests
     public void Means_from_different_models_or_shapes_are_refused()
     {
         Assert.Contains("different text encoders",
-            Assert.Throws<ArgumentException>(() => EditDirection.Between(Mean("cat", [1, 2], "a"), Mean("dog", [1, 2], "b"))).Message);
+            Assert.Throws<InvalidInputException>(() => EditDirection.Between(Mean("cat", [1, 2], "a"), Mean("dog", [1, 2], "b"))).Message);
         Assert.Contains("differ in shape",
-            Assert.Throws<ArgumentException>(() => EditDirection.Between(Mean("cat", [1, 2, 3, 4]), Mean("dog", [1, 2, 3, 4], rows: 4))).Message);
+            Assert.Throws<InvalidInputException>(() => EditDirection.Between(Mean("cat", [1, 2, 3, 4]), Mean("dog", [1, 2, 3, 4], rows: 4))).Message);
     }
 
     [Theory]
@@ -39,7 +40,7 @@ public class EditDirectionTests
     [InlineData(11f)]
     public void Multiplier_outside_the_range_is_refused(float multiplier)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EditDirection.Between(Mean("cat", [1, 2]), Mean("dog", [1, 2]), multiplier));
-        Assert.Equal("multiplier", error.ParamName);
+        var error = Assert.Throws<InvalidOptionException>(() => EditDirection.Between(Mean("cat", [1, 2]), Mean("dog", [1, 2]), multiplier));
+        Assert.Equal("edit multiplier", error.Option);
     }
 }

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 
 namespace Pix2PixZero.Tests.Directions;
@@ -26,7 +27,7 @@ public class EditWordTests
     [InlineData("abcdefghijabcdefghijabcdefghijabcdefghijx", "at most 40")]
     public void Invalid_words_are_refused_naming_the_word_and_the_rule(string? text, string rule)
     {
-        var error = Assert.Throws<ArgumentException>(() => EditWord.Parse(text));
+        var error = Assert.Throws<InvalidInputException>(() => EditWord.Parse(text));
         Assert.Contains(rule, error.Message);
         if (!string.IsNullOrWhiteSpace(text))
             Assert.Contains(text.Trim().ToLowerInvariant(), error.Message);

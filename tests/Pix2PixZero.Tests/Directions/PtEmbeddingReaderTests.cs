@@ -1,3 +1,4 @@
+using Pix2PixZero.Core;
 using System.IO.Compression;
 using System.Text.Json;
 using Pix2PixZero.Core.Directions;
@@ -71,7 +72,7 @@ public class PtEmbeddingReaderTests
     public void A_file_that_is_not_a_zip_is_refused_with_advice()
     {
         string path = TempFile("not a zip"u8.ToArray());
-        var error = Assert.Throws<InvalidDataException>(() => PtEmbeddingReader.Read(path));
+        var error = Assert.Throws<InvalidInputException>(() => PtEmbeddingReader.Read(path));
         Assert.Contains("not a zip-format .pt file", error.Message);
     }
 
@@ -79,7 +80,7 @@ public class PtEmbeddingReaderTests
     public void A_pickled_dict_is_refused_as_not_a_single_tensor()
     {
         string path = TempZip(("archive/data.pkl", [0x80, 0x02, (byte)'}', (byte)'q', 0, (byte)'.']));
-        var error = Assert.Throws<InvalidDataException>(() => PtEmbeddingReader.Read(path));
+        var error = Assert.Throws<InvalidInputException>(() => PtEmbeddingReader.Read(path));
         Assert.Contains("something other than a single tensor", error.Message);
     }
 
@@ -87,7 +88,7 @@ public class PtEmbeddingReaderTests
     public void A_pickle_that_names_an_arbitrary_global_is_refused_by_name()
     {
         string path = TempZip(("archive/data.pkl", [0x80, 0x02, .. "cos\nsystem\n"u8, (byte)'.']));
-        var error = Assert.Throws<InvalidDataException>(() => PtEmbeddingReader.Read(path));
+        var error = Assert.Throws<InvalidInputException>(() => PtEmbeddingReader.Read(path));
         Assert.Contains("os.system", error.Message);
     }
 
@@ -97,7 +98,7 @@ public class PtEmbeddingReaderTests
         using var original = ZipFile.OpenRead(Embedding("cat"));
         var pickle = ReadEntry(original, "object_cat/data.pkl");
         string path = TempZip(("object_cat/data.pkl", pickle), ("object_cat/data/0", new byte[100]));
-        var error = Assert.Throws<InvalidDataException>(() => PtEmbeddingReader.Read(path));
+        var error = Assert.Throws<InvalidInputException>(() => PtEmbeddingReader.Read(path));
         Assert.Contains("has 100 bytes", error.Message);
     }
 
@@ -115,7 +116,7 @@ public class PtEmbeddingReaderTests
     public void A_tensor_of_the_wrong_shape_is_not_a_word_mean()
     {
         string path = TempZip(("t/data.pkl", TensorPickle(4, offset: 0, [4], [1])), ("t/data/0", FloatBytes(1, 2, 3, 4)));
-        var error = Assert.Throws<InvalidDataException>(() => PtEmbeddingReader.ReadWordMean(path, EditWord.Parse("cat"), "m"));
+        var error = Assert.Throws<InvalidInputException>(() => PtEmbeddingReader.ReadWordMean(path, EditWord.Parse("cat"), "m"));
         Assert.Contains("[1, 77, d] or [77, d]", error.Message);
     }
 
@@ -123,7 +124,7 @@ public class PtEmbeddingReaderTests
     public void A_view_reaching_past_its_storage_is_refused()
     {
         string path = TempZip(("t/data.pkl", TensorPickle(4, offset: 2, [4], [1])), ("t/data/0", FloatBytes(1, 2, 3, 4)));
-        Assert.Contains("past its storage", Assert.Throws<InvalidDataException>(() => PtEmbeddingReader.Read(path)).Message);
+        Assert.Contains("past its storage", Assert.Throws<InvalidInputException>(() => PtEmbeddingReader.Read(path)).Message);
     }
 
     /// <summary>The protocol-2 pickle torch.save writes for one FloatStorage-backed tensor.</summary>

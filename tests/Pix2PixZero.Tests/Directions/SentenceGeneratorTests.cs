@@ -1,3 +1,4 @@
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 
 namespace Pix2PixZero.Tests.Directions;
@@ -70,7 +71,7 @@ public class SentenceGeneratorTests
     [InlineData(SentenceGenerator.MaxCount + 1)]
     public void Counts_outside_the_range_are_refused(int count)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => SentenceGenerator.Generate(EditWord.Parse("cat"), count));
-        Assert.Equal("count", error.ParamName);
+        var error = Assert.Throws<InvalidOptionException>(() => SentenceGenerator.Generate(EditWord.Parse("cat"), count));
+        Assert.Equal("sentence count", error.Option);
     }
 }

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 
 namespace Pix2PixZero.Tests.Directions;
@@ -18,14 +19,14 @@ public class SentenceSourceTests
     public void Empty_user_file_is_refused()
     {
         string path = Write("\n  \n");
-        Assert.Contains("has no sentences", Assert.Throws<InvalidDataException>(() => new SentenceSource.UserFile(path).LoadSentences(Cat)).Message);
+        Assert.Contains("has no sentences", Assert.Throws<InvalidInputException>(() => new SentenceSource.UserFile(path).LoadSentences(Cat)).Message);
     }
 
     [Fact]
     public void Over_long_line_is_refused_with_its_line_number()
     {
         string path = Write("fine\n\n" + new string('x', SentenceSource.UserFile.MaxSentenceLength + 1) + "\n");
-        var error = Assert.Throws<InvalidDataException>(() => new SentenceSource.UserFile(path).LoadSentences(Cat));
+        var error = Assert.Throws<InvalidInputException>(() => new SentenceSource.UserFile(path).LoadSentences(Cat));
         Assert.Contains("line 3", error.Message);
     }
 
@@ -33,13 +34,13 @@ public class SentenceSourceTests
     public void Too_many_sentences_are_refused()
     {
         string path = Write(string.Join('\n', Enumerable.Range(0, SentenceSource.UserFile.MaxSentences + 1).Select(i => $"s{i}")));
-        Assert.Contains("more than", Assert.Throws<InvalidDataException>(() => new SentenceSource.UserFile(path).LoadSentences(Cat)).Message);
+        Assert.Contains("more than", Assert.Throws<InvalidInputException>(() => new SentenceSource.UserFile(path).LoadSentences(Cat)).Message);
     }
 
     [Fact]
     public void Missing_user_file_is_reported_by_path()
     {
-        var error = Assert.Throws<FileNotFoundException>(() => new SentenceSource.UserFile("/nonexistent/s.txt").LoadSentences(Cat));
+        var error = Assert.Throws<InvalidInputException>(() => new SentenceSource.UserFile("/nonexistent/s.txt").LoadSentences(Cat));
         Assert.Contains("/nonexistent/s.txt", error.Message);
     }
 

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Tests.Inversion;
 using Pix2PixZero.Tests.Support;
@@ -62,7 +63,7 @@ public sealed class WordMeanResolverTests : IDisposable
     public void Imported_mean_of_another_width_is_refused()
     {
         var resolver = new WordMeanResolver(new CountingEmbedder(hiddenSize: 1024), new DirectionStore(_root));
-        var error = Assert.Throws<InvalidDataException>(() =>
+        var error = Assert.Throws<InvalidInputException>(() =>
             resolver.Resolve(EditWord.Parse("dog"), new SentenceSource.ImportedPt(RepoPaths.Embedding("dog"))));
         Assert.Contains("[77, 768]", error.Message);
         Assert.Contains("[77, 1024]", error.Message);
