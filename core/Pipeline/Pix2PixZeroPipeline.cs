@@ -138,5 +138,11 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     }
 
     private static IProgress<(int Step, int Total)>? Stage(IProgress<PipelineProgress>? progress, string stage) =>
-        progress is null ? null : new Progress<(int Step, int Total)>(p => progress.Report(new PipelineProgress(stage, p.Step, p.Total)));
+        progress is null ? null : new StageProgress(progress, stage);
+
+    // Progress<T> posts to the thread pool; reports must arrive in order and before the step's work goes on.
+    private sealed class StageProgress(IProgress<PipelineProgress> target, string stage) : IProgress<(int Step, int Total)>
+    {
+        public void Report((int Step, int Total) value) => target.Report(new PipelineProgress(stage, value.Step, value.Total));
+    }
 }

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Imaging;
+using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Core.Runtime;
+using SixLabors.ImageSharp;
+
+namespace Pix2PixZero.Cli.Commands;
+
+/// <summary>Runs the method for the command line: one image (or prompt), several tasks, PNG + JSON record per result.</summary>
+public sealed class EditRunner(string modelDirectory, ExecutionProvider provider, string directionCache, int sentences, TextWriter output, IProgress<PipelineProgress> progress)
+{
+    /// <summary>Seconds and peak working set (MiB) after each stage, for <c>bench</c>.</summary>
+    public List<(string Stage, double Seconds, double PeakMiB)> Stages { get; } = [];
+
+    public IReadOnlyList<string> EditImage(string imagePath, IReadOnlyList<EditTask> tasks, string? caption, EditOptions options, string outputDirectory, CancellationToken cancellationToken)
+    {
+        using var loggers = CommandLine.Logging(verbose: false);
+        var clock = Stopwatch.StartNew();
+        using var image = ImageCodec.Load(imagePath);
+        using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
+        using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
+        Mark("load", clock);
+
+        var captionSource = caption is null ? "BLIP" : "user";
+        caption ??= pipeline.Caption(image, cancellationToken);
+        output.WriteLine($"caption ({captionSource}): {caption}");
+        Mark("caption", clock);
+
+        var directions = Directions(pipeline, tasks, cancellationToken);
+        Mark("directions", clock);
+
+        var inverted = pipeline.Invert(image, caption, options, progress, cancellationToken);
+        Mark("invert", clock);
+
+        var results = pipeline.Edit(inverted, directions, options, progress, cancellationToken);
+        Mark("edit", clock);
+
+        var stem = Path.GetFileNameWithoutExtension(imagePath);
+        return Write(results, tasks, outputDirectory, stem, t => EditRecord.Create(options, false, Path.GetFullPath(imagePath), null, caption, captionSource, t.Name,
+            bundle.Directory, pipeline.Prompts.ModelId, bundle.Sessions.ActiveProvider?.ToString() ?? "?", bundle.ImageSize, SentenceLabel, StageSeconds()));
+    }
+
+    public IReadOnlyList<string> Generate(string prompt, IReadOnlyList<EditTask> tasks, EditOptions options, string outputDirectory, CancellationToken cancellationToken)
+    {
+        using var loggers = CommandLine.Logging(verbose: false);
+        var clock = Stopwatch.StartNew();
+        using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
+        using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
+        var directions = Directions(pipeline, tasks, cancellationToken);
+        Mark("directions", clock);
+        var (reference, edits) = pipeline.Generate(prompt, directions, options, progress, cancellationToken);
+        Mark("generate", clock);
+        var stem = $"seed{options.Seed}";
+        Directory.CreateDirectory(outputDirectory);
+        var referencePath = Path.Combine(outputDirectory, $"{stem}.reference.png");
+        reference.SaveAsPng(referencePath);
+        output.WriteLine($"wrote {referencePath}");
+        return [referencePath, .. Write(edits, tasks, outputDirectory, stem, t => EditRecord.Create(options, true, null, prompt, prompt, "prompt", t.Name,
+            bundle.Directory, pipeline.Prompts.ModelId, bundle.Sessions.ActiveProvider?.ToString() ?? "?", bundle.ImageSize, SentenceLabel, StageSeconds()))];
+    }
+
+    private string SentenceLabel => $"built-in generator, {sentences} per word";
+
+    private List<EditDirection> Directions(Pix2PixZeroPipeline pipeline, IReadOnlyList<EditTask> tasks, CancellationToken cancellationToken)
+    {
+        var store = new DirectionStore(directionCache);
+        var source = new SentenceSource.BuiltIn(sentences);
+        var means = new Dictionary<EditWord, WordMean>();
+        WordMean Mean(EditWord word)
+        {
+            if (!means.TryGetValue(word, out var mean))
+            {
+                progress.Report(new PipelineProgress($"word '{word.Value}'", 0, 1));
+                means[word] = mean = pipeline.WordMean(word.Value, source, store, cancellationToken);
+                progress.Report(new PipelineProgress($"word '{word.Value}'", 1, 1));
+            }
+            return mean;
+        }
+        return tasks.Select(t => EditDirection.Between(Mean(t.Source), Mean(t.Target))).ToList();
+    }
+
+    private List<string> Write(IReadOnlyList<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>> images, IReadOnlyList<EditTask> tasks,
+        string outputDirectory, string stem, Func<EditTask, EditRecord> record)
+    {
+        Directory.CreateDirectory(outputDirectory);
+        var paths = new List<string>();
+        for (var i = 0; i < images.Count; i++)
+        {
+            var path = Path.Combine(outputDirectory, $"{stem}.{tasks[i].Name}.png");
+            WriteAtomically(path, ImageCodec.EncodePng(images[i]));
+            WriteAtomically(Path.ChangeExtension(path, ".json"), System.Text.Encoding.UTF8.GetBytes(record(tasks[i]).ToJson()));
+            images[i].Dispose();
+            output.WriteLine($"wrote {path}");
+            paths.Add(path);
+        }
+        return paths;
+    }
+
+    private static void WriteAtomically(string path, byte[] bytes)
+    {
+        var temporary = path + ".partial";
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private void Mark(string stage, Stopwatch clock)
+    {
+        Stages.Add((stage, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0));
+        clock.Restart();
+    }
+
+    private Dictionary<string, double> StageSeconds() => Stages.ToDictionary(s => s.Stage, s => Math.Round(s.Seconds, 3));
+}

@@ -1,0 +1,152 @@
+using System.CommandLine;
+using Pix2PixZero.Core;
+using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Core.Runtime;
+
+namespace Pix2PixZero.Cli.Commands;
+
+/// <summary><c>edit</c>, <c>generate</c>, <c>direction</c>, <c>demo</c> and <c>bench</c>: the method from the command line.</summary>
+public static class MethodCommands
+{
+    public const string DemoImage = "cat_1.png";
+
+    public static IEnumerable<Command> Create() => [Edit(), Generate(), Direction(), Demo(), Bench()];
+
+    private static Option<string[]> Tasks() => new("--task", "-t")
+    {
+        Description = "edit task as source2target (e.g. cat2dog) or source:target; repeat for several",
+        Required = true,
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    private static Command Edit()
+    {
+        var options = new MethodOptions();
+        var image = new Argument<FileInfo>("image") { Description = "the photo to edit (PNG, JPEG or WebP)" };
+        var tasks = Tasks();
+        var caption = new Option<string?>("--caption") { Description = "describe the photo yourself instead of captioning it with BLIP" };
+        var command = new Command("edit", "Edit a photo: invert it, then translate source → target for each task") { image, tasks, caption };
+        options.AddTo(command);
+        command.SetAction((result, ct) => Run(ct, () =>
+        {
+            var runner = Runner(options, result, options.ModelDirectory(result));
+            runner.EditImage(result.GetValue(image)!.FullName, ParseTasks(result.GetValue(tasks)), result.GetValue(caption),
+                options.EditOptions(result), result.GetValue(options.Output)!.FullName, ct);
+        }));
+        return command;
+    }
+
+    private static Command Generate()
+    {
+        var options = new MethodOptions();
+        var prompt = new Option<string>("--prompt", "-p") { Description = "what to generate", Required = true };
+        var tasks = Tasks();
+        var command = new Command("generate", "Synthetic mode: generate an image from a prompt and seed, and its edits") { prompt, tasks };
+        options.AddTo(command);
+        command.SetAction((result, ct) => Run(ct, () =>
+            Runner(options, result, options.ModelDirectory(result)).Generate(result.GetValue(prompt)!, ParseTasks(result.GetValue(tasks)),
+                options.EditOptions(result), result.GetValue(options.Output)!.FullName, ct)));
+        return command;
+    }
+
+    private static Command Direction()
+    {
+        var options = new MethodOptions();
+        var word = new Argument<string>("word") { Description = "the word whose mean embedding to compute and cache" };
+        var file = new Option<FileInfo?>("--sentences-file") { Description = "use these sentences (one per line) instead of the built-in generator" };
+        var command = new Command("direction", "Compute and cache the mean text embedding of a word (edit directions are differences of two)") { word, file };
+        command.Options.Add(options.Model);
+        command.Options.Add(options.Provider);
+        command.Options.Add(options.Sentences);
+        command.Options.Add(options.Directions);
+        command.SetAction((result, ct) => Run(ct, () =>
+        {
+            using var bundle = ModelBundle.Open(options.ModelDirectory(result), new OnnxSessionFactory(result.GetValue(options.Provider)));
+            using var pipeline = new Pix2PixZeroPipeline(bundle);
+            SentenceSource source = result.GetValue(file) is { } f ? new SentenceSource.UserFile(f.FullName) : new SentenceSource.BuiltIn(result.GetValue(options.Sentences));
+            var store = new DirectionStore(options.DirectionCache(result));
+            var mean = pipeline.WordMean(result.GetValue(word)!, source, store, ct);
+            Console.WriteLine($"{mean.Word.Value}: mean of {mean.SentenceCount} sentences, [{mean.Rows}, {mean.Width}], model {mean.ModelId}");
+            Console.WriteLine($"stored at {store.PathFor(mean.ModelId, mean.Word, mean.SentenceSetHash)}");
+        }));
+        return command;
+    }
+
+    private static Command Demo()
+    {
+        var options = new MethodOptions();
+        var command = new Command("demo", "Run the whole method on the bundled tiny test model (its output is noise: random weights)");
+        options.AddTo(command);
+        command.SetAction((result, ct) => Run(ct, () =>
+        {
+            var (model, image) = DemoInputs(result.GetValue(options.Model));
+            Console.WriteLine("Demo on the tiny random-weight test model: it exercises every stage of pix2pix-zero, but its pictures are noise.");
+            Console.WriteLine("For real edits: pix2pix-zero edit <photo> --task cat2dog --model <Stable Diffusion 1.x ONNX folder>.");
+            Runner(options, result, model).EditImage(image, [EditTask.Parse("cat2dog")], "a cat sitting next to a mirror",
+                options.EditOptions(result), result.GetValue(options.Output)!.FullName, ct);
+        }));
+        return command;
+    }
+
+    private static Command Bench()
+    {
+        var options = new MethodOptions();
+        var image = new Option<FileInfo?>("--image") { Description = "photo to edit (default: the demo photo)" };
+        var command = new Command("bench", "Time one edit stage by stage and report peak memory") { image };
+        options.AddTo(command);
+        command.SetAction((result, ct) => Run(ct, () =>
+        {
+            var (model, demoImage) = DemoInputs(result.GetValue(options.Model));
+            var runner = Runner(options, result, model);
+            var editOptions = options.EditOptions(result);
+            runner.EditImage(result.GetValue(image)?.FullName ?? demoImage, [EditTask.Parse("cat2dog")], "a cat sitting next to a mirror",
+                editOptions, result.GetValue(options.Output)!.FullName, ct);
+            Console.WriteLine($"model {model}, {editOptions.Steps} steps, provider {result.GetValue(options.Provider)}");
+            Console.WriteLine($"{"stage",-12} {"seconds",9} {"peak MiB",9}");
+            foreach (var (stage, seconds, peak) in runner.Stages)
+                Console.WriteLine($"{stage,-12} {seconds,9:F2} {peak,9:F0}");
+            Console.WriteLine($"{"total",-12} {runner.Stages.Sum(s => s.Seconds),9:F2}");
+        }));
+        return command;
+    }
+
+    private static EditRunner Runner(MethodOptions options, ParseResult result, string model) =>
+        new(model, result.GetValue(options.Provider), options.DirectionCache(result), result.GetValue(options.Sentences), Console.Out, new ConsoleProgress());
+
+    private static List<EditTask> ParseTasks(string[]? tasks) => (tasks ?? []).Select(EditTask.Parse).ToList();
+
+    /// <summary>The tiny fixture bundle and demo photo, found above the working folder or the program.</summary>
+    private static (string Model, string Image) DemoInputs(DirectoryInfo? model)
+    {
+        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var bundle = Path.Combine(dir.FullName, "tests", "fixtures", "tiny-sd");
+                var photo = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "images", DemoImage));
+                if (Directory.Exists(bundle))
+                    return (model?.FullName ?? bundle, File.Exists(photo) ? photo : Path.Combine(dir.FullName, "tests", "fixtures", "method", "input_128.png"));
+            }
+        throw new InvalidOptionException("--model", null, "the demo needs the repository's tests/fixtures/tiny-sd; run it from the repository");
+    }
+
+    private static Task<int> Run(CancellationToken cancellationToken, Action action) => Task.Run(() =>
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 130;
+        }
+        catch (Pix2PixZeroException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return CommandLine.UserError;
+        }
+    }, CancellationToken.None);
+}

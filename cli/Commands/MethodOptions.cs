@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Core.Runtime;
+using Pix2PixZero.Core.Scheduling;
+
+namespace Pix2PixZero.Cli.Commands;
+
+/// <summary>The options every method command shares; defaults come from <see cref="EditOptions"/>.</summary>
+public sealed class MethodOptions
+{
+    private static readonly EditOptions Defaults = new();
+
+    public Option<DirectoryInfo> Model { get; } = new("--model", "-m") { Description = "model folder (diffusers ONNX layout); default: $PIX2PIX_ZERO_MODEL" };
+    public Option<ExecutionProvider> Provider { get; } = new("--provider") { Description = "Auto (CUDA, else CPU), Cpu or Cuda", DefaultValueFactory = _ => ExecutionProvider.Auto };
+    public Option<int> Steps { get; } = new("--steps") { Description = "DDIM steps (2..1000)", DefaultValueFactory = _ => Defaults.Steps };
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "seed of the regularizer's rolls / of the synthetic z_T", DefaultValueFactory = _ => 0UL };
+    public Option<float> GuidanceScale { get; } = new("--guidance-scale") { Description = "classifier-free guidance scale (> 1)", DefaultValueFactory = _ => Defaults.GuidanceScale };
+    public Option<float?> CrossAttention { get; } = new("--xa") { Description = "cross-attention guidance step λ_xa (default 0.1 photos, 0.15 generated)" };
+    public Option<InversionConvention> Convention { get; } = new("--convention") { Description = "inversion convention: Aligned or Official", DefaultValueFactory = _ => InversionConvention.Aligned };
+    public Option<float> Multiplier { get; } = new("--edit-multiplier") { Description = "scale of the edit direction", DefaultValueFactory = _ => 1f };
+    public Option<string?> Negative { get; } = new("--negative") { Description = "negative prompt (default: the caption for photos, empty for generated images)" };
+    public Option<int> Sentences { get; } = new("--sentences") { Description = "built-in sentences per word for directions", DefaultValueFactory = _ => 1000 };
+    public Option<DirectoryInfo?> Directions { get; } = new("--directions") { Description = "cache folder for per-word embeddings (default ~/.cache/pix2pix-zero/directions)" };
+    public Option<DirectoryInfo> Output { get; } = new("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("out") };
+
+    public void AddTo(Command command, bool withModel = true)
+    {
+        if (withModel) command.Options.Add(Model);
+        foreach (var option in new Option[] { Provider, Steps, Seed, GuidanceScale, CrossAttention, Convention, Multiplier, Negative, Sentences, Directions, Output })
+            command.Options.Add(option);
+    }
+
+    public EditOptions EditOptions(ParseResult result) => new EditOptions
+    {
+        Steps = result.GetValue(Steps),
+        Seed = result.GetValue(Seed),
+        GuidanceScale = result.GetValue(GuidanceScale),
+        CrossAttentionGuidance = result.GetValue(CrossAttention),
+        Convention = result.GetValue(Convention),
+        EditMultiplier = result.GetValue(Multiplier),
+        NegativePrompt = result.GetValue(Negative),
+    }.Validate();
+
+    public string ModelDirectory(ParseResult result) =>
+        result.GetValue(Model)?.FullName
+        ?? Environment.GetEnvironmentVariable("PIX2PIX_ZERO_MODEL")
+        ?? throw new Core.InvalidOptionException("--model", null, "name a model folder with --model or set PIX2PIX_ZERO_MODEL");
+
+    public string DirectionCache(ParseResult result) =>
+        result.GetValue(Directions)?.FullName
+        ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
+            ? cache : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "pix2pix-zero", "directions");
+}
