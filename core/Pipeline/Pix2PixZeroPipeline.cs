@@ -45,6 +45,15 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     /// <summary>The compiled guidance graphs (compiling them on first use).</summary>
     public PreparedUnetGraphs GuidanceGraphs => _guidance.Value.Graphs;
 
+    /// <summary>The reference/edit loop on this bundle's graphs (compiling the guidance graphs on first use).</summary>
+    public CrossAttentionGuidedEditor CreateEditor()
+    {
+        var (probe, guidance, _) = _guidance.Value;
+        return new CrossAttentionGuidedEditor(probe, guidance, _bundle.Unet, Scheduler);
+    }
+
+    public RegularizedInversion CreateInversion() => new(_bundle.Unet, Scheduler);
+
     public string Caption(Image<Rgb24> image, CancellationToken cancellationToken = default) =>
         throw new Pix2PixZeroException($"the model folder {_bundle.Directory} has no captioner/; pass a caption for the image");
 
@@ -58,7 +67,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new PipelineProgress("encode", 0, 1));
         var z0 = Latents.Encode(image);
-        var zT = new RegularizedInversion(_bundle.Unet, Scheduler).Invert(
+        var zT = CreateInversion().Invert(
             z0, TextBatch(Prompts.Encode(caption)), options.Steps, options.Convention, new NoiseRegularizer(options.Regularizer), options.Seed,
             Stage(progress, "invert"), cancellationToken: cancellationToken);
         return new InvertedImage(zT, caption, options.Steps, options.Convention, options.Seed, Prompts.ModelId);
@@ -102,8 +111,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     {
         var edited = directions.Select(d => WithDirection(positive, d, options.EditMultiplier)).ToArray();
         var rowShape = new[] { Prompts.SequenceLength, positive.Length / Prompts.SequenceLength };
-        var (probe, guidance, _) = _guidance.Value;
-        var editor = new CrossAttentionGuidedEditor(probe, guidance, _bundle.Unet, Scheduler);
+        var editor = CreateEditor();
         DenseTensor<float>? reference = null;
         var latents = editor.Edit(zT, new EditConditioning(negative, positive, edited, rowShape), options.Steps, options.GuidanceScale,
             options.EffectiveCrossAttentionGuidance(synthetic), Stage(progress, "edit"),
