@@ -64,12 +64,13 @@ public sealed class BlipParityTests(BlipGoldens goldens, ITestOutputHelper outpu
 
     /// <summary>
     /// ImageSharp's bicubic (float, a = −0.5) and PIL's (8-bit fixed point coefficients) differ by a level or two on
-    /// some pixels of a 512 → 384 downscale. Measured on cat_1/dog_1: see the test output; the bounds leave margin.
+    /// some pixels of a 512 → 384 downscale. Measured on cat_1 / dog_1: max 3.00 / 3.00 levels, mean 0.188 / 0.171
+    /// levels (of 255); the bounds leave one level and ~50% of margin.
     /// </summary>
     [Theory]
     [InlineData("cat", "cat_1.png")]
     [InlineData("dog", "dog_1.png")]
-    public void ImageSharp_bicubic_resize_is_within_two_levels_of_PIL(string photo, string file)
+    public void ImageSharp_bicubic_resize_is_within_a_few_levels_of_PIL(string photo, string file)
     {
         using var image = ImageCodec.Load(RepoPaths.Image(file));
         var mean = Captioner.Config.ImageMean;
@@ -86,7 +87,7 @@ public sealed class BlipParityTests(BlipGoldens goldens, ITestOutputHelper outpu
         }
         var meanLevels = sumLevels / ours.Length;
         output.WriteLine($"{photo}: ImageSharp vs PIL bicubic: max {maxLevels:F2} levels, mean {meanLevels:F4} levels");
-        Assert.True(maxLevels <= 3.01, $"max difference {maxLevels:F2} levels");
-        Assert.True(meanLevels <= 0.25, $"mean difference {meanLevels:F4} levels");
+        Assert.True(maxLevels <= 4.01, $"max difference {maxLevels:F2} levels");
+        Assert.True(meanLevels <= 0.3, $"mean difference {meanLevels:F4} levels");
     }
 }
