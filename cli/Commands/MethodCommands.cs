@@ -2,6 +2,7 @@ using System.CommandLine;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
 
@@ -12,7 +13,24 @@ public static class MethodCommands
 {
     public const string DemoImage = "cat_1.png";
 
-    public static IEnumerable<Command> Create() => [Edit(), Generate(), Direction(), Demo(), Bench()];
+    public static IEnumerable<Command> Create() => [Caption(), Edit(), Generate(), Direction(), Demo(), Bench()];
+
+    private static Command Caption()
+    {
+        var options = new MethodOptions();
+        var image = new Argument<FileInfo>("image") { Description = "the photo to describe (PNG, JPEG or WebP)" };
+        var command = new Command("caption", "Describe a photo with the model folder's BLIP captioner, as the edit would") { image };
+        command.Options.Add(options.Model);
+        command.Options.Add(options.Provider);
+        command.SetAction((result, ct) => Run(ct, () =>
+        {
+            using var photo = ImageCodec.Load(result.GetValue(image)!.FullName);
+            using var bundle = ModelBundle.Open(options.ModelDirectory(result), new OnnxSessionFactory(result.GetValue(options.Provider)));
+            using var pipeline = new Pix2PixZeroPipeline(bundle);
+            Console.WriteLine(pipeline.Caption(photo, ct));
+        }));
+        return command;
+    }
 
     private static Option<string[]> Tasks() => new("--task", "-t")
     {
@@ -84,7 +102,7 @@ public static class MethodCommands
             var (model, image) = DemoInputs(result.GetValue(options.Model));
             Console.WriteLine("Demo on the tiny random-weight test model: it exercises every stage of pix2pix-zero, but its pictures are noise.");
             Console.WriteLine("For real edits: pix2pix-zero edit <photo> --task cat2dog --model <Stable Diffusion 1.x ONNX folder>.");
-            Runner(options, result, model).EditImage(image, [EditTask.Parse("cat2dog")], "a cat sitting next to a mirror",
+            Runner(options, result, model).EditImage(image, [EditTask.Parse("cat2dog")], caption: null,
                 options.EditOptions(result), result.GetValue(options.Output)!.FullName, ct);
         }));
         return command;
@@ -101,7 +119,7 @@ public static class MethodCommands
             var (model, demoImage) = DemoInputs(result.GetValue(options.Model));
             var runner = Runner(options, result, model);
             var editOptions = options.EditOptions(result);
-            runner.EditImage(result.GetValue(image)?.FullName ?? demoImage, [EditTask.Parse("cat2dog")], "a cat sitting next to a mirror",
+            runner.EditImage(result.GetValue(image)?.FullName ?? demoImage, [EditTask.Parse("cat2dog")], caption: null,
                 editOptions, result.GetValue(options.Output)!.FullName, ct);
             Console.WriteLine($"model {model}, {editOptions.Steps} steps, provider {result.GetValue(options.Provider)}");
             Console.WriteLine($"{"stage",-12} {"seconds",9} {"peak MiB",9}");

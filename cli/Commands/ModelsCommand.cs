@@ -46,6 +46,9 @@ public static class ModelsCommand
         if (bundle.VaeEncoder.RewrittenFromSampling)
             output.WriteLine("    note: the export samples the latent; it is rewritten to return the posterior mean");
         Describe(output, BundleComponent.VaeDecoder, bundle.VaeDecoder);
+        output.WriteLine(bundle.HasCaptioner
+            ? $"captioner: BLIP, {bundle.Captioner.Options.NumBeams} beams, prompt \"{bundle.Captioner.Options.Prompt}\""
+            : "captioner: none (captions must be given)");
 
         var s = bundle.SchedulerConfig;
         output.WriteLine($"tokenizer: CLIP BPE, {bundle.Tokenizer.VocabularySize:N0} tokens");

@@ -7,6 +7,7 @@ public static class BundleComponent
     public const string Unet = "unet";
     public const string VaeEncoder = "vae_encoder";
     public const string VaeDecoder = "vae_decoder";
+    public const string Captioner = "captioner";
 
     public static IReadOnlyList<string> Graphs { get; } = [TextEncoder, Unet, VaeEncoder, VaeDecoder];
 }

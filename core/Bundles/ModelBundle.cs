@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pix2PixZero.Core.Captioning;
 using Pix2PixZero.Core.Models;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
@@ -23,6 +24,7 @@ public sealed class ModelBundle : IDisposable
     private readonly Lazy<Unet> _unet;
     private readonly Lazy<VaeEncoder> _vaeEncoder;
     private readonly Lazy<VaeDecoder> _vaeDecoder;
+    private readonly Lazy<BlipCaptioner> _captioner;
 
     private ModelBundle(string directory, OnnxSessionFactory sessions, ILogger log)
     {
@@ -36,6 +38,9 @@ public sealed class ModelBundle : IDisposable
         _unet = new(() => new Unet(_sessions.Create(GraphPath(BundleComponent.Unet)), GraphPath(BundleComponent.Unet)));
         _vaeEncoder = new(OpenVaeEncoder);
         _vaeDecoder = new(() => new VaeDecoder(_sessions.Create(GraphPath(BundleComponent.VaeDecoder)), GraphPath(BundleComponent.VaeDecoder)));
+        _captioner = new(() => HasCaptioner
+            ? BlipCaptioner.Load(CaptionerDirectory, _sessions)
+            : throw new ModelBundleException(CaptionerDirectory, "the model folder has no BLIP captioner; pass a caption for the image, or add a captioner/ folder"));
     }
 
     public string Directory { get; }
@@ -55,6 +60,13 @@ public sealed class ModelBundle : IDisposable
     public VaeEncoder VaeEncoder => _vaeEncoder.Value;
 
     public VaeDecoder VaeDecoder => _vaeDecoder.Value;
+
+    /// <summary>The optional BLIP captioner in <c>captioner/</c> (DESIGN.md §1.2 step 2).</summary>
+    public BlipCaptioner Captioner => _captioner.Value;
+
+    public string CaptionerDirectory => Path.Combine(Directory, BundleComponent.Captioner);
+
+    public bool HasCaptioner => System.IO.Directory.Exists(CaptionerDirectory);
 
     /// <summary>Latent side: the UNet's fixed size, else <c>unet/config.json</c>'s sample_size, else SD 1.x's 64.</summary>
     public int LatentSize => Unet.FixedLatentSize?.Height ?? (int?)ReadConfigNumber("sample_size", BundleComponent.Unet) ?? DefaultLatentSize;
@@ -86,6 +98,7 @@ public sealed class ModelBundle : IDisposable
         DisposeIfCreated(_unet);
         DisposeIfCreated(_vaeEncoder);
         DisposeIfCreated(_vaeDecoder);
+        if (_captioner.IsValueCreated) _captioner.Value.Dispose();
     }
 
     private static void DisposeIfCreated<T>(Lazy<T> model) where T : OnnxModel

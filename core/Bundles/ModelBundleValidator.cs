@@ -29,6 +29,10 @@ public static class ModelBundleValidator
         foreach (var component in BundleComponent.Graphs)
             CheckGraph(Path.Combine(directory, component, "model.onnx"), problems);
         CheckTokenizer(Path.Combine(directory, "tokenizer"), problems);
+        var captioner = Path.Combine(directory, BundleComponent.Captioner);
+        if (Directory.Exists(captioner))
+            foreach (var file in new[] { Captioning.BlipCaptioner.VisionEncoderFile, Captioning.BlipCaptioner.TextDecoderFile, Captioning.BlipCaptioner.VocabFile, Captioning.BlipCaptioner.ConfigFile })
+                RequireFile(Path.Combine(captioner, file), problems);
         var schedulerPath = Path.Combine(directory, "scheduler", "scheduler_config.json");
         if (CheckJson(schedulerPath, problems) is { } schedulerJson)
             Capture(schedulerPath, problems, () => SchedulerConfig.Parse(schedulerJson));

@@ -5,6 +5,7 @@ using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Editing;
 using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Inversion;
 using Pix2PixZero.Core.Models;
 using Pix2PixZero.Core.Scheduling;
@@ -54,8 +55,15 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     public RegularizedInversion CreateInversion() => new(_bundle.Unet, Scheduler);
 
-    public string Caption(Image<Rgb24> image, CancellationToken cancellationToken = default) =>
-        throw new Pix2PixZeroException($"the model folder {_bundle.Directory} has no captioner/; pass a caption for the image");
+    /// <summary>
+    /// BLIP's caption of the image as the method sees it: resized to the model's size first (the public code
+    /// captions the 512×512 Lanczos image), then BLIP's own 384×384 bicubic preprocessing.
+    /// </summary>
+    public string Caption(Image<Rgb24> image, CancellationToken cancellationToken = default)
+    {
+        using var sized = ImageCodec.ResizeForModel(image, _bundle.ImageSize, _bundle.ImageSize);
+        return _bundle.Captioner.Caption(sized, cancellationToken);
+    }
 
     /// <summary>The per-word mean embedding, from the store when it was computed before with the same sentences.</summary>
     public WordMean WordMean(string word, SentenceSource source, DirectionStore store, CancellationToken cancellationToken = default) =>

@@ -17,6 +17,7 @@ public class ModelsInspectCommandTests
         Assert.Contains("out out_sample               Float    [2,4,16,16]", text);
         Assert.Contains("rewritten to return the posterior mean", text);
         Assert.Contains("49,408 tokens", text);
+        Assert.Contains("captioner: BLIP, 3 beams, prompt \"a picture of \"", text);
         Assert.Contains("image: 128×128, latent 4×16×16, scaling factor 0.18215", text);
         // The test machines have no GPU, and the CPU package has no CUDA provider: the fallback is reported.
         Assert.Contains("provider: Cpu (CUDA unavailable:", text);

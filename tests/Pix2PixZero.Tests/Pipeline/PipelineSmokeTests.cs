@@ -19,7 +19,9 @@ public class PipelineSmokeTests
         var dog = pipeline.WordMean("dog", new SentenceSource.BuiltIn(8), store);
         using var image = ImageCodec.Load(RepoPaths.Image("cat_1.png"));
         var options = new EditOptions { Steps = 4 };
-        var inverted = pipeline.Invert(image, "a cat", options);
+        var caption = pipeline.Caption(image);
+        Assert.False(string.IsNullOrWhiteSpace(caption));
+        var inverted = pipeline.Invert(image, caption, options);
         var restored = InvertedImage.FromBytes(inverted.ToBytes());
         var results = pipeline.Edit(restored, [EditDirection.Between(cat, dog)], options);
         Assert.Single(results);
