@@ -124,11 +124,23 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
         var external = guidance.Graph.Initializer.Where(TensorValues.IsExternal).ToList();
         Assert.NotEmpty(external);
         Assert.All(external, t => Assert.Equal(sourceExternal[t.Name].ExternalData, t.ExternalData));
-        var inlineBytes = guidance.Graph.Initializer.Where(t => !TensorValues.IsExternal(t)).Sum(t => (long)t.RawData.Length + t.FloatData.Count * 4);
+        Assert.Equal(external.Count, external.Select(t => t.Name).Distinct().Count());
+        // Tensor data stored in the graph file itself (inline initializers and Constant nodes): small scalars,
+        // axes and shapes only. The file's size is no measure: the dynamic tiny UNet's graph structure alone
+        // (Shape/Gather plumbing) is as large as its weights.
+        var inlineBytes = InlineTensorBytes(guidance.Graph);
         var weightsBytes = new FileInfo(Path.Combine(Path.GetDirectoryName(prepared.SourceModelPath)!, "weights.pb")).Length;
-        var fileBytes = new FileInfo(prepared.GuidancePath).Length;
-        output.WriteLine($"guidance.onnx: {fileBytes} bytes, {guidance.Graph.Node.Count} nodes, inline initializers {inlineBytes} bytes; weights.pb {weightsBytes} bytes");
-        Assert.True(fileBytes < weightsBytes / 2, $"guidance.onnx is {fileBytes} bytes: weights were copied");
+        output.WriteLine($"guidance.onnx: {new FileInfo(prepared.GuidancePath).Length} bytes, {guidance.Graph.Node.Count} nodes, " +
+                         $"inline tensor data {inlineBytes} bytes (source graph {InlineTensorBytes(source.Graph)}); weights.pb {weightsBytes} bytes");
+        Assert.True(inlineBytes < 64 * 1024, $"guidance.onnx holds {inlineBytes} bytes of inline tensor data: weights were copied");
+    }
+
+    private static long InlineTensorBytes(Pix2PixZero.Core.Graph.Onnx.GraphProto graph)
+    {
+        static long Payload(Pix2PixZero.Core.Graph.Onnx.TensorProto t) => TensorValues.IsExternal(t) ? 0 :
+            t.RawData.Length + 4L * (t.FloatData.Count + t.Int32Data.Count) + 8L * (t.Int64Data.Count + t.DoubleData.Count);
+        return graph.Initializer.Sum(Payload)
+             + graph.Node.SelectMany(n => n.Attribute).Sum(a => (a.T is null ? 0 : Payload(a.T)) + a.Tensors.Sum(Payload));
     }
 
     private static List<float[]> RunProbe(InferenceSession session, string sampleGolden, bool dynamic)
