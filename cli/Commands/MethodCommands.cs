@@ -112,7 +112,7 @@ public static class MethodCommands
     {
         var options = new MethodOptions();
         var image = new Option<FileInfo?>("--image") { Description = "photo to edit (default: the demo photo)" };
-        var command = new Command("bench", "Time one edit stage by stage and report peak memory") { image };
+        var command = new Command("bench", "Time one edit stage by stage and report peak memory (bench guidance: the guidance graphs alone)") { image };
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
         {
@@ -126,6 +126,23 @@ public static class MethodCommands
             foreach (var (stage, seconds, peak) in runner.Stages)
                 Console.WriteLine($"{stage,-12} {seconds,9:F2} {peak,9:F0}");
             Console.WriteLine($"{"total",-12} {runner.Stages.Sum(s => s.Seconds),9:F2}");
+        }));
+        command.Subcommands.Add(BenchGuidance());
+        return command;
+    }
+
+    private static Command BenchGuidance()
+    {
+        var options = new MethodOptions();
+        var runs = new Option<int>("--runs") { Description = "timed runs per graph (the median is printed)", DefaultValueFactory = _ => 5 };
+        var command = new Command("guidance", "Compile the guidance graphs and time a UNet forward, an attention-probe run and a guidance run") { runs };
+        command.Options.Add(options.Model);
+        command.Options.Add(options.Provider);
+        command.SetAction((result, ct) => Run(ct, () =>
+        {
+            if (result.GetValue(runs) is < 1 or > 1000)
+                throw new InvalidOptionException("--runs", result.GetValue(runs), "use 1..1000");
+            GuidanceBenchmark.Run(DemoInputs(result.GetValue(options.Model)).Model, result.GetValue(options.Provider), result.GetValue(runs), Console.Out);
         }));
         return command;
     }

@@ -46,11 +46,19 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     /// <summary>The compiled guidance graphs (compiling them on first use).</summary>
     public PreparedUnetGraphs GuidanceGraphs => _guidance.Value.Graphs;
 
+    /// <summary>The UNet with its cross-attention maps as outputs (compiling it on first use).</summary>
+    public AttentionProbe AttentionProbe => _guidance.Value.Probe;
+
+    /// <summary>The cross-attention loss and its gradient with respect to the sample (compiling it on first use).</summary>
+    public GuidanceModel Guidance => _guidance.Value.Guidance;
+
+    /// <summary>The input sizes the guidance graphs are compiled for: the CFG batch of two at the bundle's latent size.</summary>
+    public UnetProbeSize GuidanceProbeSize => new(Batch: 2, LatentHeight: _bundle.LatentSize, LatentWidth: _bundle.LatentSize, Tokens: Prompts.SequenceLength);
+
     /// <summary>The reference/edit loop on this bundle's graphs (compiling the guidance graphs on first use).</summary>
     public CrossAttentionGuidedEditor CreateEditor()
     {
-        var (probe, guidance, _) = _guidance.Value;
-        return new CrossAttentionGuidedEditor(probe, guidance, _bundle.Unet, Scheduler);
+        return new CrossAttentionGuidedEditor(AttentionProbe, Guidance, _bundle.Unet, Scheduler);
     }
 
     public RegularizedInversion CreateInversion() => new(_bundle.Unet, Scheduler);
@@ -144,9 +152,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     private (AttentionProbe, GuidanceModel, PreparedUnetGraphs) LoadGuidance()
     {
-        var size = _bundle.LatentSize;
-        var graphs = GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log,
-            new GuidanceCompileOptions(new UnetProbeSize(Batch: 2, LatentHeight: size, LatentWidth: size, Tokens: Prompts.SequenceLength)));
+        var graphs = GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log, new GuidanceCompileOptions(GuidanceProbeSize));
         var layers = graphs.Layers.Count;
         return (new AttentionProbe(_bundle.Sessions.Create(graphs.AttentionProbePath), graphs.AttentionProbePath, layers),
                 new GuidanceModel(_bundle.Sessions.Create(graphs.GuidancePath), graphs.GuidancePath, layers),

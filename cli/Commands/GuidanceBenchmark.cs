@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Inversion;
+using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Core.Runtime;
+
+namespace Pix2PixZero.Cli.Commands;
+
+/// <summary>
+/// <c>bench guidance</c>: what cross-attention guidance costs on a UNet. Compiles the guidance graphs afresh, then
+/// times one CFG-batch UNet forward, one attention-probe run and one guidance run (loss and ∂loss/∂sample), each
+/// the median of several runs after a warm-up; the guidance/forward ratio is the figure to watch (target ≤ 3.5).
+/// </summary>
+public static class GuidanceBenchmark
+{
+    public const double TargetRatio = 3.5;
+
+    public static void Run(string modelDirectory, ExecutionProvider provider, int runs, TextWriter output)
+    {
+        using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider));
+        using var pipeline = new Pix2PixZeroPipeline(bundle);
+        var compiled = GuidanceGraphCompiler.Prepare(bundle.GraphPath(BundleComponent.Unet), null,
+            new GuidanceCompileOptions(pipeline.GuidanceProbeSize, Force: true));
+
+        var size = pipeline.GuidanceProbeSize;
+        var sample = Noise([size.Batch, bundle.LatentChannels, size.LatentHeight, size.LatentWidth], seed: 1);
+        var other = Noise(sample.Dimensions.ToArray(), seed: 2);
+        var text = pipeline.Prompts.Encode("a photo of a cat");
+        var context = new DenseTensor<float>(Enumerable.Repeat(text, size.Batch).SelectMany(row => row).ToArray(),
+            [size.Batch, pipeline.Prompts.SequenceLength, text.Length / pipeline.Prompts.SequenceLength]);
+        const int timestep = 501;
+        var (_, references) = pipeline.AttentionProbe.Run(other, timestep, context);
+
+        var forward = Median(runs, () => bundle.Unet.PredictNoise(sample, timestep, context));
+        var probe = Median(runs, () => pipeline.AttentionProbe.Run(sample, timestep, context));
+        var guidance = Median(runs, () => pipeline.Guidance.LossAndGradient(sample, timestep, context, references));
+
+        var t = compiled.Timings;
+        output.WriteLine($"model {bundle.Directory}");
+        output.WriteLine($"provider {bundle.Sessions.ActiveProvider}, sample [{string.Join(",", sample.Dimensions.ToArray())}], " +
+                         $"{compiled.Layers.Count} cross-attention layers, median of {runs} runs after a warm-up");
+        output.WriteLine($"{"compile",-10} {t.Total.TotalMilliseconds,10:F1} ms  (hash {t.Hash.TotalMilliseconds:F0}, load {t.Load.TotalMilliseconds:F0}, " +
+                         $"shapes {t.MeasureShapes.TotalMilliseconds:F0}, locate {t.Locate.TotalMilliseconds:F0}, build {t.Build.TotalMilliseconds:F0}, save {t.Save.TotalMilliseconds:F0})");
+        output.WriteLine($"{"forward",-10} {forward,10:F1} ms");
+        output.WriteLine($"{"probe",-10} {probe,10:F1} ms");
+        output.WriteLine($"{"guidance",-10} {guidance,10:F1} ms");
+        output.WriteLine($"ratio guidance/forward {guidance / forward:F2} (target ≤ {TargetRatio})");
+    }
+
+    private static DenseTensor<float> Noise(int[] shape, ulong seed)
+    {
+        var tensor = new DenseTensor<float>(shape);
+        SeededGaussian.Fill(tensor.Buffer.Span, seed);
+        return tensor;
+    }
+
+    private static double Median(int runs, Action run)
+    {
+        run();
+        var times = new double[runs];
+        for (var i = 0; i < runs; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            run();
+            times[i] = clock.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+}
