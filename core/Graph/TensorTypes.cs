@@ -28,7 +28,9 @@ public sealed class TensorTypes
         if (_known.TryGetValue(tensor, out var type)) return type;
         if (!_producers.TryGetValue(tensor, out var node))
         {
-            // Nodes added after construction (emitted gradients) are looked up lazily.
+            // Initializers and nodes added after construction (emitted gradients) are looked up lazily.
+            if (_graph.Graph.Initializer.LastOrDefault(t => t.Name == tensor) is { } constant)
+                return _known[tensor] = constant.DataType;
             node = _graph.Graph.Node.LastOrDefault(n => n.Output.Contains(tensor))
                 ?? throw new InvalidOperationException($"Tensor '{tensor}' has no producer, initializer or declared type.");
             _producers[tensor] = node;

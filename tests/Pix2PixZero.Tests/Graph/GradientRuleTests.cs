@@ -281,4 +281,42 @@ public class GradientRuleTests
             $"{name} (symbolic={symbolicShapes}): max |analytic − finite difference| = {result.MaxAbsError:E3} " +
             $"over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}");
     }
+
+    /// <summary>An attention block (q·kᵀ → softmax → ·v) with float16 values, as in an fp16 UNet export.</summary>
+    private static (string Output, string Wrt) HalfPrecisionAttention(GraphTestModel m)
+    {
+        var x = m.Input("x", 2, 6, 4);
+        var q = m.Node("MatMul", [x, m.Weight("wq", 4, 4)], "q");
+        var kT = m.Node("Transpose", [m.Weight("k", 5, 4)], "kT", Ints("perm", [1, 0]));
+        var scores = m.Node("Mul", [m.Node("MatMul", [q, kT], "qk"), m.Weight("scale", [1.5], [])], "scores");
+        var attention = m.Node("Softmax", [scores], "attention", Int("axis", -1));
+        var mixed = m.Node("Add", [m.Node("MatMul", [attention, m.Weight("v", 5, 4)], "av"), x], "mixed");
+        return (m.Node("Sigmoid", [mixed], "y"), x);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Float16_forward_values_are_differentiated_in_float32(bool symbolicShapes)
+    {
+        var half = new GraphTestModel(14, TensorValues.Float16, symbolicShapes);
+        var (halfOutput, halfWrt) = HalfPrecisionAttention(half);
+        half.Output(halfOutput);
+        var single = new GraphTestModel(14, F32, symbolicShapes) { HalfPrecisionValues = true };
+        var (singleOutput, singleWrt) = HalfPrecisionAttention(single);
+        single.Output(singleOutput);
+
+        var (halfGradient, compiled) = GraphGradientCheck.Gradient(half, halfOutput, halfWrt);
+        var (singleGradient, _) = GraphGradientCheck.Gradient(single, singleOutput, singleWrt);
+
+        // The gradient output is float32, and the fp16 forward values reach it through Casts (no fp16 arithmetic
+        // in the backward pass): it agrees with the fp32 twin at the same (fp16-representable) point to fp16's
+        // forward rounding, far inside what an fp16 backward pass would give.
+        Assert.Equal(TensorValues.Float, new TensorTypes(compiled).Of(compiled.Graph.Output[1].Name));
+        Assert.Contains(compiled.Graph.Node, n => n.OpType == "Cast" && n.Attribute.Single(a => a.Name == "to").I == TensorValues.Float);
+        var scale = singleGradient.Max(Math.Abs);
+        var error = halfGradient.Zip(singleGradient, (a, b) => Math.Abs(a - b)).Max() / scale;
+        Assert.True(scale > 1e-3, "the gradient is ~0, the comparison would prove nothing");
+        Assert.True(error <= 5e-3, $"fp16-graph gradient differs from the fp32 twin by {error:E2} relative to max |grad| {scale:E2}");
+    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Graph.Onnx;
 
@@ -17,28 +18,9 @@ public static class GraphGradientCheck
         var dir = Directory.CreateTempSubdirectory("p2pz-graph-").FullName;
         try
         {
-            var feeds = model.Feeds;
-            var forwardShapes = Measure(model.Build(), dir, model);
-            var r = model.Weight("R_" + output, model.RandomValues(forwardShapes[output]), forwardShapes[output]);
-            var graph = model.Build();
-            var emitter = new GraphEmitter(graph, "loss");
-            var product = emitter.Mul(output, r);
-            var rank = forwardShapes[output].Length;
-            var loss = rank == 0 ? product : emitter.ReduceSum(product, Enumerable.Range(0, rank).Select(i => (long)i).ToArray(), keepDims: false);
-            var shapes = Measure(graph, dir, model);
-
-            var grad = ReverseModeDifferentiator.Differentiate(graph, loss, wrt, shapes, new TensorTypes(graph));
-            graph.Graph.Output.Clear();
-            foreach (var o in new[] { loss, grad })
-                graph.Graph.Output.Add(new ValueInfoProto
-                {
-                    Name = o,
-                    Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = model.ElemType } },
-                });
-            graph.Prune();
-
+            var (graph, loss, grad) = Compile(model, output, wrt, dir);
             using var session = new InferenceSession(graph.ToBytes());
-            var x0 = feeds[wrt].Values;
+            var x0 = model.Feeds[wrt].Values;
             var (_, analytic) = Evaluate(session, model, wrt, x0, loss, grad);
 
             var h = model.ElemType == TensorValues.Double ? 1e-6 : 1e-2;
@@ -62,6 +44,46 @@ public static class GraphGradientCheck
         }
     }
 
+    /// <summary>The compiled gradient of Σ(y ⊙ R) with respect to <paramref name="wrt"/> at the model's feeds.</summary>
+    public static (double[] Gradient, OnnxGraph Compiled) Gradient(GraphTestModel model, string output, string wrt)
+    {
+        var dir = Directory.CreateTempSubdirectory("p2pz-graph-").FullName;
+        try
+        {
+            var (graph, loss, grad) = Compile(model, output, wrt, dir);
+            using var session = new InferenceSession(graph.ToBytes());
+            return (Evaluate(session, model, wrt, model.Feeds[wrt].Values, loss, grad).Grad, graph);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static (OnnxGraph Graph, string Loss, string Grad) Compile(GraphTestModel model, string output, string wrt, string dir)
+    {
+        var forwardShapes = Measure(model.Build(), dir, model);
+        var r = model.Weight("R_" + output, model.RandomValues(forwardShapes[output]), forwardShapes[output]);
+        var graph = model.Build();
+        var emitter = new GraphEmitter(graph, "loss");
+        var product = emitter.Mul(output, r);
+        var rank = forwardShapes[output].Length;
+        var loss = rank == 0 ? product : emitter.ReduceSum(product, Enumerable.Range(0, rank).Select(i => (long)i).ToArray(), keepDims: false);
+        var shapes = Measure(graph, dir, model);
+
+        var types = new TensorTypes(graph);
+        var grad = ReverseModeDifferentiator.Differentiate(graph, loss, wrt, shapes, types);
+        graph.Graph.Output.Clear();
+        foreach (var o in new[] { loss, grad })
+            graph.Graph.Output.Add(new ValueInfoProto
+            {
+                Name = o,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = types.Of(o) } },
+            });
+        graph.Prune();
+        return (graph, loss, grad);
+    }
+
     private static TensorShapes Measure(OnnxGraph graph, string dir, GraphTestModel model)
     {
         var inputs = model.Feeds.ToDictionary(f => f.Key, f => ToOrt(model.ElemType, f.Value.Values, f.Value.Shape));
@@ -77,16 +99,22 @@ public static class GraphGradientCheck
         try
         {
             using var outputs = session.Run(new RunOptions(), names, values, [loss, grad]);
-            return (Read(outputs[0], model.ElemType)[0], Read(outputs[1], model.ElemType));
+            return (Read(outputs[0])[0], Read(outputs[1]));
         }
         finally { foreach (var v in values) v.Dispose(); }
     }
 
-    public static OrtValue ToOrt(int elemType, double[] values, long[] shape) => elemType == TensorValues.Double
-        ? OrtValue.CreateTensorValueFromMemory(values.ToArray(), shape)
-        : OrtValue.CreateTensorValueFromMemory(values.Select(v => (float)v).ToArray(), shape);
+    public static OrtValue ToOrt(int elemType, double[] values, long[] shape) => elemType switch
+    {
+        TensorValues.Double => OrtValue.CreateTensorValueFromMemory(values.ToArray(), shape),
+        TensorValues.Float16 => OrtValue.CreateTensorValueFromMemory(values.Select(v => (Float16)(float)v).ToArray(), shape),
+        _ => OrtValue.CreateTensorValueFromMemory(values.Select(v => (float)v).ToArray(), shape),
+    };
 
-    private static double[] Read(OrtValue v, int elemType) => elemType == TensorValues.Double
-        ? v.GetTensorDataAsSpan<double>().ToArray()
-        : v.GetTensorDataAsSpan<float>().ToArray().Select(f => (double)f).ToArray();
+    private static double[] Read(OrtValue v) => v.GetTensorTypeAndShape().ElementDataType switch
+    {
+        TensorElementType.Double => v.GetTensorDataAsSpan<double>().ToArray(),
+        TensorElementType.Float16 => v.GetTensorDataAsSpan<Float16>().ToArray().Select(f => (double)(float)f).ToArray(),
+        _ => v.GetTensorDataAsSpan<float>().ToArray().Select(f => (double)f).ToArray(),
+    };
 }

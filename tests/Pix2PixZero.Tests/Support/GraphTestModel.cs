@@ -43,6 +43,7 @@ public sealed class GraphTestModel
         var t = new TensorProto { Name = name, DataType = ElemType };
         t.Dims.AddRange(shape);
         if (ElemType == TensorValues.Double) t.DoubleData.AddRange(values);
+        else if (ElemType == TensorValues.Float16) t.Int32Data.AddRange(values.Select(v => (int)BitConverter.HalfToUInt16Bits((Half)v)));
         else t.FloatData.AddRange(values.Select(v => (float)v));
         Graph.Initializer.Add(t);
         return name;
@@ -72,9 +73,14 @@ public sealed class GraphTestModel
 
     public OnnxGraph Build() => new(_model.Clone());
 
+    /// <summary>Uniform in [−1, 1), rounded to float16 when <see cref="HalfPrecisionValues"/> is set.</summary>
     public double[] RandomValues(long[] shape)
     {
         var n = shape.Aggregate(1L, (p, d) => p * d);
-        return Enumerable.Range(0, (int)n).Select(_ => _random.NextDouble() * 2 - 1).ToArray();
+        return Enumerable.Range(0, (int)n).Select(_ => _random.NextDouble() * 2 - 1)
+            .Select(v => HalfPrecisionValues ? (double)(Half)v : v).ToArray();
     }
+
+    /// <summary>Round every random value to float16, so an fp32 twin of an fp16 graph computes at the same point.</summary>
+    public bool HalfPrecisionValues { get; init; }
 }
