@@ -104,7 +104,13 @@ public sealed class ModelPuller
         return new PullResult(target, listing, verified, downloaded, UpToDate: false);
     }
 
-    public static string FormatBytes(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F2} GiB" : $"{bytes / (double)(1L << 20):F1} MiB";
+    public static string FormatBytes(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):F2} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):F1} MiB",
+        >= 1L << 10 => $"{bytes / 1024.0:F1} KiB",
+        _ => $"{bytes} B",
+    };
 
     private async Task<T> WithRetriesAsync<T>(Func<Task<T>> attempt, Func<string> resumeNote, CancellationToken cancellationToken)
     {
