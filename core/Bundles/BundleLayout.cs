@@ -37,8 +37,9 @@ public static class BundleLayout
     public static string LocalPath(string root, string repositoryPath) =>
         Path.Combine(root, repositoryPath.Replace('/', Path.DirectorySeparatorChar));
 
-    /// <summary>The bundle's files among a repository's files: the required ones, optional tokenizer and component
-    /// configs, the graphs' external weights, and a complete-or-partial <c>captioner/</c> folder when there is one.</summary>
+    /// <summary>The bundle's files among a repository's files: the required ones, the optional tokenizer and component
+    /// configs, the graphs' external weights, and the <c>captioner/</c> files a repository has (the validator then
+    /// checks that they are complete).</summary>
     public static BundleFileSelection Select(IEnumerable<string> repositoryFiles)
     {
         var available = new HashSet<string>(repositoryFiles, StringComparer.Ordinal);

@@ -248,12 +248,12 @@ public sealed class HubClient : IDisposable
         OperationCanceledException when cancellationToken.IsCancellationRequested => null,
         OperationCanceledException or TimeoutException =>
             new HubException($"{what}: no data from {url.Host} for {_options.Timeout.TotalSeconds:0.#} s; the connection stalled "
-                + "(try again: the download resumes; or raise --timeout).", transient: true, inner: e),
-        HttpRequestException => new HubException($"{what}: cannot reach {url.Host}: {e.Message}; check the network, a proxy or the mirror URL.", transient: true, inner: e),
+                + "(try again: the download resumes; or raise --timeout).", e, transient: true),
+        HttpRequestException => new HubException($"{what}: cannot reach {url.Host}: {e.Message}; check the network, a proxy or the mirror URL.", e, transient: true),
         HttpIOException or IOException { InnerException: SocketException } =>
-            new HubException($"{what}: the connection broke ({e.Message}).", transient: true, inner: e),
-        IOException or UnauthorizedAccessException => new HubException($"{what}: writing the file failed: {e.Message}; check free space and permissions.", inner: e),
-        JsonException => new HubException($"{what}: {url} did not answer with the hub's JSON ({e.Message}); is the mirror URL right?", inner: e),
+            new HubException($"{what}: the connection broke ({e.Message}).", e, transient: true),
+        IOException or UnauthorizedAccessException => new HubException($"{what}: writing the file failed: {e.Message}; check free space and permissions.", e),
+        JsonException => new HubException($"{what}: {url} did not answer with the hub's JSON ({e.Message}); is the mirror URL right?", e),
         _ => null,
     };
 

@@ -6,8 +6,13 @@ namespace Pix2PixZero.Core.Hub;
 /// </summary>
 public sealed class HubException : Pix2PixZeroException
 {
-    public HubException(string message, int? statusCode = null, bool transient = false, Exception? inner = null)
-        : base(message, inner ?? new HttpRequestException(message))
+    public HubException(string message, int? statusCode = null, bool transient = false) : base(message)
+    {
+        StatusCode = statusCode;
+        Transient = transient;
+    }
+
+    public HubException(string message, Exception inner, int? statusCode = null, bool transient = false) : base(message, inner)
     {
         StatusCode = statusCode;
         Transient = transient;

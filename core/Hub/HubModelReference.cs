@@ -52,6 +52,6 @@ public sealed partial record HubModelReference(string Repository, string Revisio
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")]
     private static partial Regex RepositoryPattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9._/-]{1,200}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$")]
     private static partial Regex RevisionPattern();
 }

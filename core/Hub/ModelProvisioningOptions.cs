@@ -49,7 +49,7 @@ public sealed record ModelProvisioningOptions
             throw new InvalidOptionException(ModelDirectorySetting, ModelDirectory, "the folder that holds (or will hold) the model bundle");
         try
         {
-            _ = PullModel;
+            if (Pull is not null) HubModelReference.Parse(Pull);
         }
         catch (InvalidOptionException e)
         {

@@ -91,7 +91,7 @@ public sealed class ModelPuller
         catch (HubException e)
         {
             throw new HubException($"{e.Message} Nothing was placed at {target}; the files downloaded so far stay in {staging} "
-                + "and the next pull resumes from there.", e.StatusCode, e.Transient, e);
+                + "and the next pull resumes from there.", e, e.StatusCode, e.Transient);
         }
 
         var problems = ModelBundleValidator.Validate(staging);
@@ -146,7 +146,7 @@ public sealed class ModelPuller
             }
             catch (IOException e)
             {
-                throw new HubException($"another pull into {target} is running (it holds {path}); wait for it to finish and pull again.", inner: e);
+                throw new HubException($"another pull into {target} is running (it holds {path}); wait for it to finish and pull again.", e);
             }
         }
     }

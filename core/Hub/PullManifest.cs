@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pix2PixZero.Core.Bundles;
 
 namespace Pix2PixZero.Core.Hub;
 
@@ -39,5 +40,5 @@ public sealed record PullManifest(string Repository, string Revision, string Com
 
     /// <summary>Every listed file is in the folder with its recorded size.</summary>
     public bool IsPresentIn(string directory) =>
-        Files.All(f => new FileInfo(Bundles.BundleLayout.LocalPath(directory, f.Path)) is { Exists: true } info && (f.Size is null || info.Length == f.Size));
+        Files.All(f => new FileInfo(BundleLayout.LocalPath(directory, f.Path)) is { Exists: true } info && (f.Size is null || info.Length == f.Size));
 }

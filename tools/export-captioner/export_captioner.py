@@ -27,7 +27,6 @@ and the config. tests/fixtures/blip-export/generate.py runs export_captioner() o
 """
 import argparse
 import inspect
-import io
 import json
 import os
 import sys
@@ -36,8 +35,7 @@ import onnx
 import torch
 from torch import nn
 
-OPSET = 14
-PROTOBUF_LIMIT = 2 * 1024 ** 3
+from onnx_export import to_onnx
 FILES = ("vision_encoder.onnx", "text_decoder.onnx", "vocab.txt", "config.json")
 REQUIRED_CONFIG = ("image_size", "image_mean", "image_std", "bos_token_id", "sep_token_id", "pad_token_id")
 # pix2pix-zero's BLIP call (DESIGN.md section 1.2 step 2); kept in config.json for reference.
@@ -76,26 +74,6 @@ def _first(out, name):
     if hasattr(out, name):
         return getattr(out, name)
     return out[0]
-
-
-def _onnx(module, args, input_names, output_names, dynamic_axes, output_dims):
-    buffer = io.BytesIO()
-    with torch.no_grad():
-        torch.onnx.export(module, args, buffer, input_names=input_names, output_names=output_names,
-                          dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=True)
-    if buffer.tell() >= PROTOBUF_LIMIT:
-        raise ValueError("%s is %d bytes, over protobuf's 2 GB; BLIP base and large fit, this model does not" % (output_names[0], buffer.tell()))
-    model = onnx.load_from_string(buffer.getvalue())
-    # The exporter names inferred output axes after internal nodes; name them as the C# side documents them.
-    for output in model.graph.output:
-        for dim, value in zip(output.type.tensor_type.shape.dim, output_dims[output.name]):
-            dim.Clear()
-            if isinstance(value, int):
-                dim.dim_value = value
-            else:
-                dim.dim_param = value
-    onnx.checker.check_model(model)
-    return model
 
 
 def check_vocab(vocab, config):
@@ -142,10 +120,10 @@ def export_captioner(vision, text_decoder, vocab, config, out_dir):
     if list(logits.shape) != [1, ids.shape[1], config["vocab_size"]]:
         raise ValueError("the text decoder returned shape %s; expected [1, %d, %d] logits" % (list(logits.shape), ids.shape[1], config["vocab_size"]))
 
-    vision_onnx = _onnx(vision_encoder, (pixels,), ["pixel_values"], ["image_embeds"],
+    vision_onnx = to_onnx(vision_encoder, (pixels,), ["pixel_values"], ["image_embeds"],
                         {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}},
                         {"image_embeds": ["batch", embeds.shape[1], embeds.shape[2]]})
-    decoder_onnx = _onnx(decoder, (ids, torch.ones_like(ids), embeds), ["input_ids", "attention_mask", "encoder_hidden_states"], ["logits"],
+    decoder_onnx = to_onnx(decoder, (ids, torch.ones_like(ids), embeds), ["input_ids", "attention_mask", "encoder_hidden_states"], ["logits"],
                          {"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch", 1: "sequence"},
                           "encoder_hidden_states": {0: "batch", 1: "image_tokens"}, "logits": {0: "batch", 1: "sequence"}},
                          {"logits": ["batch", "sequence", config["vocab_size"]]})
