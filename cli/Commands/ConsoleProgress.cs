@@ -17,8 +17,7 @@ public sealed class ConsoleProgress(TextWriter? writer = null) : IProgress<Pipel
     {
         if (_interactive)
         {
-            var filled = value.TotalSteps == 0 ? Width : Width * value.Step / value.TotalSteps;
-            _out.Write($"\r{value.Stage,-8} [{new string('#', filled)}{new string('.', Width - filled)}] {value.Step}/{value.TotalSteps}");
+            _out.Write($"\r{value.Stage,-8} {Bar(value.Step, value.TotalSteps)} {value.Step}/{value.TotalSteps}");
             if (value.Step == value.TotalSteps) _out.WriteLine();
         }
         else if (value.Step == value.TotalSteps || value.Stage != _stage)
@@ -26,5 +25,12 @@ public sealed class ConsoleProgress(TextWriter? writer = null) : IProgress<Pipel
             if (value.Step == value.TotalSteps || value.Step == 0) _out.WriteLine($"{value.Stage}: {value.Step}/{value.TotalSteps}");
         }
         _stage = value.Stage;
+    }
+
+    /// <summary>"[#####.....]": <paramref name="done"/> of <paramref name="total"/> (full when the total is unknown or zero).</summary>
+    public static string Bar(long done, long total)
+    {
+        var filled = total <= 0 ? Width : (int)(Width * Math.Clamp(done, 0, total) / total);
+        return $"[{new string('#', filled)}{new string('.', Width - filled)}]";
     }
 }

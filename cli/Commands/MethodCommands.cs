@@ -166,22 +166,6 @@ public static class MethodCommands
         throw new InvalidOptionException("--model", null, "the demo needs the repository's tests/fixtures/tiny-sd; run it from the repository");
     }
 
-    private static Task<int> Run(CancellationToken cancellationToken, Action action) => Task.Run(() =>
-    {
-        try
-        {
-            action();
-            return 0;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            Console.Error.WriteLine("cancelled");
-            return 130;
-        }
-        catch (Pix2PixZeroException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return CommandLine.UserError;
-        }
-    }, CancellationToken.None);
+    private static Task<int> Run(CancellationToken cancellationToken, Action action) =>
+        CommandLine.RunAsync(() => Task.Run(action, CancellationToken.None), cancellationToken);
 }

@@ -46,8 +46,5 @@ public sealed class MethodOptions
         ?? Environment.GetEnvironmentVariable("PIX2PIX_ZERO_MODEL")
         ?? throw new Core.InvalidOptionException("--model", null, "name a model folder with --model or set PIX2PIX_ZERO_MODEL");
 
-    public string DirectionCache(ParseResult result) =>
-        result.GetValue(Directions)?.FullName
-        ?? Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
-            ? cache : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "pix2pix-zero", "directions");
+    public string DirectionCache(ParseResult result) => result.GetValue(Directions)?.FullName ?? CommandLine.CacheFolder("directions");
 }

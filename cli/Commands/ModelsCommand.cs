@@ -2,17 +2,24 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Hub;
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Cli.Commands;
 
-/// <summary><c>models inspect &lt;dir&gt;</c>: loads a bundle and prints its graphs, shapes, types, provider and problems.</summary>
+/// <summary>
+/// <c>models inspect &lt;dir&gt;</c>: loads a bundle and prints its graphs, shapes, types, provider and problems.
+/// <c>models pull &lt;name&gt;</c>: downloads a bundle from the Hugging Face hub (or a mirror) and compiles its guidance graphs.
+/// </summary>
 public static class ModelsCommand
 {
     public static Command Create()
     {
         var models = new Command("models", "Inspect and prepare Stable Diffusion model folders (diffusers ONNX layout)");
         models.Subcommands.Add(Inspect());
+        models.Subcommands.Add(Pull());
         return models;
     }
 
@@ -24,6 +31,69 @@ public static class ModelsCommand
         command.SetAction(result => Run(result.GetValue(dir)!.FullName, result.GetValue(provider), Console.Out));
         return command;
     }
+
+    private static Command Pull()
+    {
+        var name = new Argument<string>("name") { Description = "sd14 (CompVis/stable-diffusion-v1-4@onnx, the paper's model), sd15 (onnx-community/stable-diffusion-v1-5-ONNX), or owner/repo[@revision]" };
+        var dir = new Option<DirectoryInfo?>("--dir") { Description = "where to put the bundle (default ~/.cache/pix2pix-zero/models/<name>)" };
+        var revision = new Option<string?>("--revision") { Description = "branch, tag or commit (replaces the name's revision)" };
+        var mirror = new Option<string?>("--mirror") { Description = $"hub mirror with the same URL shape (default $HF_ENDPOINT, else {PullOptions.DefaultEndpoint})" };
+        var token = new Option<string?>("--token") { Description = "Hugging Face access token for gated or private repositories (default $HF_TOKEN)" };
+        var timeout = new Option<double>("--timeout") { Description = "seconds without data before an attempt fails and is retried (resuming)", DefaultValueFactory = _ => new PullOptions().Timeout.TotalSeconds };
+        var provider = new Option<ExecutionProvider>("--provider") { Description = "execution provider for the guidance compiler's UNet run: Auto, Cpu or Cuda", DefaultValueFactory = _ => ExecutionProvider.Auto };
+        var command = new Command("pull", "Download a Stable Diffusion bundle (diffusers ONNX layout) from the Hugging Face hub, verify it and compile its guidance graphs")
+            { name, dir, revision, mirror, token, timeout, provider };
+        command.SetAction((result, ct) => CommandLine.RunAsync(async () =>
+        {
+            var model = HubModelReference.Parse(result.GetValue(name)!, result.GetValue(revision));
+            var options = new PullOptions
+            {
+                Endpoint = result.GetValue(mirror) ?? NonEmpty(Environment.GetEnvironmentVariable("HF_ENDPOINT")) ?? PullOptions.DefaultEndpoint,
+                Token = result.GetValue(token) ?? NonEmpty(Environment.GetEnvironmentVariable("HF_TOKEN")),
+                Timeout = TimeSpan.FromSeconds(result.GetValue(timeout)),
+            };
+            var directory = result.GetValue(dir)?.FullName ?? Path.Combine(CommandLine.CacheFolder("models"), model.FolderName);
+            await PullAsync(model, directory, options, result.GetValue(provider), Console.Out, new ConsolePullProgress(), ct);
+        }, ct));
+        return command;
+    }
+
+    /// <summary>Pulls <paramref name="model"/> into <paramref name="directory"/>, then compiles the guidance graphs and prints what they hold.</summary>
+    public static async Task PullAsync(HubModelReference model, string directory, PullOptions options, ExecutionProvider provider, TextWriter output,
+        IProgress<PullProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var loggers = CommandLine.Logging(verbose: false);
+        var pull = await new ModelPuller(options, loggers.CreateLogger("pull")).PullAsync(model, directory, progress, cancellationToken);
+        var size = ModelPuller.FormatBytes(pull.Files.Sum(f => f.Size ?? 0));
+        output.WriteLine(pull.UpToDate
+            ? $"{pull.Directory} is up to date with {model} (commit {pull.Listing.Commit}): nothing downloaded"
+            : $"Pulled {model} (commit {pull.Listing.Commit}) into {pull.Directory}: {pull.Files.Count} of the repository's {pull.Listing.Files.Count} files, "
+              + $"{size} ({ModelPuller.FormatBytes(pull.DownloadedBytes)} downloaded), sizes and checksums verified");
+
+        using var bundle = ModelBundle.Open(pull.Directory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
+        using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("compiler"));
+        var unet = bundle.GraphPath(BundleComponent.Unet);
+        PreparedUnetGraphs graphs;
+        try
+        {
+            graphs = pipeline.PrepareGuidanceGraphs();
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidDataException)
+        {
+            throw new ModelBundleException(unet, $"the bundle is in place, but the guidance compiler refuses its UNet, so it cannot edit: {e.Message}", e);
+        }
+        output.WriteLine($"guidance graphs: {graphs.Layers.Count} cross-attention layers in the {(graphs.SourceIsDynamic ? "dynamic" : "static")} UNet"
+            + (graphs.FromCache ? " (compiled before, taken from the cache)" : $", compiled in {graphs.Timings.Total.TotalSeconds:F1} s"));
+        foreach (var group in graphs.Layers.GroupBy(l => l.Shape is { } shape ? "[" + string.Join(",", shape) + "]" : "[?]"))
+            output.WriteLine($"    {group.Count()} × {group.Key}");
+        output.WriteLine($"    {Path.GetRelativePath(pull.Directory, graphs.AttentionProbePath)}, {Path.GetRelativePath(pull.Directory, graphs.GuidancePath)}");
+        output.WriteLine(bundle.HasCaptioner
+            ? "captioner: BLIP (captioner/)"
+            : "captioner: none; pass --caption to edit, or export BLIP into captioner/ with tools/export-captioner (README: \"Use the real model\")");
+        output.WriteLine($"next: pix2pix-zero edit <photo> --task cat2dog --model {pull.Directory}");
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     public static int Run(string directory, ExecutionProvider provider, TextWriter output)
     {

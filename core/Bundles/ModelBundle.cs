@@ -31,8 +31,8 @@ public sealed class ModelBundle : IDisposable
         Directory = directory;
         _sessions = sessions;
         _log = log;
-        Tokenizer = ClipTokenizer.FromFiles(Path.Combine(directory, "tokenizer", "vocab.json"), Path.Combine(directory, "tokenizer", "merges.txt"));
-        SchedulerConfig = SchedulerConfig.Parse(File.ReadAllText(Path.Combine(directory, "scheduler", "scheduler_config.json")));
+        Tokenizer = ClipTokenizer.FromFiles(BundleLayout.LocalPath(directory, BundleLayout.TokenizerVocab), BundleLayout.LocalPath(directory, BundleLayout.TokenizerMerges));
+        SchedulerConfig = SchedulerConfig.Parse(File.ReadAllText(BundleLayout.LocalPath(directory, BundleLayout.SchedulerConfig)));
         ScalingFactor = (float)(ReadConfigNumber("scaling_factor", BundleComponent.VaeDecoder, BundleComponent.VaeEncoder, "vae") ?? DefaultScalingFactor);
         _textEncoder = new(() => new TextEncoder(_sessions.Create(GraphPath(BundleComponent.TextEncoder)), GraphPath(BundleComponent.TextEncoder)));
         _unet = new(() => new Unet(_sessions.Create(GraphPath(BundleComponent.Unet)), GraphPath(BundleComponent.Unet)));
@@ -78,7 +78,7 @@ public sealed class ModelBundle : IDisposable
 
     public int ImageSize => LatentSize * VaeScale;
 
-    public string GraphPath(string component) => Path.Combine(Directory, component, "model.onnx");
+    public string GraphPath(string component) => BundleLayout.LocalPath(Directory, BundleLayout.Graph(component));
 
     /// <summary>Opens a bundle, or throws one error listing every problem found in the folder.</summary>
     public static ModelBundle Open(string directory, OnnxSessionFactory? sessions = null, ILogger? log = null)
@@ -135,7 +135,7 @@ public sealed class ModelBundle : IDisposable
     {
         foreach (var component in components)
         {
-            var path = Path.Combine(Directory, component, "config.json");
+            var path = BundleLayout.LocalPath(Directory, $"{component}/{BundleLayout.ComponentConfigName}");
             if (!File.Exists(path)) continue;
             try
             {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Google.Protobuf;
+using Pix2PixZero.Core.Captioning;
 using Pix2PixZero.Core.Graph.Onnx;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
@@ -25,15 +26,14 @@ public static class ModelBundleValidator
             problems.Add(new ModelBundleException(directory, "the model folder does not exist"));
             return problems;
         }
-        CheckJson(Path.Combine(directory, "model_index.json"), problems);
+        CheckJson(BundleLayout.LocalPath(directory, BundleLayout.ModelIndex), problems);
         foreach (var component in BundleComponent.Graphs)
-            CheckGraph(Path.Combine(directory, component, "model.onnx"), problems);
-        CheckTokenizer(Path.Combine(directory, "tokenizer"), problems);
+            CheckGraph(BundleLayout.LocalPath(directory, BundleLayout.Graph(component)), problems);
+        CheckTokenizer(BundleLayout.LocalPath(directory, BundleLayout.TokenizerVocab), BundleLayout.LocalPath(directory, BundleLayout.TokenizerMerges), problems);
         var captioner = Path.Combine(directory, BundleComponent.Captioner);
         if (Directory.Exists(captioner))
-            foreach (var file in new[] { Captioning.BlipCaptioner.VisionEncoderFile, Captioning.BlipCaptioner.TextDecoderFile, Captioning.BlipCaptioner.VocabFile, Captioning.BlipCaptioner.ConfigFile })
-                RequireFile(Path.Combine(captioner, file), problems);
-        var schedulerPath = Path.Combine(directory, "scheduler", "scheduler_config.json");
+            problems.AddRange(BlipCaptioner.CheckFolder(captioner));
+        var schedulerPath = BundleLayout.LocalPath(directory, BundleLayout.SchedulerConfig);
         if (CheckJson(schedulerPath, problems) is { } schedulerJson)
             Capture(schedulerPath, problems, () => SchedulerConfig.Parse(schedulerJson));
         return problems;
@@ -92,10 +92,8 @@ public static class ModelBundleValidator
         }
     }
 
-    private static void CheckTokenizer(string folder, List<ModelBundleException> problems)
+    private static void CheckTokenizer(string vocab, string merges, List<ModelBundleException> problems)
     {
-        var vocab = Path.Combine(folder, "vocab.json");
-        var merges = Path.Combine(folder, "merges.txt");
         var ok = RequireFile(vocab, problems) & RequireFile(merges, problems);
         if (ok) Capture(vocab, problems, () => ClipTokenizer.FromFiles(vocab, merges));
     }

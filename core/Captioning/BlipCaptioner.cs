@@ -21,7 +21,8 @@ public sealed class BlipCaptioner : IDisposable
     public const string VocabFile = "vocab.txt";
     public const string ConfigFile = "config.json";
 
-    private static readonly string[] RequiredFiles = [VisionEncoderFile, TextDecoderFile, VocabFile, ConfigFile];
+    /// <summary>What tools/export-captioner writes and a bundle's <c>captioner/</c> folder must hold.</summary>
+    public static IReadOnlyList<string> RequiredFiles { get; } = [VisionEncoderFile, TextDecoderFile, VocabFile, ConfigFile];
 
     private readonly string _promptText;
 
@@ -50,25 +51,41 @@ public sealed class BlipCaptioner : IDisposable
 
     internal BlipTextDecoder TextDecoder { get; }
 
-    /// <summary>Opens and checks a captioner folder: the four files, config.json, vocabulary size and graph signatures.</summary>
-    public static BlipCaptioner Load(string folder, OnnxSessionFactory sessions, BlipCaptionerOptions? options = null)
+    /// <summary>
+    /// The folder contract without creating sessions: the four files, non-empty, a config.json with the model facts,
+    /// and a vocabulary of config.json's vocab_size. Every problem is returned, each naming its file.
+    /// </summary>
+    public static IReadOnlyList<ModelBundleException> CheckFolder(string folder)
     {
-        options = (options ?? BlipCaptionerOptions.Default).Validate();
         if (!Directory.Exists(folder))
-            throw new ModelBundleException(folder, "the captioner folder does not exist; it must hold " + string.Join(", ", RequiredFiles));
+            return [new ModelBundleException(folder, "the captioner folder does not exist; it must hold " + string.Join(", ", RequiredFiles))];
+        var problems = new List<ModelBundleException>();
         foreach (var file in RequiredFiles)
         {
             var path = Path.Combine(folder, file);
             if (!File.Exists(path))
-                throw new ModelBundleException(path, $"is missing; a BLIP captioner folder holds {string.Join(", ", RequiredFiles)}");
+                problems.Add(new ModelBundleException(path, $"is missing; a BLIP captioner folder holds {string.Join(", ", RequiredFiles)} (tools/export-captioner writes them)"));
+            else if (new FileInfo(path).Length == 0)
+                problems.Add(new ModelBundleException(path, "is empty; export the captioner again with tools/export-captioner"));
         }
+        if (problems.Count > 0) return problems;
+        try
+        {
+            ReadContract(folder);
+        }
+        catch (ModelBundleException e)
+        {
+            problems.Add(e);
+        }
+        return problems;
+    }
 
-        var config = BlipConfig.Load(Path.Combine(folder, ConfigFile));
-        var vocabPath = Path.Combine(folder, VocabFile);
-        var tokenizer = BertWordPieceTokenizer.Load(vocabPath);
-        if (tokenizer.VocabularySize != config.VocabSize)
-            throw new ModelBundleException(vocabPath,
-                $"has {tokenizer.VocabularySize} tokens but config.json says vocab_size {config.VocabSize} (BLIP: 30,524 = BERT's 30,522 + [DEC] + [ENC], one per line)");
+    /// <summary>Opens and checks a captioner folder: the folder contract (<see cref="CheckFolder"/>) and the graph signatures.</summary>
+    public static BlipCaptioner Load(string folder, OnnxSessionFactory sessions, BlipCaptionerOptions? options = null)
+    {
+        options = (options ?? BlipCaptionerOptions.Default).Validate();
+        if (CheckFolder(folder) is [var first, ..]) throw first;
+        var (config, tokenizer) = ReadContract(folder);
 
         BlipVisionEncoder? vision = null;
         BlipTextDecoder? decoder = null;
@@ -97,6 +114,17 @@ public sealed class BlipCaptioner : IDisposable
             decoder?.Dispose();
             throw;
         }
+    }
+
+    private static (BlipConfig Config, BertWordPieceTokenizer Tokenizer) ReadContract(string folder)
+    {
+        var config = BlipConfig.Load(Path.Combine(folder, ConfigFile));
+        var vocabPath = Path.Combine(folder, VocabFile);
+        var tokenizer = BertWordPieceTokenizer.Load(vocabPath);
+        if (tokenizer.VocabularySize != config.VocabSize)
+            throw new ModelBundleException(vocabPath,
+                $"has {tokenizer.VocabularySize} tokens but config.json says vocab_size {config.VocabSize} (BLIP: 30,524 = BERT's 30,522 + [DEC] + [ENC], one per line)");
+        return (config, tokenizer);
     }
 
     public string Caption(Image<Rgb24> image, CancellationToken cancellationToken = default) =>

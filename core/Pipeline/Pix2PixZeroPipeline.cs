@@ -150,9 +150,16 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     private DenseTensor<float> TextBatch(float[] row) => new(row, [1, Prompts.SequenceLength, row.Length / Prompts.SequenceLength]);
 
+    /// <summary>
+    /// Compiles the guidance graphs for this bundle's sizes (CFG batch 2, its latent size, its token count), or takes
+    /// them from the cache beside the UNet, without opening sessions for them.
+    /// </summary>
+    public PreparedUnetGraphs PrepareGuidanceGraphs() =>
+        GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log, new GuidanceCompileOptions(GuidanceProbeSize));
+
     private (AttentionProbe, GuidanceModel, PreparedUnetGraphs) LoadGuidance()
     {
-        var graphs = GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log, new GuidanceCompileOptions(GuidanceProbeSize));
+        var graphs = PrepareGuidanceGraphs();
         var layers = graphs.Layers.Count;
         return (new AttentionProbe(_bundle.Sessions.Create(graphs.AttentionProbePath), graphs.AttentionProbePath, layers),
                 new GuidanceModel(_bundle.Sessions.Create(graphs.GuidancePath), graphs.GuidancePath, layers),

@@ -92,6 +92,27 @@ public sealed class ModelBundleErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_broken_captioner_folder_is_listed_with_the_bundle_problems()
+    {
+        File.Delete(PathOf("captioner", "vocab.txt"));
+        File.WriteAllBytes(PathOf("captioner", "config.json"), []);
+        var problems = ModelBundleValidator.Validate(_bundle);
+        Assert.Equal([PathOf("captioner", "vocab.txt"), PathOf("captioner", "config.json")], problems.Select(p => p.Path));
+        Assert.Contains("is missing", problems[0].Message);
+        Assert.Contains("is empty", problems[1].Message);
+    }
+
+    [Fact]
+    public void A_captioner_vocabulary_that_disagrees_with_its_config_is_a_bundle_problem()
+    {
+        var vocab = PathOf("captioner", "vocab.txt");
+        File.WriteAllLines(vocab, File.ReadAllLines(vocab).Take(30522));
+        var problem = Assert.Single(ModelBundleValidator.Validate(_bundle));
+        Assert.Equal(vocab, problem.Path);
+        Assert.Contains("vocab_size 30524", problem.Message);
+    }
+
+    [Fact]
     public void A_unet_without_the_expected_inputs_is_refused_when_loaded()
     {
         // A text encoder graph in the UNet's place: valid ONNX, wrong interface.
