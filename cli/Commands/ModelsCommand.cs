@@ -12,6 +12,7 @@ namespace Pix2PixZero.Cli.Commands;
 /// <summary>
 /// <c>models inspect &lt;dir&gt;</c>: loads a bundle and prints its graphs, shapes, types, provider and problems.
 /// <c>models pull &lt;name&gt;</c>: downloads a bundle from the Hugging Face hub (or a mirror) and compiles its guidance graphs.
+/// <c>models prepare &lt;dir&gt;</c>: compiles the guidance graphs of a bundle already on disk.
 /// </summary>
 public static class ModelsCommand
 {
@@ -20,7 +21,22 @@ public static class ModelsCommand
         var models = new Command("models", "Inspect and prepare Stable Diffusion model folders (diffusers ONNX layout)");
         models.Subcommands.Add(Inspect());
         models.Subcommands.Add(Pull());
+        models.Subcommands.Add(PrepareCommand());
         return models;
+    }
+
+    private static Command PrepareCommand()
+    {
+        var dir = new Argument<DirectoryInfo>("dir") { Description = "the model folder" };
+        var force = new Option<bool>("--force") { Description = "recompile even when the cached graphs match the UNet" };
+        var provider = new Option<ExecutionProvider>("--provider") { Description = "execution provider for the compiler's UNet run: Auto, Cpu or Cuda", DefaultValueFactory = _ => ExecutionProvider.Auto };
+        var command = new Command("prepare", "Compile the attention-probe and guidance graphs beside the UNet (cached by its hash) and print what was found") { dir, force, provider };
+        command.SetAction(result =>
+        {
+            Prepare(result.GetValue(dir)!.FullName, result.GetValue(provider), result.GetValue(force), Console.Out);
+            return 0;
+        });
+        return command;
     }
 
     private static Command Inspect()
@@ -70,27 +86,34 @@ public static class ModelsCommand
             : $"Pulled {model} (commit {pull.Listing.Commit}) into {pull.Directory}: {pull.Files.Count} of the repository's {pull.Listing.Files.Count} files, "
               + $"{size} ({ModelPuller.FormatBytes(pull.DownloadedBytes)} downloaded), sizes and checksums verified");
 
-        using var bundle = ModelBundle.Open(pull.Directory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
+        Prepare(pull.Directory, provider, force: false, output);
+        output.WriteLine($"next: pix2pix-zero edit <photo> --task cat2dog --model {pull.Directory}");
+    }
+
+    /// <summary>Compiles (or takes from the cache) the guidance graphs of a bundle and prints what they hold.</summary>
+    public static void Prepare(string directory, ExecutionProvider provider, bool force, TextWriter output)
+    {
+        using var loggers = CommandLine.Logging(verbose: false);
+        using var bundle = ModelBundle.Open(directory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("compiler"));
         var unet = bundle.GraphPath(BundleComponent.Unet);
         PreparedUnetGraphs graphs;
         try
         {
-            graphs = pipeline.PrepareGuidanceGraphs();
+            graphs = pipeline.PrepareGuidanceGraphs(force);
         }
         catch (Exception e) when (e is NotSupportedException or InvalidDataException)
         {
-            throw new ModelBundleException(unet, $"the bundle is in place, but the guidance compiler refuses its UNet, so it cannot edit: {e.Message}", e);
+            throw new ModelBundleException(unet, $"the guidance compiler refuses this UNet, so the bundle cannot edit: {e.Message}", e);
         }
         output.WriteLine($"guidance graphs: {graphs.Layers.Count} cross-attention layers in the {(graphs.SourceIsDynamic ? "dynamic" : "static")} UNet"
             + (graphs.FromCache ? " (compiled before, taken from the cache)" : $", compiled in {graphs.Timings.Total.TotalSeconds:F1} s"));
         foreach (var group in graphs.Layers.GroupBy(l => l.Shape is { } shape ? "[" + string.Join(",", shape) + "]" : "[?]"))
             output.WriteLine($"    {group.Count()} × {group.Key}");
-        output.WriteLine($"    {Path.GetRelativePath(pull.Directory, graphs.AttentionProbePath)}, {Path.GetRelativePath(pull.Directory, graphs.GuidancePath)}");
+        output.WriteLine($"    {Path.GetRelativePath(bundle.Directory, graphs.AttentionProbePath)}, {Path.GetRelativePath(bundle.Directory, graphs.GuidancePath)}");
         output.WriteLine(bundle.HasCaptioner
             ? "captioner: BLIP (captioner/)"
             : "captioner: none; pass --caption to edit, or export BLIP into captioner/ with tools/export-captioner (README: \"Use the real model\")");
-        output.WriteLine($"next: pix2pix-zero edit <photo> --task cat2dog --model {pull.Directory}");
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

@@ -154,8 +154,8 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     /// Compiles the guidance graphs for this bundle's sizes (CFG batch 2, its latent size, its token count), or takes
     /// them from the cache beside the UNet, without opening sessions for them.
     /// </summary>
-    public PreparedUnetGraphs PrepareGuidanceGraphs() =>
-        GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log, new GuidanceCompileOptions(GuidanceProbeSize));
+    public PreparedUnetGraphs PrepareGuidanceGraphs(bool force = false) =>
+        GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log, new GuidanceCompileOptions(GuidanceProbeSize, force));
 
     private (AttentionProbe, GuidanceModel, PreparedUnetGraphs) LoadGuidance()
     {

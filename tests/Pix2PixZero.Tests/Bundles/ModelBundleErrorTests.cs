@@ -7,7 +7,7 @@ namespace Pix2PixZero.Tests.Bundles;
 /// <summary>A damaged model folder is refused with an error that names the file and what is wrong with it.</summary>
 public sealed class ModelBundleErrorTests : IDisposable
 {
-    private readonly string _bundle = CopyOfTinyBundle();
+    private readonly string _bundle = RepoPaths.CopyOfTinySd();
 
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(_bundle)!, recursive: true);
 
@@ -121,18 +121,5 @@ public sealed class ModelBundleErrorTests : IDisposable
         var e = Assert.Throws<ModelBundleException>(() => bundle.Unet);
         Assert.Contains("no input 'sample'", e.Message);
         Assert.Contains("input_ids", e.Message);
-    }
-
-    private static string CopyOfTinyBundle()
-    {
-        var root = Directory.CreateTempSubdirectory("p2pz-bundle-").FullName;
-        var target = Path.Combine(root, "tiny-sd");
-        foreach (var file in Directory.EnumerateFiles(RepoPaths.TinySd, "*", SearchOption.AllDirectories))
-        {
-            var destination = Path.Combine(target, Path.GetRelativePath(RepoPaths.TinySd, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination);
-        }
-        return target;
     }
 }

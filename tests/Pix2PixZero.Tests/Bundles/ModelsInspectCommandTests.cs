@@ -43,6 +43,29 @@ public class ModelsInspectCommandTests
     }
 
     [Fact]
+    public void Prepare_compiles_the_guidance_graphs_then_takes_them_from_the_cache()
+    {
+        var bundle = RepoPaths.CopyOfTinySd();
+        try
+        {
+            var compiled = new StringWriter();
+            ModelsCommand.Prepare(bundle, ExecutionProvider.Cpu, force: true, compiled);
+            Assert.Contains("guidance graphs: 16 cross-attention layers in the static UNet, compiled in", compiled.ToString());
+            Assert.Contains("5 × [16,256,77]", compiled.ToString());
+            Assert.Contains("1 × [16,4,77]", compiled.ToString());
+            Assert.Contains("unet/attention_probe.onnx, unet/guidance.onnx", compiled.ToString());
+
+            var cached = new StringWriter();
+            ModelsCommand.Prepare(bundle, ExecutionProvider.Cpu, force: false, cached);
+            Assert.Contains("(compiled before, taken from the cache)", cached.ToString());
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(bundle)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Asking_for_cuda_without_it_fails_with_what_it_needs()
     {
         var sessions = new OnnxSessionFactory(ExecutionProvider.Cuda);
