@@ -98,7 +98,10 @@ public static class GuidanceGraphCompiler
         probe.Save(probePath);
         guidance.Save(guidancePath);
         var manifest = new Manifest(CompilerVersion, hash, signature.IsDynamic, inputShapes, layers.ToList());
-        File.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+        // Last and atomically: a reader that finds a manifest for this hash finds both graphs complete.
+        var manifestTmp = $"{manifestPath}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllText(manifestTmp, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(manifestTmp, manifestPath, overwrite: true);
         var tSave = Lap(clock);
 
         var timings = new CompileTimings(tHash, tLoad, tShapes, tLocate, tBuild, tSave);

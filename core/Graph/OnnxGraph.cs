@@ -48,11 +48,19 @@ public sealed class OnnxGraph
 
     public byte[] ToBytes() => Model.ToByteArray();
 
+    /// <summary>Writes the model atomically: readers (and other writers) see the old file or the whole new one.</summary>
     public void Save(string path)
     {
-        var tmp = path + ".tmp";
-        using (var stream = File.Create(tmp)) Model.WriteTo(stream);
-        File.Move(tmp, path, overwrite: true);
+        var tmp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = File.Create(tmp)) Model.WriteTo(stream);
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
     }
 
     public bool IsGraphInput(string name) => Graph.Input.Any(i => i.Name == name);

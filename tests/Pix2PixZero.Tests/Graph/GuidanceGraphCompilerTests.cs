@@ -50,7 +50,7 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
         }
         // Structure, not names, found them; the export's names confirm they are the attn2 softmaxes in UNet order.
         var names = GraphFixtures.Index().GetProperty("onnx").GetProperty(dynamic ? "unet_dynamic_cross_attention_softmaxes" : "unet_static_cross_attention_softmaxes")
-            .EnumerateArray().Select(e => e.GetString()).ToList();
+            .EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.Equal(names, prepared.Layers.Select(l => l.SoftmaxNode).ToList());
     }
 

@@ -49,7 +49,7 @@ public sealed class ModelFolderProvisionerTests : IDisposable
 
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => new ModelFolderProvisioner(options).EnsureAsync())));
 
-        Assert.Single(hub.Downloads("unet/weights.pb").Where(r => r.Server == "cdn"));
+        Assert.Single(hub.Downloads("unet/weights.pb"), r => r.Server == "cdn");
         Assert.Empty(ModelBundleValidator.Validate(options.ModelDirectory));
     }
 
