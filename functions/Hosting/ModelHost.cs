@@ -15,13 +15,16 @@ public sealed class ModelHost : IDisposable
 {
     private readonly Lazy<(ModelBundle Bundle, Pix2PixZeroPipeline Pipeline)> _model;
     private readonly Lazy<IReadOnlyDictionary<string, string>> _hashes;
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(2);
     private readonly SemaphoreSlim _gate;
+    private readonly int _slots;
     private int _running;
     private int _peak;
 
     public ModelHost(PipelineSettings settings, ILoggerFactory loggers)
     {
-        _gate = new SemaphoreSlim(settings.ModelConcurrency, settings.ModelConcurrency);
+        _slots = settings.ModelConcurrency;
+        _gate = new SemaphoreSlim(_slots, _slots);
         _model = new(() =>
         {
             var bundle = ModelBundle.Open(settings.ModelDirectory, new OnnxSessionFactory(ExecutionProvider.Auto, loggers.CreateLogger("Pix2PixZero.Onnx")));
@@ -60,9 +63,16 @@ public sealed class ModelHost : IDisposable
         return new Slot(this);
     }
 
+    /// <summary>
+    /// Waits for running model work (a stopping worker cancels it at its next step) before freeing the sessions:
+    /// freeing a session during a run crashes the process. Work that does not end in time keeps its sessions.
+    /// </summary>
     public void Dispose()
     {
         if (!_model.IsValueCreated) return;
+        for (var slot = 0; slot < _slots; slot++)
+            if (!_gate.Wait(DrainTimeout))
+                return;
         _model.Value.Pipeline.Dispose();
         _model.Value.Bundle.Dispose();
     }
