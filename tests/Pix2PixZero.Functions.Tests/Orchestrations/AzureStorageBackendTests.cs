@@ -22,14 +22,12 @@ public sealed class AzureStorageBackendTests(AzuriteFixture azurite)
         var requests = new List<string>();
         foreach (var name in new[] { "tiger2lion/first.png", "tiger2lion/second.png" })
         {
-            await blobs.EnsureContainersAsync();
-            var blob = blobs.Client(new BlobRef(StorageLayout.Requests, name));
-            await blob.UploadAsync(new BinaryData(TinyModel.Photo()), new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = options });
+            var blob = await Inbox.UploadAsync(blobs, name, TinyModel.Photo(), options);
             requests.Add((await inbox.SubmitAsync(blob, hub.Client, CancellationToken.None)).InstanceId);
         }
         var manifests = new List<EditManifest>();
         foreach (var id in requests)
-            manifests.Add(await Results.AssertCompleteAsync(blobs, await WaitAsync(hub.Client, id), "tiger2lion"));
+            manifests.Add(await Results.AssertCompleteAsync(blobs, await Inbox.WaitAsync(hub.Client, id), "tiger2lion"));
 
         foreach (var word in new[] { "tiger", "lion" })
         {
@@ -48,9 +46,7 @@ public sealed class AzureStorageBackendTests(AzuriteFixture azurite)
         string id;
         await using (var first = await AzureStorageTaskHub.StartAsync(azurite.Storage, taskHub, PipelineConfiguration.For(azurite.Storage), activitySlots: 2))
         {
-            await blobs.EnsureContainersAsync();
-            var blob = blobs.Client(new BlobRef(StorageLayout.Requests, "dog2cat/durable.png"));
-            await blob.UploadAsync(new BinaryData(TinyModel.Photo("dog_1.png")), new Azure.Storage.Blobs.Models.BlobUploadOptions { Metadata = options });
+            var blob = await Inbox.UploadAsync(blobs, "dog2cat/durable.png", TinyModel.Photo("dog_1.png"), options);
             id = (await first.Services.GetRequiredService<InboxSubmission>().SubmitAsync(blob, first.Client, CancellationToken.None)).InstanceId;
 
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
@@ -61,12 +57,6 @@ public sealed class AzureStorageBackendTests(AzuriteFixture azurite)
         Assert.False(await blobs.ExistsAsync(StorageLayout.Manifest(id), CancellationToken.None));
 
         await using var second = await AzureStorageTaskHub.StartAsync(azurite.Storage, taskHub, PipelineConfiguration.For(azurite.Storage), activitySlots: 2);
-        await Results.AssertCompleteAsync(blobs, await WaitAsync(second.Client, id), "dog2cat", "dog2horse");
-    }
-
-    private static async Task<OrchestrationMetadata> WaitAsync(DurableTaskClient client, string id)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(240));
-        return await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+        await Results.AssertCompleteAsync(blobs, await Inbox.WaitAsync(second.Client, id), "dog2cat", "dog2horse");
     }
 }

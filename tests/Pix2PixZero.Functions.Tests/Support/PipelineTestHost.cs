@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,23 +45,14 @@ public sealed class PipelineTestHost : IAsyncDisposable
     }
 
     /// <summary>Uploads into the blob inbox, as a user would.</summary>
-    public async Task<BlobClient> UploadToInboxAsync(string name, byte[] bytes, IDictionary<string, string>? metadata = null)
-    {
-        await Blobs.EnsureContainersAsync();
-        var blob = Blobs.Client(new BlobRef(StorageLayout.Requests, name));
-        await blob.UploadAsync(new BinaryData(bytes), new BlobUploadOptions { Metadata = metadata });
-        return blob;
-    }
+    public Task<BlobClient> UploadToInboxAsync(string name, byte[] bytes, IDictionary<string, string>? metadata = null) =>
+        Inbox.UploadAsync(Blobs, name, bytes, metadata);
 
     /// <summary>What the blob trigger does with an inbox event.</summary>
     public Task<Submission> SubmitAsync(BlobClient blob) =>
         Services.GetRequiredService<InboxSubmission>().SubmitAsync(blob, Client, CancellationToken.None);
 
-    public async Task<OrchestrationMetadata> WaitAsync(string id, int seconds = 240)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        return await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
-    }
+    public Task<OrchestrationMetadata> WaitAsync(string id, int seconds = 240) => Inbox.WaitAsync(Client, id, seconds);
 
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 
