@@ -18,8 +18,6 @@ public sealed class PipelineBlobs(BlobServiceClient service)
 
     private volatile bool _containersExist;
 
-    public BlobServiceClient Service => service;
-
     public BlobClient Client(BlobRef blob) => service.GetBlobContainerClient(blob.Container).GetBlobClient(blob.Name);
 
     public BlobContainerClient Container(string name) => service.GetBlobContainerClient(name);
