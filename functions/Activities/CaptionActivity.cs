@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Hosting;
+using Pix2PixZero.Core.Imaging;
+using Pix2PixZero.Functions.Hosting;
+using Pix2PixZero.Functions.Storage;
+
+namespace Pix2PixZero.Functions.Activities;
+
+public sealed record CaptionResult(string Caption, string Source, double Seconds);
+
+/// <summary>BLIP's caption of the prepared image (DESIGN.md §1.2 step 2).</summary>
+public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : TaskActivity<BlobRef, CaptionResult>
+{
+    public const string FromBlip = "BLIP";
+    public const string FromUser = "user";
+
+    public override async Task<CaptionResult> RunAsync(TaskActivityContext context, BlobRef image)
+    {
+        var cancellationToken = lifetime.ApplicationStopping;
+        var bytes = await blobs.ReadAsync(image, cancellationToken);
+        using var slot = await model.EnterAsync(cancellationToken);
+        var clock = Stopwatch.StartNew();
+        using var decoded = ImageCodec.Load(bytes, image.ToString());
+        return new CaptionResult(model.Pipeline.Caption(decoded, cancellationToken), FromBlip, clock.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Hosting;
+using Pix2PixZero.Core.Imaging;
+using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Functions.Hosting;
+using Pix2PixZero.Functions.Storage;
+
+namespace Pix2PixZero.Functions.Activities;
+
+public sealed record InvertInput(string RequestId, BlobRef Image, string Caption, EditOptions Method);
+
+public sealed record InvertResult(BlobRef Latent, double Seconds);
+
+/// <summary>Regularized DDIM inversion of the prepared image (DESIGN.md §1.2 step 4); z_T is stored as a blob.</summary>
+public sealed class InvertActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : TaskActivity<InvertInput, InvertResult>
+{
+    public override async Task<InvertResult> RunAsync(TaskActivityContext context, InvertInput input)
+    {
+        var cancellationToken = lifetime.ApplicationStopping;
+        var bytes = await blobs.ReadAsync(input.Image, cancellationToken);
+        InvertedImage inverted;
+        var clock = Stopwatch.StartNew();
+        using (await model.EnterAsync(cancellationToken))
+        {
+            clock.Restart();
+            using var image = ImageCodec.Load(bytes, input.Image.ToString());
+            inverted = model.Pipeline.Invert(image, input.Caption, input.Method, new ProgressBlob(blobs, input.RequestId), cancellationToken);
+        }
+        var latent = StorageLayout.InvertedLatent(input.RequestId);
+        await blobs.WriteAsync(latent, inverted.ToBytes(), "application/octet-stream", cancellationToken);
+        return new InvertResult(latent, clock.Elapsed.TotalSeconds);
+    }
+}

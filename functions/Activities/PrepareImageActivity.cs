@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Azure;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Hosting;
+using Pix2PixZero.Core.Imaging;
+using Pix2PixZero.Functions.Hosting;
+using Pix2PixZero.Functions.Requests;
+using Pix2PixZero.Functions.Storage;
+
+namespace Pix2PixZero.Functions.Activities;
+
+/// <summary>The request once its options and image are known to be usable; <see cref="Image"/> is the normalised copy.</summary>
+public sealed record PreparedEdit(BlobRef Image, EditSettings Settings, string SourceSha256, int SourceWidth, int SourceHeight, double Seconds);
+
+/// <summary>
+/// Validates the options and the source image (format, size, integrity; EXIF orientation and alpha applied) and stores
+/// the image at the model's size as PNG, so later stages read one small, known-good file.
+/// </summary>
+public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : TaskActivity<EditRequest, PreparedEdit>
+{
+    public override async Task<PreparedEdit> RunAsync(TaskActivityContext context, EditRequest request)
+    {
+        var clock = Stopwatch.StartNew();
+        var cancellationToken = lifetime.ApplicationStopping;
+        var settings = EditRequestOptions.Parse(request.Options);
+        var version = request.SourceETag is { } etag ? new ETag(etag) : (ETag?)null;
+        var (bytes, _) = await blobs.ReadAsync(request.Source, ImageLimits.Default.MaxBytes, version, "the source image", cancellationToken);
+        using var image = ImageCodec.Load(bytes, request.Source.ToString());
+        var size = model.Bundle.ImageSize;
+        using var sized = ImageCodec.ResizeForModel(image, size, size);
+        var prepared = StorageLayout.PreparedImage(request.Id);
+        await blobs.WriteAsync(prepared, ImageCodec.EncodePng(sized), "image/png", cancellationToken);
+        return new PreparedEdit(prepared, settings, Convert.ToHexStringLower(SHA256.HashData(bytes)), image.Width, image.Height, clock.Elapsed.TotalSeconds);
+    }
+}

@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Hosting;
+using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Functions.Hosting;
+using Pix2PixZero.Functions.Requests;
+using Pix2PixZero.Functions.Storage;
+
+namespace Pix2PixZero.Functions.Activities;
+
+public sealed record PublishInput(
+    EditRequest Request,
+    PreparedEdit Prepared,
+    CaptionResult Caption,
+    IReadOnlyList<WordMeanRef> Directions,
+    IReadOnlyList<StagedResult> Results,
+    string Provider,
+    IReadOnlyDictionary<string, double> StageSeconds);
+
+/// <summary>
+/// Copies the staged results to <c>edit-results/{id}/{task}.png</c> and then writes <c>manifest.json</c>: until the
+/// manifest exists nothing there counts as complete, so a publish that fails half-way shows nothing finished.
+/// </summary>
+public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : TaskActivity<PublishInput, EditManifest>
+{
+    public override async Task<EditManifest> RunAsync(TaskActivityContext context, PublishInput input)
+    {
+        var cancellationToken = lifetime.ApplicationStopping;
+        var request = input.Request;
+        var settings = input.Prepared.Settings;
+        var sentences = $"built-in generator, {settings.Sentences} per word";
+        var results = new List<ManifestResult>();
+        foreach (var staged in input.Results)
+        {
+            var bytes = await blobs.ReadAsync(staged.Image, cancellationToken);
+            var published = StorageLayout.Result(request.Id, staged.Task);
+            await blobs.WriteAsync(published, bytes, "image/png", cancellationToken);
+            var record = EditRecord.Create(settings.Method, synthetic: false, request.Source.ToString(), prompt: null, input.Caption.Caption, input.Caption.Source,
+                staged.Task, model.Bundle.Directory, model.ModelId, input.Provider, model.Bundle.ImageSize, sentences, input.StageSeconds);
+            results.Add(new ManifestResult(staged.Task, published, Convert.ToHexStringLower(SHA256.HashData(bytes)), record));
+        }
+        var prepared = input.Prepared;
+        var manifest = new EditManifest(
+            request.Id, request.SubmittedAt, DateTimeOffset.UtcNow,
+            new ManifestInput(request.Source, request.SourceETag, prepared.SourceSha256, prepared.SourceWidth, prepared.SourceHeight, prepared.Image, request.Options),
+            input.Caption.Caption, input.Caption.Source, results, input.Directions, settings.Mode.ToString(),
+            new ManifestModel(model.Bundle.Directory, model.ModelId, model.Hashes), input.Provider, input.StageSeconds);
+        await blobs.WriteJsonAsync(StorageLayout.Manifest(request.Id), manifest, cancellationToken);
+        return manifest;
+    }
+}

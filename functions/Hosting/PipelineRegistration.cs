@@ -1,0 +1,44 @@
+using Azure.Storage.Blobs;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pix2PixZero.Functions.Activities;
+using Pix2PixZero.Functions.Orchestrations;
+using Pix2PixZero.Functions.Storage;
+using Pix2PixZero.Functions.Triggers;
+
+namespace Pix2PixZero.Functions.Hosting;
+
+/// <summary>
+/// The one place that wires the pipeline: its services, and its orchestrators and activities. The Functions app
+/// (Program.cs) and the tests' Durable Task hosts both call these, so they run exactly the same classes.
+/// </summary>
+public static class PipelineRegistration
+{
+    public static IServiceCollection AddPipelineServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(_ => PipelineSettings.From(configuration));
+        services.TryAddSingleton(_ => StorageConnection.CreateBlobService(configuration));
+        services.TryAddSingleton(sp => new PipelineBlobs(sp.GetRequiredService<BlobServiceClient>()));
+        services.TryAddSingleton<ModelHost>();
+        services.TryAddSingleton<WordMeanBlobs>();
+        services.TryAddSingleton<InboxSubmission>();
+        services.TryAddSingleton<EditsApi>();
+        services.TryAddSingleton<DirectionsApi>();
+        return services;
+    }
+
+    public static void AddPipelineTasks(DurableTaskRegistry tasks)
+    {
+        tasks.AddOrchestrator<EditOrchestrator>();
+        tasks.AddOrchestrator<DirectionOrchestrator>();
+        tasks.AddActivity<PrepareImageActivity>();
+        tasks.AddActivity<CaptionActivity>();
+        tasks.AddActivity<WordMeanActivity>();
+        tasks.AddActivity<InvertActivity>();
+        tasks.AddActivity<EditActivity>();
+        tasks.AddActivity<PublishActivity>();
+        tasks.AddActivity<RecordFailureActivity>();
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Pix2PixZero.Core;
+
+namespace Pix2PixZero.Functions.Hosting;
+
+/// <summary>
+/// The app's settings (configuration section <c>Pix2PixZero</c>, e.g. the app setting <c>Pix2PixZero__ModelDirectory</c>)
+/// with their defaults, validated in one place.
+/// </summary>
+public sealed record PipelineSettings
+{
+    public const string Section = "Pix2PixZero";
+    public const int MaxModelConcurrency = 16;
+
+    /// <summary>The diffusers ONNX model folder (infra mounts the model share and sets this).</summary>
+    public string ModelDirectory { get; init; } = "";
+
+    /// <summary>
+    /// Model activities (caption, directions, inversion, edit) that may run at once in one worker. One GPU per worker
+    /// runs one at a time best: concurrent UNet passes only split the device and multiply its memory.
+    /// </summary>
+    public int ModelConcurrency { get; init; } = 1;
+
+    /// <summary>Local cache of word means downloaded from (or computed for) the directions container.</summary>
+    public string DirectionCache { get; init; } = Path.Combine(Path.GetTempPath(), "pix2pix-zero", "directions");
+
+    /// <summary>Largest HTTP request body accepted by <c>POST /api/edits</c> and <c>POST /api/directions</c>.</summary>
+    public long MaxRequestBytes { get; init; } = 20L * 1024 * 1024;
+
+    /// <summary>Attempts of an activity that failed for a reason other than bad input (first try included).</summary>
+    public int ActivityAttempts { get; init; } = 4;
+
+    /// <summary>Wait before the first retry of a failed activity; doubled before each later one.</summary>
+    public TimeSpan FirstRetryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The retry policy given to each request this worker starts.</summary>
+    public Orchestrations.ActivityRetry Retry => new(ActivityAttempts, FirstRetryInterval);
+
+    public static PipelineSettings From(IConfiguration configuration) =>
+        (configuration.GetSection(Section).Get<PipelineSettings>() ?? new PipelineSettings()).Validate();
+
+    public PipelineSettings Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelDirectory))
+            throw new InvalidOptionException($"{Section}__ModelDirectory", ModelDirectory, "set it to the model folder (diffusers ONNX layout) the app loads");
+        if (ModelConcurrency is < 1 or > MaxModelConcurrency)
+            throw new InvalidOptionException($"{Section}__ModelConcurrency", ModelConcurrency, $"use 1..{MaxModelConcurrency} (default 1: one model activity at a time per GPU)");
+        if (string.IsNullOrWhiteSpace(DirectionCache))
+            throw new InvalidOptionException($"{Section}__DirectionCache", DirectionCache, "name a writable local folder");
+        if (MaxRequestBytes is < 1024 or > 1L << 30)
+            throw new InvalidOptionException($"{Section}__MaxRequestBytes", MaxRequestBytes, "use 1 KiB..1 GiB (default 20 MiB)");
+        if (ActivityAttempts is < 1 or > 20)
+            throw new InvalidOptionException($"{Section}__ActivityAttempts", ActivityAttempts, "use 1..20 (default 4)");
+        if (FirstRetryInterval <= TimeSpan.Zero || FirstRetryInterval > TimeSpan.FromMinutes(10))
+            throw new InvalidOptionException($"{Section}__FirstRetryInterval", FirstRetryInterval, "use a duration above 0 and at most 00:10:00 (default 00:00:05)");
+        return this;
+    }
+}

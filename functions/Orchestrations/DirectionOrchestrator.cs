@@ -1,0 +1,13 @@
+using Microsoft.DurableTask;
+using Pix2PixZero.Functions.Activities;
+
+namespace Pix2PixZero.Functions.Orchestrations;
+
+public sealed record DirectionRequest(WordMeanRequest Mean, ActivityRetry Retry);
+
+/// <summary>Computes and stores one word mean ahead of the edits that will need it (<c>POST /api/directions</c>).</summary>
+public sealed class DirectionOrchestrator : TaskOrchestrator<DirectionRequest, WordMeanRef>
+{
+    public override Task<WordMeanRef> RunAsync(TaskOrchestrationContext context, DirectionRequest request) =>
+        context.CallActivityAsync<WordMeanRef>(nameof(WordMeanActivity), request.Mean, request.Retry.Options());
+}

@@ -1,0 +1,70 @@
+using Microsoft.DurableTask;
+using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Functions.Activities;
+using Pix2PixZero.Functions.Requests;
+using Pix2PixZero.Functions.Storage;
+
+namespace Pix2PixZero.Functions.Orchestrations;
+
+/// <summary>
+/// One edit request (DESIGN.md §3): prepare → caption and word means in parallel → invert → edit (batched or fanned
+/// out per task) → publish. A failure records <c>error.json</c> and fails the orchestration.
+/// </summary>
+public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifest>
+{
+    public override async Task<EditManifest> RunAsync(TaskOrchestrationContext context, EditRequest request)
+    {
+        var retry = request.Retry.Options();
+        var stage = "prepare";
+        try
+        {
+            context.SetCustomStatus(EditStatus.At(stage));
+            var prepared = await context.CallActivityAsync<PreparedEdit>(nameof(PrepareImageActivity), request, retry);
+            var plan = prepared.Settings;
+
+            context.SetCustomStatus(EditStatus.At(stage = "caption and directions"));
+            var caption = plan.Caption is { } given
+                ? Task.FromResult(new CaptionResult(given, CaptionActivity.FromUser, 0))
+                : context.CallActivityAsync<CaptionResult>(nameof(CaptionActivity), prepared.Image, retry);
+            var tasks = plan.Tasks.Select(EditTask.Parse).ToList();
+            var means = tasks.SelectMany(t => new[] { t.Source.Value, t.Target.Value }).Distinct()
+                .Select(word => context.CallActivityAsync<WordMeanRef>(nameof(WordMeanActivity), new WordMeanRequest(word, plan.Sentences), retry))
+                .ToList();
+            await Task.WhenAll([caption, .. means]);
+            var meanOf = means.ToDictionary(m => m.Result.Word, m => m.Result);
+
+            context.SetCustomStatus(EditStatus.At(stage = "invert"));
+            var inverted = await context.CallActivityAsync<InvertResult>(nameof(InvertActivity),
+                new InvertInput(request.Id, prepared.Image, caption.Result.Caption, plan.Method), retry);
+
+            context.SetCustomStatus(EditStatus.At(stage = "edit"));
+            var jobs = tasks.Select(t => new TaskDirections(t.Name, meanOf[t.Source.Value], meanOf[t.Target.Value])).ToList();
+            var batches = plan.Mode == EditMode.Batched ? [jobs] : jobs.Select(j => new List<TaskDirections> { j }).ToList();
+            var edits = await Task.WhenAll(batches.Select(batch =>
+                context.CallActivityAsync<EditResult>(nameof(EditActivity), new EditInput(request.Id, inverted.Latent, batch, plan.Method), retry)));
+
+            context.SetCustomStatus(EditStatus.At(stage = "publish"));
+            var seconds = new Dictionary<string, double>
+            {
+                ["prepare"] = prepared.Seconds,
+                ["caption"] = caption.Result.Seconds,
+                ["directions"] = means.Sum(m => m.Result.Seconds),
+                ["invert"] = inverted.Seconds,
+                ["edit"] = edits.Sum(e => e.Seconds),
+                ["wall"] = (context.CurrentUtcDateTime - request.SubmittedAt.UtcDateTime).TotalSeconds,
+            };
+            var manifest = await context.CallActivityAsync<EditManifest>(nameof(PublishActivity), new PublishInput(
+                request, prepared, caption.Result, [.. meanOf.Values], [.. edits.SelectMany(e => e.Results)], edits[0].Provider, seconds), retry);
+            context.SetCustomStatus(EditStatus.At("complete"));
+            return manifest;
+        }
+        catch (TaskFailedException failure)
+        {
+            var kind = ActivityRetry.IsUserError(failure.FailureDetails) ? EditError.InvalidRequest : EditError.Failed;
+            await context.CallActivityAsync(nameof(RecordFailureActivity),
+                new EditError(request.Id, stage, kind, failure.FailureDetails.ErrorMessage, context.CurrentUtcDateTime), retry);
+            context.SetCustomStatus(EditStatus.At(stage) with { Stage = $"failed in {stage}" });
+            throw;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using Pix2PixZero.Functions.Orchestrations;
+using Pix2PixZero.Functions.Storage;
+
+namespace Pix2PixZero.Functions.Requests;
+
+/// <summary>
+/// The edit orchestration's input: the source image, the version of it that was submitted (ETag, when known) and the
+/// options as given (blob metadata or HTTP fields), which the prepare activity validates, and how its activities retry.
+/// </summary>
+public sealed record EditRequest(
+    string Id,
+    BlobRef Source,
+    string? SourceETag,
+    IReadOnlyDictionary<string, string> Options,
+    DateTimeOffset SubmittedAt,
+    ActivityRetry Retry);

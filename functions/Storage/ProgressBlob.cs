@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using Pix2PixZero.Core.Pipeline;
+
+namespace Pix2PixZero.Functions.Storage;
+
+/// <summary>Where a running request is inside a long activity: the step of the current stage.</summary>
+public sealed record StepProgress(string Stage, int Step, int Total, DateTimeOffset At);
+
+/// <summary>
+/// Publishes a model activity's step progress to <c>work/{id}/progress.json</c> for the status endpoint (an
+/// orchestration's custom status can only change between activities). At most one write a second, plus each stage's
+/// first and last step.
+/// </summary>
+public sealed class ProgressBlob(PipelineBlobs blobs, string requestId) : IProgress<PipelineProgress>
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private readonly Stopwatch _sinceWrite = Stopwatch.StartNew();
+    private string? _stage;
+
+    public void Report(PipelineProgress value)
+    {
+        var boundary = value.Stage != _stage || value.Step == 0 || value.Step >= value.TotalSteps;
+        if (!boundary && _sinceWrite.Elapsed < Interval) return;
+        _stage = value.Stage;
+        _sinceWrite.Restart();
+        try
+        {
+            // The pipeline reports from its compute thread and waits for nothing else, so a short blocking write is fine.
+            blobs.WriteJsonAsync(StorageLayout.Progress(requestId), new StepProgress(value.Stage, value.Step, value.TotalSteps, DateTimeOffset.UtcNow), CancellationToken.None)
+                .GetAwaiter().GetResult();
+        }
+        catch (Azure.RequestFailedException)
+        {
+            // Progress is advisory: a failed write must not fail the inversion or edit it describes.
+        }
+    }
+
+    public static Task<StepProgress?> ReadAsync(PipelineBlobs blobs, string requestId, CancellationToken cancellationToken) =>
+        blobs.ReadJsonAsync<StepProgress>(StorageLayout.Progress(requestId), cancellationToken);
+}

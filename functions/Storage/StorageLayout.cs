@@ -1,0 +1,42 @@
+namespace Pix2PixZero.Functions.Storage;
+
+/// <summary>
+/// The containers (created by infra/modules/storage.bicep) and where each artefact of a request lives in them.
+/// Everything under <c>work/</c> is an intermediate that a lifecycle rule expires; <c>edit-results/{id}/</c> is complete
+/// exactly when its <c>manifest.json</c> exists (written last), and holds only <c>error.json</c> when the request failed.
+/// </summary>
+public static class StorageLayout
+{
+    public const string Requests = "edit-requests";
+    public const string Results = "edit-results";
+    public const string Directions = "directions";
+    public const string Work = "work";
+
+    public static readonly IReadOnlyList<string> Containers = [Requests, Results, Directions, Work];
+
+    /// <summary>Containers a JSON request may name as its source image.</summary>
+    public static readonly IReadOnlyList<string> SourceContainers = [Requests, Work, Results];
+
+    public const string ManifestFile = "manifest.json";
+    public const string ErrorFile = "error.json";
+
+    public static BlobRef Upload(string id, string fileName) => new(Work, $"{id}/upload/{fileName}");
+
+    public static BlobRef PreparedImage(string id) => new(Work, $"{id}/input.png");
+
+    public static BlobRef InvertedLatent(string id) => new(Work, $"{id}/inverted.p2pzinv");
+
+    public static BlobRef StagedResult(string id, string task) => new(Work, $"{id}/results/{task}.png");
+
+    public static BlobRef Progress(string id) => new(Work, $"{id}/progress.json");
+
+    public static BlobRef Sentences(string sentenceSetHash) => new(Directions, $"sentences/{sentenceSetHash}.txt");
+
+    public static string ResultPrefix(string id) => $"{id}/";
+
+    public static BlobRef Result(string id, string task) => new(Results, $"{id}/{task}.png");
+
+    public static BlobRef Manifest(string id) => new(Results, $"{id}/{ManifestFile}");
+
+    public static BlobRef Error(string id) => new(Results, $"{id}/{ErrorFile}");
+}

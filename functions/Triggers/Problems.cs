@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Pix2PixZero.Core;
+
+namespace Pix2PixZero.Functions.Triggers;
+
+/// <summary>RFC 9457 problem details (<c>application/problem+json</c>) for every HTTP error the API returns.</summary>
+public static class Problems
+{
+    public static IActionResult Of(int status, string title, string detail, string? option = null)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}" };
+        if (option is not null) problem.Extensions["option"] = option;
+        return new ObjectResult(problem) { StatusCode = status, ContentTypes = { "application/problem+json" } };
+    }
+
+    public static IActionResult InvalidRequest(Pix2PixZeroException error) =>
+        Of(StatusCodes.Status400BadRequest, "The request cannot be used", error.Message, (error as InvalidOptionException)?.Option);
+
+    public static IActionResult NotFound(string detail) => Of(StatusCodes.Status404NotFound, "Not found", detail);
+
+    public static IActionResult TooLarge(long? length, long limit) =>
+        Of(StatusCodes.Status413PayloadTooLarge, "The request is too large", 
+            $"{(length is { } n ? $"the request body is {n:N0} bytes" : "the request body is larger than the limit")}; the limit is {limit:N0} bytes (setting {Hosting.PipelineSettings.Section}__MaxRequestBytes)");
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Pix2PixZero.Functions.Hosting;
+using Pix2PixZero.Functions.Storage;
+using Pix2PixZero.Functions.Tests.Support;
+using Pix2PixZero.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Pix2PixZero.Functions.Tests.Orchestrations;
+
+/// <summary>
+/// Twenty requests at once on the tiny model: every one completes exactly once, model work never exceeds the
+/// configured concurrency. Wall time and peak memory are printed (and written to artifacts/benchmarks/), not asserted.
+/// </summary>
+[Collection(StorageCollection.Name)]
+public sealed class LoadTests(AzuriteFixture azurite, ITestOutputHelper output)
+{
+    private const int Requests = 20;
+
+    [Fact]
+    public async Task Twenty_requests_submitted_at_once_all_complete_once_within_the_model_concurrency()
+    {
+        await using var host = await PipelineTestHost.StartAsync(azurite.Storage);
+        var settings = PipelineSettings.From(PipelineConfiguration.For(azurite.Storage));
+        var options = new Dictionary<string, string> { ["steps"] = "4", ["sentences"] = "8", ["caption"] = "a photo of an owl", ["tasks"] = "owl2eagle" };
+        var photos = new[] { "cat_1.png", "cat_2.png", "cat_3.png", "dog_1.png" };
+        var uploads = await Task.WhenAll(Enumerable.Range(0, Requests).Select(i =>
+            host.UploadToInboxAsync($"owl2eagle/load-{i:00}.png", TinyModel.Photo(photos[i % photos.Length]), options)));
+
+        using var memory = new PeakMemory();
+        var clock = Stopwatch.StartNew();
+        var submissions = await Task.WhenAll(uploads.Select(host.SubmitAsync));
+        var instances = await Task.WhenAll(submissions.Select(s => host.WaitAsync(s.InstanceId, seconds: 600)));
+        var wall = clock.Elapsed;
+
+        Assert.All(submissions, s => Assert.True(s.Started));
+        Assert.Equal(Requests, submissions.Select(s => s.InstanceId).Distinct().Count());
+        var manifests = new List<EditManifest>();
+        foreach (var instance in instances)
+            manifests.Add(await Results.AssertCompleteAsync(host.Blobs, instance, "owl2eagle"));
+        Assert.Equal(uploads.Select(u => u.Name).Order(), manifests.Select(m => m.Input.Source.Name).Order());
+        var published = new List<string>();
+        await foreach (var blob in host.Blobs.Container(StorageLayout.Results).GetBlobsAsync())
+            if (submissions.Any(s => blob.Name.StartsWith(StorageLayout.ResultPrefix(s.InstanceId), StringComparison.Ordinal)))
+                published.Add(blob.Name);
+        Assert.Equal(2 * Requests, published.Count); // one PNG and one manifest each
+        foreach (var word in new[] { "owl", "eagle" })
+            Assert.Single(manifests, m => m.Directions.Single(d => d.Word == word).Computed);
+        Assert.InRange(host.Model.PeakConcurrency, 1, settings.ModelConcurrency);
+
+        var figures = new
+        {
+            requests = Requests,
+            steps = 4,
+            wallSeconds = Math.Round(wall.TotalSeconds, 1),
+            secondsPerRequest = Math.Round(wall.TotalSeconds / Requests, 2),
+            peakWorkingSetMiB = Math.Round(memory.PeakBytes / 1048576.0),
+            modelConcurrency = settings.ModelConcurrency,
+            peakModelConcurrency = host.Model.PeakConcurrency,
+            activitySlots = Environment.ProcessorCount,
+            processors = Environment.ProcessorCount,
+        };
+        var json = JsonSerializer.Serialize(figures, new JsonSerializerOptions { WriteIndented = true });
+        output.WriteLine(json);
+        var folder = Directory.CreateDirectory(Path.Combine(RepoPaths.Root, "artifacts", "benchmarks"));
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "functions-load.json"), json);
+    }
+
+    /// <summary>Samples this process's working set while the load runs: the process-wide peak would include earlier tests.</summary>
+    private sealed class PeakMemory : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _sampling;
+        private long _peak;
+
+        public PeakMemory() => _sampling = Task.Run(async () =>
+        {
+            using var process = Process.GetCurrentProcess();
+            while (!_stop.IsCancellationRequested)
+            {
+                process.Refresh();
+                _peak = Math.Max(_peak, process.WorkingSet64);
+                await Task.Delay(50);
+            }
+        });
+
+        public long PeakBytes => Interlocked.Read(ref _peak);
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _sampling.Wait();
+            _stop.Dispose();
+        }
+    }
+}

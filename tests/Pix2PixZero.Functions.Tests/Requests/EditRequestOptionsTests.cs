@@ -1,0 +1,54 @@
+using Pix2PixZero.Core;
+using Pix2PixZero.Functions.Requests;
+using Pix2PixZero.Functions.Triggers;
+
+namespace Pix2PixZero.Functions.Tests.Requests;
+
+public sealed class EditRequestOptionsTests
+{
+    [Fact]
+    public void Options_read_from_text_keep_the_method_defaults_for_whatever_is_not_given()
+    {
+        var settings = EditRequestOptions.Parse(new Dictionary<string, string> { ["Tasks"] = "dog2cat; cat2dog", ["XA"] = "0.2", ["mode"] = "FanOut" }, ["cat2dog"]);
+
+        Assert.Equal(["cat2dog", "dog2cat"], settings.Tasks);
+        Assert.Equal((50, 5f, 0.2f, 1000), (settings.Method.Steps, settings.Method.GuidanceScale, settings.Method.CrossAttentionGuidance!.Value, settings.Sentences));
+        Assert.Equal(EditMode.FanOut, settings.Mode);
+        Assert.Null(settings.Caption);
+    }
+
+    [Theory]
+    [InlineData("steps", "many", "steps = many is not accepted: use a whole number")]
+    [InlineData("steps", "2000", "use 2..1000")]
+    [InlineData("seed", "-1", "seed = -1 is not accepted")]
+    [InlineData("xa", "11", "use 0..10")]
+    [InlineData("convention", "sideways", "use Aligned (default) or Official")]
+    [InlineData("mode", "parallel", "use batched (default) or fanout")]
+    [InlineData("sentences", "0", "use 1..20000")]
+    [InlineData("tasks", "cat2dog,cat2cat", "edits \"cat\" into itself")]
+    public void A_bad_value_is_refused_with_the_option_the_value_and_the_accepted_range(string name, string value, string expected)
+    {
+        var error = Assert.ThrowsAny<Pix2PixZeroException>(() => EditRequestOptions.Parse(new Dictionary<string, string> { ["tasks"] = "cat2dog", [name] = value }));
+
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void A_request_without_any_task_says_how_to_name_one()
+    {
+        var error = Assert.Throws<InvalidOptionException>(() => EditRequestOptions.Parse(new Dictionary<string, string>()));
+
+        Assert.Contains("upload into edit-requests/cat2dog/", error.Message);
+    }
+
+    [Fact]
+    public void Inbox_instance_ids_depend_on_container_name_and_version_and_hold_no_slash()
+    {
+        var id = InboxSubmission.InstanceIdFor("edit-requests", "cat2dog/a.png", "\"0x1\"");
+
+        Assert.Equal(id, InboxSubmission.InstanceIdFor("edit-requests", "cat2dog/a.png", "\"0x1\""));
+        Assert.NotEqual(id, InboxSubmission.InstanceIdFor("edit-requests", "cat2dog/a.png", "\"0x2\""));
+        Assert.NotEqual(id, InboxSubmission.InstanceIdFor("edit-requests", "cat2dog/b.png", "\"0x1\""));
+        Assert.Matches("^blob-[0-9a-f]{40}$", id);
+    }
+}

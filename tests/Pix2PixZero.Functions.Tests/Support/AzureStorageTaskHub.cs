@@ -1,0 +1,113 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pix2PixZero.Functions.Hosting;
+
+namespace Pix2PixZero.Functions.Tests.Support;
+
+/// <summary>
+/// A worker process as the Functions host runs one, on the Azure Storage backend over Azurite: the test host
+/// package's gRPC sidecar (<see cref="TaskHubGrpcServer"/>) hosting <see cref="AzureStorageOrchestrationService"/>, and
+/// a Durable Task worker with the pipeline's tasks connected to it. Stopping it and starting another on the same
+/// task hub is what a worker restart (a new replica, a crash) looks like to the backend.
+/// </summary>
+public sealed class AzureStorageTaskHub : IAsyncDisposable
+{
+    private readonly IHost _sidecar;
+    private readonly GrpcChannel _channel;
+    private readonly IHost _worker;
+
+    private AzureStorageTaskHub(IHost sidecar, GrpcChannel channel, IHost worker)
+    {
+        (_sidecar, _channel, _worker) = (sidecar, channel, worker);
+    }
+
+    public DurableTaskClient Client => _worker.Services.GetRequiredService<DurableTaskClient>();
+
+    public IServiceProvider Services => _worker.Services;
+
+    public static async Task<AzureStorageTaskHub> StartAsync(Azurite storage, string taskHub, IConfiguration configuration, int activitySlots)
+    {
+        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        {
+            StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString),
+            TaskHubName = taskHub,
+            PartitionCount = 1,
+            MaxConcurrentTaskActivityWorkItems = activitySlots,
+            MaxConcurrentTaskOrchestrationWorkItems = 8,
+            // Test-sized timings: a restarted worker takes over within seconds instead of the defaults' minutes.
+            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
+            WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(20),
+            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(20),
+            LeaseInterval = TimeSpan.FromSeconds(10),
+            LeaseRenewInterval = TimeSpan.FromSeconds(3),
+            LeaseAcquireInterval = TimeSpan.FromSeconds(1),
+        });
+        await service.CreateIfNotExistsAsync();
+
+        var address = $"http://127.0.0.1:{PipelineTestHost.FreePort()}";
+        var sidecar = Host.CreateDefaultBuilder()
+            .ConfigureLogging(logging => logging.ClearProviders())
+            .ConfigureWebHostDefaults(web =>
+            {
+                web.UseUrls(address);
+                web.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
+                web.ConfigureServices(services =>
+                {
+                    services.AddGrpc();
+                    services.AddSingleton<IOrchestrationService>(service);
+                    services.AddSingleton<IOrchestrationServiceClient>(service);
+                    services.AddSingleton<TaskHubGrpcServer>();
+                });
+                web.Configure(app =>
+                {
+                    app.UseRouting();
+                    app.UseEndpoints(endpoints => endpoints.MapGrpcService<TaskHubGrpcServer>());
+                });
+            })
+            .Build();
+        await sidecar.StartAsync();
+
+        var channel = GrpcChannel.ForAddress(address);
+        var worker = Host.CreateDefaultBuilder()
+            .ConfigureLogging(logging => logging.ClearProviders())
+            .ConfigureServices(services =>
+            {
+                services.AddPipelineServices(configuration);
+                services.AddDurableTaskWorker(builder =>
+                {
+                    builder.UseGrpc(channel);
+                    builder.AddTasks(PipelineRegistration.AddPipelineTasks);
+                });
+                services.AddDurableTaskClient(builder =>
+                {
+                    builder.UseGrpc(channel);
+                    builder.RegisterDirectly();
+                });
+            })
+            .Build();
+        await worker.StartAsync();
+        return new AzureStorageTaskHub(sidecar, channel, worker);
+    }
+
+    /// <summary>Stops the worker (running activities see their cancellation) and then its sidecar.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _worker.StopAsync();
+        _worker.Dispose();
+        await _channel.ShutdownAsync();
+        _channel.Dispose();
+        await _sidecar.StopAsync();
+        _sidecar.Dispose();
+    }
+}
