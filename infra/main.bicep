@@ -32,6 +32,9 @@ param maxReplicas int = 3
 @description('Folder on the model share that holds the diffusers ONNX bundle.')
 param modelFolder string = 'stable-diffusion-v1-4'
 
+@description('Model to pull into the model folder on first start when it holds no bundle (sd14, sd15 or owner/repo@revision); empty: never pull, upload the bundle instead.')
+param modelPull string = ''
+
 @description('Durable Functions task hub name (letters and digits).')
 param taskHubName string = 'pix2pixzero'
 
@@ -196,6 +199,7 @@ module functionApp 'modules/function-app.bicep' = {
     applicationInsightsName: names.applicationInsights
     modelStorageName: names.environmentModelStorage
     modelFolder: modelFolder
+    modelPull: modelPull
     taskHubName: taskHubName
     location: location
     tags: tags

@@ -27,6 +27,7 @@ public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, I
         var version = request.SourceETag is { } etag ? new ETag(etag) : (ETag?)null;
         var (bytes, _) = await blobs.ReadAsync(request.Source, ImageLimits.Default.MaxBytes, version, "the source image", cancellationToken);
         using var image = ImageCodec.Load(bytes, request.Source.ToString());
+        await model.LoadAsync(cancellationToken);
         var size = model.Bundle.ImageSize;
         using var sized = ImageCodec.ResizeForModel(image, size, size);
         var prepared = StorageLayout.PreparedImage(request.Id);

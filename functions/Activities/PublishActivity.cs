@@ -26,6 +26,7 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
     public override async Task<EditManifest> RunAsync(TaskActivityContext context, PublishInput input)
     {
         var cancellationToken = lifetime.ApplicationStopping;
+        await model.LoadAsync(cancellationToken);
         var request = input.Request;
         var settings = input.Prepared.Settings;
         var sentences = $"built-in generator, {settings.Sentences} per word";

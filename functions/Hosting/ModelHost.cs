@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
 
@@ -10,39 +12,65 @@ namespace Pix2PixZero.Functions.Hosting;
 /// <summary>
 /// The worker's one model bundle and pipeline: sessions are created on first use and shared by every activity;
 /// <see cref="EnterAsync"/> bounds how many model activities run at once (<see cref="PipelineSettings.ModelConcurrency"/>).
+/// The bundle is loaded by <see cref="LoadAsync"/>: the model folder is used as it is, or pulled into on first start
+/// when <c>Pix2PixZero__ModelPull</c> names a model (core's <see cref="ModelFolderProvisioner"/>).
 /// </summary>
 public sealed class ModelHost : IDisposable
 {
-    private readonly Lazy<(ModelBundle Bundle, Pix2PixZeroPipeline Pipeline)> _model;
-    private readonly Lazy<IReadOnlyDictionary<string, string>> _hashes;
+    private sealed record LoadedModel(ModelBundle Bundle, Pix2PixZeroPipeline Pipeline);
+
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(2);
+    private readonly ModelFolderProvisioner _provisioner;
+    private readonly ILoggerFactory _loggers;
+    private readonly CancellationToken _stopping;
+    private readonly Lazy<IReadOnlyDictionary<string, string>> _hashes;
+    private readonly Lock _loadLock = new();
     private readonly SemaphoreSlim _gate;
     private readonly int _slots;
+    private Task<LoadedModel>? _loading;
     private int _running;
     private int _peak;
 
-    public ModelHost(PipelineSettings settings, ILoggerFactory loggers)
+    public ModelHost(PipelineSettings settings, ModelProvisioningOptions provisioning, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         _slots = settings.ModelConcurrency;
         _gate = new SemaphoreSlim(_slots, _slots);
-        _model = new(() =>
-        {
-            var bundle = ModelBundle.Open(settings.ModelDirectory, new OnnxSessionFactory(ExecutionProvider.Auto, loggers.CreateLogger("Pix2PixZero.Onnx")));
-            return (bundle, new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("Pix2PixZero.Pipeline")));
-        });
+        _provisioner = new ModelFolderProvisioner(provisioning, loggers.CreateLogger("Pix2PixZero.Models"));
+        _loggers = loggers;
+        _stopping = lifetime.ApplicationStopping;
         _hashes = new(() => HashGraphs(Bundle));
         LocalDirections = new DirectionStore(settings.DirectionCache);
     }
 
-    public ModelBundle Bundle => _model.Value.Bundle;
+    /// <summary>Whether <see cref="LoadAsync"/> has finished: <see cref="Bundle"/> and <see cref="Pipeline"/> are usable.</summary>
+    public bool IsLoaded => _loading is { IsCompletedSuccessfully: true };
 
-    public Pix2PixZeroPipeline Pipeline => _model.Value.Pipeline;
+    public ModelBundle Bundle => Loaded.Bundle;
+
+    public Pix2PixZeroPipeline Pipeline => Loaded.Pipeline;
 
     /// <summary>The text encoder's id: word means and inverted latents are only reused with the same one.</summary>
     public string ModelId => Pipeline.Prompts.ModelId;
 
     /// <summary>"Cuda" or "Cpu" once a session exists.</summary>
     public string Provider => Bundle.Sessions.ActiveProvider?.ToString() ?? "not loaded";
+
+    /// <summary>
+    /// Makes the model folder hold a bundle (pulling it when asked) and opens it; one load serves every caller. The
+    /// worker starts it at start-up (<see cref="ModelStartup"/>); a load that failed (a pull that broke off, a folder
+    /// not there yet) is tried again by the next caller, and a stopping worker cancels it (a pull resumes later).
+    /// </summary>
+    public Task LoadAsync(CancellationToken cancellationToken)
+    {
+        Task<LoadedModel> loading;
+        lock (_loadLock)
+        {
+            if (_loading is null || _loading.IsFaulted || _loading.IsCanceled)
+                _loading = Task.Run(OpenAsync, _stopping);
+            loading = _loading;
+        }
+        return loading.WaitAsync(cancellationToken);
+    }
 
     /// <summary>SHA-256 of every graph and external-weights file of the bundle, by path relative to the model folder.</summary>
     public IReadOnlyDictionary<string, string> Hashes => _hashes.Value;
@@ -53,9 +81,10 @@ public sealed class ModelHost : IDisposable
     /// <summary>The most model activities that ran at once in this worker so far.</summary>
     public int PeakConcurrency => Volatile.Read(ref _peak);
 
-    /// <summary>Waits for a model slot; disposing the result frees it.</summary>
+    /// <summary>Waits for the model and a model slot; disposing the result frees the slot.</summary>
     public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
+        await LoadAsync(cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         var running = Interlocked.Increment(ref _running);
         for (int peak = Volatile.Read(ref _peak); running > peak; peak = Volatile.Read(ref _peak))
@@ -69,12 +98,23 @@ public sealed class ModelHost : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (!_model.IsValueCreated) return;
+        if (!IsLoaded) return;
         for (var slot = 0; slot < _slots; slot++)
             if (!_gate.Wait(DrainTimeout))
                 return;
-        _model.Value.Pipeline.Dispose();
-        _model.Value.Bundle.Dispose();
+        Pipeline.Dispose();
+        Bundle.Dispose();
+    }
+
+    private LoadedModel Loaded => _loading is { IsCompletedSuccessfully: true } loading
+        ? loading.Result
+        : throw new InvalidOperationException("the model is not loaded yet: await ModelHost.LoadAsync first");
+
+    private async Task<LoadedModel> OpenAsync()
+    {
+        var model = await _provisioner.EnsureAsync(progress: null, _stopping);
+        var bundle = ModelBundle.Open(model.Directory, new OnnxSessionFactory(ExecutionProvider.Auto, _loggers.CreateLogger("Pix2PixZero.Onnx")));
+        return new LoadedModel(bundle, new Pix2PixZeroPipeline(bundle, _loggers.CreateLogger("Pix2PixZero.Pipeline")));
     }
 
     // Hashed once per worker: a manifest names the exact weights a result came from.

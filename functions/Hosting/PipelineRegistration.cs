@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Storage;
@@ -19,9 +20,11 @@ public static class PipelineRegistration
     public static IServiceCollection AddPipelineServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(_ => PipelineSettings.From(configuration));
+        services.TryAddSingleton(_ => ModelProvisioningOptions.FromSettings(key => configuration[key]));
         services.TryAddSingleton(_ => StorageConnection.CreateBlobService(configuration));
         services.TryAddSingleton(sp => new PipelineBlobs(sp.GetRequiredService<BlobServiceClient>()));
         services.TryAddSingleton<ModelHost>();
+        services.AddHostedService<ModelStartup>();
         services.TryAddSingleton<WordMeanBlobs>();
         services.TryAddSingleton<InboxSubmission>();
         services.TryAddSingleton<EditsApi>();

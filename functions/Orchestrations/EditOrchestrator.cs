@@ -61,7 +61,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
         catch (TaskFailedException failure)
         {
             var kind = ActivityRetry.IsUserError(failure.FailureDetails) ? EditError.InvalidRequest : EditError.Failed;
-            await context.CallActivityAsync(nameof(RecordFailureActivity),
+            await context.CallActivityAsync<BlobRef>(nameof(RecordFailureActivity),
                 new EditError(request.Id, stage, kind, failure.FailureDetails.ErrorMessage, context.CurrentUtcDateTime), retry);
             context.SetCustomStatus(EditStatus.At(stage) with { Stage = $"failed in {stage}" });
             throw;

@@ -7,6 +7,7 @@ namespace Pix2PixZero.Functions.Storage;
 /// <summary>
 /// Word means in the <c>directions</c> container, in core's <see cref="DirectionStore"/> file format and layout
 /// (<c>{model}/{word}-{sentence set hash}.p2pzmean</c>), with the worker's local store as a read-through cache.
+/// Names depend on the model's id: <see cref="BlobFor"/> needs the model loaded (<see cref="TryLoadAsync"/> loads it).
 /// </summary>
 public sealed class WordMeanBlobs(PipelineBlobs blobs, ModelHost model)
 {
@@ -24,6 +25,7 @@ public sealed class WordMeanBlobs(PipelineBlobs blobs, ModelHost model)
     /// <summary>The stored mean, or null when the container has none for this word and sentence set yet.</summary>
     public async Task<WordMean?> TryLoadAsync(EditWord word, string sentenceSetHash, CancellationToken cancellationToken)
     {
+        await model.LoadAsync(cancellationToken);
         var blob = BlobFor(word, sentenceSetHash);
         var local = Local.PathFor(model.ModelId, word, sentenceSetHash);
         if (!await blobs.ExistsAsync(blob, cancellationToken))

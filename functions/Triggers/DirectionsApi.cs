@@ -6,6 +6,8 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Hub;
+using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Orchestrations;
@@ -25,6 +27,8 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
     {
         if (request.ContentLength > settings.MaxRequestBytes)
             return Problems.TooLarge(request.ContentLength, settings.MaxRequestBytes);
+        if (await ModelNotReadyAsync(cancellationToken) is { } unavailable)
+            return unavailable;
         try
         {
             var body = await ReadBodyAsync(request, cancellationToken);
@@ -60,6 +64,8 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
 
     public async Task<IActionResult> DescribeAsync(HttpRequest request, string word, CancellationToken cancellationToken)
     {
+        if (await ModelNotReadyAsync(cancellationToken) is { } unavailable)
+            return unavailable;
         try
         {
             var parsed = EditWord.Parse(word);
@@ -75,6 +81,28 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
             return Problems.InvalidRequest(e);
         }
     }
+
+    // Means are named by the model's id. A worker still pulling or loading its model answers at once rather than
+    // holding the request for the length of a pull.
+    private async Task<IActionResult?> ModelNotReadyAsync(CancellationToken cancellationToken)
+    {
+        if (model.IsLoaded) return null;
+        try
+        {
+            await model.LoadAsync(cancellationToken).WaitAsync(ModelWait, cancellationToken);
+            return null;
+        }
+        catch (TimeoutException)
+        {
+            return Problems.Unavailable("this worker is still preparing its model (pulling or loading it); try again in a minute");
+        }
+        catch (Exception e) when (e is ModelBundleException or HubException)
+        {
+            return Problems.Unavailable($"this worker could not load its model: {e.Message}");
+        }
+    }
+
+    private static readonly TimeSpan ModelWait = TimeSpan.FromSeconds(10);
 
     private object Describe(WordMean mean) => new
     {

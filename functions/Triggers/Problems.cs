@@ -17,6 +17,8 @@ public static class Problems
     public static IActionResult InvalidRequest(Pix2PixZeroException error) =>
         Of(StatusCodes.Status400BadRequest, "The request cannot be used", error.Message, (error as InvalidOptionException)?.Option);
 
+    public static IActionResult Unavailable(string detail) => Of(StatusCodes.Status503ServiceUnavailable, "The model is not ready", detail);
+
     public static IActionResult NotFound(string detail) => Of(StatusCodes.Status404NotFound, "Not found", detail);
 
     public static IActionResult TooLarge(long? length, long limit) =>

@@ -48,6 +48,9 @@ param modelStorageName string
 @description('Folder on the model share that holds the diffusers ONNX bundle the app loads.')
 param modelFolder string
 
+@description('Model pulled into the model folder on first start when it holds no bundle; empty: never pull.')
+param modelPull string
+
 @description('Durable Functions task hub name.')
 param taskHubName string
 
@@ -135,6 +138,7 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
               value: 'ClientId=${identity.properties.clientId};Authorization=AAD'
             }
             { name: 'Pix2PixZero__ModelDirectory', value: '${modelMountPath}/${modelFolder}' }
+            { name: 'Pix2PixZero__ModelPull', value: modelPull }
             { name: 'Pix2PixZero__TaskHub', value: taskHubName }
           ]
           volumeMounts: [

@@ -69,7 +69,9 @@ resource environmentStorage 'Microsoft.App/managedEnvironments/storages@2025-07-
       accountName: account.name
       accountKey: account.listKeys().keys[0].value
       shareName: share.name
-      accessMode: 'ReadOnly'
+      // Read-write: the app compiles its guidance graphs beside the UNet once (atomic renames; other replicas read
+      // them), and pulls the bundle into the share on first start when modelPull names a model.
+      accessMode: 'ReadWrite'
     }
   }
 }

@@ -120,6 +120,7 @@ public sealed class FunctionAppTests(InfraFixture infra)
         Assert.Equal("[variables('modelMountPath')]", mount.GetProperty("mountPath").GetString());
         Assert.Equal("[format('{0}/{1}', variables('modelMountPath'), parameters('modelFolder'))]", Settings["Pix2PixZero__ModelDirectory"]);
         Assert.Equal("[parameters('taskHubName')]", Settings["Pix2PixZero__TaskHub"]);
+        Assert.Equal("[parameters('modelPull')]", Settings["Pix2PixZero__ModelPull"]);
         Assert.Equal(infra.Main.ModuleParameterValue("model-share", "environmentStorageName"),
             infra.Main.ModuleParameterValue("function-app", "modelStorageName"));
     }

@@ -70,14 +70,14 @@ public sealed class StorageTests(InfraFixture infra)
     }
 
     [Fact]
-    public void Model_share_is_mounted_read_only_into_the_environment()
+    public void Model_share_is_mounted_writable_for_the_compiled_guidance_graphs_and_first_start_pulls()
     {
         var storage = infra.Main.ResourcesOfType("Microsoft.App/managedEnvironments/storages").Single();
         var azureFile = storage.Properties.GetProperty("azureFile");
 
         var share = infra.Main.ResourcesOfType("Microsoft.Storage/storageAccounts/fileServices/shares").Single();
 
-        Assert.Equal("ReadOnly", azureFile.GetProperty("accessMode").GetString());
+        Assert.Equal("ReadWrite", azureFile.GetProperty("accessMode").GetString());
         Assert.Equal("[parameters('shareName')]", azureFile.GetProperty("shareName").GetString());
         Assert.Equal("[format('{0}/{1}/{2}', parameters('accountName'), 'default', parameters('shareName'))]", share.StringAt("name"));
         Assert.Equal(storage.Module, share.Module);

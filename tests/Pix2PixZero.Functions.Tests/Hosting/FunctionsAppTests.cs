@@ -83,7 +83,7 @@ public sealed class FunctionsAppTests
         var values = example.RootElement.GetProperty("Values");
         Assert.Equal("UseDevelopmentStorage=true", values.GetProperty(StorageConnection.Name).GetString());
         Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
-        foreach (var setting in new[] { "Pix2PixZero__TaskHub", "Pix2PixZero__ModelDirectory" })
+        foreach (var setting in new[] { "Pix2PixZero__TaskHub", "Pix2PixZero__ModelDirectory", "Pix2PixZero__ModelPull" })
             Assert.True(values.TryGetProperty(setting, out _), setting);
     }
 

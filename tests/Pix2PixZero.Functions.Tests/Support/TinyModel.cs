@@ -8,19 +8,7 @@ namespace Pix2PixZero.Functions.Tests.Support;
 /// </summary>
 public static class TinyModel
 {
-    private static readonly Lazy<string> Copy = new(() =>
-    {
-        var target = Directory.CreateTempSubdirectory("p2pz-tiny-sd-").FullName;
-        foreach (var file in Directory.EnumerateFiles(RepoPaths.TinySd, "*", SearchOption.AllDirectories))
-        {
-            var relative = Path.GetRelativePath(RepoPaths.TinySd, file);
-            if (Path.GetFileName(relative) is "attention_probe.onnx" or "guidance.onnx" or "guidance.manifest.json" or "model.posterior-mean.onnx")
-                continue;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(target, relative))!);
-            File.Copy(file, Path.Combine(target, relative));
-        }
-        return target;
-    });
+    private static readonly Lazy<string> Copy = new(RepoPaths.CopyOfTinySd);
 
     public static string Folder => Copy.Value;
 
