@@ -14,7 +14,8 @@ public static class CommandLine
         error ??= Console.Error;
         try
         {
-            return root.Parse(args).Invoke();
+            // Without the default handler, a user error thrown by any command lands here rather than as a stack trace.
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Pix2PixZeroException e)
         {

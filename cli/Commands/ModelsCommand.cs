@@ -96,16 +96,7 @@ public static class ModelsCommand
         using var loggers = CommandLine.Logging(verbose: false);
         using var bundle = ModelBundle.Open(directory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("compiler"));
-        var unet = bundle.GraphPath(BundleComponent.Unet);
-        PreparedUnetGraphs graphs;
-        try
-        {
-            graphs = pipeline.PrepareGuidanceGraphs(force);
-        }
-        catch (Exception e) when (e is NotSupportedException or InvalidDataException)
-        {
-            throw new ModelBundleException(unet, $"the guidance compiler refuses this UNet, so the bundle cannot edit: {e.Message}", e);
-        }
+        var graphs = pipeline.PrepareGuidanceGraphs(force);
         output.WriteLine($"guidance graphs: {graphs.Layers.Count} cross-attention layers in the {(graphs.SourceIsDynamic ? "dynamic" : "static")} UNet"
             + (graphs.FromCache ? " (compiled before, taken from the cache)" : $", compiled in {graphs.Timings.Total.TotalSeconds:F1} s"));
         foreach (var group in graphs.Layers.GroupBy(l => l.Shape is { } shape ? "[" + string.Join(",", shape) + "]" : "[?]"))

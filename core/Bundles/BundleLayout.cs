@@ -1,4 +1,5 @@
 using Pix2PixZero.Core.Captioning;
+using Pix2PixZero.Core.Graph;
 
 namespace Pix2PixZero.Core.Bundles;
 
@@ -25,6 +26,16 @@ public static class BundleLayout
     /// actually references is checked by <see cref="ModelBundleValidator"/>.
     /// </summary>
     public static IReadOnlyList<string> ExternalWeightsNames { get; } = ["weights.pb", "model.onnx_data", "model.onnx.data"];
+
+    /// <summary>A sampling VAE encoder rewritten to return the posterior mean, written beside it (it keeps its external weights).</summary>
+    public const string PosteriorMeanEncoderFileName = "model.posterior-mean.onnx";
+
+    /// <summary>
+    /// Files the software writes into a bundle: the compiled guidance graphs and their manifest beside the UNet, the
+    /// rewritten VAE encoder. Derived from the bundle's own files, so never copied or served as its content.
+    /// </summary>
+    public static IReadOnlyList<string> GeneratedFileNames { get; } =
+        [GuidanceGraphCompiler.AttentionProbeFile, GuidanceGraphCompiler.GuidanceFile, GuidanceGraphCompiler.ManifestFile, PosteriorMeanEncoderFileName];
 
     public static IReadOnlyList<string> OptionalTokenizerFiles { get; } = ["tokenizer/special_tokens_map.json", "tokenizer/tokenizer_config.json"];
 

@@ -116,7 +116,7 @@ public sealed class ModelBundle : IDisposable
         _log.LogInformation("{Path} samples the latent; rewritten to return the posterior mean", path);
         var hasExternalData = model.Graph.Initializer.Any(t => t.DataLocation == Graph.Onnx.TensorProto.Types.DataLocation.External);
         var session = hasExternalData
-            ? _sessions.Create(WriteBeside(path, "model.posterior-mean.onnx", PosteriorMeanRewriter.ToBytes(model)))
+            ? _sessions.Create(WriteBeside(path, BundleLayout.PosteriorMeanEncoderFileName, PosteriorMeanRewriter.ToBytes(model)))
             : _sessions.Create(PosteriorMeanRewriter.ToBytes(model), path);
         return new VaeEncoder(session, path, LatentChannels, rewrittenFromSampling: true);
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
+using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Graph;
 
@@ -74,26 +75,18 @@ public static class GuidanceGraphCompiler
                 cached.ProbeInputShapes, FromCache: true, new CompileTimings(tHash, default, default, default, default, default));
         }
 
-        var unet = OnnxGraph.Load(unetModelPath);
-        var signature = UnetSignature.Read(unet);
-        CrossAttentionLocator.Locate(unet, signature); // refuses fused exports before paying for a UNet run
-        var tLoad = Lap(clock);
-
-        var inputShapes = signature.ConcreteShapes(options.EffectiveProbeSize);
-        var inputs = signature.CreateInputs(inputShapes);
-        TensorShapes shapes;
-        try { shapes = TensorShapes.Measure(unet, dir, inputs, signature.IsDynamic); }
-        finally { foreach (var v in inputs.Values) v.Dispose(); }
-        var tShapes = Lap(clock);
-
-        var layers = CrossAttentionLocator.Locate(unet, signature, shapes);
-        var tLocate = Lap(clock);
-        log.LogInformation("Found {Count} cross-attention layers in {Model} (opset {Opset}): {Shapes}.", layers.Count,
-            unetModelPath, unet.Opset, string.Join(" ", layers.Select(l => $"[{string.Join(",", l.Shape ?? [])}]")));
-
-        var probe = AttentionProbeGraph.Build(unet, layers);
-        var guidance = GuidanceGraph.Build(unet, signature, layers, shapes);
-        var tBuild = Lap(clock);
+        Compiled compiled;
+        try
+        {
+            compiled = Compile(unetModelPath, dir, options.EffectiveProbeSize, log, clock);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidDataException)
+        {
+            // An export the method cannot use (fused attention, an op without a gradient rule, odd inputs) is a
+            // problem of the model folder, named by its file, not a crash.
+            throw new ModelBundleException(unetModelPath, $"the guidance compiler cannot use this UNet: {e.Message}", e);
+        }
+        var (probe, guidance, signature, inputShapes, layers, tLoad, tShapes, tLocate, tBuild) = compiled;
 
         probe.Save(probePath);
         guidance.Save(guidancePath);
@@ -109,6 +102,33 @@ public static class GuidanceGraphCompiler
             probePath, probe.Graph.Node.Count, guidancePath, guidance.Graph.Node.Count, timings.Total.TotalMilliseconds);
         return new PreparedUnetGraphs(unetModelPath, hash, probePath, guidancePath, layers, signature.IsDynamic, inputShapes,
             FromCache: false, timings);
+    }
+
+    private sealed record Compiled(OnnxGraph Probe, OnnxGraph Guidance, UnetSignature Signature, Dictionary<string, long[]> InputShapes,
+        IReadOnlyList<CrossAttentionLayer> Layers, TimeSpan Load, TimeSpan MeasureShapes, TimeSpan Locate, TimeSpan Build);
+
+    private static Compiled Compile(string unetModelPath, string dir, UnetProbeSize probeSize, ILogger log, Stopwatch clock)
+    {
+        var unet = OnnxGraph.Load(unetModelPath);
+        var signature = UnetSignature.Read(unet);
+        CrossAttentionLocator.Locate(unet, signature); // refuses fused exports before paying for a UNet run
+        var tLoad = Lap(clock);
+
+        var inputShapes = signature.ConcreteShapes(probeSize);
+        var inputs = signature.CreateInputs(inputShapes);
+        TensorShapes shapes;
+        try { shapes = TensorShapes.Measure(unet, dir, inputs, signature.IsDynamic); }
+        finally { foreach (var v in inputs.Values) v.Dispose(); }
+        var tShapes = Lap(clock);
+
+        var layers = CrossAttentionLocator.Locate(unet, signature, shapes);
+        var tLocate = Lap(clock);
+        log.LogInformation("Found {Count} cross-attention layers in {Model} (opset {Opset}): {Shapes}.", layers.Count,
+            unetModelPath, unet.Opset, string.Join(" ", layers.Select(l => $"[{string.Join(",", l.Shape ?? [])}]")));
+
+        var probe = AttentionProbeGraph.Build(unet, layers);
+        var guidance = GuidanceGraph.Build(unet, signature, layers, shapes);
+        return new Compiled(probe, guidance, signature, inputShapes, layers, tLoad, tShapes, tLocate, Lap(clock));
     }
 
     private static Manifest? TryReadManifest(string path, string hash)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pix2PixZero.Core.Bundles;
 
 namespace Pix2PixZero.Tests.Support;
 
@@ -13,11 +14,11 @@ public static class GraphFixtures
 
     public static JsonElement Index() => JsonDocument.Parse(File.ReadAllText(Path.Combine(Goldens, "index.json"))).RootElement;
 
-    /// <summary>Copies bundle/unet (model.onnx + weights.pb) into a fresh temp folder; returns the model path.</summary>
+    /// <summary>Copies bundle/unet (model.onnx + weights.pb, no compiled graphs) into a fresh temp folder; returns the model path.</summary>
     public static string CopyUnet(string bundle)
     {
         var target = Directory.CreateTempSubdirectory("p2pz-unet-").FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(Root, bundle, "unet")))
+        foreach (var file in Directory.GetFiles(Path.Combine(Root, bundle, "unet")).Where(f => !BundleLayout.GeneratedFileNames.Contains(Path.GetFileName(f))))
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
         return Path.Combine(target, "model.onnx");
     }

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Bundles;
 
 namespace Pix2PixZero.Tests.Support;
 
@@ -83,9 +83,8 @@ public sealed class LoopbackHub : IDisposable
     /// </summary>
     public static Dictionary<string, byte[]> ReadFolder(string folder)
     {
-        string[] generated = [GuidanceGraphCompiler.AttentionProbeFile, GuidanceGraphCompiler.GuidanceFile, GuidanceGraphCompiler.ManifestFile, "model.posterior-mean.onnx"];
         return Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(file => !generated.Contains(Path.GetFileName(file)))
+            .Where(file => !BundleLayout.GeneratedFileNames.Contains(Path.GetFileName(file)))
             .ToDictionary(file => Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/'), File.ReadAllBytes, StringComparer.Ordinal);
     }
 

@@ -23,11 +23,12 @@ public static class RepoPaths
 
     public static string Embedding(string word) => Path.Combine(SharedData, "embeddings_sd_1.4", $"{word}.pt");
 
-    /// <summary>A scratch copy of the tiny static bundle, for tests that write into or break a bundle.</summary>
+    /// <summary>A scratch copy of the tiny static bundle (without generated files), for tests that write into or break a bundle.</summary>
     public static string CopyOfTinySd()
     {
         var target = Path.Combine(Directory.CreateTempSubdirectory("p2pz-bundle-").FullName, "tiny-sd");
-        foreach (var file in Directory.EnumerateFiles(TinySd, "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(TinySd, "*", SearchOption.AllDirectories)
+                     .Where(f => !Core.Bundles.BundleLayout.GeneratedFileNames.Contains(Path.GetFileName(f))))
         {
             var destination = Path.Combine(target, Path.GetRelativePath(TinySd, file));
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
