@@ -1,3 +1,5 @@
+using Pix2PixZero.Core.Graph.Onnx;
+
 namespace Pix2PixZero.Core.Graph;
 
 // Softmax, normalizations and reductions.
@@ -26,12 +28,16 @@ public sealed partial class ReverseModeDifferentiator
         var x = _node.Input[0];
         var rank = _shapes.Rank(x);
         var axes = Enumerable.Range(2, rank - 2).Select(i => (long)i).ToArray();
-        // scale is per channel [C]: lay it along axis 1 of the input.
-        var scaleShape = new long[rank - 1];
-        Array.Fill(scaleShape, 1);
-        scaleShape[0] = -1;
-        var scale = _e.Reshape(F(_node.Input[1]), _e.Int64s(scaleShape));
-        Pass(0, NormalizationInputGradient(_e.Mul(g, scale), F(x), axes, AttrFloat("epsilon", 1e-5f)));
+        // GroupNorm exports pass a constant scale of ones (the affine part follows as Mul/Add): nothing to multiply.
+        if (!(_graph.TryGetConstantFloats(_node.Input[1], out var ones) && ones.All(v => v == 1)))
+        {
+            // scale is per channel [C]: lay it along axis 1 of the input.
+            var scaleShape = new long[rank - 1];
+            Array.Fill(scaleShape, 1);
+            scaleShape[0] = -1;
+            g = _e.Mul(g, _e.Reshape(F(_node.Input[1]), _e.Int64s(scaleShape)));
+        }
+        Pass(0, NormalizationInputGradient(g, F(x), axes, AttrFloat("epsilon", 1e-5f)));
     }
 
     private void LayerNormalization(string?[] g)
@@ -46,6 +52,52 @@ public sealed partial class ReverseModeDifferentiator
     }
 
     /// <summary>
+    /// LayerNorm as opset-14 exports spell it: y = (x − mean(x)) / sqrt(mean((x − mean(x))²) + ε) over the same axes.
+    /// At its Div the whole pattern is differentiated at once, ∂L/∂x = (g − mean(g) − y ⊙ mean(g ⊙ y)) / σ with the
+    /// forward's own y and σ: 7 ops instead of the ~17 the op-by-op rules emit (the guidance graph's size, and so its
+    /// run time, is dominated by such small ops). Paths that leave the pattern from its intermediates still flow
+    /// through the op-by-op rules, so the result is exact whatever else consumes them.
+    /// </summary>
+    private bool DecomposedLayerNorm(string g)
+    {
+        var (centered, sigma) = (_node.Input[0], _node.Input[1]);
+        if (Producer(sigma, "Sqrt") is not { } sqrt || Producer(sqrt.Input[0], "Add") is not { } addEps) return false;
+        var variance = addEps.Input.FirstOrDefault(i => !IsScalarConstant(i));
+        if (variance is null || !addEps.Input.Any(IsScalarConstant) || Producer(variance, "ReduceMean") is not { } varianceMean) return false;
+        if (Producer(varianceMean.Input[0], "Pow") is not { } square || square.Input[0] != centered
+            || !_graph.TryGetConstantFloats(square.Input[1], out var exponent) || exponent is not [2.0]) return false;
+        if (Producer(centered, "Sub") is not { } sub || Producer(sub.Input[1], "ReduceMean") is not { } mean || mean.Input[0] != sub.Input[0]) return false;
+        var x = sub.Input[0];
+        var rank = _shapes.Rank(x);
+        if (ReduceAxes(mean, rank) is not { } axes || ReduceAxes(varianceMean, rank) is not { } varianceAxes || !axes.SequenceEqual(varianceAxes)
+            || _shapes.Rank(centered) != rank || !_shapes[_node.Output[0]].SequenceEqual(_shapes[x])) return false;
+        if (!_dependsOnInput.Contains(x) || !IsFloating(x)) return true;
+
+        var y = F(_node.Output[0]);
+        var meanG = _e.ReduceMean(g, axes, keepDims: true);
+        var meanGy = _e.ReduceMean(_e.Mul(g, y), axes, keepDims: true);
+        Contribute(x, _e.Div(_e.Sub(_e.Sub(g, meanG), _e.Mul(y, meanGy)), F(sigma)));
+        return true;
+    }
+
+    private NodeProto? Producer(string tensor, string opType) =>
+        _producers.TryGetValue(tensor, out var node) && node.OpType == opType && node.Domain is "" or "ai.onnx" ? node : null;
+
+    private bool IsScalarConstant(string tensor) => _graph.TryGetConstantFloats(tensor, out var v) && v.Length == 1;
+
+    /// <summary>A ReduceMean/ReduceSum's axes, sorted and non-negative, when it keeps dims and names them (attribute or constant input).</summary>
+    private long[]? ReduceAxes(NodeProto reduce, int rank)
+    {
+        long Attr(string name, long fallback) => reduce.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? fallback;
+        if (Attr("keepdims", 1) == 0) return null;
+        var fromInput = reduce.OpType == "ReduceSum" ? _graph.Opset >= 13 : _graph.Opset >= 18;
+        long[]? axes = fromInput
+            ? reduce.Input.Count > 1 && _graph.TryGetConstantInts(reduce.Input[1], out var v) ? v : null
+            : reduce.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray();
+        return axes is { Length: > 0 } ? axes.Select(a => Axis(a, rank)).Order().ToArray() : null;
+    }
+
+    /// <summary>
     /// For x̂ = (x − μ)/σ over <paramref name="axes"/> (biased variance) and gh = ∂L/∂x̂:
     /// ∂L/∂x = (gh − mean(gh) − x̂ ⊙ mean(gh ⊙ x̂)) / σ. μ and σ are recomputed from x.
     /// </summary>
@@ -53,7 +105,7 @@ public sealed partial class ReverseModeDifferentiator
     {
         var centered = _e.Sub(x, _e.ReduceMean(x, axes, keepDims: true));
         var variance = _e.ReduceMean(_e.Mul(centered, centered), axes, keepDims: true);
-        var invStd = _e.Node("Reciprocal", [_e.Node("Sqrt", [_e.Add(variance, Const(epsilon))])]);
+        var invStd = _e.Node("Pow", [_e.Add(variance, Const(epsilon)), Const(-0.5)]);
         var xhat = _e.Mul(centered, invStd);
         var meanG = _e.ReduceMean(gh, axes, keepDims: true);
         var meanGx = _e.ReduceMean(_e.Mul(gh, xhat), axes, keepDims: true);

@@ -20,6 +20,7 @@ public sealed partial class ReverseModeDifferentiator
     private readonly Dictionary<string, string> _gradients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _upcast = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _runtimeShape = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeProto> _producers;
     private NodeProto _node = null!;
 
     private ReverseModeDifferentiator(OnnxGraph graph, string wrt, TensorShapes shapes, TensorTypes types)
@@ -29,6 +30,7 @@ public sealed partial class ReverseModeDifferentiator
         _shapes = shapes;
         _types = types;
         _dependsOnInput = graph.ValueDependentsOf(wrt, types);
+        _producers = graph.Producers();
     }
 
     /// <summary>
@@ -74,6 +76,7 @@ public sealed partial class ReverseModeDifferentiator
         {
             case "Identity" or "Dropout": Pass(0, g[0]!); break;
             case "Cast": if (IsFloating(_node.Output[0])) Pass(0, g[0]!); break;
+            case "Div" when DecomposedLayerNorm(g[0]!): break;
             case "Add" or "Sub" or "Mul" or "Div" or "Pow" or "Sum" or "Where": Broadcasting(g[0]!); break;
             case "Neg" or "Sqrt" or "Reciprocal" or "Exp" or "Log" or "Sigmoid" or "Tanh" or "Erf" or "Relu": Unary(g[0]!); break;
             case "Softmax": Softmax(g[0]!); break;

@@ -56,12 +56,16 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     public UnetProbeSize GuidanceProbeSize => new(Batch: 2, LatentHeight: _bundle.LatentSize, LatentWidth: _bundle.LatentSize, Tokens: Prompts.SequenceLength);
 
     /// <summary>The reference/edit loop on this bundle's graphs (compiling the guidance graphs on first use).</summary>
-    public CrossAttentionGuidedEditor CreateEditor()
-    {
-        return new CrossAttentionGuidedEditor(AttentionProbe, Guidance, _bundle.Unet, Scheduler);
-    }
+    public CrossAttentionGuidedEditor CreateEditor() => new(AttentionProbe, Guidance, _bundle.Unet, Scheduler);
 
     public RegularizedInversion CreateInversion() => new(_bundle.Unet, Scheduler);
+
+    /// <summary>
+    /// Compiles the guidance graphs for this bundle's sizes (CFG batch 2, its latent size, its token count), or takes
+    /// them from the cache beside the UNet, without opening sessions for them.
+    /// </summary>
+    public PreparedUnetGraphs PrepareGuidanceGraphs(bool force = false) =>
+        GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log, new GuidanceCompileOptions(GuidanceProbeSize, force));
 
     /// <summary>
     /// BLIP's caption of the image as the method sees it: resized to the model's size first (the public code
@@ -149,13 +153,6 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     }
 
     private DenseTensor<float> TextBatch(float[] row) => new(row, [1, Prompts.SequenceLength, row.Length / Prompts.SequenceLength]);
-
-    /// <summary>
-    /// Compiles the guidance graphs for this bundle's sizes (CFG batch 2, its latent size, its token count), or takes
-    /// them from the cache beside the UNet, without opening sessions for them.
-    /// </summary>
-    public PreparedUnetGraphs PrepareGuidanceGraphs(bool force = false) =>
-        GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log, new GuidanceCompileOptions(GuidanceProbeSize, force));
 
     private (AttentionProbe, GuidanceModel, PreparedUnetGraphs) LoadGuidance()
     {
