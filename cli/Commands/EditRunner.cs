@@ -5,6 +5,7 @@ using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
+using Pix2PixZero.Core.Serialization;
 using SixLabors.ImageSharp;
 
 namespace Pix2PixZero.Cli.Commands;
@@ -90,20 +91,13 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         for (var i = 0; i < images.Count; i++)
         {
             var path = Path.Combine(outputDirectory, $"{stem}.{tasks[i].Name}.png");
-            WriteAtomically(path, ImageCodec.EncodePng(images[i]));
-            WriteAtomically(Path.ChangeExtension(path, ".json"), System.Text.Encoding.UTF8.GetBytes(record(tasks[i]).ToJson()));
+            AtomicFile.WriteAllBytes(path, ImageCodec.EncodePng(images[i]));
+            AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), record(tasks[i]).ToJson());
             images[i].Dispose();
             output.WriteLine($"wrote {path}");
             paths.Add(path);
         }
         return paths;
-    }
-
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        var temporary = path + ".partial";
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
     }
 
     private void Mark(string stage, Stopwatch clock)

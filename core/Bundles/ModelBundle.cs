@@ -5,6 +5,7 @@ using Pix2PixZero.Core.Captioning;
 using Pix2PixZero.Core.Models;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
+using Pix2PixZero.Core.Serialization;
 using Pix2PixZero.Core.Tokenizers;
 
 namespace Pix2PixZero.Core.Bundles;
@@ -125,9 +126,7 @@ public sealed class ModelBundle : IDisposable
     private static string WriteBeside(string path, string name, byte[] bytes)
     {
         var target = Path.Combine(Path.GetDirectoryName(path)!, name);
-        var temp = target + ".tmp-" + Guid.NewGuid().ToString("N");
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, target, overwrite: true);
+        AtomicFile.WriteAllBytes(target, bytes);
         return target;
     }
 

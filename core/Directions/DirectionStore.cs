@@ -39,23 +39,8 @@ public sealed partial class DirectionStore
     {
         ArgumentNullException.ThrowIfNull(mean);
         string path = PathFor(mean.ModelId, mean.Word, mean.SentenceSetHash);
-        string folder = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(folder);
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                Write(stream, mean);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        AtomicFile.Write(path, stream => Write(stream, mean));
     }
 
     public bool TryLoad(string modelId, EditWord word, string sentenceSetHash, out WordMean? mean)

@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Pix2PixZero.Core.Runtime;
+using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Core.Graph;
 
@@ -63,8 +63,7 @@ public static class GuidanceGraphCompiler
         var manifestPath = Path.Combine(dir, ManifestFile);
 
         var clock = Stopwatch.StartNew();
-        string hash;
-        using (var stream = File.OpenRead(unetModelPath)) hash = Convert.ToHexStringLower(SHA256.HashData(stream));
+        var hash = FileDigest.Sha256(unetModelPath);
         var tHash = Lap(clock);
 
         if (!options.Force && TryReadManifest(manifestPath, hash) is { } cached && File.Exists(probePath) && File.Exists(guidancePath))
@@ -92,9 +91,7 @@ public static class GuidanceGraphCompiler
         guidance.Save(guidancePath);
         var manifest = new Manifest(CompilerVersion, hash, signature.IsDynamic, inputShapes, layers.ToList());
         // Last and atomically: a reader that finds a manifest for this hash finds both graphs complete.
-        var manifestTmp = $"{manifestPath}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(manifestTmp, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(manifestTmp, manifestPath, overwrite: true);
+        AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
         var tSave = Lap(clock);
 
         var timings = new CompileTimings(tHash, tLoad, tShapes, tLocate, tBuild, tSave);

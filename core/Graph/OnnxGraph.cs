@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Pix2PixZero.Core.Graph.Onnx;
+using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Core.Graph;
 
@@ -48,20 +49,8 @@ public sealed class OnnxGraph
 
     public byte[] ToBytes() => Model.ToByteArray();
 
-    /// <summary>Writes the model atomically: readers (and other writers) see the old file or the whole new one.</summary>
-    public void Save(string path)
-    {
-        var tmp = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = File.Create(tmp)) Model.WriteTo(stream);
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(tmp);
-        }
-    }
+    /// <summary>Writes the model atomically (<see cref="AtomicFile"/>).</summary>
+    public void Save(string path) => AtomicFile.Write(path, Model.WriteTo);
 
     public bool IsGraphInput(string name) => Graph.Input.Any(i => i.Name == name);
 

@@ -85,16 +85,22 @@ public sealed partial class ReverseModeDifferentiator
 
     private bool IsScalarConstant(string tensor) => _graph.TryGetConstantFloats(tensor, out var v) && v.Length == 1;
 
-    /// <summary>A ReduceMean/ReduceSum's axes, sorted and non-negative, when it keeps dims and names them (attribute or constant input).</summary>
-    private long[]? ReduceAxes(NodeProto reduce, int rank)
+    /// <summary>A ReduceMean/ReduceSum's axes, sorted and non-negative, when it keeps dims and names them.</summary>
+    private long[]? ReduceAxes(NodeProto reduce, int rank) =>
+        (reduce.Attribute.FirstOrDefault(a => a.Name == "keepdims")?.I ?? 1) != 0 && NamedReduceAxes(reduce) is { Length: > 0 } axes
+            ? axes.Select(a => Axis(a, rank)).Order().ToArray()
+            : null;
+
+    /// <summary>
+    /// The axes a ReduceMean/ReduceSum names, as written: an attribute before opset 18 (ReduceSum: 13), a constant
+    /// input from then on; empty when it names none, null when its axes input is not a constant.
+    /// </summary>
+    private long[]? NamedReduceAxes(NodeProto reduce)
     {
-        long Attr(string name, long fallback) => reduce.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? fallback;
-        if (Attr("keepdims", 1) == 0) return null;
         var fromInput = reduce.OpType == "ReduceSum" ? _graph.Opset >= 13 : _graph.Opset >= 18;
-        long[]? axes = fromInput
-            ? reduce.Input.Count > 1 && _graph.TryGetConstantInts(reduce.Input[1], out var v) ? v : null
-            : reduce.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray();
-        return axes is { Length: > 0 } ? axes.Select(a => Axis(a, rank)).Order().ToArray() : null;
+        if (!fromInput) return reduce.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray() ?? [];
+        if (reduce.Input.Count < 2 || reduce.Input[1].Length == 0) return [];
+        return _graph.TryGetConstantInts(reduce.Input[1], out var axes) ? axes : null;
     }
 
     /// <summary>
@@ -117,13 +123,10 @@ public sealed partial class ReverseModeDifferentiator
         if (!Needs(0)) return;
         var (x, y) = (_node.Input[0], _node.Output[0]);
         var rank = _shapes.Rank(x);
-        var axesFromInput = _node.OpType == "ReduceSum" ? _graph.Opset >= 13 : _graph.Opset >= 18;
-        long[] axes = axesFromInput
-            ? (_node.Input.Count > 1 && _node.Input[1].Length > 0 ? ConstantInts(1, "axes") : [])
-            : AttrInts("axes") ?? [];
+        var axes = NamedReduceAxes(_node) ?? throw Unsupported("its axes input is not a constant");
         if (axes.Length == 0)
         {
-            if (axesFromInput && AttrInt("noop_with_empty_axes", 0) != 0)
+            if (AttrInt("noop_with_empty_axes", 0) != 0)
             {
                 Pass(0, g);
                 return;

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Pix2PixZero.Core.Serialization;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
 
@@ -11,7 +11,7 @@ namespace Pix2PixZero.Core.Pipeline;
 public sealed class PromptEncoder(ModelBundle bundle) : ISentenceEmbedder
 {
     private const int BatchSize = 16;
-    private readonly Lazy<string> _modelId = new(() => "text_encoder:" + HashFile(bundle.GraphPath(BundleComponent.TextEncoder))[..16]);
+    private readonly Lazy<string> _modelId = new(() => "text_encoder:" + FileDigest.Sha256(bundle.GraphPath(BundleComponent.TextEncoder))[..16]);
 
     public string ModelId => _modelId.Value;
 
@@ -32,11 +32,5 @@ public sealed class PromptEncoder(ModelBundle bundle) : ISentenceEmbedder
             var ids = batch.SelectMany(bundle.Tokenizer.Encode).ToArray();
             bundle.TextEncoder.Encode(ids, batch.Length).Buffer.Span.CopyTo(destination[(start * rowSize)..]);
         }
-    }
-
-    private static string HashFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

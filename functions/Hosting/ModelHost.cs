@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pix2PixZero.Core.Bundles;
@@ -6,6 +5,7 @@ using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
+using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Functions.Hosting;
 
@@ -121,15 +121,10 @@ public sealed class ModelHost : IDisposable
     private static Dictionary<string, string> HashGraphs(ModelBundle bundle)
     {
         var files = Directory.EnumerateFiles(bundle.Directory, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetFileName(f) is "model.onnx" or "weights.pb" || Path.GetDirectoryName(f) == bundle.CaptionerDirectory && f.EndsWith(".onnx", StringComparison.Ordinal))
+            .Where(f => Path.GetFileName(f) is var name && (name == BundleLayout.GraphFileName || BundleLayout.ExternalWeightsNames.Contains(name))
+                        || Path.GetDirectoryName(f) == bundle.CaptionerDirectory && f.EndsWith(".onnx", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
-        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in files)
-        {
-            using var stream = File.OpenRead(file);
-            hashes[Path.GetRelativePath(bundle.Directory, file).Replace('\\', '/')] = Convert.ToHexStringLower(SHA256.HashData(stream));
-        }
-        return hashes;
+        return files.ToDictionary(f => Path.GetRelativePath(bundle.Directory, f).Replace('\\', '/'), FileDigest.Sha256, StringComparer.Ordinal);
     }
 
     private sealed class Slot(ModelHost host) : IDisposable

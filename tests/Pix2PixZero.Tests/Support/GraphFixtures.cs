@@ -6,7 +6,7 @@ namespace Pix2PixZero.Tests.Support;
 /// <summary>Locates the tiny SD fixtures and copies a UNet folder to a scratch directory (compiling writes beside it).</summary>
 public static class GraphFixtures
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepoPaths.Fixtures;
 
     public static string Goldens => Path.Combine(Root, "goldens");
 
@@ -21,15 +21,5 @@ public static class GraphFixtures
         foreach (var file in Directory.GetFiles(Path.Combine(Root, bundle, "unet")).Where(f => !BundleLayout.GeneratedFileNames.Contains(Path.GetFileName(f))))
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
         return Path.Combine(target, "model.onnx");
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "fixtures");
-            if (Directory.Exists(Path.Combine(candidate, "tiny-sd"))) return candidate;
-        }
-        throw new DirectoryNotFoundException("tests/fixtures/tiny-sd not found above the test binaries.");
     }
 }
