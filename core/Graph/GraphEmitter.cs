@@ -18,6 +18,15 @@ public sealed class GraphEmitter
 
     public OnnxGraph Graph { get; }
     public string Prefix { get; }
+
+    /// <summary>
+    /// The forward node the next nodes are emitted for (its name, or null): gradient nodes are named after it, so a
+    /// profile of the compiled graph tells which forward op each backward kernel belongs to.
+    /// </summary>
+    public string? Scope { get; set; }
+
+    private string NodeName(string opType) =>
+        Graph.UniqueName(Scope is { Length: > 0 } scope ? $"{Prefix}/{scope.TrimStart('/')}/{opType}" : $"{Prefix}/{opType}");
     public long Opset => Graph.Opset;
 
     public string Node(string opType, IEnumerable<string> inputs, params AttributeProto[] attributes) =>
@@ -25,7 +34,7 @@ public sealed class GraphEmitter
 
     public string[] Nodes(string opType, IEnumerable<string> inputs, int outputCount, params AttributeProto[] attributes)
     {
-        var node = new NodeProto { OpType = opType, Name = Graph.UniqueName($"{Prefix}/{opType}") };
+        var node = new NodeProto { OpType = opType, Name = NodeName(opType) };
         node.Input.AddRange(inputs);
         var outputs = Enumerable.Range(0, outputCount).Select(_ => Graph.UniqueName($"{Prefix}_{opType}")).ToArray();
         node.Output.AddRange(outputs);
@@ -37,7 +46,7 @@ public sealed class GraphEmitter
     /// <summary>A node whose single output gets a caller-chosen (reserved) name, e.g. a new graph output.</summary>
     public string NodeNamed(string opType, IEnumerable<string> inputs, string output, params AttributeProto[] attributes)
     {
-        var node = new NodeProto { OpType = opType, Name = Graph.UniqueName($"{Prefix}/{opType}") };
+        var node = new NodeProto { OpType = opType, Name = NodeName(opType) };
         node.Input.AddRange(inputs);
         node.Output.Add(Graph.Reserve(output));
         node.Attribute.AddRange(attributes);
@@ -103,6 +112,9 @@ public sealed class GraphEmitter
 
     public string ReduceMean(string x, IReadOnlyList<long> axes, bool keepDims) =>
         Reduce("ReduceMean", x, axes, keepDims, axesAsInputFrom: 18);
+
+    public string ReduceSumSquare(string x, IReadOnlyList<long> axes, bool keepDims) =>
+        Reduce("ReduceSumSquare", x, axes, keepDims, axesAsInputFrom: 18);
 
     private string Reduce(string op, string x, IReadOnlyList<long> axes, bool keepDims, long axesAsInputFrom)
     {

@@ -1,3 +1,5 @@
+using Pix2PixZero.Core.Graph.Onnx;
+
 namespace Pix2PixZero.Core.Graph;
 
 // Elementwise rules. Binary ops broadcast (numpy rules), so each operand's gradient is summed back to its shape.
@@ -58,6 +60,59 @@ public sealed partial class ReverseModeDifferentiator
         }
         var bf = F(b);
         return _e.Mul(bf, _e.Node("Pow", [F(a), _e.Sub(bf, Const(1))]));
+    }
+
+    /// <summary>
+    /// SiLU as exports spell it, y = x ⊙ Sigmoid(x): ∂L/∂x = g ⊙ (s + y ⊙ (1 − s)) in 4 ops instead of the 6 and a
+    /// Sum the Mul and Sigmoid rules emit. Other readers of s still get their gradient through the Sigmoid rule.
+    /// </summary>
+    private bool Silu(string g)
+    {
+        var (a, b) = (_node.Input[0], _node.Input[1]);
+        var (x, s) = Producer(b, "Sigmoid") is { } sb && sb.Input[0] == a ? (a, b)
+            : Producer(a, "Sigmoid") is { } sa && sa.Input[0] == b ? (b, a)
+            : (null, null);
+        if (x is null || s is null) return false;
+        if (!_dependsOnInput.Contains(x) || !IsFloating(x)) return true;
+        var sf = F(s);
+        Contribute(x, _e.Mul(g, _e.Add(sf, _e.Mul(F(_node.Output[0]), _e.Sub(Const(1), sf)))));
+        return true;
+    }
+
+    /// <summary>
+    /// Exact GELU as exports spell it, y = (x ⊙ (Erf(x / c) + 1)) ⊙ h with scalar constants c (√2) and h (½):
+    /// ∂L/∂x = g ⊙ (h·(Erf(z) + 1) + x ⊙ exp(ln(2h / (c√π)) − z²)) with the forward's z = x / c, in 7 ops instead
+    /// of the op-by-op rules' 10 and a Sum. Other readers of the intermediates still go through those rules.
+    /// </summary>
+    private bool Gelu(string g)
+    {
+        if (!TryScalarOperand(_node, out var inner, out var half) || half <= 0 || Producer(inner, "Mul") is not { } product) return false;
+        foreach (var (x, e1) in new[] { (product.Input[0], product.Input[1]), (product.Input[1], product.Input[0]) })
+        {
+            if (Producer(e1, "Add") is not { } plusOne || !TryScalarOperand(plusOne, out var erfOut, out var one) || one != 1
+                || Producer(erfOut, "Erf") is not { } erf || Producer(erf.Input[0], "Div") is not { } scale
+                || scale.Input[0] != x || !_graph.TryGetConstantFloats(scale.Input[1], out var c) || c is not [> 0]) continue;
+            if (!_dependsOnInput.Contains(x) || !IsFloating(x)) return true;
+            var z = F(scale.Output[0]);
+            var gauss = _e.Node("Exp", [_e.Sub(Const(Math.Log(2 * half / (c[0] * Math.Sqrt(Math.PI)))), _e.Mul(z, z))]);
+            Contribute(x, _e.Mul(g, _e.Add(_e.Mul(F(e1), Const(half)), _e.Mul(F(x), gauss))));
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>For a binary node with one scalar-constant operand: the other operand and the constant.</summary>
+    private bool TryScalarOperand(NodeProto node, out string other, out double value)
+    {
+        (other, value) = ("", 0);
+        if (node.Input.Count != 2) return false;
+        for (var i = 0; i < 2; i++)
+            if (_graph.TryGetConstantFloats(node.Input[i], out var v) && v.Length == 1 && !_graph.TryGetConstantFloats(node.Input[1 - i], out _))
+            {
+                (other, value) = (node.Input[1 - i], v[0]);
+                return true;
+            }
+        return false;
     }
 
     private void Unary(string g)

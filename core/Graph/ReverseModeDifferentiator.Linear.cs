@@ -70,16 +70,20 @@ public sealed partial class ReverseModeDifferentiator
         var dilations = AttrInts("dilations") ?? Enumerable.Repeat(1L, spatial).ToArray();
         var pads = autoPad == "VALID" ? new long[2 * spatial] : AttrInts("pads") ?? new long[2 * spatial];
         var group = AttrInt("group", 1);
+        long Span(int i) => (kernel[i] - 1) * dilations[i] + 1;
+
+        if (group == 1 && strides.All(s => s == 1) && Enumerable.Range(0, spatial).All(i => pads[i] < Span(i) && pads[spatial + i] < Span(i)))
+        {
+            Contribute(x, StrideOneConvInputGradient(g, w, spatial, dilations, pads, kernel, Span));
+            return;
+        }
 
         var crop = _shapes.Dynamic && strides.Any(s => s > 1);
         var outputPadding = new long[spatial];
         for (var i = 0; i < spatial; i++)
-        {
-            var span = (kernel[i] - 1) * dilations[i] + 1;
             outputPadding[i] = crop
                 ? strides[i] - 1
-                : _shapes[x][2 + i] + pads[i] + pads[spatial + i] - span - strides[i] * (_shapes[y][2 + i] - 1);
-        }
+                : _shapes[x][2 + i] + pads[i] + pads[spatial + i] - Span(i) - strides[i] * (_shapes[y][2 + i] - 1);
 
         var grad = _e.Node("ConvTranspose", [g, F(w)],
             GraphEmitter.Ints("strides", strides), GraphEmitter.Ints("pads", pads),
@@ -91,5 +95,23 @@ public sealed partial class ReverseModeDifferentiator
             grad = _e.Slice(grad, _e.Int64s(new long[spatial]), DimsOf(x, 2, 2 + spatial), _e.Int64s(axes));
         }
         Contribute(x, grad);
+    }
+
+    /// <summary>
+    /// For stride 1 and one group the adjoint is itself a convolution: the kernel's two channel axes swapped and its
+    /// spatial axes reversed, each pad replaced by span − 1 − pad. ONNX Runtime folds that kernel once at load, and
+    /// runs the Conv on its blocked-layout kernels, about twice as fast on CPU as ConvTranspose.
+    /// </summary>
+    private string StrideOneConvInputGradient(string g, string w, int spatial, long[] dilations, long[] pads, long[] kernel, Func<int, long> span)
+    {
+        var spatialAxes = Enumerable.Range(2, spatial).Select(i => (long)i).ToArray();
+        var swapped = _e.Transpose(F(w), [1, 0, .. spatialAxes]);
+        var flipped = _e.Node("Slice", [swapped, _e.Int64s(Enumerable.Repeat(-1L, spatial).ToArray()),
+            _e.Int64s(Enumerable.Repeat(long.MinValue, spatial).ToArray()), _e.Int64s(spatialAxes),
+            _e.Int64s(Enumerable.Repeat(-1L, spatial).ToArray())]);
+        var adjointPads = Enumerable.Range(0, 2 * spatial).Select(i => span(i % spatial) - 1 - pads[i]).ToArray();
+        return _e.Node("Conv", [g, flipped],
+            GraphEmitter.Ints("pads", adjointPads), GraphEmitter.Ints("dilations", dilations),
+            GraphEmitter.Ints("kernel_shape", kernel));
     }
 }

@@ -18,8 +18,25 @@ public sealed partial class ReverseModeDifferentiator
         var axis = Axis(AttrInt("axis", modern ? -1 : 1), rank);
         var axes = modern ? [axis] : Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i).ToArray();
         var yf = F(y);
-        var dot = _e.ReduceSum(_e.Mul(g, yf), axes, keepDims: true);
+        var dot = AttentionRowDot(y, axes, rank) ?? _e.ReduceSum(_e.Mul(g, yf), axes, keepDims: true);
         Pass(0, _e.Mul(yf, _e.Sub(g, dot)));
+    }
+
+    /// <summary>
+    /// Attention's softmax P feeds only O = P·V. Then its g = dO·Vᵀ and Σ_j g_ij P_ij = Σ_d dO_id O_id, so the row
+    /// dot is taken over O's d columns instead of P's N (FlashAttention's trick): for self-attention, where d ≪ N,
+    /// that replaces a Mul and a ReduceSum over the N×N map by two over the N×d output. Null when the pattern does
+    /// not hold (P read elsewhere, e.g. by the attention loss, softmax over other axes, batch dims broadcast).
+    /// </summary>
+    private string? AttentionRowDot(string y, long[] axes, int rank)
+    {
+        if (axes is not [var axis] || axis != rank - 1 || _graph.Graph.Output.Any(o => o.Name == y)) return null;
+        if (!_consumers.TryGetValue(y, out var readers) || readers is not [{ OpType: "MatMul", Domain: "" or "ai.onnx" } matmul]
+            || matmul.Input[0] != y || matmul.Input[1] == y) return null;
+        var o = matmul.Output[0];
+        if (_shapes.Rank(o) != rank || !_shapes[o].AsSpan(0, rank - 1).SequenceEqual(_shapes[y].AsSpan(0, rank - 1))) return null;
+        if (GradientOf(o) is not { } dO) return null;
+        return _e.ReduceSum(_e.Mul(dO, F(o)), axes, keepDims: true);
     }
 
     private void InstanceNormalization(string g)
@@ -28,8 +45,11 @@ public sealed partial class ReverseModeDifferentiator
         var x = _node.Input[0];
         var rank = _shapes.Rank(x);
         var axes = Enumerable.Range(2, rank - 2).Select(i => (long)i).ToArray();
-        // GroupNorm exports pass a constant scale of ones (the affine part follows as Mul/Add): nothing to multiply.
-        if (!(_graph.TryGetConstantFloats(_node.Input[1], out var ones) && ones.All(v => v == 1)))
+        // GroupNorm exports pass a constant scale of ones and bias of zeros (the affine part follows as Mul/Add):
+        // nothing to multiply, and the forward output is x̂ itself.
+        var unitScale = _graph.TryGetConstantFloats(_node.Input[1], out var ones) && ones.All(v => v == 1);
+        var zeroBias = _graph.TryGetConstantFloats(_node.Input[2], out var zeros) && zeros.All(v => v == 0);
+        if (!unitScale)
         {
             // scale is per channel [C]: lay it along axis 1 of the input.
             var scaleShape = new long[rank - 1];
@@ -37,7 +57,7 @@ public sealed partial class ReverseModeDifferentiator
             scaleShape[0] = -1;
             g = _e.Mul(g, _e.Reshape(F(_node.Input[1]), _e.Int64s(scaleShape)));
         }
-        Pass(0, NormalizationInputGradient(g, F(x), axes, AttrFloat("epsilon", 1e-5f)));
+        Pass(0, NormalizationInputGradient(g, x, axes, AttrFloat("epsilon", 1e-5f), unitScale && zeroBias && _types.Of(_node.Output[0]) is TensorValues.Float or TensorValues.Double ? _node.Output[0] : null));
     }
 
     private void LayerNormalization(string?[] g)
@@ -48,7 +68,7 @@ public sealed partial class ReverseModeDifferentiator
         var rank = _shapes.Rank(x);
         var axis = Axis(AttrInt("axis", -1), rank);
         var axes = Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i).ToArray();
-        Pass(0, NormalizationInputGradient(_e.Mul(g[0]!, F(_node.Input[1])), F(x), axes, AttrFloat("epsilon", 1e-5f)));
+        Pass(0, NormalizationInputGradient(_e.Mul(g[0]!, F(_node.Input[1])), x, axes, AttrFloat("epsilon", 1e-5f)));
     }
 
     /// <summary>
@@ -73,10 +93,8 @@ public sealed partial class ReverseModeDifferentiator
             || _shapes.Rank(centered) != rank || !_shapes[_node.Output[0]].SequenceEqual(_shapes[x])) return false;
         if (!_dependsOnInput.Contains(x) || !IsFloating(x)) return true;
 
-        var y = F(_node.Output[0]);
-        var meanG = _e.ReduceMean(g, axes, keepDims: true);
-        var meanGy = _e.ReduceMean(_e.Mul(g, y), axes, keepDims: true);
-        Contribute(x, _e.Div(_e.Sub(_e.Sub(g, meanG), _e.Mul(y, meanGy)), F(sigma)));
+        _graph.TryGetConstantFloats(addEps.Input.First(IsScalarConstant), out var epsilon);
+        Contribute(x, NormalizationInputGradient(g, x, axes, (float)epsilon[0]));
         return true;
     }
 
@@ -105,14 +123,18 @@ public sealed partial class ReverseModeDifferentiator
 
     /// <summary>
     /// For x̂ = (x − μ)/σ over <paramref name="axes"/> (biased variance) and gh = ∂L/∂x̂:
-    /// ∂L/∂x = (gh − mean(gh) − x̂ ⊙ mean(gh ⊙ x̂)) / σ. μ and σ are recomputed from x.
+    /// ∂L/∂x = (gh − mean(gh) − x̂ ⊙ mean(gh ⊙ x̂)) / σ. μ and σ are recomputed from x; x̂ too unless the forward
+    /// output is x̂ itself (<paramref name="xhat"/>).
     /// </summary>
-    private string NormalizationInputGradient(string gh, string x, long[] axes, float epsilon)
+    private string NormalizationInputGradient(string gh, string x, long[] axes, float epsilon, string? xhat = null)
     {
-        var centered = _e.Sub(x, _e.ReduceMean(x, axes, keepDims: true));
-        var variance = _e.ReduceMean(_e.Mul(centered, centered), axes, keepDims: true);
+        var xf = F(x);
+        var centered = _e.Sub(xf, _e.ReduceMean(xf, axes, keepDims: true));
+        var variance = _shapes.Dynamic
+            ? _e.ReduceMean(_e.Mul(centered, centered), axes, keepDims: true)
+            : _e.Div(_e.ReduceSumSquare(centered, axes, keepDims: true), Const(axes.Aggregate(1L, (p, a) => p * _shapes[x][a])));
         var invStd = _e.Node("Pow", [_e.Add(variance, Const(epsilon)), Const(-0.5)]);
-        var xhat = _e.Mul(centered, invStd);
+        xhat ??= _e.Mul(centered, invStd);
         var meanG = _e.ReduceMean(gh, axes, keepDims: true);
         var meanGx = _e.ReduceMean(_e.Mul(gh, xhat), axes, keepDims: true);
         return _e.Mul(invStd, _e.Sub(_e.Sub(gh, meanG), _e.Mul(xhat, meanGx)));

@@ -21,6 +21,7 @@ public sealed partial class ReverseModeDifferentiator
     private readonly Dictionary<string, string> _upcast = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _runtimeShape = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeProto> _producers;
+    private readonly Dictionary<string, List<NodeProto>> _consumers;
     private NodeProto _node = null!;
 
     private ReverseModeDifferentiator(OnnxGraph graph, string wrt, TensorShapes shapes, TensorTypes types)
@@ -31,6 +32,7 @@ public sealed partial class ReverseModeDifferentiator
         _types = types;
         _dependsOnInput = graph.ValueDependentsOf(wrt, types);
         _producers = graph.Producers();
+        _consumers = graph.Consumers();
     }
 
     /// <summary>
@@ -62,9 +64,11 @@ public sealed partial class ReverseModeDifferentiator
             _node = path[k];
             var outputGrads = _node.Output.Select(o => o.Length > 0 ? GradientOf(o) : null).ToArray();
             if (outputGrads.All(g => g is null)) continue;
+            _e.Scope = _node.Name.Length > 0 ? _node.Name : _node.OpType;
             ApplyRule(outputGrads);
         }
 
+        _e.Scope = null;
         var result = GradientOf(wrt)
             ?? throw new InvalidOperationException($"No gradient reached '{wrt}' from '{scalar}'.");
         return result;
@@ -77,6 +81,7 @@ public sealed partial class ReverseModeDifferentiator
             case "Identity" or "Dropout": Pass(0, g[0]!); break;
             case "Cast": if (IsFloating(_node.Output[0])) Pass(0, g[0]!); break;
             case "Div" when DecomposedLayerNorm(g[0]!): break;
+            case "Mul" when Silu(g[0]!) || Gelu(g[0]!): break;
             case "Add" or "Sub" or "Mul" or "Div" or "Pow" or "Sum" or "Where": Broadcasting(g[0]!); break;
             case "Neg" or "Sqrt" or "Reciprocal" or "Exp" or "Log" or "Sigmoid" or "Tanh" or "Erf" or "Relu": Unary(g[0]!); break;
             case "Softmax": Softmax(g[0]!); break;

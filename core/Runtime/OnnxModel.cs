@@ -76,8 +76,14 @@ public abstract class OnnxModel : IDisposable
         return Input(name, values, shape);
     }
 
+    /// <summary>
+    /// A tensor input; fp32 tensors are handed to the session as they are (ONNX Runtime pins their buffer for the
+    /// run), so large inputs such as the reference attention maps are not copied on every call.
+    /// </summary>
     protected NamedOnnxValue Input(string name, DenseTensor<float> tensor) =>
-        Input(name, tensor.Buffer.Span, tensor.Dimensions.ToArray());
+        Session.InputMetadata[name].ElementDataType == TensorElementType.Float
+            ? NamedOnnxValue.CreateFromTensor(name, tensor)
+            : Input(name, tensor.Buffer.Span, tensor.Dimensions.ToArray());
 
     /// <summary>Runs the graph and returns the named outputs as fp32 tensors.</summary>
     protected DenseTensor<float>[] Run(IReadOnlyCollection<NamedOnnxValue> inputs, params string[] outputs)

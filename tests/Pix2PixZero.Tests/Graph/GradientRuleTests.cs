@@ -92,6 +92,21 @@ public class GradientRuleTests
             var kt = m.Node("Transpose", [k], "kt", Ints("perm", [0, 1, 3, 2]));
             return (m.Node("Softmax", [m.Node("MatMul", [q, kt], "scores")], "y"), x);
         }),
+        ["SelfAttentionSoftmaxReadOnlyByTheValueProduct"] = (14, m =>
+        {
+            var x = m.Input("x", 2, 3, 4, 5);
+            var q = m.Node("MatMul", [x, m.Weight("wq", 5, 2)], "q");
+            var kt = m.Node("Transpose", [m.Node("MatMul", [x, m.Weight("wk", 5, 2)], "k")], "kt", Ints("perm", [0, 1, 3, 2]));
+            var p = m.Node("Softmax", [m.Node("MatMul", [q, kt], "scores")], "p", Int("axis", -1));
+            return (m.Node("MatMul", [p, m.Node("MatMul", [x, m.Weight("wv", 5, 3)], "v")], "y"), x);
+        }),
+        ["AttentionSoftmaxAlsoReadElsewhere"] = (14, m =>
+        {
+            var x = m.Input("x", 2, 4, 3);
+            var p = m.Node("Softmax", [m.Node("MatMul", [x, m.Weight("k", 3, 5)], "scores")], "p", Int("axis", -1));
+            var o = m.Node("MatMul", [p, m.Weight("v", 5, 3)], "o");
+            return (m.Node("Add", [m.Node("ReduceSum", [m.Node("Mul", [p, p], "pp"), m.Ints("axes", -1)], "pp_sum"), o], "y"), x);
+        }),
         ["MatMulBroadcastRightOperand"] = (14, m =>
         {
             var x = m.Weight("x", 2, 3, 4, 5);
@@ -124,6 +139,12 @@ public class GradientRuleTests
             var down = m.Node("Conv", [x, m.Weight("w1", 4, 3, 3, 3), m.Weight("b1", 4)], "down",
                 Ints("strides", [2, 2]), Ints("pads", [1, 1, 1, 1]), Ints("kernel_shape", [3, 3]));
             return (m.Node("Conv", [down, m.Weight("w2", 2, 4, 1, 1)], "y"), x);
+        }),
+        ["ConvStrideOneDilatedAsymmetricPadsAsAConv"] = (14, m =>
+        {
+            var x = m.Input("x", 1, 3, 7, 6);
+            return (m.Node("Conv", [x, m.Weight("w", 4, 3, 3, 3), m.Weight("b", 4)], "y",
+                Ints("pads", [2, 0, 1, 2]), Ints("dilations", [2, 1])), x);
         }),
         ["InstanceNormalization"] = (14, m =>
         {
@@ -227,12 +248,31 @@ public class GradientRuleTests
             var b = m.Node("Slice", [x, half, m.Ints("big", long.MaxValue), m.Ints("ax2", 2)], "b");
             return (m.Node("Mul", [a, m.Node("Sigmoid", [b], "gate")], "y"), x);
         }),
+        ["SiluAsExported"] = (14, m =>
+        {
+            var x = m.Input("x", 2, 6);
+            var h = m.Node("MatMul", [x, m.Weight("w", 6, 4)], "h");
+            return (m.Node("Mul", [m.Node("Sigmoid", [h], "s"), h], "y"), x);
+        }),
+        ["SiluWhoseSigmoidIsAlsoReadElsewhere"] = (14, m =>
+        {
+            var x = m.Input("x", 2, 6);
+            var s = m.Node("Sigmoid", [x], "s");
+            return (m.Node("Add", [m.Node("Mul", [x, s], "silu"), m.Node("Mul", [s, m.Weight("w", 2, 6)], "sw")], "y"), x);
+        }),
         ["ErfAsInGelu"] = (14, m =>
         {
             var x = m.Input("x", 2, 7);
             var erf = m.Node("Erf", [m.Node("Div", [x, m.Weight("sqrt2", [Math.Sqrt(2)], [])], "xs")], "erf");
             var gelu = m.Node("Mul", [m.Node("Mul", [x, m.Node("Add", [erf, m.Weight("one", [1.0], [])], "erf1")], "xe"), m.Weight("half", [0.5], [])], "y");
             return (gelu, x);
+        }),
+        ["GeluOperandsSwappedAndErfAlsoReadElsewhere"] = (14, m =>
+        {
+            var x = m.Input("x", 2, 7);
+            var erf = m.Node("Erf", [m.Node("Div", [x, m.Weight("c", [1.3], [])], "xs")], "erf");
+            var gelu = m.Node("Mul", [m.Weight("h", [0.7], []), m.Node("Mul", [m.Node("Add", [m.Weight("one", [1.0], []), erf], "erf1"), x], "xe")], "gelu");
+            return (m.Node("Add", [gelu, m.Node("Mul", [erf, m.Weight("w", 2, 7)], "ew")], "y"), x);
         }),
         ["ResizeNearestIntegerScale"] = (13, m =>
         {
@@ -249,8 +289,8 @@ public class GradientRuleTests
 
     // Ops ONNX Runtime's CPU provider implements only in float32.
     private static readonly HashSet<string> Float32Only =
-        ["ConvStridedDilatedGroupedAsymmetricPads", "ConvStrideTwoEvenInputThenSameConv", "InstanceNormalization",
-         "GroupNormAsExported", "ErfAsInGelu", "ResizeNearestIntegerScale"];
+        ["ConvStridedDilatedGroupedAsymmetricPads", "ConvStrideTwoEvenInputThenSameConv", "ConvStrideOneDilatedAsymmetricPadsAsAConv", "InstanceNormalization",
+         "GroupNormAsExported", "ErfAsInGelu", "GeluOperandsSwappedAndErfAlsoReadElsewhere", "ResizeNearestIntegerScale"];
 
     public static TheoryData<string, bool> AllCases()
     {
