@@ -86,34 +86,32 @@ public sealed partial class ReverseModeDifferentiator
     /// </summary>
     private bool Gelu(string g)
     {
-        if (!TryScalarOperand(_node, out var inner, out var half) || half <= 0 || Producer(inner, "Mul") is not { } product) return false;
-        foreach (var (x, e1) in new[] { (product.Input[0], product.Input[1]), (product.Input[1], product.Input[0]) })
+        if (_node.Input.Count != 2) return false;
+        for (var i = 0; i < 2; i++)
         {
-            if (Producer(e1, "Add") is not { } plusOne || !TryScalarOperand(plusOne, out var erfOut, out var one) || one != 1
-                || Producer(erfOut, "Erf") is not { } erf || Producer(erf.Input[0], "Div") is not { } scale
-                || scale.Input[0] != x || !_graph.TryGetConstantFloats(scale.Input[1], out var c) || c is not [> 0]) continue;
-            if (!_dependsOnInput.Contains(x) || !IsFloating(x)) return true;
-            var z = F(scale.Output[0]);
-            var gauss = _e.Node("Exp", [_e.Sub(Const(Math.Log(2 * half / (c[0] * Math.Sqrt(Math.PI)))), _e.Mul(z, z))]);
-            Contribute(x, _e.Mul(g, _e.Add(_e.Mul(F(e1), Const(half)), _e.Mul(F(x), gauss))));
-            return true;
+            if (Producer(_node.Input[i], "Mul") is not { } product || ScalarConstant(_node.Input[1 - i]) is not { } half || half <= 0) continue;
+            for (var j = 0; j < 2; j++)
+            {
+                var (x, e1) = (product.Input[j], product.Input[1 - j]);
+                if (Producer(e1, "Add") is not { } plusOne || plusOne.Input.Count != 2) continue;
+                var erfAt = Producer(plusOne.Input[0], "Erf") is not null ? 0 : 1;
+                if (Producer(plusOne.Input[erfAt], "Erf") is not { } erf || ScalarConstant(plusOne.Input[1 - erfAt]) != 1
+                    || Producer(erf.Input[0], "Div") is not { } scale || scale.Input[0] != x || ScalarConstant(scale.Input[1]) is not { } c || c <= 0) continue;
+                if (!_dependsOnInput.Contains(x) || !IsFloating(x)) return true;
+                var z = F(scale.Output[0]);
+                var gauss = _e.Node("Exp", [_e.Sub(Const(Math.Log(2 * half / (c * Math.Sqrt(Math.PI)))), _e.Mul(z, z))]);
+                Contribute(x, _e.Mul(g, _e.Add(_e.Mul(F(e1), Const(half)), _e.Mul(F(x), gauss))));
+                return true;
+            }
         }
         return false;
     }
 
-    /// <summary>For a binary node with one scalar-constant operand: the other operand and the constant.</summary>
-    private bool TryScalarOperand(NodeProto node, out string other, out double value)
-    {
-        (other, value) = ("", 0);
-        if (node.Input.Count != 2) return false;
-        for (var i = 0; i < 2; i++)
-            if (_graph.TryGetConstantFloats(node.Input[i], out var v) && v.Length == 1 && !_graph.TryGetConstantFloats(node.Input[1 - i], out _))
-            {
-                (other, value) = (node.Input[1 - i], v[0]);
-                return true;
-            }
-        return false;
-    }
+    /// <summary>The value of a one-element constant tensor, or null.</summary>
+    private double? ScalarConstant(string tensor) =>
+        !_producers.ContainsKey(tensor) || _producers[tensor].OpType == "Constant"
+            ? _graph.TryGetConstantFloats(tensor, out var v) && v.Length == 1 ? v[0] : null
+            : null;
 
     private void Unary(string g)
     {
