@@ -25,9 +25,10 @@ public sealed class GraphEmitter
     /// </summary>
     public string? Scope { get; set; }
 
+    public long Opset => Graph.Opset;
+
     private string NodeName(string opType) =>
         Graph.UniqueName(Scope is { Length: > 0 } scope ? $"{Prefix}/{scope.TrimStart('/')}/{opType}" : $"{Prefix}/{opType}");
-    public long Opset => Graph.Opset;
 
     public string Node(string opType, IEnumerable<string> inputs, params AttributeProto[] attributes) =>
         Nodes(opType, inputs, 1, attributes)[0];

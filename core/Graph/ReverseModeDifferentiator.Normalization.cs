@@ -57,7 +57,9 @@ public sealed partial class ReverseModeDifferentiator
             scaleShape[0] = -1;
             g = _e.Mul(g, _e.Reshape(F(_node.Input[1]), _e.Int64s(scaleShape)));
         }
-        Pass(0, NormalizationInputGradient(g, x, axes, AttrFloat("epsilon", 1e-5f), unitScale && zeroBias && _types.Of(_node.Output[0]) is TensorValues.Float or TensorValues.Double ? _node.Output[0] : null));
+        var y = _node.Output[0];
+        var xhat = unitScale && zeroBias && _types.Of(y) is TensorValues.Float or TensorValues.Double ? y : null;
+        Pass(0, NormalizationInputGradient(g, x, axes, AttrFloat("epsilon", 1e-5f), xhat));
     }
 
     private void LayerNormalization(string?[] g)
@@ -73,10 +75,11 @@ public sealed partial class ReverseModeDifferentiator
 
     /// <summary>
     /// LayerNorm as opset-14 exports spell it: y = (x − mean(x)) / sqrt(mean((x − mean(x))²) + ε) over the same axes.
-    /// At its Div the whole pattern is differentiated at once, ∂L/∂x = (g − mean(g) − y ⊙ mean(g ⊙ y)) / σ with the
-    /// forward's own y and σ: 7 ops instead of the ~17 the op-by-op rules emit (the guidance graph's size, and so its
-    /// run time, is dominated by such small ops). Paths that leave the pattern from its intermediates still flow
-    /// through the op-by-op rules, so the result is exact whatever else consumes them.
+    /// At its Div the whole pattern is differentiated at once, ∂L/∂x = (g − mean(g) − y ⊙ mean(g ⊙ y)) / σ, with y
+    /// and σ recomputed from x rather than read from the pattern's intermediates: then nothing outside the pattern
+    /// reads them and ONNX Runtime still fuses the forward into one LayerNormalization kernel (the guidance graph's
+    /// run time is dominated by its count of small ops). Paths that leave the pattern from its intermediates still
+    /// flow through the op-by-op rules, so the result is exact whatever else consumes them.
     /// </summary>
     private bool DecomposedLayerNorm(string g)
     {
