@@ -22,7 +22,8 @@ public static class GuidanceGraph
         var types = new TensorTypes(graph);
         var e = new GraphEmitter(graph, "loss");
         var terms = new List<string>();
-        var lossType = TensorValues.Float;
+        var seeds = new Dictionary<string, string>(StringComparer.Ordinal);
+        var lossType = layers.Any(l => types.Of(l.Output) == TensorValues.Double) ? TensorValues.Double : TensorValues.Float;
         foreach (var layer in layers)
         {
             var a = layer.Output;
@@ -32,24 +33,31 @@ public static class GuidanceGraph
             types.Set(reference, type);
             shapes.Set(reference, shape);
 
-            if (type == TensorValues.Double) lossType = TensorValues.Double;
-            var diff = e.Sub(Upcast(e, types, shapes, a, lossType), Upcast(e, types, shapes, reference, lossType));
-            var squared = e.Mul(diff, diff);
+            var upcast = Upcast(e, types, shapes, a, lossType);
+            var diff = e.Sub(upcast, Upcast(e, types, shapes, reference, lossType));
             var rank = shape.Length;
             // Σ over (HW, tokens) = the last two axes; mean over the rows = all leading axes (B·heads, or B and heads).
-            var rowSums = e.ReduceSum(squared, [rank - 2, rank - 1], keepDims: false);
+            var rowSums = e.ReduceSumSquare(diff, [rank - 2, rank - 1], keepDims: false);
             var leading = Enumerable.Range(0, rank - 2).Select(i => (long)i).ToArray();
             var term = e.ReduceMean(rowSums, leading, keepDims: false);
-            foreach (var t in new[] { diff, squared }) shapes.Set(t, shape);
+            shapes.Set(diff, shape);
             shapes.Set(rowSums, shape[..^2]);
             shapes.Set(term, []);
             terms.Add(term);
+
+            // ∂term/∂A = 2 (A − A_ref) / rows, seeded directly: one Mul instead of differentiating the loss op by op.
+            var rows = shapes.Dynamic
+                ? e.Cast(e.Node("Size", [rowSums]), lossType)
+                : e.Scalar(shape[..^2].Aggregate(1L, (p, d) => p * d), lossType);
+            var seed = e.Mul(diff, e.Div(e.Scalar(2.0, lossType), rows));
+            shapes.Set(seed, shape);
+            seeds[upcast] = seed;
         }
 
         var total = terms.Count == 1 ? terms[0] : e.Node("Sum", terms);
         shapes.Set(total, []);
         e.NodeNamed("Reshape", [total, e.Int64s(1)], LossOutput);
-        var grad = ReverseModeDifferentiator.Differentiate(graph, total, signature.Sample.Name, shapes, types);
+        var grad = ReverseModeDifferentiator.Differentiate(graph, seeds, signature.Sample.Name, shapes, types);
         e.NodeNamed("Identity", [grad], GradientOutput);
 
         graph.Graph.Output.Clear();

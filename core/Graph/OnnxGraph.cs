@@ -33,8 +33,24 @@ public sealed class OnnxGraph
     public ModelProto Model { get; }
     public GraphProto Graph => Model.Graph;
 
-    /// <summary>Version of the default ONNX domain the model was exported with; emitted ops must be valid for it.</summary>
-    public long Opset { get; }
+    /// <summary>Version of the default ONNX domain the model declares; emitted ops must be valid for it.</summary>
+    public long Opset { get; private set; }
+
+    /// <summary>
+    /// Declares default-domain opset <paramref name="version"/> for a model of opset 13 to 16, whose ops mean the same
+    /// there: versions 14 to 17 of the ops such graphs use only add element types, optional attributes with
+    /// defaults that keep the old behaviour (Reshape allowzero, Shape start/end) and new ops (LayerNormalization at
+    /// 17). The IR version is raised to 8, the one opset 17 came with, when it is lower.
+    /// </summary>
+    public void UpgradeOpset(long version)
+    {
+        if (Opset < 13 || version > 17 || version < Opset)
+            throw new InvalidOperationException($"opset {Opset} cannot be declared as {version}: only 13–16 → ≤ 17 keeps every op's meaning");
+        if (version == Opset) return;
+        foreach (var import in Model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx")) import.Version = version;
+        Model.IrVersion = Math.Max(Model.IrVersion, 8);
+        Opset = version;
+    }
 
     public static OnnxGraph Load(string path)
     {

@@ -126,21 +126,40 @@ public sealed partial class ReverseModeDifferentiator
 
     /// <summary>
     /// For x̂ = (x − μ)/σ over <paramref name="axes"/> (biased variance) and gh = ∂L/∂x̂:
-    /// ∂L/∂x = (gh − mean(gh) − x̂ ⊙ mean(gh ⊙ x̂)) / σ. μ and σ are recomputed from x; x̂ too unless the forward
-    /// output is x̂ itself (<paramref name="xhat"/>).
+    /// ∂L/∂x = (gh − mean(gh) − x̂ ⊙ mean(gh ⊙ x̂)) / σ. x̂ and 1/σ are recomputed from x: by one LayerNormalization
+    /// (opset ≥ 17, trailing axes, float32) or op by op; x̂ is not when the forward output is x̂ itself
+    /// (<paramref name="xhat"/>).
     /// </summary>
     private string NormalizationInputGradient(string gh, string x, long[] axes, float epsilon, string? xhat = null)
     {
+        var (normalized, invStd) = NormalizationStatistics(x, axes, epsilon);
+        xhat ??= normalized;
+        var meanG = _e.ReduceMean(gh, axes, keepDims: true);
+        var meanGx = _e.ReduceMean(_e.Mul(gh, xhat), axes, keepDims: true);
+        return _e.Mul(invStd, _e.Sub(_e.Sub(gh, meanG), _e.Mul(xhat, meanGx)));
+    }
+
+    /// <summary>x̂ and 1/√(var + ε) over <paramref name="axes"/> of x (1/σ keeps the reduced axes as size 1).</summary>
+    private (string Xhat, string InvStd) NormalizationStatistics(string x, long[] axes, float epsilon)
+    {
         var xf = F(x);
+        var rank = _shapes.Rank(x);
+        var trailing = axes.SequenceEqual(Enumerable.Range(rank - axes.Length, axes.Length).Select(i => (long)i));
+        // LayerNormalization's 1/σ output is float32 whatever its input: float64 graphs recompute op by op.
+        if (_graph.Opset >= 17 && trailing && axes.Length > 0 && GradType(x) == TensorValues.Float)
+        {
+            var axis = rank - axes.Length;
+            var ones = _e.Expand(Const(1), DimsOf(x, axis, rank));
+            var outputs = _e.Nodes("LayerNormalization", [xf, ones], 3,
+                GraphEmitter.Int("axis", axis), GraphEmitter.Float("epsilon", epsilon));
+            return (outputs[0], outputs[2]);
+        }
         var centered = _e.Sub(xf, _e.ReduceMean(xf, axes, keepDims: true));
         var variance = _shapes.Dynamic
             ? _e.ReduceMean(_e.Mul(centered, centered), axes, keepDims: true)
             : _e.Div(_e.ReduceSumSquare(centered, axes, keepDims: true), Const(axes.Aggregate(1L, (p, a) => p * _shapes[x][a])));
         var invStd = _e.Node("Pow", [_e.Add(variance, Const(epsilon)), Const(-0.5)]);
-        xhat ??= _e.Mul(centered, invStd);
-        var meanG = _e.ReduceMean(gh, axes, keepDims: true);
-        var meanGx = _e.ReduceMean(_e.Mul(gh, xhat), axes, keepDims: true);
-        return _e.Mul(invStd, _e.Sub(_e.Sub(gh, meanG), _e.Mul(xhat, meanGx)));
+        return (_e.Mul(centered, invStd), invStd);
     }
 
     private void Reduce(string g)

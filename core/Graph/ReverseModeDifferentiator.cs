@@ -26,6 +26,8 @@ public sealed partial class ReverseModeDifferentiator
 
     private ReverseModeDifferentiator(OnnxGraph graph, string wrt, TensorShapes shapes, TensorTypes types)
     {
+        // Opset 17's LayerNormalization gives the normalization rules x̂ and 1/σ in one kernel; 13–16 mean the same there.
+        if (graph.Opset is >= 13 and < 17) graph.UpgradeOpset(17);
         _graph = graph;
         _e = new GraphEmitter(graph, "grad");
         _shapes = shapes;
@@ -43,21 +45,37 @@ public sealed partial class ReverseModeDifferentiator
     public static string Differentiate(OnnxGraph graph, string scalar, string wrt, TensorShapes shapes, TensorTypes types)
     {
         var d = new ReverseModeDifferentiator(graph, wrt, shapes, types);
-        return d.Run(scalar, wrt);
+        d.RequireDependent(scalar, wrt);
+        var seed = d._e.Scalar(1.0, d.GradType(scalar));
+        return d.Run(new Dictionary<string, string> { [scalar] = shapes[scalar].Length == 0 ? seed : d._e.Expand(seed, d.ShapeOf(scalar)) }, wrt);
     }
 
-    private string Run(string scalar, string wrt)
+    /// <summary>
+    /// The same for a scalar L whose gradients are already in the graph for some of its inputs: <paramref name="seeds"/>
+    /// maps each such tensor t to the tensor holding ∂L/∂t (t's shape, the gradient's type), e.g. a loss
+    /// Σ (A − A_ref)² differentiated by hand to 2(A − A_ref). Only the graph between <paramref name="wrt"/> and
+    /// those tensors is differentiated.
+    /// </summary>
+    public static string Differentiate(OnnxGraph graph, IReadOnlyDictionary<string, string> seeds, string wrt, TensorShapes shapes, TensorTypes types)
     {
-        if (!_dependsOnInput.Contains(scalar))
-            throw new InvalidOperationException($"'{scalar}' does not depend on '{wrt}'; there is no gradient to compute.");
-        var onLossSide = _graph.AncestorsOf([scalar]);
+        var d = new ReverseModeDifferentiator(graph, wrt, shapes, types);
+        foreach (var t in seeds.Keys) d.RequireDependent(t, wrt);
+        return d.Run(seeds, wrt);
+    }
+
+    private void RequireDependent(string tensor, string wrt)
+    {
+        if (!_dependsOnInput.Contains(tensor))
+            throw new InvalidOperationException($"'{tensor}' does not depend on '{wrt}'; there is no gradient to compute.");
+    }
+
+    private string Run(IReadOnlyDictionary<string, string> seeds, string wrt)
+    {
+        var onLossSide = _graph.AncestorsOf(seeds.Keys);
         var path = _graph.TopologicalOrder()
             .Where(n => n.Input.Any(_dependsOnInput.Contains) && n.Output.Any(onLossSide.Contains))
             .ToList();
-
-        var seedShape = _shapes[scalar];
-        var seed = _e.Scalar(1.0, GradType(scalar));
-        Contribute(scalar, seedShape.Length == 0 ? seed : _e.Expand(seed, ShapeOf(scalar)));
+        foreach (var (tensor, grad) in seeds) Contribute(tensor, grad);
 
         for (var k = path.Count - 1; k >= 0; k--)
         {
@@ -69,9 +87,8 @@ public sealed partial class ReverseModeDifferentiator
         }
 
         _e.Scope = null;
-        var result = GradientOf(wrt)
-            ?? throw new InvalidOperationException($"No gradient reached '{wrt}' from '{scalar}'.");
-        return result;
+        return GradientOf(wrt) ?? throw new InvalidOperationException(
+            $"No gradient reached '{wrt}' from '{string.Join("', '", seeds.Keys)}'.");
     }
 
     private void ApplyRule(string?[] g)

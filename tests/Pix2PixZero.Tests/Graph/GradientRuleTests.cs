@@ -181,6 +181,20 @@ public class GradientRuleTests
             var norm = m.Node("Div", [d, std], "norm");
             return (m.Node("Add", [m.Node("Mul", [norm, m.Weight("s", 6)], "sn"), m.Weight("b", 6)], "y"), x);
         }),
+        ["LayerNormDecomposedOpset14Float32"] = (14, m =>
+        {
+            var x = m.Input("x", 2, 3, 6);
+            var mean = m.Node("ReduceMean", [x], "mean", Ints("axes", [-1]));
+            var d = m.Node("Sub", [x, mean], "d");
+            var var_ = m.Node("ReduceMean", [m.Node("Pow", [d, m.Weight("two", [2.0], [])], "d2")], "var", Ints("axes", [-1]));
+            var std = m.Node("Sqrt", [m.Node("Add", [var_, m.Weight("eps", [1e-5], [])], "ve")], "std");
+            return (m.Node("Add", [m.Node("Mul", [m.Node("Div", [d, std], "norm"), m.Weight("s", 6)], "sn"), m.Weight("b", 6)], "y"), x);
+        }),
+        ["LayerNormalizationOpset17OverTwoAxesFloat32"] = (17, m =>
+        {
+            var x = m.Input("x", 2, 3, 4);
+            return (m.Node("LayerNormalization", [x, m.Weight("s", 3, 4), m.Weight("b", 3, 4)], "y", Int("axis", 1)), x);
+        }),
         ["ReduceOpset11AttributeAxes"] = (11, m =>
         {
             var x = m.Input("x", 2, 3, 4);
@@ -290,7 +304,7 @@ public class GradientRuleTests
     // Ops ONNX Runtime's CPU provider implements only in float32.
     private static readonly HashSet<string> Float32Only =
         ["ConvStridedDilatedGroupedAsymmetricPads", "ConvStrideTwoEvenInputThenSameConv", "ConvStrideOneDilatedAsymmetricPadsAsAConv", "InstanceNormalization",
-         "GroupNormAsExported", "ErfAsInGelu", "GeluOperandsSwappedAndErfAlsoReadElsewhere", "ResizeNearestIntegerScale"];
+         "GroupNormAsExported", "LayerNormDecomposedOpset14Float32", "LayerNormalizationOpset17OverTwoAxesFloat32", "ErfAsInGelu", "GeluOperandsSwappedAndErfAlsoReadElsewhere", "ResizeNearestIntegerScale"];
 
     public static TheoryData<string, bool> AllCases()
     {
