@@ -4,7 +4,8 @@ namespace Pix2PixZero.Core.Graph;
 
 /// <summary>
 /// Reverse-mode differentiation of one scalar tensor of an ONNX graph with respect to one input, emitted into the
-/// same graph as standard ONNX ops valid for the graph's opset. Only nodes on a path from the input to the scalar
+/// same graph as standard ONNX ops valid for the graph's opset (a graph of opset 13–16 is declared opset 17 first,
+/// see <see cref="OnnxGraph.UpgradeOpset"/>, for LayerNormalization). Only nodes on a path from the input to the scalar
 /// are differentiated; integer shape plumbing (Shape, Gather on shapes, Range, …) carries no gradient and is
 /// skipped. Gradients are float32 (float64 when the forward values are float64), fp16 forward values are cast up.
 /// Weight gradients are never emitted: only the input's.
@@ -47,7 +48,8 @@ public sealed partial class ReverseModeDifferentiator
         var d = new ReverseModeDifferentiator(graph, wrt, shapes, types);
         d.RequireDependent(scalar, wrt);
         var seed = d._e.Scalar(1.0, d.GradType(scalar));
-        return d.Run(new Dictionary<string, string> { [scalar] = shapes[scalar].Length == 0 ? seed : d._e.Expand(seed, d.ShapeOf(scalar)) }, wrt);
+        var grad = shapes[scalar].Length == 0 ? seed : d._e.Expand(seed, d.ShapeOf(scalar));
+        return d.Run(new Dictionary<string, string> { [scalar] = grad }, wrt);
     }
 
     /// <summary>
