@@ -22,7 +22,7 @@ public static class GuidanceGraph
         var types = new TensorTypes(graph);
         var e = new GraphEmitter(graph, "loss");
         var terms = new List<string>();
-        var seeds = new Dictionary<string, string>(StringComparer.Ordinal);
+        var diffs = new List<(string Map, string Diff, string RowSums)>();
         var lossType = layers.Any(l => types.Of(l.Output) == TensorValues.Double) ? TensorValues.Double : TensorValues.Float;
         foreach (var layer in layers)
         {
@@ -44,20 +44,34 @@ public static class GuidanceGraph
             shapes.Set(rowSums, shape[..^2]);
             shapes.Set(term, []);
             terms.Add(term);
-
-            // ∂term/∂A = 2 (A − A_ref) / rows, seeded directly: one Mul instead of differentiating the loss op by op.
-            var rows = shapes.Dynamic
-                ? e.Cast(e.Node("Size", [rowSums]), lossType)
-                : e.Scalar(shape[..^2].Aggregate(1L, (p, d) => p * d), lossType);
-            var seed = e.Mul(diff, e.Div(e.Scalar(2.0, lossType), rows));
-            shapes.Set(seed, shape);
-            seeds[upcast] = seed;
+            diffs.Add((upcast, diff, rowSums));
         }
 
         var total = terms.Count == 1 ? terms[0] : e.Node("Sum", terms);
         shapes.Set(total, []);
         e.NodeNamed("Reshape", [total, e.Int64s(1)], LossOutput);
+
+        // ∂term/∂A = 2 (A − A_ref) / rows is seeded directly instead of differentiating the loss op by op. When every
+        // layer has the same number of rows (B·heads), 2/rows scales ∂loss/∂sample once (the backward pass is linear
+        // in its seeds) instead of every map.
+        var rowCounts = diffs.Select(d => shapes[d.RowSums].Aggregate(1L, (p, n) => p * n)).Distinct().ToArray();
+        var scaleOnce = !shapes.Dynamic && rowCounts.Length == 1;
+        var seeds = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (map, diff, rowSums) in diffs)
+        {
+            if (scaleOnce)
+            {
+                seeds[map] = diff;
+                continue;
+            }
+            var rows = shapes.Dynamic
+                ? e.Cast(e.Node("Size", [rowSums]), lossType)
+                : e.Scalar(shapes[rowSums].Aggregate(1L, (p, n) => p * n), lossType);
+            seeds[map] = e.Mul(diff, e.Div(e.Scalar(2.0, lossType), rows));
+            shapes.Set(seeds[map], shapes[map]);
+        }
         var grad = ReverseModeDifferentiator.Differentiate(graph, seeds, signature.Sample.Name, shapes, types);
+        if (scaleOnce) grad = e.Mul(grad, e.Scalar(2.0 / rowCounts[0], lossType));
         e.NodeNamed("Identity", [grad], GradientOutput);
 
         graph.Graph.Output.Clear();
