@@ -104,7 +104,7 @@ public sealed partial class ReverseModeDifferentiator
     private NodeProto? Producer(string tensor, string opType) =>
         _producers.TryGetValue(tensor, out var node) && node.OpType == opType && node.Domain is "" or "ai.onnx" ? node : null;
 
-    private bool IsScalarConstant(string tensor) => _graph.TryGetConstantFloats(tensor, out var v) && v.Length == 1;
+    private bool IsScalarConstant(string tensor) => ScalarConstant(tensor) is not null;
 
     /// <summary>A ReduceMean/ReduceSum's axes, sorted and non-negative, when it keeps dims and names them.</summary>
     private long[]? ReduceAxes(NodeProto reduce, int rank) =>
