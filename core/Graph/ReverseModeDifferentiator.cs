@@ -147,7 +147,8 @@ public sealed partial class ReverseModeDifferentiator
     {
         if (_gradients.TryGetValue(tensor, out var done)) return done;
         if (!_contributions.TryGetValue(tensor, out var list)) return null;
-        var sum = list.Count == 1 ? list[0] : _e.Node("Sum", list);
+        // Two contributions (the usual fan-out) are added: ONNX Runtime's Add kernel is about twice as fast as its Sum.
+        var sum = list.Count switch { 1 => list[0], 2 => _e.Add(list[0], list[1]), _ => _e.Node("Sum", list) };
         _gradients[tensor] = sum;
         return sum;
     }
