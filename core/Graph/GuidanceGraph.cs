@@ -22,7 +22,7 @@ public static class GuidanceGraph
         var types = new TensorTypes(graph);
         var e = new GraphEmitter(graph, "loss");
         var terms = new List<string>();
-        var diffs = new List<(string Map, string Diff, string Rows)>();
+        var diffs = new List<(string Map, string Diff, string Rows, long RowCount)>();
         var lossType = layers.Any(l => types.Of(l.Output) == TensorValues.Double) ? TensorValues.Double : TensorValues.Float;
         foreach (var layer in layers)
         {
@@ -39,14 +39,15 @@ public static class GuidanceGraph
             // The mean over the rows (all leading axes: B·heads, or B and heads) of each row's Σ over (HW, tokens) is
             // the Σ over everything divided by the row count: one whole-tensor ReduceSumSquare, which ONNX Runtime
             // runs faster than a reduction over the last two axes.
+            var rowCount = shape[..^2].Aggregate(1L, (p, n) => p * n);
             var rows = shapes.Dynamic
                 ? e.Cast(e.Node("ReduceProd", [e.ShapeSlice(diff, 0, rank - 2)], GraphEmitter.Int("keepdims", 0)), lossType)
-                : e.Scalar(shape[..^2].Aggregate(1L, (p, n) => p * n), lossType);
+                : e.Scalar(rowCount, lossType);
             var term = e.Div(e.ReduceSumSquare(diff, Enumerable.Range(0, rank).Select(i => (long)i).ToArray(), keepDims: false), rows);
             shapes.Set(diff, shape);
             shapes.Set(term, []);
             terms.Add(term);
-            diffs.Add((upcast, diff, rows));
+            diffs.Add((upcast, diff, rows, rowCount));
         }
 
         var total = terms.Count == 1 ? terms[0] : e.Node("Sum", terms);
@@ -56,10 +57,10 @@ public static class GuidanceGraph
         // ∂term/∂A = 2 (A − A_ref) / rows is seeded directly instead of differentiating the loss op by op. When every
         // layer has the same number of rows (B·heads), 2/rows scales ∂loss/∂sample once (the backward pass is linear
         // in its seeds) instead of every map.
-        var rowCounts = layers.Select(l => shapes[l.Output][..^2].Aggregate(1L, (p, n) => p * n)).Distinct().ToArray();
+        var rowCounts = diffs.Select(d => d.RowCount).Distinct().ToArray();
         var scaleOnce = !shapes.Dynamic && rowCounts.Length == 1;
         var seeds = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (map, diff, rows) in diffs)
+        foreach (var (map, diff, rows, _) in diffs)
         {
             seeds[map] = scaleOnce ? diff : e.Mul(diff, e.Div(e.Scalar(2.0, lossType), rows));
             shapes.Set(seeds[map], shapes[map]);

@@ -109,8 +109,9 @@ public sealed partial class ReverseModeDifferentiator
 
     /// <summary>The value of a one-element constant tensor, or null.</summary>
     private double? ScalarConstant(string tensor) =>
-        !_producers.ContainsKey(tensor) || _producers[tensor].OpType == "Constant"
-            ? _graph.TryGetConstantFloats(tensor, out var v) && v.Length == 1 ? v[0] : null
+        (!_producers.TryGetValue(tensor, out var producer) || producer.OpType == "Constant")
+        && _graph.TryGetConstantFloats(tensor, out var v) && v.Length == 1
+            ? v[0]
             : null;
 
     private void Unary(string g)

@@ -86,7 +86,8 @@ public sealed partial class ReverseModeDifferentiator
         var (centered, sigma) = (_node.Input[0], _node.Input[1]);
         if (Producer(sigma, "Sqrt") is not { } sqrt || Producer(sqrt.Input[0], "Add") is not { } addEps) return false;
         var variance = addEps.Input.FirstOrDefault(i => !IsScalarConstant(i));
-        if (variance is null || !addEps.Input.Any(IsScalarConstant) || Producer(variance, "ReduceMean") is not { } varianceMean) return false;
+        if (variance is null || addEps.Input.Select(ScalarConstant).FirstOrDefault(v => v is not null) is not { } epsilon
+            || Producer(variance, "ReduceMean") is not { } varianceMean) return false;
         if (Producer(varianceMean.Input[0], "Pow") is not { } square || square.Input[0] != centered
             || !_graph.TryGetConstantFloats(square.Input[1], out var exponent) || exponent is not [2.0]) return false;
         if (Producer(centered, "Sub") is not { } sub || Producer(sub.Input[1], "ReduceMean") is not { } mean || mean.Input[0] != sub.Input[0]) return false;
@@ -96,8 +97,7 @@ public sealed partial class ReverseModeDifferentiator
             || _shapes.Rank(centered) != rank || !_shapes[_node.Output[0]].SequenceEqual(_shapes[x])) return false;
         if (!_dependsOnInput.Contains(x) || !IsFloating(x)) return true;
 
-        _graph.TryGetConstantFloats(addEps.Input.First(IsScalarConstant), out var epsilon);
-        Contribute(x, NormalizationInputGradient(g, x, axes, (float)epsilon[0]));
+        Contribute(x, NormalizationInputGradient(g, x, axes, (float)epsilon));
         return true;
     }
 
@@ -157,7 +157,7 @@ public sealed partial class ReverseModeDifferentiator
         var centered = _e.Sub(xf, _e.ReduceMean(xf, axes, keepDims: true));
         var variance = _shapes.Dynamic
             ? _e.ReduceMean(_e.Mul(centered, centered), axes, keepDims: true)
-            : _e.Div(_e.ReduceSumSquare(centered, axes, keepDims: true), Const(axes.Aggregate(1L, (p, a) => p * _shapes[x][a])));
+            : _e.Div(_e.ReduceSumSquare(centered, axes, keepDims: true), Const(StaticCount(x, axes)));
         var invStd = _e.Node("Pow", [_e.Add(variance, Const(epsilon)), Const(-0.5)]);
         return (_e.Mul(centered, invStd), invStd);
     }
@@ -187,8 +187,11 @@ public sealed partial class ReverseModeDifferentiator
     /// <summary>How many elements each mean averaged, in the gradient's type.</summary>
     private string ReducedCount(string x, string y, long[] axes)
     {
-        if (!_shapes.Dynamic) return Const(axes.Aggregate(1L, (p, a) => p * _shapes[x][a]));
+        if (!_shapes.Dynamic) return Const(StaticCount(x, axes));
         var count = _e.Div(_e.Node("Size", [x]), _e.Node("Size", [y]));
         return _e.Cast(count, GradType(y));
     }
+
+    /// <summary>How many elements of x one position of the other axes spans over <paramref name="axes"/> (static shapes).</summary>
+    private long StaticCount(string x, long[] axes) => axes.Aggregate(1L, (p, a) => p * _shapes[x][a]);
 }

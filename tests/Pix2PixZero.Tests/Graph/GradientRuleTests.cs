@@ -171,25 +171,9 @@ public class GradientRuleTests
             var x = m.Input("x", 2, 3, 4);
             return (m.Node("LayerNormalization", [x, m.Weight("s", 3, 4)], "y", Int("axis", 1)), x);
         }),
-        ["LayerNormDecomposedOpset14"] = (14, m =>
-        {
-            var x = m.Input("x", 2, 3, 6);
-            var mean = m.Node("ReduceMean", [x], "mean", Ints("axes", [-1]));
-            var d = m.Node("Sub", [x, mean], "d");
-            var var_ = m.Node("ReduceMean", [m.Node("Pow", [d, m.Weight("two", [2.0], [])], "d2")], "var", Ints("axes", [-1]));
-            var std = m.Node("Sqrt", [m.Node("Add", [var_, m.Weight("eps", [1e-5], [])], "ve")], "std");
-            var norm = m.Node("Div", [d, std], "norm");
-            return (m.Node("Add", [m.Node("Mul", [norm, m.Weight("s", 6)], "sn"), m.Weight("b", 6)], "y"), x);
-        }),
-        ["LayerNormDecomposedOpset14Float32"] = (14, m =>
-        {
-            var x = m.Input("x", 2, 3, 6);
-            var mean = m.Node("ReduceMean", [x], "mean", Ints("axes", [-1]));
-            var d = m.Node("Sub", [x, mean], "d");
-            var var_ = m.Node("ReduceMean", [m.Node("Pow", [d, m.Weight("two", [2.0], [])], "d2")], "var", Ints("axes", [-1]));
-            var std = m.Node("Sqrt", [m.Node("Add", [var_, m.Weight("eps", [1e-5], [])], "ve")], "std");
-            return (m.Node("Add", [m.Node("Mul", [m.Node("Div", [d, std], "norm"), m.Weight("s", 6)], "sn"), m.Weight("b", 6)], "y"), x);
-        }),
+        ["LayerNormDecomposedOpset14"] = (14, DecomposedLayerNorm),
+        // The same graph in float32: the rule's x̂ and 1/σ then come from one opset-17 LayerNormalization.
+        ["LayerNormDecomposedOpset14Float32"] = (14, DecomposedLayerNorm),
         ["LayerNormalizationOpset17OverTwoAxesFloat32"] = (17, m =>
         {
             var x = m.Input("x", 2, 3, 4);
@@ -300,6 +284,18 @@ public class GradientRuleTests
             return (m.Node("Conv", [up, m.Weight("w", 2, 2, 3, 3)], "y", Ints("pads", [1, 1, 1, 1])), x);
         }),
     };
+
+    /// <summary>LayerNorm over the last axis as opset-14 exports spell it, then its affine part.</summary>
+    private static (string Output, string Wrt) DecomposedLayerNorm(GraphTestModel m)
+    {
+        var x = m.Input("x", 2, 3, 6);
+        var mean = m.Node("ReduceMean", [x], "mean", Ints("axes", [-1]));
+        var d = m.Node("Sub", [x, mean], "d");
+        var var_ = m.Node("ReduceMean", [m.Node("Pow", [d, m.Weight("two", [2.0], [])], "d2")], "var", Ints("axes", [-1]));
+        var std = m.Node("Sqrt", [m.Node("Add", [var_, m.Weight("eps", [1e-5], [])], "ve")], "std");
+        var norm = m.Node("Div", [d, std], "norm");
+        return (m.Node("Add", [m.Node("Mul", [norm, m.Weight("s", 6)], "sn"), m.Weight("b", 6)], "y"), x);
+    }
 
     // Ops ONNX Runtime's CPU provider implements only in float32.
     private static readonly HashSet<string> Float32Only =
