@@ -126,6 +126,14 @@ public sealed class OnnxGraph
         return order;
     }
 
+    /// <summary>Puts the graph's nodes in <see cref="TopologicalOrder"/>, as the ONNX format requires.</summary>
+    public void SortTopologically()
+    {
+        var order = TopologicalOrder();
+        Graph.Node.Clear();
+        Graph.Node.AddRange(order);
+    }
+
     /// <summary>
     /// Every floating-point tensor whose values depend on <paramref name="source"/>'s values (the source included).
     /// Dependence through shapes (Shape → Reshape target, batch-size Expand) does not count: it carries no gradient

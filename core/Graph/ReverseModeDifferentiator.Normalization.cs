@@ -47,8 +47,8 @@ public sealed partial class ReverseModeDifferentiator
         var axes = Enumerable.Range(2, rank - 2).Select(i => (long)i).ToArray();
         // GroupNorm exports pass a constant scale of ones and bias of zeros (the affine part follows as Mul/Add):
         // nothing to multiply, and the forward output is x̂ itself.
-        var unitScale = _graph.TryGetConstantFloats(_node.Input[1], out var ones) && ones.All(v => v == 1);
-        var zeroBias = _graph.TryGetConstantFloats(_node.Input[2], out var zeros) && zeros.All(v => v == 0);
+        var unitScale = _graph.TryGetConstantFloats(_node.Input[1], out var scale) && scale.All(v => v == 1);
+        var zeroBias = _graph.TryGetConstantFloats(_node.Input[2], out var bias) && bias.All(v => v == 0);
         if (!unitScale)
         {
             // scale is per channel [C]: lay it along axis 1 of the input.
@@ -58,8 +58,28 @@ public sealed partial class ReverseModeDifferentiator
             g = _e.Mul(g, _e.Reshape(F(_node.Input[1]), _e.Int64s(scaleShape)));
         }
         var y = _node.Output[0];
-        var xhat = unitScale && zeroBias && _types.Of(y) is TensorValues.Float or TensorValues.Double ? y : null;
-        Pass(0, NormalizationInputGradient(g, x, axes, AttrFloat("epsilon", 1e-5f), xhat));
+        var epsilon = AttrFloat("epsilon", 1e-5f);
+        var isXhat = unitScale && zeroBias;
+        if (isXhat && LayerNormalizationStatistics(x, axes) && _types.Of(y) == TensorValues.Float)
+        {
+            // The forward node is rewritten in place as the LayerNormalization over the same axes (ones as scale, no
+            // bias): the same x̂, and its 1/σ output spares the backward a normalization kernel of its own.
+            var ones = _e.Expand(Const(1), DimsOf(x, 2, rank));
+            var invStd = _graph.UniqueName("grad_InvStdDev");
+            _node.OpType = "LayerNormalization";
+            _node.Domain = "";
+            _node.Input.Clear();
+            _node.Input.AddRange([x, ones]);
+            _node.Attribute.Clear();
+            _node.Attribute.AddRange([GraphEmitter.Int("axis", 2), GraphEmitter.Float("epsilon", epsilon)]);
+            _node.Output.AddRange(["", invStd]);
+            _reordered = true;
+            Pass(0, NormalizationInputGradient(g, y, invStd, axes));
+            return;
+        }
+        var xhat = isXhat && _types.Of(y) is TensorValues.Float or TensorValues.Double ? y : null;
+        var (normalized, invStdDev) = NormalizationStatistics(x, axes, epsilon);
+        Pass(0, NormalizationInputGradient(g, xhat ?? normalized, invStdDev, axes));
     }
 
     private void LayerNormalization(string?[] g)
@@ -70,7 +90,8 @@ public sealed partial class ReverseModeDifferentiator
         var rank = _shapes.Rank(x);
         var axis = Axis(AttrInt("axis", -1), rank);
         var axes = Enumerable.Range((int)axis, rank - (int)axis).Select(i => (long)i).ToArray();
-        Pass(0, NormalizationInputGradient(_e.Mul(g[0]!, F(_node.Input[1])), x, axes, AttrFloat("epsilon", 1e-5f)));
+        var (xhat, invStd) = NormalizationStatistics(x, axes, AttrFloat("epsilon", 1e-5f));
+        Pass(0, NormalizationInputGradient(_e.Mul(g[0]!, F(_node.Input[1])), xhat, invStd, axes));
     }
 
     /// <summary>
@@ -97,7 +118,8 @@ public sealed partial class ReverseModeDifferentiator
             || _shapes.Rank(centered) != rank || !_shapes[_node.Output[0]].SequenceEqual(_shapes[x])) return false;
         if (!_dependsOnInput.Contains(x) || !IsFloating(x)) return true;
 
-        Contribute(x, NormalizationInputGradient(g, x, axes, (float)epsilon));
+        var (xhat, invStd) = NormalizationStatistics(x, axes, (float)epsilon);
+        Contribute(x, NormalizationInputGradient(g, xhat, invStd, axes));
         return true;
     }
 
@@ -126,27 +148,32 @@ public sealed partial class ReverseModeDifferentiator
 
     /// <summary>
     /// For x̂ = (x − μ)/σ over <paramref name="axes"/> (biased variance) and gh = ∂L/∂x̂:
-    /// ∂L/∂x = (gh − mean(gh) − x̂ ⊙ mean(gh ⊙ x̂)) / σ. x̂ and 1/σ are recomputed from x: by one LayerNormalization
-    /// (opset ≥ 17, trailing axes, float32) or op by op; x̂ is not when the forward output is x̂ itself
-    /// (<paramref name="xhat"/>).
+    /// ∂L/∂x = (gh − mean(gh) − x̂ ⊙ mean(gh ⊙ x̂)) / σ.
     /// </summary>
-    private string NormalizationInputGradient(string gh, string x, long[] axes, float epsilon, string? xhat = null)
+    private string NormalizationInputGradient(string gh, string xhat, string invStd, long[] axes)
     {
-        var (normalized, invStd) = NormalizationStatistics(x, axes, epsilon);
-        xhat ??= normalized;
         var meanG = _e.ReduceMean(gh, axes, keepDims: true);
         var meanGx = _e.ReduceMean(_e.Mul(gh, xhat), axes, keepDims: true);
         return _e.Mul(invStd, _e.Sub(_e.Sub(gh, meanG), _e.Mul(xhat, meanGx)));
     }
 
-    /// <summary>x̂ and 1/√(var + ε) over <paramref name="axes"/> of x (1/σ keeps the reduced axes as size 1).</summary>
+    /// <summary>
+    /// Whether one LayerNormalization can give x̂ and 1/σ over <paramref name="axes"/> of x: opset ≥ 17, trailing
+    /// axes, float32 (its 1/σ output is float32 whatever its input, so float64 graphs go op by op).
+    /// </summary>
+    private bool LayerNormalizationStatistics(string x, long[] axes)
+    {
+        var rank = _shapes.Rank(x);
+        return _graph.Opset >= 17 && axes.Length > 0 && GradType(x) == TensorValues.Float
+            && axes.SequenceEqual(Enumerable.Range(rank - axes.Length, axes.Length).Select(i => (long)i));
+    }
+
+    /// <summary>x̂ and 1/√(var + ε) over <paramref name="axes"/> of x (1/σ keeps the reduced axes as size 1), recomputed from x.</summary>
     private (string Xhat, string InvStd) NormalizationStatistics(string x, long[] axes, float epsilon)
     {
         var xf = F(x);
         var rank = _shapes.Rank(x);
-        var trailing = axes.SequenceEqual(Enumerable.Range(rank - axes.Length, axes.Length).Select(i => (long)i));
-        // LayerNormalization's 1/σ output is float32 whatever its input: float64 graphs recompute op by op.
-        if (_graph.Opset >= 17 && trailing && axes.Length > 0 && GradType(x) == TensorValues.Float)
+        if (LayerNormalizationStatistics(x, axes))
         {
             var axis = rank - axes.Length;
             var ones = _e.Expand(Const(1), DimsOf(x, axis, rank));

@@ -50,7 +50,9 @@ public sealed partial class ReverseModeDifferentiator
 
     /// <summary>
     /// The adjoint of a unit-step Slice pads the gradient back with zeros: before, by the normalized start; after, by
-    /// whatever remains of the input's extent. Starts may be runtime values (chunk() in dynamic exports).
+    /// whatever remains of the input's extent. Starts may be runtime values (chunk() in dynamic exports). With static
+    /// shapes, a slice that cuts one axis is kept as a piece until the input's gradient is summed: slices that tile
+    /// that axis (chunk(), GEGLU's two halves) are then joined by one Concat instead of two Pads and an Add.
     /// </summary>
     private void Slice(string g)
     {
@@ -66,7 +68,7 @@ public sealed partial class ReverseModeDifferentiator
             throw Unsupported("steps other than 1");
 
         string begin;
-        if (!_shapes.Dynamic && _graph.TryGetConstantInts(startsName, out var starts))
+        if (!_shapes.Dynamic && StaticInts(startsName) is { } starts)
         {
             var pads = new long[rank];
             for (var j = 0; j < sliced.Length; j++)
@@ -74,6 +76,13 @@ public sealed partial class ReverseModeDifferentiator
                 var dim = _shapes[x][sliced[j]];
                 var s = starts[j] < 0 ? starts[j] + dim : starts[j];
                 pads[sliced[j]] = Math.Clamp(s, 0, dim);
+            }
+            var (xs, ys) = (_shapes[x], _shapes[y]);
+            if (Enumerable.Range(0, rank).Where(a => xs[a] != ys[a]).ToArray() is [var cut])
+            {
+                if (!_slicePieces.TryGetValue(x, out var pieces)) _slicePieces[x] = pieces = [];
+                pieces.Add(new SlicePiece(_e.Scope, cut, pads[cut], ys[cut], g));
+                return;
             }
             begin = _e.Int64s(pads);
         }
@@ -96,6 +105,83 @@ public sealed partial class ReverseModeDifferentiator
         }
         var end = _e.Sub(_e.Sub(ShapeOf(x), ShapeOf(y)), begin);
         Pass(0, _e.Node("Pad", [g, _e.Concat([begin, end], 0)]));
+    }
+
+    /// <summary>
+    /// The int64 values of a tensor computed from constants and shapes alone (chunk() exports its bounds as
+    /// Shape → Gather → Add → Div → Mul) in a static graph, where every shape is fixed; null when it reads anything else.
+    /// </summary>
+    private long[]? StaticInts(string tensor, int depth = 0)
+    {
+        if (_graph.TryGetConstantInts(tensor, out var constant)) return constant;
+        if (_shapes.Dynamic || depth > 16 || !_producers.TryGetValue(tensor, out var n) || n.Domain is not ("" or "ai.onnx")) return null;
+        long[]? In(int i) => i < n.Input.Count && n.Input[i].Length > 0 ? StaticInts(n.Input[i], depth + 1) : null;
+        switch (n.OpType)
+        {
+            case "Shape":
+            {
+                var shape = _shapes[n.Input[0]];
+                long Bound(string name, long fallback) => Math.Clamp(Axis(n.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? fallback, shape.Length), 0, shape.Length);
+                var (start, end) = (Bound("start", 0), Bound("end", shape.Length));
+                return start < end ? shape[(int)start..(int)end] : [];
+            }
+            case "Gather" when (n.Attribute.FirstOrDefault(a => a.Name == "axis")?.I ?? 0) == 0:
+            {
+                if (In(0) is not { } data || In(1) is not { } indices) return null;
+                return indices.Any(i => i < -data.Length || i >= data.Length) ? null : indices.Select(i => data[i < 0 ? i + data.Length : i]).ToArray();
+            }
+            case "Identity" or "Unsqueeze" or "Squeeze" or "Reshape":
+                return In(0);
+            case "Cast" when (n.Attribute.FirstOrDefault(a => a.Name == "to")?.I ?? 0) is TensorValues.Int64 or TensorValues.Int32:
+                return In(0);
+            case "Concat":
+            {
+                var parts = Enumerable.Range(0, n.Input.Count).Select(In).ToArray();
+                return parts.Any(p => p is null) ? null : parts.SelectMany(p => p!).ToArray();
+            }
+            case "Add" or "Sub" or "Mul" or "Div":
+            {
+                if (In(0) is not { } a || In(1) is not { } b || (a.Length != b.Length && a.Length != 1 && b.Length != 1)) return null;
+                if (n.OpType == "Div" && b.Contains(0)) return null;
+                return Enumerable.Range(0, Math.Max(a.Length, b.Length)).Select(i =>
+                {
+                    var (x, y) = (a[a.Length == 1 ? 0 : i], b[b.Length == 1 ? 0 : i]);
+                    return n.OpType switch { "Add" => x + y, "Sub" => x - y, "Mul" => x * y, _ => x / y };
+                }).ToArray();
+            }
+            default:
+                return null;
+        }
+    }
+
+    private sealed record SlicePiece(string? Scope, int Axis, long Start, long Length, string Gradient);
+
+    /// <summary>Contributes the recorded slice pieces of x's gradient: one Concat per axis they tile, else a Pad each.</summary>
+    private void ContributeSlicePieces(string x, List<SlicePiece> pieces)
+    {
+        var scope = _e.Scope;
+        var dims = _shapes[x];
+        foreach (var group in pieces.GroupBy(p => p.Axis))
+        {
+            var ordered = group.OrderBy(p => p.Start).ToList();
+            var tiles = ordered.Count > 1 && ordered[0].Start == 0 && ordered[^1].Start + ordered[^1].Length == dims[group.Key]
+                && ordered.Zip(ordered.Skip(1)).All(p => p.First.Start + p.First.Length == p.Second.Start);
+            if (tiles)
+            {
+                _e.Scope = ordered[0].Scope;
+                Contribute(x, _e.Concat(ordered.Select(p => p.Gradient), group.Key));
+                continue;
+            }
+            foreach (var p in ordered)
+            {
+                _e.Scope = p.Scope;
+                var pads = new long[2 * dims.Length];
+                pads[p.Axis] = p.Start;
+                pads[dims.Length + p.Axis] = dims[p.Axis] - p.Start - p.Length;
+                Contribute(x, _e.Node("Pad", [p.Gradient, _e.Int64s(pads)]));
+            }
+        }
+        _e.Scope = scope;
     }
 
     /// <summary>Nearest-neighbour upsampling by integer factors repeats each pixel; its adjoint sums each block.</summary>

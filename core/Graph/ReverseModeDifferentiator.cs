@@ -8,7 +8,9 @@ namespace Pix2PixZero.Core.Graph;
 /// see <see cref="OnnxGraph.UpgradeOpset"/>, for LayerNormalization). Only nodes on a path from the input to the scalar
 /// are differentiated; integer shape plumbing (Shape, Gather on shapes, Range, …) carries no gradient and is
 /// skipped. Gradients are float32 (float64 when the forward values are float64), fp16 forward values are cast up.
-/// Weight gradients are never emitted: only the input's.
+/// Weight gradients are never emitted: only the input's. Forward nodes are left as they are, except that a
+/// GroupNorm's InstanceNormalization (unit scale, zero bias, fp32) is rewritten in place as the equivalent
+/// LayerNormalization, whose 1/σ output the backward reads.
 /// </summary>
 public sealed partial class ReverseModeDifferentiator
 {
@@ -21,9 +23,11 @@ public sealed partial class ReverseModeDifferentiator
     private readonly Dictionary<string, string> _gradients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _upcast = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _runtimeShape = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<SlicePiece>> _slicePieces = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeProto> _producers;
     private readonly Dictionary<string, List<NodeProto>> _consumers;
     private NodeProto _node = null!;
+    private bool _reordered;
 
     private ReverseModeDifferentiator(OnnxGraph graph, string wrt, TensorShapes shapes, TensorTypes types)
     {
@@ -89,6 +93,8 @@ public sealed partial class ReverseModeDifferentiator
         }
 
         _e.Scope = null;
+        // A rule that rewrote a forward node may have given it inputs emitted after it.
+        if (_reordered) _graph.SortTopologically();
         return GradientOf(wrt) ?? throw new InvalidOperationException(
             $"No gradient reached '{wrt}' from '{string.Join("', '", seeds.Keys)}'.");
     }
@@ -146,6 +152,8 @@ public sealed partial class ReverseModeDifferentiator
     private string? GradientOf(string tensor)
     {
         if (_gradients.TryGetValue(tensor, out var done)) return done;
+        // Called once every reader of the tensor has been differentiated, so all its slice pieces are in.
+        if (_slicePieces.Remove(tensor, out var pieces)) ContributeSlicePieces(tensor, pieces);
         if (!_contributions.TryGetValue(tensor, out var list)) return null;
         // Two contributions (the usual fan-out) are added: ONNX Runtime's Add kernel is about twice as fast as its Sum.
         var sum = list.Count switch { 1 => list[0], 2 => _e.Add(list[0], list[1]), _ => _e.Node("Sum", list) };

@@ -246,6 +246,23 @@ public class GradientRuleTests
             var b = m.Node("Slice", [x, half, m.Ints("big", long.MaxValue), m.Ints("ax2", 2)], "b");
             return (m.Node("Mul", [a, m.Node("Sigmoid", [b], "gate")], "y"), x);
         }),
+        ["SliceHalvesWithConstantBoundsTileTheAxis"] = (14, m =>
+        {
+            var x = m.Input("x", 2, 3, 8);
+            var h = m.Node("MatMul", [x, m.Weight("w", 8, 6)], "h");
+            var a = m.Node("Slice", [h, m.Ints("zero", 0), m.Ints("three", 3), m.Ints("ax", -1)], "a");
+            var b = m.Node("Slice", [h, m.Ints("three2", 3), m.Ints("big", long.MaxValue), m.Ints("ax2", 2)], "b");
+            return (m.Node("Mul", [a, m.Node("Sigmoid", [b], "gate")], "y"), x);
+        }),
+        ["SlicesThatOverlapAndLeaveAGap"] = (14, m =>
+        {
+            var x = m.Input("x", 2, 3, 8);
+            var a = m.Node("Slice", [x, m.Ints("zero", 0), m.Ints("four", 4), m.Ints("ax", -1)], "a");
+            var b = m.Node("Slice", [x, m.Ints("two", 2), m.Ints("six", 6), m.Ints("ax2", -1)], "b");
+            var c = m.Node("Slice", [x, m.Ints("one", 1), m.Ints("three", 3), m.Ints("ax3", 1)], "c");
+            var ab = m.Node("Mul", [a, m.Node("Sigmoid", [b], "gate")], "ab");
+            return (m.Node("Add", [m.Node("ReduceSum", [ab, m.Ints("axes", 1)], "abs"), m.Node("ReduceSum", [c, m.Ints("axes2", 2)], "cs")], "y"), x);
+        }),
         ["SiluAsExported"] = (14, m =>
         {
             var x = m.Input("x", 2, 6);
