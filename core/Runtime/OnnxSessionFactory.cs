@@ -43,8 +43,8 @@ public sealed class OnnxSessionFactory
     }
 
     /// <summary>
-    /// Whether this process's sessions share one global intra-op thread pool (see the class remarks); settled by
-    /// the first session any factory creates.
+    /// Whether this process's factory sessions share one global intra-op thread pool (see the class remarks);
+    /// settled by the first factory created or the first read of this property, whichever comes first.
     /// </summary>
     public static bool SharedThreadPool
     {
