@@ -41,7 +41,7 @@ public sealed record PreparedUnetGraphs(
 public static class GuidanceGraphCompiler
 {
     /// <summary>Bump whenever emitted graphs change, so caches built by older compilers are rebuilt.</summary>
-    public const string CompilerVersion = "graph-compiler/8";
+    public const string CompilerVersion = "graph-compiler/9";
 
     public const string AttentionProbeFile = "attention_probe.onnx";
     public const string GuidanceFile = "guidance.onnx";

@@ -51,8 +51,8 @@ public sealed partial class ReverseModeDifferentiator
     /// <summary>
     /// The adjoint of a unit-step Slice pads the gradient back with zeros: before, by the normalized start; after, by
     /// whatever remains of the input's extent. Starts may be runtime values (chunk() in dynamic exports). With static
-    /// shapes, a slice that cuts one axis is kept as a piece until the input's gradient is summed: slices that tile
-    /// that axis (chunk(), GEGLU's two halves) are then joined by one Concat instead of two Pads and an Add.
+    /// shapes the slice is kept as a piece until the input's gradient is summed: slices that tile one axis (chunk(),
+    /// GEGLU's two halves) are then joined by one Concat instead of two Pads and an Add.
     /// </summary>
     private void Slice(string g)
     {
@@ -67,42 +67,34 @@ public sealed partial class ReverseModeDifferentiator
         if (_node.Input.Count > 4 && _node.Input[4].Length > 0 && ConstantInts(4, "steps").Any(s => s != 1))
             throw Unsupported("steps other than 1");
 
-        string begin;
         if (!_shapes.Dynamic && StaticInts(startsName) is { } starts)
         {
-            var pads = new long[rank];
+            var offsets = new long[rank];
             for (var j = 0; j < sliced.Length; j++)
             {
                 var dim = _shapes[x][sliced[j]];
                 var s = starts[j] < 0 ? starts[j] + dim : starts[j];
-                pads[sliced[j]] = Math.Clamp(s, 0, dim);
+                offsets[sliced[j]] = Math.Clamp(s, 0, dim);
             }
-            var (xs, ys) = (_shapes[x], _shapes[y]);
-            if (Enumerable.Range(0, rank).Where(a => xs[a] != ys[a]).ToArray() is [var cut])
-            {
-                if (!_slicePieces.TryGetValue(x, out var pieces)) _slicePieces[x] = pieces = [];
-                pieces.Add(new SlicePiece(_e.Scope, cut, pads[cut], ys[cut], g));
-                return;
-            }
-            begin = _e.Int64s(pads);
+            if (!_slicePieces.TryGetValue(x, out var pieces)) _slicePieces[x] = pieces = [];
+            pieces.Add(new SlicePiece(_e.Scope, offsets, _shapes[y], g));
+            return;
         }
-        else
+
+        var parts = new string[rank];
+        for (var a = 0; a < rank; a++) parts[a] = _e.Int64s(0);
+        for (var j = 0; j < sliced.Length; j++)
         {
-            var parts = new string[rank];
-            for (var a = 0; a < rank; a++) parts[a] = _e.Int64s(0);
-            for (var j = 0; j < sliced.Length; j++)
-            {
-                var a = sliced[j];
-                var dim = DimsOf(x, a, a + 1);
-                var s = _e.Slice(startsName, _e.Int64s(j), _e.Int64s(j + 1), _e.Int64s(0));
-                if (_types.Of(startsName) != TensorValues.Int64) s = _e.Cast(s, TensorValues.Int64);
-                var normalized = _e.Node("Where", [_e.Node("Less", [s, _e.Int64s(0)]), _e.Add(s, dim), s]);
-                // Clamp to [0, dim] with Where: Min/Max on int64 only exist from opset 12.
-                var upper = _e.Node("Where", [_e.Node("Less", [normalized, dim]), normalized, dim]);
-                parts[a] = _e.Node("Where", [_e.Node("Less", [upper, _e.Int64s(0)]), _e.Int64s(0), upper]);
-            }
-            begin = _e.Concat(parts, 0);
+            var a = sliced[j];
+            var dim = DimsOf(x, a, a + 1);
+            var s = _e.Slice(startsName, _e.Int64s(j), _e.Int64s(j + 1), _e.Int64s(0));
+            if (_types.Of(startsName) != TensorValues.Int64) s = _e.Cast(s, TensorValues.Int64);
+            var normalized = _e.Node("Where", [_e.Node("Less", [s, _e.Int64s(0)]), _e.Add(s, dim), s]);
+            // Clamp to [0, dim] with Where: Min/Max on int64 only exist from opset 12.
+            var upper = _e.Node("Where", [_e.Node("Less", [normalized, dim]), normalized, dim]);
+            parts[a] = _e.Node("Where", [_e.Node("Less", [upper, _e.Int64s(0)]), _e.Int64s(0), upper]);
         }
+        var begin = _e.Concat(parts, 0);
         var end = _e.Sub(_e.Sub(ShapeOf(x), ShapeOf(y)), begin);
         Pass(0, _e.Node("Pad", [g, _e.Concat([begin, end], 0)]));
     }
@@ -154,31 +146,35 @@ public sealed partial class ReverseModeDifferentiator
         }
     }
 
-    private sealed record SlicePiece(string? Scope, int Axis, long Start, long Length, string Gradient);
+    /// <summary>A static slice's gradient: where the slice starts in its input (per axis) and its own shape.</summary>
+    private sealed record SlicePiece(string? Scope, long[] Offsets, long[] Shape, string Gradient);
 
-    /// <summary>Contributes the recorded slice pieces of x's gradient: one Concat per axis they tile, else a Pad each.</summary>
+    /// <summary>
+    /// Contributes the recorded slice pieces of x's gradient: one Concat for pieces that each cut the same single axis
+    /// and together tile it, a Pad for every other piece.
+    /// </summary>
     private void ContributeSlicePieces(string x, List<SlicePiece> pieces)
     {
         var scope = _e.Scope;
         var dims = _shapes[x];
-        foreach (var group in pieces.GroupBy(p => p.Axis))
+        int? CutAxis(SlicePiece p) =>
+            Enumerable.Range(0, dims.Length).Where(a => p.Shape[a] != dims[a]).ToArray() is [var axis] ? axis : null;
+        foreach (var group in pieces.GroupBy(CutAxis))
         {
-            var ordered = group.OrderBy(p => p.Start).ToList();
-            var tiles = ordered.Count > 1 && ordered[0].Start == 0 && ordered[^1].Start + ordered[^1].Length == dims[group.Key]
-                && ordered.Zip(ordered.Skip(1)).All(p => p.First.Start + p.First.Length == p.Second.Start);
-            if (tiles)
+            var ordered = group.OrderBy(p => group.Key is { } a ? p.Offsets[a] : 0).ToList();
+            if (group.Key is { } axis && ordered.Count > 1 && ordered[0].Offsets[axis] == 0
+                && ordered[^1].Offsets[axis] + ordered[^1].Shape[axis] == dims[axis]
+                && ordered.Zip(ordered.Skip(1)).All(p => p.First.Offsets[axis] + p.First.Shape[axis] == p.Second.Offsets[axis]))
             {
                 _e.Scope = ordered[0].Scope;
-                Contribute(x, _e.Concat(ordered.Select(p => p.Gradient), group.Key));
+                Contribute(x, _e.Concat(ordered.Select(p => p.Gradient), axis));
                 continue;
             }
             foreach (var p in ordered)
             {
                 _e.Scope = p.Scope;
-                var pads = new long[2 * dims.Length];
-                pads[p.Axis] = p.Start;
-                pads[dims.Length + p.Axis] = dims[p.Axis] - p.Start - p.Length;
-                Contribute(x, _e.Node("Pad", [p.Gradient, _e.Int64s(pads)]));
+                var after = Enumerable.Range(0, dims.Length).Select(a => dims[a] - p.Offsets[a] - p.Shape[a]);
+                Contribute(x, _e.Node("Pad", [p.Gradient, _e.Int64s([.. p.Offsets, .. after])]));
             }
         }
         _e.Scope = scope;
