@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Inversion;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
@@ -17,13 +18,14 @@ public static class GuidanceBenchmark
 {
     public const double TargetRatio = 3.5;
 
-    public static void Run(string modelDirectory, ExecutionProvider provider, int runs, TextWriter output)
+    public static void Run(string modelDirectory, ExecutionProvider provider, int runs, int? imageSize, TextWriter output)
     {
         using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider));
         using var pipeline = new Pix2PixZeroPipeline(bundle);
         var compiled = pipeline.PrepareGuidanceGraphs(force: true);
 
-        var size = pipeline.GuidanceProbeSize;
+        var latent = (imageSize ?? bundle.ImageSize) / bundle.VaeScale;
+        var size = new UnetProbeSize(2, latent, latent, pipeline.Prompts.SequenceLength);
         var sample = Noise([size.Batch, bundle.LatentChannels, size.LatentHeight, size.LatentWidth], seed: 1);
         var other = Noise(sample.Dimensions.ToArray(), seed: 2);
         var text = pipeline.Prompts.Encode("a photo of a cat");

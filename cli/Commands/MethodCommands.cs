@@ -135,14 +135,16 @@ public static class MethodCommands
     {
         var options = new MethodOptions();
         var runs = new Option<int>("--runs") { Description = "timed runs per graph (the median is printed)", DefaultValueFactory = _ => 5 };
-        var command = new Command("guidance", "Compile the guidance graphs and time a UNet forward, an attention-probe run and a guidance run") { runs };
+        var size = new Option<int?>("--size") { Description = "image side in pixels, a multiple of 64 (default: the model's)" };
+        var command = new Command("guidance", "Compile the guidance graphs and time a UNet forward, an attention-probe run and a guidance run") { runs, size };
         command.Options.Add(options.Model);
         command.Options.Add(options.Provider);
         command.SetAction((result, ct) => Run(ct, () =>
         {
             if (result.GetValue(runs) is < 1 or > 1000)
                 throw new InvalidOptionException("--runs", result.GetValue(runs), "use 1..1000");
-            GuidanceBenchmark.Run(DemoInputs(result.GetValue(options.Model)).Model, result.GetValue(options.Provider), result.GetValue(runs), Console.Out);
+            GuidanceBenchmark.Run(DemoInputs(result.GetValue(options.Model)).Model, result.GetValue(options.Provider), result.GetValue(runs),
+                result.GetValue(size), Console.Out);
         }));
         return command;
     }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pix2PixZero.Core.Captioning;
+using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Models;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
@@ -23,6 +24,7 @@ public sealed class ModelBundle : IDisposable
     private readonly ILogger _log;
     private readonly Lazy<TextEncoder> _textEncoder;
     private readonly Lazy<Unet> _unet;
+    private readonly Lazy<UnetSignature> _unetSignature;
     private readonly Lazy<VaeEncoder> _vaeEncoder;
     private readonly Lazy<VaeDecoder> _vaeDecoder;
     private readonly Lazy<BlipCaptioner> _captioner;
@@ -37,6 +39,7 @@ public sealed class ModelBundle : IDisposable
         ScalingFactor = (float)(ReadConfigNumber("scaling_factor", BundleComponent.VaeDecoder, BundleComponent.VaeEncoder, "vae") ?? DefaultScalingFactor);
         _textEncoder = new(() => new TextEncoder(_sessions.Create(GraphPath(BundleComponent.TextEncoder)), GraphPath(BundleComponent.TextEncoder)));
         _unet = new(() => new Unet(_sessions.Create(GraphPath(BundleComponent.Unet)), GraphPath(BundleComponent.Unet)));
+        _unetSignature = new(() => UnetSignature.Read(OnnxGraph.Load(GraphPath(BundleComponent.Unet))));
         _vaeEncoder = new(OpenVaeEncoder);
         _vaeDecoder = new(() => new VaeDecoder(_sessions.Create(GraphPath(BundleComponent.VaeDecoder)), GraphPath(BundleComponent.VaeDecoder)));
         _captioner = new(() => HasCaptioner
@@ -69,10 +72,16 @@ public sealed class ModelBundle : IDisposable
 
     public bool HasCaptioner => System.IO.Directory.Exists(CaptionerDirectory);
 
-    /// <summary>Latent side: the UNet's fixed size, else <c>unet/config.json</c>'s sample_size, else SD 1.x's 64.</summary>
-    public int LatentSize => Unet.FixedLatentSize?.Height ?? (int?)ReadConfigNumber("sample_size", BundleComponent.Unet) ?? DefaultLatentSize;
+    /// <summary>
+    /// The UNet's inputs as its graph declares them, read from <c>unet/model.onnx</c> alone: sizes are known without
+    /// loading gigabytes of weights into a session.
+    /// </summary>
+    public UnetSignature UnetSignature => _unetSignature.Value;
 
-    public int LatentChannels => Unet.LatentChannels ?? (int?)ReadConfigNumber("in_channels", BundleComponent.Unet) ?? 4;
+    /// <summary>Latent side: the UNet's fixed size, else <c>unet/config.json</c>'s sample_size, else SD 1.x's 64.</summary>
+    public int LatentSize => UnetSignature.FixedLatentSize?.Height ?? (int?)ReadConfigNumber("sample_size", BundleComponent.Unet) ?? DefaultLatentSize;
+
+    public int LatentChannels => UnetSignature.FixedLatentChannels ?? (int?)ReadConfigNumber("in_channels", BundleComponent.Unet) ?? 4;
 
     /// <summary>The VAE's spatial factor: 8 for every SD 1.x VAE.</summary>
     public int VaeScale => 8;

@@ -41,7 +41,7 @@ public sealed record PreparedUnetGraphs(
 public static class GuidanceGraphCompiler
 {
     /// <summary>Bump whenever emitted graphs change, so caches built by older compilers are rebuilt.</summary>
-    public const string CompilerVersion = "graph-compiler/9";
+    public const string CompilerVersion = "graph-compiler/10";
 
     public const string AttentionProbeFile = "attention_probe.onnx";
     public const string GuidanceFile = "guidance.onnx";
@@ -123,7 +123,7 @@ public static class GuidanceGraphCompiler
         log.LogInformation("Found {Count} cross-attention layers in {Model} (opset {Opset}): {Shapes}.", layers.Count,
             unetModelPath, unet.Opset, string.Join(" ", layers.Select(l => $"[{string.Join(",", l.Shape ?? [])}]")));
 
-        var probe = AttentionProbeGraph.Build(unet, layers);
+        var probe = AttentionProbeGraph.Build(unet, layers, shapes);
         var guidance = GuidanceGraph.Build(unet, signature, layers, shapes);
         return new Compiled(probe, guidance, signature, inputShapes, layers, tLoad, tShapes, tLocate, Lap(clock));
     }

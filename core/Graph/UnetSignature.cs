@@ -4,9 +4,14 @@ using Pix2PixZero.Core.Graph.Onnx;
 
 namespace Pix2PixZero.Core.Graph;
 
-/// <summary>Sizes used to run a UNet with symbolic axes once, at compile time, to measure its tensors' shapes.</summary>
+/// <summary>
+/// Sizes used to run a UNet with symbolic axes once, at compile time, to measure its tensors' shapes. Small on
+/// purpose: the compiled graphs read sizes at run time, so the measurement only needs every level of the UNet to
+/// keep a size above 1 (a 32×32 latent is 4×4 after SD's three downsamplings), and its memory and time stay a
+/// fraction of a 512×512 run's.
+/// </summary>
 /// <param name="Batch">Batch of the guidance pass (the CFG pair [x, x]).</param>
-public sealed record UnetProbeSize(int Batch = 2, int LatentHeight = 64, int LatentWidth = 64, int Tokens = 77)
+public sealed record UnetProbeSize(int Batch = 2, int LatentHeight = 32, int LatentWidth = 32, int Tokens = 77)
 {
     public void Validate()
     {
@@ -34,6 +39,18 @@ public sealed class UnetSignature
     public ValueInfoProto Sample { get; }
     public ValueInfoProto Timestep { get; }
     public ValueInfoProto EncoderHiddenStates { get; }
+
+    /// <summary>(height, width) of the latent when the export fixes them.</summary>
+    public (int Height, int Width)? FixedLatentSize =>
+        FixedDimension(Sample, 2) is { } h && FixedDimension(Sample, 3) is { } w ? (h, w) : null;
+
+    public int? FixedLatentChannels => FixedDimension(Sample, 1);
+
+    private static int? FixedDimension(ValueInfoProto value, int axis) =>
+        value.Type.TensorType.Shape?.Dim is { } dims && axis < dims.Count
+        && dims[axis].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[axis].DimValue > 0
+            ? (int)dims[axis].DimValue
+            : null;
 
     /// <summary>True when any input dimension is symbolic (a dynamic-axes export).</summary>
     public bool IsDynamic => new[] { Sample, Timestep, EncoderHiddenStates }

@@ -52,20 +52,17 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     /// <summary>The cross-attention loss and its gradient with respect to the sample (compiling it on first use).</summary>
     public GuidanceModel Guidance => _guidance.Value.Guidance;
 
-    /// <summary>The input sizes the guidance graphs are compiled for: the CFG batch of two at the bundle's latent size.</summary>
-    public UnetProbeSize GuidanceProbeSize => new(Batch: 2, LatentHeight: _bundle.LatentSize, LatentWidth: _bundle.LatentSize, Tokens: Prompts.SequenceLength);
-
     /// <summary>The reference/edit loop on this bundle's graphs (compiling the guidance graphs on first use).</summary>
     public CrossAttentionGuidedEditor CreateEditor() => new(AttentionProbe, Guidance, _bundle.Unet, Scheduler);
 
     public RegularizedInversion CreateInversion() => new(_bundle.Unet, Scheduler);
 
     /// <summary>
-    /// Compiles the guidance graphs for this bundle's sizes (CFG batch 2, its latent size, its token count), or takes
-    /// them from the cache beside the UNet, without opening sessions for them.
+    /// Compiles the guidance graphs of this bundle's UNet, or takes them from the cache beside it, without opening
+    /// sessions for them.
     /// </summary>
     public PreparedUnetGraphs PrepareGuidanceGraphs(bool force = false) =>
-        GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log, new GuidanceCompileOptions(GuidanceProbeSize, force));
+        GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log, new GuidanceCompileOptions(Force: force));
 
     /// <summary>
     /// BLIP's caption of the image as the method sees it: resized to the model's size first (the public code

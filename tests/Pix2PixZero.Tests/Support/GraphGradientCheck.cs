@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Graph.Differentiation;
 using Pix2PixZero.Core.Graph.Onnx;
 
 namespace Pix2PixZero.Tests.Support;
