@@ -27,14 +27,22 @@ public static class ImageCodec
         {
             decoded = Image.Load<Rgba32>(Formats, bytes);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or UnknownImageFormatException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new ImageRejectedException($"{name} is a corrupt {header.Format} image: {e.Message}", e);
         }
 
         using (decoded)
         {
-            decoded.Mutate(x => x.AutoOrient());
+            try
+            {
+                // EXIF is parsed here, on first use: a corrupt block fails now, not while decoding.
+                decoded.Mutate(x => x.AutoOrient());
+            }
+            catch (Exception e) when (IsDecoderFailure(e))
+            {
+                throw new ImageRejectedException($"{name} has a corrupt EXIF block, so its orientation is unknown ({e.Message}); save the image again without its metadata", e);
+            }
             return FlattenOntoWhite(decoded);
         }
     }
@@ -74,7 +82,7 @@ public static class ImageCodec
         {
             info = Image.Identify(Formats, bytes, out format);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             if (!whole && Image.DetectFormat(Formats, bytes) is not null) return null;
             throw new ImageRejectedException($"{name} could not be read as an image: {e.Message}", e);
@@ -105,6 +113,10 @@ public static class ImageCodec
         image.Save(stream, new PngEncoder());
         return stream.ToArray();
     }
+
+    // Besides its own exception types, the decoders fail on some corrupt files with IndexOutOfRange, NullReference and
+    // the like (found by fuzzing the WebP decoder): whatever a decoder throws for a file means the file cannot be used.
+    private static bool IsDecoderFailure(Exception e) => e is not (OutOfMemoryException or OperationCanceledException);
 
     private static void CheckSize(string name, int width, int height, ImageLimits limits)
     {

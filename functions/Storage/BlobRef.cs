@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using Pix2PixZero.Core;
 
 namespace Pix2PixZero.Functions.Storage;
@@ -26,7 +28,7 @@ public sealed record BlobRef(string Container, string Name)
     /// <summary>
     /// Refuses a blob name from a request (JSON, a multipart file name, an inbox blob) that could lead anywhere but
     /// where it says: a "." or ".." segment (URLs resolve them, so <c>work/../directions/x</c> reads
-    /// <c>directions/x</c>), an empty segment, a backslash, a control character, a trailing dot, or over
+    /// <c>directions/x</c>), an empty segment, a backslash, a control character, half a surrogate pair, a trailing dot, or over
     /// <see cref="MaxNameLength"/> characters (names Azure Storage refuses). Checked before any storage call.
     /// </summary>
     public static void CheckName(string name, string label)
@@ -36,6 +38,7 @@ public sealed record BlobRef(string Container, string Name)
             "" => "is empty",
             { Length: > MaxNameLength } => $"has {name.Length:N0} characters; at most {MaxNameLength} are allowed",
             _ when name.Any(char.IsControl) => "contains a control character",
+            _ when !IsWellFormed(name) => "is not valid Unicode (it holds half of a surrogate pair)",
             _ when name.Contains('\\') => "contains a backslash; separate folders with /",
             _ when name.Split('/').Any(s => s is "" or "." or "..") => "has an empty, \".\" or \"..\" path segment; name the blob by its plain path",
             _ when name.EndsWith('.') => "ends with a dot, which Azure Storage drops",
@@ -43,5 +46,16 @@ public sealed record BlobRef(string Container, string Name)
         };
         if (problem is not null)
             throw new InvalidInputException($"{label} \"{InputText.Shorten(name)}\" {problem}");
+    }
+
+    // A lone surrogate becomes U+FFFD in the request URL, which names another blob.
+    private static bool IsWellFormed(string text)
+    {
+        for (var rest = text.AsSpan(); !rest.IsEmpty; )
+        {
+            if (Rune.DecodeFromUtf16(rest, out _, out var used) != OperationStatus.Done) return false;
+            rest = rest[used..];
+        }
+        return true;
     }
 }
