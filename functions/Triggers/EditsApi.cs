@@ -22,7 +22,8 @@ namespace Pix2PixZero.Functions.Triggers;
 
 /// <summary>
 /// The edits HTTP API. <c>POST /api/edits</c>: a multipart upload (file part <c>image</c>, option fields) or JSON
-/// (<c>{"blob": "container/name", "tasks": [...], "steps": 50, ...}</c>) → 202 with the status URL.
+/// (<c>{"blob": "container/name", "tasks": [...], "steps": 50, ...}</c>) → 202 with the status URL, once the names and
+/// the image's header are known to be usable (400 otherwise); an <c>Idempotency-Key</c> header names the request.
 /// <c>GET /api/edits/{id}</c>: status, stage, step progress, result links or the error.
 /// <c>GET /api/edits/{id}/results/{task}</c>: the PNG, once the request is complete.
 /// </summary>
@@ -162,8 +163,9 @@ public sealed class EditsApi(PipelineBlobs blobs, PipelineSettings settings)
         using var content = new MemoryStream();
         await file.CopyToAsync(content, cancellationToken);
         var source = StorageLayout.Upload(id, UploadName(file.FileName));
-        ImageCodec.ReadHeader(content.ToArray(), $"the uploaded image \"{InputText.Shorten(file.FileName)}\"");
-        var etag = await blobs.WriteAsync(source, content.ToArray(), file.ContentType is { Length: > 0 } type ? type : "application/octet-stream", cancellationToken);
+        var bytes = content.ToArray();
+        ImageCodec.ReadHeader(bytes, $"the uploaded image \"{InputText.Shorten(file.FileName)}\"");
+        var etag = await blobs.WriteAsync(source, bytes, file.ContentType is { Length: > 0 } type ? type : "application/octet-stream", cancellationToken);
         var options = form.ToDictionary(f => f.Key, f => string.Join(",", f.Value.AsEnumerable()), StringComparer.OrdinalIgnoreCase);
         return (source, etag.ToString(), options);
     }
@@ -204,12 +206,12 @@ public sealed class EditsApi(PipelineBlobs blobs, PipelineSettings settings)
             {
                 var client = blobs.Client(source);
                 var properties = (await client.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-                var start = await client.DownloadContentAsync(new BlobDownloadOptions
+                var start = properties.ContentLength == 0 ? [] : (await client.DownloadContentAsync(new BlobDownloadOptions
                 {
-                    Range = new HttpRange(0, Math.Min(HeaderBytes, Math.Max(1, properties.ContentLength))),
+                    Range = new HttpRange(0, Math.Min(HeaderBytes, properties.ContentLength)),
                     Conditions = new BlobRequestConditions { IfMatch = properties.ETag },
-                }, cancellationToken);
-                ImageCodec.ReadHeader(start.Value.Content.ToArray(), source.ToString(), length: properties.ContentLength);
+                }, cancellationToken)).Value.Content.ToArray();
+                ImageCodec.ReadHeader(start, source.ToString(), length: properties.ContentLength);
                 return (source, properties.ETag.ToString(), options);
             }
             catch (RequestFailedException e) when (e.Status == 404)

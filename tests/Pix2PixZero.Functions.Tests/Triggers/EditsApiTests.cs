@@ -147,16 +147,18 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("is a truncated PNG file", cutProblem.GetProperty("detail").GetString());
     }
 
-    [Fact]
-    public async Task A_stored_blob_that_is_not_an_image_is_refused_with_400()
+    [Theory]
+    [InlineData("notes.png", "these are not pixels", "work/notes.png is not a PNG, JPEG or WebP image")]
+    [InlineData("empty.png", "", "work/empty.png is empty (0 bytes)")]
+    public async Task A_stored_blob_that_is_not_an_image_is_refused_with_400(string name, string content, string detail)
     {
-        await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Work, "notes.png"), "these are not pixels"u8.ToArray(), "image/png", default);
-        var body = new Dictionary<string, object> { ["blob"] = "work/notes.png", ["tasks"] = "cat2dog" };
+        await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Work, name), System.Text.Encoding.ASCII.GetBytes(content), "image/png", default);
+        var body = new Dictionary<string, object> { ["blob"] = $"work/{name}", ["tasks"] = "cat2dog" };
 
         var (status, problem) = HttpRequests.Read(await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default));
 
         Assert.Equal(400, status);
-        Assert.Contains("work/notes.png is not a PNG, JPEG or WebP image", problem.GetProperty("detail").GetString());
+        Assert.Contains(detail, problem.GetProperty("detail").GetString());
     }
 
     [Fact]
