@@ -6,4 +6,4 @@ var root = new RootCommand("pix2pix-zero: zero-shot image-to-image translation w
     ModelsCommand.Create(),
 };
 foreach (var command in MethodCommands.Create()) root.Subcommands.Add(command);
-return CommandLine.Invoke(root, args);
+return await CommandLine.InvokeAsync(root, args);

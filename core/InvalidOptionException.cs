@@ -1,8 +1,13 @@
 namespace Pix2PixZero.Core;
 
-/// <summary>An option outside its accepted range; the message names the option, the value and what is accepted.</summary>
+/// <summary>
+/// An option outside its accepted range, or one that is needed and not set; the message names the option, the value
+/// (cut when long) and what is accepted.
+/// </summary>
 public sealed class InvalidOptionException(string option, object? value, string accepted)
-    : Pix2PixZeroException($"{option} = {value ?? "null"} is not accepted: {accepted}")
+    : Pix2PixZeroException(value is null
+        ? $"{option} is not set: {accepted}"
+        : $"{option} = {InputText.Shorten(value.ToString())} is not accepted: {accepted}")
 {
     public string Option { get; } = option;
 }

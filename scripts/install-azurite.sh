@@ -7,6 +7,10 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 azurite="$repo_root/node_modules/.bin/azurite"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "Node.js and npm are needed to install Azurite (the storage emulator the Functions tests start); install them (e.g. apt-get install nodejs npm) and run again" >&2
+  exit 1
+fi
 locked="$(node -p "require('./package-lock.json').packages['node_modules/azurite'].version")"
 
 if [[ -x "$azurite" ]] && [[ "$("$azurite" --version 2>/dev/null)" == "$locked" ]]; then

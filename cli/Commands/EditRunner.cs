@@ -6,7 +6,6 @@ using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Serialization;
-using SixLabors.ImageSharp;
 
 namespace Pix2PixZero.Cli.Commands;
 
@@ -15,6 +14,9 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
 {
     /// <summary>Seconds and peak working set (MiB) after each stage, for <c>bench</c>.</summary>
     public List<(string Stage, double Seconds, double PeakMiB)> Stages { get; } = [];
+
+    /// <summary>The execution provider the sessions run on ("Cuda" or "Cpu"), once a run has created them.</summary>
+    public string Provider { get; private set; } = "?";
 
     public IReadOnlyList<string> EditImage(string imagePath, IReadOnlyList<EditTask> tasks, string? caption, EditOptions options, string outputDirectory, CancellationToken cancellationToken)
     {
@@ -40,8 +42,9 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         Mark("edit", clock);
 
         var stem = Path.GetFileNameWithoutExtension(imagePath);
+        Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
         return Write(results, tasks, outputDirectory, stem, t => EditRecord.Create(options, false, Path.GetFullPath(imagePath), null, caption, captionSource, t.Name,
-            bundle.Directory, pipeline.Prompts.ModelId, bundle.Sessions.ActiveProvider?.ToString() ?? "?", bundle.ImageSize, SentenceLabel, StageSeconds()));
+            bundle.Directory, pipeline.Prompts.ModelId, Provider, bundle.ImageSize, SentenceLabel, StageSeconds()));
     }
 
     public IReadOnlyList<string> Generate(string prompt, IReadOnlyList<EditTask> tasks, EditOptions options, string outputDirectory, CancellationToken cancellationToken)
@@ -55,12 +58,13 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         var (reference, edits) = pipeline.Generate(prompt, directions, options, progress, cancellationToken);
         Mark("generate", clock);
         var stem = $"seed{options.Seed}";
+        Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
         Directory.CreateDirectory(outputDirectory);
         var referencePath = Path.Combine(outputDirectory, $"{stem}.reference.png");
-        reference.SaveAsPng(referencePath);
+        using (reference) AtomicFile.WriteAllBytes(referencePath, ImageCodec.EncodePng(reference));
         output.WriteLine($"wrote {referencePath}");
         return [referencePath, .. Write(edits, tasks, outputDirectory, stem, t => EditRecord.Create(options, true, null, prompt, prompt, "prompt", t.Name,
-            bundle.Directory, pipeline.Prompts.ModelId, bundle.Sessions.ActiveProvider?.ToString() ?? "?", bundle.ImageSize, SentenceLabel, StageSeconds()))];
+            bundle.Directory, pipeline.Prompts.ModelId, Provider, bundle.ImageSize, SentenceLabel, StageSeconds()))];
     }
 
     private string SentenceLabel => $"built-in generator, {sentences} per word";

@@ -49,9 +49,8 @@ public static class MethodCommands
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
         {
-            var runner = Runner(options, result, options.ModelDirectory(result));
-            runner.EditImage(result.GetValue(image)!.FullName, ParseTasks(result.GetValue(tasks)), result.GetValue(caption),
-                options.EditOptions(result), result.GetValue(options.Output)!.FullName, ct);
+            var (edits, (method, sentences, output)) = (ParseTasks(result.GetValue(tasks)), options.Checked(result));
+            Runner(options, result, options.ModelDirectory(result), sentences).EditImage(result.GetValue(image)!.FullName, edits, result.GetValue(caption), method, output, ct);
         }));
         return command;
     }
@@ -64,8 +63,10 @@ public static class MethodCommands
         var command = new Command("generate", "Synthetic mode: generate an image from a prompt and seed, and its edits") { prompt, tasks };
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
-            Runner(options, result, options.ModelDirectory(result)).Generate(result.GetValue(prompt)!, ParseTasks(result.GetValue(tasks)),
-                options.EditOptions(result), result.GetValue(options.Output)!.FullName, ct)));
+        {
+            var (edits, (method, sentences, output)) = (ParseTasks(result.GetValue(tasks)), options.Checked(result));
+            Runner(options, result, options.ModelDirectory(result), sentences).Generate(result.GetValue(prompt)!, edits, method, output, ct);
+        }));
         return command;
     }
 
@@ -81,9 +82,10 @@ public static class MethodCommands
         command.Options.Add(options.Directions);
         command.SetAction((result, ct) => Run(ct, () =>
         {
+            EditWord.Parse(result.GetValue(word));
+            SentenceSource source = result.GetValue(file) is { } f ? new SentenceSource.UserFile(f.FullName) : new SentenceSource.BuiltIn(options.SentenceCount(result));
             using var bundle = ModelBundle.Open(options.ModelDirectory(result), new OnnxSessionFactory(result.GetValue(options.Provider)));
             using var pipeline = new Pix2PixZeroPipeline(bundle);
-            SentenceSource source = result.GetValue(file) is { } f ? new SentenceSource.UserFile(f.FullName) : new SentenceSource.BuiltIn(result.GetValue(options.Sentences));
             var store = new DirectionStore(options.DirectionCache(result));
             var mean = pipeline.WordMean(result.GetValue(word)!, source, store, ct);
             Console.WriteLine($"{mean.Word.Value}: mean of {mean.SentenceCount} sentences, [{mean.Rows}, {mean.Width}], model {mean.ModelId}");
@@ -99,11 +101,11 @@ public static class MethodCommands
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
         {
+            var (method, sentences, output) = options.Checked(result);
             var (model, image) = DemoInputs(result.GetValue(options.Model));
-            Console.WriteLine("Demo on the tiny random-weight test model: it exercises every stage of pix2pix-zero, but its pictures are noise.");
-            Console.WriteLine("For real edits: pix2pix-zero edit <photo> --task cat2dog --model <Stable Diffusion 1.x ONNX folder>.");
-            Runner(options, result, model).EditImage(image, [EditTask.Parse("cat2dog")], caption: null,
-                options.EditOptions(result), result.GetValue(options.Output)!.FullName, ct);
+            Console.Error.WriteLine("Demo on the tiny random-weight test model: it exercises every stage of pix2pix-zero, but its pictures are noise.");
+            Console.Error.WriteLine("For real edits: pix2pix-zero edit <photo> --task cat2dog --model <Stable Diffusion 1.x ONNX folder>.");
+            Runner(options, result, model, sentences).EditImage(image, [EditTask.Parse("cat2dog")], caption: null, method, output, ct);
         }));
         return command;
     }
@@ -116,12 +118,11 @@ public static class MethodCommands
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
         {
+            var (editOptions, sentences, output) = options.Checked(result);
             var (model, demoImage) = DemoInputs(result.GetValue(options.Model));
-            var runner = Runner(options, result, model);
-            var editOptions = options.EditOptions(result);
-            runner.EditImage(result.GetValue(image)?.FullName ?? demoImage, [EditTask.Parse("cat2dog")], caption: null,
-                editOptions, result.GetValue(options.Output)!.FullName, ct);
-            Console.WriteLine($"model {model}, {editOptions.Steps} steps, provider {result.GetValue(options.Provider)}");
+            var runner = Runner(options, result, model, sentences);
+            runner.EditImage(result.GetValue(image)?.FullName ?? demoImage, [EditTask.Parse("cat2dog")], caption: null, editOptions, output, ct);
+            Console.WriteLine($"model {model}, {editOptions.Steps} steps, provider {runner.Provider}");
             Console.WriteLine($"{"stage",-12} {"seconds",9} {"peak MiB",9}");
             foreach (var (stage, seconds, peak) in runner.Stages)
                 Console.WriteLine($"{stage,-12} {seconds,9:F2} {peak,9:F0}");
@@ -149,10 +150,10 @@ public static class MethodCommands
         return command;
     }
 
-    private static EditRunner Runner(MethodOptions options, ParseResult result, string model) =>
-        new(model, result.GetValue(options.Provider), options.DirectionCache(result), result.GetValue(options.Sentences), Console.Out, new ConsoleProgress());
+    private static EditRunner Runner(MethodOptions options, ParseResult result, string model, int sentences) =>
+        new(model, result.GetValue(options.Provider), options.DirectionCache(result), sentences, Console.Out, new ConsoleProgress());
 
-    private static List<EditTask> ParseTasks(string[]? tasks) => (tasks ?? []).Select(EditTask.Parse).ToList();
+    private static List<EditTask> ParseTasks(string[]? tasks) => EditTask.ParseDistinct(tasks ?? []);
 
     /// <summary>The tiny fixture bundle and demo photo, found above the working folder or the program.</summary>
     private static (string Model, string Image) DemoInputs(DirectoryInfo? model)
@@ -165,7 +166,7 @@ public static class MethodCommands
                 if (Directory.Exists(bundle))
                     return (model?.FullName ?? bundle, File.Exists(photo) ? photo : Path.Combine(dir.FullName, "tests", "fixtures", "method", "input_128.png"));
             }
-        throw new InvalidOptionException("--model", null, "the demo needs the repository's tests/fixtures/tiny-sd; run it from the repository");
+        throw new InvalidInputException("the demo needs the repository's tests/fixtures/tiny-sd, and none is above this folder or the program; run it from the repository, or name a model folder with --model");
     }
 
     private static Task<int> Run(CancellationToken cancellationToken, Action action) =>

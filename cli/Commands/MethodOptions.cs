@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Pix2PixZero.Core;
+using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
@@ -19,7 +21,7 @@ public sealed class MethodOptions
     public Option<InversionConvention> Convention { get; } = new("--convention") { Description = "inversion convention: Aligned or Official", DefaultValueFactory = _ => InversionConvention.Aligned };
     public Option<float> Multiplier { get; } = new("--edit-multiplier") { Description = "scale of the edit direction", DefaultValueFactory = _ => 1f };
     public Option<string?> Negative { get; } = new("--negative") { Description = "negative prompt (default: the caption for photos, empty for generated images)" };
-    public Option<int> Sentences { get; } = new("--sentences") { Description = "built-in sentences per word for directions", DefaultValueFactory = _ => 1000 };
+    public Option<int> Sentences { get; } = new("--sentences") { Description = $"built-in sentences per word for directions (1..{SentenceGenerator.MaxCount})", DefaultValueFactory = _ => SentenceGenerator.DefaultCount };
     public Option<DirectoryInfo?> Directions { get; } = new("--directions") { Description = "cache folder for per-word embeddings (default ~/.cache/pix2pix-zero/directions)" };
     public Option<DirectoryInfo> Output { get; } = new("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("out") };
 
@@ -41,10 +43,42 @@ public sealed class MethodOptions
         NegativePrompt = result.GetValue(Negative),
     }.Validate();
 
+    /// <summary>Every method option checked, before anything is loaded: the edit's options, the sentence count and the output folder.</summary>
+    public (EditOptions Method, int Sentences, string Output) Checked(ParseResult result) => (EditOptions(result), SentenceCount(result), OutputDirectory(result));
+
     public string ModelDirectory(ParseResult result) =>
         result.GetValue(Model)?.FullName
         ?? Environment.GetEnvironmentVariable("PIX2PIX_ZERO_MODEL")
-        ?? throw new Core.InvalidOptionException("--model", null, "name a model folder with --model or set PIX2PIX_ZERO_MODEL");
+        ?? throw new InvalidOptionException("--model", null, "name a model folder with --model or set PIX2PIX_ZERO_MODEL");
+
+    public int SentenceCount(ParseResult result)
+    {
+        var count = result.GetValue(Sentences);
+        return count is >= 1 and <= SentenceGenerator.MaxCount
+            ? count
+            : throw new InvalidOptionException("--sentences", count, $"use 1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})");
+    }
+
+    /// <summary>
+    /// The output folder, created and known to take a file before any model is loaded: an edit can run for hours, and
+    /// finding then that its pictures cannot be written loses them.
+    /// </summary>
+    public string OutputDirectory(ParseResult result)
+    {
+        var folder = result.GetValue(Output)!.FullName;
+        var probe = Path.Combine(folder, $".pix2pix-zero-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return folder;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new InvalidOptionException("--out", folder, $"the pictures could not be written there ({e.Message}); name a folder you can write to");
+        }
+    }
 
     public string DirectionCache(ParseResult result) => result.GetValue(Directions)?.FullName ?? CommandLine.CacheFolder("directions");
 }

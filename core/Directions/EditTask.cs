@@ -6,7 +6,12 @@ namespace Pix2PixZero.Core.Directions;
 /// </summary>
 public readonly record struct EditTask(EditWord Source, EditWord Target)
 {
-    public string Name => $"{Source.Value}2{Target.Value}";
+    /// <summary>
+    /// The task's one name, which parses back to it: <c>source2target</c>, or <c>source:target</c> when a word holds
+    /// a "2" (<c>r2d2:robot</c>). Two different tasks never share a name, so result files and blobs named after it
+    /// never collide (<c>a2:b</c> and <c>a:2b</c> would both be "a22b" written the short way).
+    /// </summary>
+    public string Name => Source.Value.Contains('2') || Target.Value.Contains('2') ? $"{Source.Value}:{Target.Value}" : $"{Source.Value}2{Target.Value}";
 
     public override string ToString() => Name;
 
@@ -20,16 +25,19 @@ public readonly record struct EditTask(EditWord Source, EditWord Target)
         if (twos.Length == 1)
             return Create(task[..twos[0]], task[(twos[0] + 1)..], task);
         throw new InvalidInputException(twos.Length == 0
-            ? $"the task \"{task}\" names no edit; write it as source2target (e.g. cat2dog) or source:target"
-            : $"the task \"{task}\" has more than one '2'; write it as source:target (e.g. r2d2:robot)");
+            ? $"the task \"{InputText.Shorten(task)}\" names no edit; write it as source2target (e.g. cat2dog) or source:target"
+            : $"the task \"{InputText.Shorten(task)}\" has more than one '2'; write it as source:target (e.g. r2d2:robot)");
     }
+
+    /// <summary>Parses several tasks; one named twice (in either form) counts once, in the order first given.</summary>
+    public static List<EditTask> ParseDistinct(IEnumerable<string?> texts) => texts.Select(Parse).Distinct().ToList();
 
     private static EditTask Create(string source, string target, string task)
     {
         var s = EditWord.Parse(source);
         var t = EditWord.Parse(target);
         if (s == t)
-            throw new InvalidInputException($"the task \"{task}\" edits \"{s.Value}\" into itself; name two different words");
+            throw new InvalidInputException($"the task \"{InputText.Shorten(task)}\" edits \"{s.Value}\" into itself; name two different words");
         return new EditTask(s, t);
     }
 }

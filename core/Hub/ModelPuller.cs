@@ -129,16 +129,22 @@ public sealed class ModelPuller
         }
     }
 
-    private async Task<FileStream> LockAsync(string target, CancellationToken cancellationToken)
+    /// <summary>The lock file beside <paramref name="target"/> that keeps two pulls out of it.</summary>
+    public static string LockPath(string target) => Path.Combine(Path.GetDirectoryName(target)!, "." + Path.GetFileName(target) + ".pull.lock");
+
+    private async Task<PullLock> LockAsync(string target, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Path.GetDirectoryName(target)!, "." + Path.GetFileName(target) + ".pull.lock");
+        var path = LockPath(target);
         var clock = Stopwatch.StartNew();
         while (true)
         {
             try
             {
                 // FileShare.None is an exclusive lock that the system releases when the process ends, however it ends.
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                if (File.Exists(path)) return new PullLock(path, stream);
+                // The holder before us deleted the file between our open and our lock: what we hold is no longer the lock.
+                await stream.DisposeAsync();
             }
             catch (IOException) when (clock.Elapsed < _options.LockWait)
             {
@@ -148,6 +154,16 @@ public sealed class ModelPuller
             {
                 throw new HubException($"another pull into {target} is running (it holds {path}); wait for it to finish and pull again.", e);
             }
+        }
+    }
+
+    /// <summary>The held lock; releasing it deletes the file first, while it is still held, so no pull leaves one behind.</summary>
+    private sealed class PullLock(string path, FileStream stream) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            File.Delete(path);
+            await stream.DisposeAsync();
         }
     }
 

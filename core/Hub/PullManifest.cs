@@ -38,6 +38,18 @@ public sealed record PullManifest(string Repository, string Revision, string Com
             .All(p => p.First.Path == p.Second.Path && p.First.Size == (p.Second.Size ?? p.First.Size)
                 && p.First.Sha256 == (p.Second.Sha256 ?? p.First.Sha256) && p.First.GitBlobId == (p.Second.GitBlobId ?? p.First.GitBlobId));
 
+    /// <summary>
+    /// The SHA-256 the pull verified for <paramref name="path"/> (a repository path such as <c>unet/weights.pb</c>),
+    /// while the file is as the pull left it: the same size and not written since. Null for a file the pull checked
+    /// by its git blob id only, or one changed since; such a file has to be hashed.
+    /// </summary>
+    public string? VerifiedSha256(string directory, string path) =>
+        Files.FirstOrDefault(f => f.Path == path) is { Sha256: { } sha256 } file
+        && new FileInfo(BundleLayout.LocalPath(directory, path)) is { Exists: true } info
+        && info.Length == file.Size && info.LastWriteTimeUtc <= PulledAt.UtcDateTime
+            ? sha256
+            : null;
+
     /// <summary>Every listed file is in the folder with its recorded size.</summary>
     public bool IsPresentIn(string directory) =>
         Files.All(f => new FileInfo(BundleLayout.LocalPath(directory, f.Path)) is { Exists: true } info && (f.Size is null || info.Length == f.Size));

@@ -21,47 +21,36 @@ public static class ImageCodec
     /// <summary>Decodes and normalises an image; <paramref name="name"/> only labels errors.</summary>
     public static Image<Rgb24> Load(byte[] bytes, string name, ImageLimits? limits = null)
     {
-        limits ??= ImageLimits.Default;
-        if (bytes.Length == 0)
-            throw new ImageRejectedException($"{name} is empty (0 bytes); upload a {SupportedFormats} image");
-        if (bytes.Length > limits.MaxBytes)
-            throw new ImageRejectedException($"{name} is {bytes.Length:N0} bytes; the limit is {limits.MaxBytes:N0} bytes");
-
-        IImageInfo? info;
-        IImageFormat? format;
-        try
-        {
-            info = Image.Identify(Formats, bytes, out format);
-        }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException)
-        {
-            throw new ImageRejectedException($"{name} could not be read as an image: {e.Message}", e);
-        }
-        if (info is null || format is null)
-            throw new ImageRejectedException($"{name} is not a {SupportedFormats} image (unrecognised content, starts with {Signature(bytes)})");
-        CheckSize(name, info.Width, info.Height, limits);
-        if (!IsComplete(bytes, format))
-            throw new ImageRejectedException($"{name} is a truncated {format.Name} file ({bytes.Length:N0} bytes, the end of the image is missing); upload it again");
-
+        var header = ReadHeader(bytes, name, limits)!;
         Image<Rgba32> decoded;
         try
         {
             decoded = Image.Load<Rgba32>(Formats, bytes);
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or NotSupportedException or UnknownImageFormatException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
-            throw new ImageRejectedException($"{name} is a corrupt {format.Name} image: {e.Message}", e);
+            throw new ImageRejectedException($"{name} is a corrupt {header.Format} image: {e.Message}", e);
         }
 
         using (decoded)
         {
-            decoded.Mutate(x => x.AutoOrient());
+            try
+            {
+                // EXIF is parsed here, on first use: a corrupt block fails now, not while decoding.
+                decoded.Mutate(x => x.AutoOrient());
+            }
+            catch (Exception e) when (IsDecoderFailure(e))
+            {
+                throw new ImageRejectedException($"{name} has a corrupt EXIF block, so its orientation is unknown ({e.Message}); save the image again without its metadata", e);
+            }
             return FlattenOntoWhite(decoded);
         }
     }
 
     public static Image<Rgb24> Load(string path, ImageLimits? limits = null)
     {
+        if (Directory.Exists(path))
+            throw new ImageRejectedException($"{path} is a folder; name an image file ({SupportedFormats})");
         if (!File.Exists(path))
             throw new ImageRejectedException($"image file {path} does not exist");
         var length = new FileInfo(path).Length;
@@ -69,6 +58,44 @@ public static class ImageCodec
         if (length > max)
             throw new ImageRejectedException($"{path} is {length:N0} bytes; the limit is {max:N0} bytes");
         return Load(File.ReadAllBytes(path), path, limits);
+    }
+
+    /// <summary>
+    /// Checks what can be known without decoding pixels: the size in bytes, the format, the dimensions against the
+    /// limits and, for a whole file, that its end is there. <paramref name="length"/> is the file's full length when
+    /// <paramref name="bytes"/> is only its start (a ranged read): then a header that runs past the start cannot be
+    /// judged and the result is null; a start that is no image at all is still refused.
+    /// </summary>
+    public static ImageHeader? ReadHeader(byte[] bytes, string name, ImageLimits? limits = null, long? length = null)
+    {
+        limits ??= ImageLimits.Default;
+        var total = length ?? bytes.Length;
+        var whole = total == bytes.Length;
+        if (total == 0)
+            throw new ImageRejectedException($"{name} is empty (0 bytes); upload a {SupportedFormats} image");
+        if (total > limits.MaxBytes)
+            throw new ImageRejectedException($"{name} is {total:N0} bytes; the limit is {limits.MaxBytes:N0} bytes");
+
+        IImageInfo? info;
+        IImageFormat? format;
+        try
+        {
+            info = Image.Identify(Formats, bytes, out format);
+        }
+        catch (Exception e) when (IsDecoderFailure(e))
+        {
+            if (!whole && Image.DetectFormat(Formats, bytes) is not null) return null;
+            throw new ImageRejectedException($"{name} could not be read as an image: {e.Message}", e);
+        }
+        if (info is null || format is null)
+        {
+            if (!whole && Image.DetectFormat(Formats, bytes) is not null) return null;
+            throw new ImageRejectedException($"{name} is not a {SupportedFormats} image (unrecognised content, starts with {Signature(bytes)})");
+        }
+        CheckSize(name, info.Width, info.Height, limits);
+        if (whole && !IsComplete(bytes, format))
+            throw new ImageRejectedException($"{name} is a truncated {format.Name} file ({bytes.Length:N0} bytes, the end of the image is missing); upload it again");
+        return new ImageHeader(format.Name, info.Width, info.Height);
     }
 
     /// <summary>Resizes to width × height (a stretch, as the public code does) with the Lanczos-3 kernel.</summary>
@@ -86,6 +113,10 @@ public static class ImageCodec
         image.Save(stream, new PngEncoder());
         return stream.ToArray();
     }
+
+    // Besides its own exception types, the decoders fail on some corrupt files with IndexOutOfRange, NullReference and
+    // the like (found by fuzzing the WebP decoder): whatever a decoder throws for a file means the file cannot be used.
+    private static bool IsDecoderFailure(Exception e) => e is not (OutOfMemoryException or OperationCanceledException);
 
     private static void CheckSize(string name, int width, int height, ImageLimits limits)
     {

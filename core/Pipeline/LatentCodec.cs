@@ -17,15 +17,18 @@ public sealed class LatentCodec(ModelBundle bundle)
         using var sized = ImageCodec.ResizeForModel(image, bundle.ImageSize, bundle.ImageSize);
         var mean = bundle.VaeEncoder.EncodeMean(ImageTensor.ToModelInput(sized));
         Scale(mean.Buffer.Span, bundle.ScalingFactor);
+        NonFiniteCheck.Values(mean.Buffer.Span, "encode");
         return mean;
     }
 
-    /// <summary>The decoder's raw output in [-1,1] (unclamped) for latents z.</summary>
+    /// <summary>The decoder's raw output in [-1,1] (unclamped) for latents z; NaN or ±∞ in it stops the run.</summary>
     public DenseTensor<float> DecodeRaw(DenseTensor<float> latents)
     {
         var unscaled = new DenseTensor<float>(latents.Buffer.ToArray(), latents.Dimensions.ToArray());
         Scale(unscaled.Buffer.Span, 1f / bundle.ScalingFactor);
-        return bundle.VaeDecoder.Decode(unscaled);
+        var decoded = bundle.VaeDecoder.Decode(unscaled);
+        NonFiniteCheck.Values(decoded.Buffer.Span, "decode");
+        return decoded;
     }
 
     public Image<Rgb24> Decode(DenseTensor<float> latents)

@@ -86,7 +86,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         var z0 = Latents.Encode(image);
         var zT = CreateInversion().Invert(
             z0, TextBatch(Prompts.Encode(caption)), options.Steps, options.Convention, new NoiseRegularizer(options.Regularizer), options.Seed,
-            Stage(progress, "invert"), cancellationToken: cancellationToken);
+            Stage(progress, "invert"), NonFiniteCheck.InversionStep, cancellationToken);
         return new InvertedImage(zT, caption, options.Steps, options.Convention, options.Seed, Prompts.ModelId);
     }
 
@@ -132,7 +132,11 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         DenseTensor<float>? reference = null;
         var latents = editor.Edit(zT, new EditConditioning(negative, positive, edited, rowShape), options.Steps, options.GuidanceScale,
             options.EffectiveCrossAttentionGuidance(synthetic), Stage(progress, "edit"),
-            includeReference ? step => reference = new DenseTensor<float>(step.ReferenceLatent, zT.Dimensions) : null, cancellationToken);
+            step =>
+            {
+                NonFiniteCheck.EditStep(step);
+                if (includeReference) reference = new DenseTensor<float>(step.ReferenceLatent, zT.Dimensions);
+            }, cancellationToken);
         progress?.Report(new PipelineProgress("decode", 0, latents.Count));
         var images = latents.Select(Latents.Decode).ToList();
         if (includeReference) images.Add(Latents.Decode(reference!));

@@ -7,9 +7,14 @@ namespace Pix2PixZero.Core.Serialization;
 /// </summary>
 public static class AtomicFile
 {
+    private const string TemporarySuffix = ".tmp";
+
+    /// <summary>Whether <paramref name="fileName"/> is one of the temporary files a write in progress leaves beside its target.</summary>
+    public static bool IsTemporary(string fileName) => fileName.StartsWith('.') && fileName.EndsWith(TemporarySuffix, StringComparison.Ordinal);
+
     public static void Write(string path, Action<Stream> write)
     {
-        var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Azure;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Requests;
@@ -24,6 +25,9 @@ public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, I
         var clock = Stopwatch.StartNew();
         var cancellationToken = lifetime.ApplicationStopping;
         var settings = EditRequestOptions.Parse(request.Options);
+        foreach (var (word, set) in settings.SentenceSets)
+            if (!await blobs.ExistsAsync(StorageLayout.Sentences(set), cancellationToken))
+                throw new InvalidInputException($"the sentence set {set} chosen for \"{word}\" is not stored; post it with the word to POST /api/directions first");
         var version = request.SourceETag is { } etag ? new ETag(etag) : (ETag?)null;
         var (bytes, _) = await blobs.ReadAsync(request.Source, ImageLimits.Default.MaxBytes, version, "the source image", cancellationToken);
         using var image = ImageCodec.Load(bytes, request.Source.ToString());

@@ -29,7 +29,6 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
         await model.LoadAsync(cancellationToken);
         var request = input.Request;
         var settings = input.Prepared.Settings;
-        var sentences = $"built-in generator, {settings.Sentences} per word";
         var results = new List<ManifestResult>();
         foreach (var staged in input.Results)
         {
@@ -37,7 +36,7 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
             var published = StorageLayout.Result(request.Id, staged.Task);
             await blobs.WriteAsync(published, bytes, "image/png", cancellationToken);
             var record = EditRecord.Create(settings.Method, synthetic: false, request.Source.ToString(), prompt: null, input.Caption.Caption, input.Caption.Source,
-                staged.Task, model.Bundle.Directory, model.ModelId, input.Provider, model.Bundle.ImageSize, sentences, input.StageSeconds);
+                staged.Task, model.Bundle.Directory, model.ModelId, input.Provider, model.Bundle.ImageSize, settings.SentenceLabel, input.StageSeconds);
             results.Add(new ManifestResult(staged.Task, published, Convert.ToHexStringLower(SHA256.HashData(bytes)), record));
         }
         var prepared = input.Prepared;

@@ -117,14 +117,18 @@ public sealed class ModelHost : IDisposable
         return new LoadedModel(bundle, new Pix2PixZeroPipeline(bundle, _loggers.CreateLogger("Pix2PixZero.Pipeline")));
     }
 
-    // Hashed once per worker: a manifest names the exact weights a result came from.
+    // Once per worker: a manifest names the exact weights a result came from. A pulled bundle's files keep the SHA-256
+    // its pull verified (pull-manifest.json) while unchanged, so gigabytes of weights are not read again on every start.
     private static Dictionary<string, string> HashGraphs(ModelBundle bundle)
     {
+        var pulled = PullManifest.TryRead(bundle.Directory);
         var files = Directory.EnumerateFiles(bundle.Directory, "*", SearchOption.AllDirectories)
             .Where(f => Path.GetFileName(f) is var name && (name == BundleLayout.GraphFileName || BundleLayout.ExternalWeightsNames.Contains(name))
                         || Path.GetDirectoryName(f) == bundle.CaptionerDirectory && f.EndsWith(".onnx", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(bundle.Directory, f).Replace('\\', '/'))
             .Order(StringComparer.Ordinal);
-        return files.ToDictionary(f => Path.GetRelativePath(bundle.Directory, f).Replace('\\', '/'), FileDigest.Sha256, StringComparer.Ordinal);
+        return files.ToDictionary(path => path,
+            path => pulled?.VerifiedSha256(bundle.Directory, path) ?? FileDigest.Sha256(BundleLayout.LocalPath(bundle.Directory, path)), StringComparer.Ordinal);
     }
 
     private sealed class Slot(ModelHost host) : IDisposable

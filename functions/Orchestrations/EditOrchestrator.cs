@@ -8,7 +8,7 @@ namespace Pix2PixZero.Functions.Orchestrations;
 
 /// <summary>
 /// One edit request (DESIGN.md §3): prepare → caption and word means in parallel → invert → edit (batched or fanned
-/// out per task) → publish. A failure records <c>error.json</c> and fails the orchestration.
+/// out per task) → publish. Any failure records <c>error.json</c> and fails the orchestration.
 /// </summary>
 public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifest>
 {
@@ -28,7 +28,8 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 : context.CallActivityAsync<CaptionResult>(nameof(CaptionActivity), prepared.Image, retry);
             var tasks = plan.Tasks.Select(EditTask.Parse).ToList();
             var means = tasks.SelectMany(t => new[] { t.Source.Value, t.Target.Value }).Distinct()
-                .Select(word => context.CallActivityAsync<WordMeanRef>(nameof(WordMeanActivity), new WordMeanRequest(word, plan.Sentences), retry))
+                .Select(word => context.CallActivityAsync<WordMeanRef>(nameof(WordMeanActivity), new WordMeanRequest(word, plan.Sentences,
+                    plan.SentenceSets.TryGetValue(word, out var set) ? StorageLayout.Sentences(set) : null), retry))
                 .ToList();
             await Task.WhenAll([caption, .. means]);
             var meanOf = means.ToDictionary(m => m.Result.Word, m => m.Result);
@@ -55,14 +56,16 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
             };
             var manifest = await context.CallActivityAsync<EditManifest>(nameof(PublishActivity), new PublishInput(
                 request, prepared, caption.Result, [.. meanOf.Values], [.. edits.SelectMany(e => e.Results)], edits[0].Provider, seconds), retry);
-            context.SetCustomStatus(EditStatus.At("complete"));
+            context.SetCustomStatus(EditStatus.At(EditStatus.Complete));
             return manifest;
         }
-        catch (TaskFailedException failure)
+        catch (Exception failure)
         {
-            var kind = ActivityRetry.IsUserError(failure.FailureDetails) ? EditError.InvalidRequest : EditError.Failed;
+            // Every failure, an activity's or this code's own, leaves error.json and a status that says where it stopped.
+            var kind = ActivityRetry.KindOf(failure) == FailureKind.InvalidRequest ? EditError.InvalidRequest : EditError.Failed;
+            var message = failure is TaskFailedException activity ? activity.FailureDetails.ErrorMessage : failure.Message;
             await context.CallActivityAsync<BlobRef>(nameof(RecordFailureActivity),
-                new EditError(request.Id, stage, kind, failure.FailureDetails.ErrorMessage, context.CurrentUtcDateTime), retry);
+                new EditError(request.Id, stage, kind, message, context.CurrentUtcDateTime), retry);
             context.SetCustomStatus(EditStatus.At(stage) with { Stage = $"failed in {stage}" });
             throw;
         }

@@ -29,6 +29,7 @@ public static class EditRequestOptions
         ["convention"] = "inversion convention: Aligned (default) or Official",
         ["sentences"] = $"built-in sentences per word for directions, 1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})",
         ["mode"] = "batched (default: all tasks in one edit activity sharing the reference pass) or fanout (one activity per task)",
+        ["sets"] = "sentence sets posted to POST /api/directions, as word=hash pairs separated by commas (e.g. cat=3f2a…,dog=9b1c…); other words use the built-in sentences",
     };
 
     /// <summary>Validates <paramref name="options"/>; <paramref name="tasks"/> come first (e.g. the inbox folder's task).</summary>
@@ -74,19 +75,41 @@ public static class EditRequestOptions
         if (caption is { Length: > MaxCaptionLength })
             throw new InvalidOptionException("caption", $"{caption.Length} characters", $"use at most {MaxCaptionLength} characters");
 
-        return new EditSettings(Tasks(tasks, values.GetValueOrDefault("tasks")), caption, method, sentences, mode);
+        var parsedTasks = Tasks(tasks, values.GetValueOrDefault("tasks"));
+        return new EditSettings(parsedTasks.Select(t => t.Name).ToList(), caption, method, sentences, mode, SentenceSets(values.GetValueOrDefault("sets"), parsedTasks));
     }
 
-    private static List<string> Tasks(IEnumerable<string>? first, string? listed)
+    private static List<EditTask> Tasks(IEnumerable<string>? first, string? listed)
     {
         var names = (first ?? []).Concat((listed ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        var tasks = names.Select(n => EditTask.Parse(n).Name).Distinct(StringComparer.Ordinal).ToList();
+        var tasks = EditTask.ParseDistinct(names);
         if (tasks.Count == 0)
             throw new InvalidOptionException("tasks", "(none)", "name at least one edit such as cat2dog: upload into edit-requests/cat2dog/, or set the tasks option");
         if (tasks.Count > MaxTasks)
             throw new InvalidOptionException("tasks", tasks.Count, $"use 1..{MaxTasks} tasks per request");
         return tasks;
     }
+
+    // "cat=<hash>,dog=<hash>": each word must be one the tasks use, each hash a sentence set's SHA-256.
+    private static Dictionary<string, string> SentenceSets(string? listed, IReadOnlyList<EditTask> tasks)
+    {
+        var sets = new Dictionary<string, string>(StringComparer.Ordinal);
+        var words = tasks.SelectMany(t => new[] { t.Source.Value, t.Target.Value }).ToHashSet(StringComparer.Ordinal);
+        foreach (var pair in (listed ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = pair.Split('=', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || !IsSetHash(parts[1]))
+                throw new InvalidOptionException("sets", pair, $"use word=hash with the 64-character sentenceSetHash POST /api/directions answered ({Accepted["sets"]})");
+            var word = EditWord.Parse(parts[0]).Value;
+            if (!words.Contains(word))
+                throw new InvalidOptionException("sets", pair, $"\"{word}\" is not a word of the tasks ({string.Join(", ", words)})");
+            if (!sets.TryAdd(word, parts[1].ToLowerInvariant()))
+                throw new InvalidOptionException("sets", pair, $"give one sentence set per word; \"{word}\" has two");
+        }
+        return sets;
+    }
+
+    private static bool IsSetHash(string text) => text.Length == 64 && text.All(char.IsAsciiHexDigit);
 
     private delegate bool TryParse<T>(string text, NumberStyles styles, IFormatProvider provider, out T value);
 

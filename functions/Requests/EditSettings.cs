@@ -2,10 +2,19 @@ using Pix2PixZero.Core.Pipeline;
 
 namespace Pix2PixZero.Functions.Requests;
 
-/// <summary>A request's validated choices: the tasks, the caption when given, the method's options and how to run.</summary>
+/// <summary>
+/// A request's validated choices: the tasks, the caption when given, the method's options, the built-in sentence count,
+/// the sentence sets chosen for some words (word → hash of a set posted to <c>POST /api/directions</c>) and how to run.
+/// </summary>
 public sealed record EditSettings(
     IReadOnlyList<string> Tasks,
     string? Caption,
     EditOptions Method,
     int Sentences,
-    EditMode Mode);
+    EditMode Mode,
+    IReadOnlyDictionary<string, string> SentenceSets)
+{
+    /// <summary>How the manifest describes the sentences the directions were averaged over.</summary>
+    public string SentenceLabel => $"built-in generator, {Sentences} per word"
+        + (SentenceSets.Count == 0 ? "" : "; posted sets for " + string.Join(", ", SentenceSets.Select(s => $"{s.Key} ({s.Value})")));
+}

@@ -22,12 +22,12 @@ public sealed class PipelineBlobs(BlobServiceClient service)
 
     public BlobContainerClient Container(string name) => service.GetBlobContainerClient(name);
 
-    public async Task EnsureContainersAsync()
+    public async Task EnsureContainersAsync(CancellationToken cancellationToken = default)
     {
         if (_containersExist) return;
         // Racing callers both issue CreateIfNotExists, which is harmless; a failure is retried on the next call.
         foreach (var name in StorageLayout.Containers)
-            await service.GetBlobContainerClient(name).CreateIfNotExistsAsync();
+            await service.GetBlobContainerClient(name).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         _containersExist = true;
     }
 
@@ -90,7 +90,7 @@ public sealed class PipelineBlobs(BlobServiceClient service)
     /// <summary>Writes (or replaces) the blob; returns the ETag of the new version.</summary>
     public async Task<ETag> WriteAsync(BlobRef blob, byte[] bytes, string contentType, CancellationToken cancellationToken)
     {
-        await EnsureContainersAsync();
+        await EnsureContainersAsync(cancellationToken);
         var written = await Client(blob).UploadAsync(new BinaryData(bytes), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } }, cancellationToken);
         return written.Value.ETag;
     }

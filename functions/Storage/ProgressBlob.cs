@@ -9,29 +9,37 @@ public sealed record StepProgress(string Stage, int Step, int Total, DateTimeOff
 /// <summary>
 /// Publishes a model activity's step progress to <c>work/{id}/progress.json</c> for the status endpoint (an
 /// orchestration's custom status can only change between activities). At most one write a second, plus each stage's
-/// first and last step.
+/// first and last step. Progress is advisory: while storage is away, a write gives up after
+/// <see cref="WriteTimeout"/> and the next one waits <see cref="Backoff"/>, so an outage neither fails nor stalls the
+/// inversion or edit it describes.
 /// </summary>
 public sealed class ProgressBlob(PipelineBlobs blobs, string requestId) : IProgress<PipelineProgress>
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan Backoff = TimeSpan.FromSeconds(10);
     private readonly Stopwatch _sinceWrite = Stopwatch.StartNew();
+    private bool _failing;
     private string? _stage;
 
     public void Report(PipelineProgress value)
     {
         var boundary = value.Stage != _stage || value.Step == 0 || value.Step >= value.TotalSteps;
-        if (!boundary && _sinceWrite.Elapsed < Interval) return;
+        var due = _failing ? _sinceWrite.Elapsed >= Backoff : boundary || _sinceWrite.Elapsed >= Interval;
+        if (!due) return;
         _stage = value.Stage;
         _sinceWrite.Restart();
+        using var deadline = new CancellationTokenSource(WriteTimeout);
         try
         {
             // The pipeline reports from its compute thread and waits for nothing else, so a short blocking write is fine.
-            blobs.WriteJsonAsync(StorageLayout.Progress(requestId), new StepProgress(value.Stage, value.Step, value.TotalSteps, DateTimeOffset.UtcNow), CancellationToken.None)
+            blobs.WriteJsonAsync(StorageLayout.Progress(requestId), new StepProgress(value.Stage, value.Step, value.TotalSteps, DateTimeOffset.UtcNow), deadline.Token)
                 .GetAwaiter().GetResult();
+            _failing = false;
         }
-        catch (Azure.RequestFailedException)
+        catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or OperationCanceledException or IOException)
         {
-            // Progress is advisory: a failed write must not fail the inversion or edit it describes.
+            _failing = true;
         }
     }
 

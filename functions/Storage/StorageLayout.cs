@@ -17,6 +17,15 @@ public static class StorageLayout
     /// <summary>Containers a JSON request may name as its source image.</summary>
     public static readonly IReadOnlyList<string> SourceContainers = [Requests, Work, Results];
 
+    public const int MaxRequestIdLength = 100;
+
+    /// <summary>
+    /// Whether <paramref name="id"/> can be a request id (what this app makes: hex, "blob-…", "key-…"): letters,
+    /// digits, '-' and '_'. Anything else, such as "..", is refused before it becomes part of a blob name.
+    /// </summary>
+    public static bool IsRequestId(string? id) =>
+        id is { Length: > 0 and <= MaxRequestIdLength } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
     public const string ManifestFile = "manifest.json";
     public const string ErrorFile = "error.json";
 

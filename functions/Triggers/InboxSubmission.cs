@@ -5,6 +5,7 @@ using Grpc.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using Pix2PixZero.Core;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Requests;
@@ -12,8 +13,11 @@ using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Triggers;
 
-/// <summary>Whether a blob event started an edit; <see cref="InstanceId"/> is the request id either way.</summary>
-public sealed record Submission(string InstanceId, bool Started);
+/// <summary>
+/// Whether a blob event started an edit; <see cref="InstanceId"/> is the request id either way, empty when the blob's
+/// name was <see cref="Refused"/> (then nothing was read or started).
+/// </summary>
+public sealed record Submission(string InstanceId, bool Started, string? Refused = null);
 
 /// <summary>
 /// Turns an image in <c>edit-requests/{task}/{name}</c> into one edit orchestration: the folder names the first task,
@@ -27,6 +31,15 @@ public sealed class InboxSubmission(PipelineSettings settings, ILogger<InboxSubm
 
     public async Task<Submission> SubmitAsync(BlobClient blob, DurableTaskClient client, CancellationToken cancellationToken)
     {
+        try
+        {
+            BlobRef.CheckName(blob.Name, "the inbox blob");
+        }
+        catch (InvalidInputException e)
+        {
+            log.LogWarning("Ignored {Container}/{Blob}: {Problem}", blob.BlobContainerName, InputText.Shorten(blob.Name), e.Message);
+            return new Submission("", Started: false, e.Message);
+        }
         var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
         var etag = properties.ETag.ToString();
         var id = InstanceIdFor(blob.BlobContainerName, blob.Name, etag);

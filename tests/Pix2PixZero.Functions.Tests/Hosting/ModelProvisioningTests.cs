@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Functions.Tests.Support;
 using Pix2PixZero.Functions.Triggers;
 using Pix2PixZero.Tests.Support;
@@ -36,6 +37,25 @@ public sealed class ModelProvisioningTests(AzuriteFixture azurite) : IDisposable
         Assert.Empty(ModelBundleValidator.Validate(folder));
         Assert.Equal(Path.GetFullPath(folder), manifest.Model.Directory);
         Assert.Single(hub.Downloads("unet/weights.pb"), r => r.Server == "cdn");
+    }
+
+    [Fact]
+    public async Task A_pulled_bundle_is_hashed_from_its_verified_pull_manifest_not_read_again()
+    {
+        using var hub = new LoopbackHub("tiny/sd-onnx", "onnx", LoopbackHub.ReadFolder(RepoPaths.TinySd));
+        var folder = Path.Combine(_root, "models", "pulled");
+        await new ModelPuller(new PullOptions { Endpoint = hub.Endpoint, DiskReserveBytes = 0 }).PullAsync(HubModelReference.Parse("tiny/sd-onnx@onnx"), folder);
+        // What the pull verified stands for the file while it is unchanged: a marker in its place shows it is what the
+        // worker reports, and that the 3.4 GB of a real UNet's weights are not read again.
+        var pulled = PullManifest.TryRead(folder)!;
+        var marker = new string('7', 64);
+        (pulled with { Files = [.. pulled.Files.Select(f => f.Path == "unet/weights.pb" ? f with { Sha256 = marker } : f)] }).Write(folder);
+        await using var host = await PipelineTestHost.StartAsync(azurite.Storage, new Dictionary<string, string?> { ["ModelDirectory"] = folder });
+
+        await host.Model.LoadAsync(default);
+
+        Assert.Equal(marker, host.Model.Hashes["unet/weights.pb"]);
+        Assert.Equal(Core.Serialization.FileDigest.Sha256(Path.Combine(folder, "unet", "model.onnx")), host.Model.Hashes["unet/model.onnx"]);
     }
 
     [Fact]

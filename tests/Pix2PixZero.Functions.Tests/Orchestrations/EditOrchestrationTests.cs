@@ -124,4 +124,17 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.NotEqual(first.InstanceId, third.InstanceId);
         await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(third.InstanceId), "cat2dog");
     }
+    [Theory]
+    [InlineData("cat2dog//x.png", "path segment")]
+    [InlineData("cat2dog/x\u0007.png", "control character")]
+    [InlineData("cat2dog/x\\y.png", "backslash")]
+    public async Task An_inbox_blob_with_a_name_the_api_would_refuse_starts_nothing_and_is_not_read(string name, string reason)
+    {
+        var blob = await _host.UploadToInboxAsync(name, TinyModel.Photo(), Fast);
+
+        var submission = await _host.SubmitAsync(blob);
+
+        Assert.False(submission.Started);
+        Assert.Contains(reason, submission.Refused);
+    }
 }

@@ -33,6 +33,7 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(200, status.Status);
         Assert.Equal("Completed", status.Body.GetProperty("status").GetString());
         Assert.Equal("complete", status.Body.GetProperty("stage").GetString());
+        Assert.Equal((5, 5), (status.Body.GetProperty("stageStep").GetInt32(), status.Body.GetProperty("stageSteps").GetInt32()));
         var result = Assert.Single(status.Body.GetProperty("results").EnumerateArray());
         Assert.Equal($"http://localhost:7071/api/edits/{id}/results/cat2dog", result.GetProperty("uri").GetString());
 
@@ -98,5 +99,134 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var (resultStatus, _) = HttpRequests.Read(await Api.ResultAsync("nope", "cat2dog", default));
         Assert.Equal(404, resultStatus);
+    }
+    [Theory]
+    [InlineData("edit-requests/../directions/secret.png", "\"..\" path segment")]
+    [InlineData("work/../directions/secret.png", "\"..\" path segment")]
+    [InlineData("work/x.png/..", "\"..\" path segment")]
+    [InlineData("work/./x.png", "\"..\" path segment")]
+    [InlineData("work//x.png", "empty")]
+    [InlineData("work/a\\b.png", "backslash")]
+    [InlineData("work/x\u0001.png", "control character")]
+    [InlineData("work/x.png.", "ends with a dot")]
+    [InlineData("Work/x.png", "not a container name")]
+    public async Task A_blob_name_that_could_lead_elsewhere_is_refused_with_400_before_any_storage_call(string blob, string reason)
+    {
+        await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Directions, "secret.png"), TinyModel.Photo(), "image/png", default);
+        await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Work, "x.png"), TinyModel.Photo(), "image/png", default);
+        var body = new Dictionary<string, object> { ["blob"] = blob, ["tasks"] = "cat2dog", ["steps"] = 2, ["caption"] = "a cat" };
+
+        var (status, problem) = HttpRequests.Read(await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default));
+
+        Assert.Equal(400, status);
+        Assert.Contains(reason, problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("..")]
+    [InlineData("a/b")]
+    [InlineData("x y")]
+    public async Task A_request_id_that_is_no_id_is_a_404_for_status_and_results(string id)
+    {
+        var (status, _) = HttpRequests.Read(await Api.StatusAsync(HttpRequests.Get($"/api/edits/{id}"), id, _host.Client, default));
+        var (result, _) = HttpRequests.Read(await Api.ResultAsync(id, "cat2dog", default));
+
+        Assert.Equal((404, 404), (status, result));
+    }
+
+    [Fact]
+    public async Task An_upload_that_is_not_an_image_is_refused_with_400_before_it_is_stored()
+    {
+        var (status, problem) = HttpRequests.Read(await Api.SubmitAsync(
+            await HttpRequests.MultipartAsync("/api/edits", "these are not pixels"u8.ToArray(), Fast), _host.Client, default));
+        var truncated = TinyModel.Photo()[..5000];
+        var (cut, cutProblem) = HttpRequests.Read(await Api.SubmitAsync(await HttpRequests.MultipartAsync("/api/edits", truncated, Fast), _host.Client, default));
+
+        Assert.Equal((400, 400), (status, cut));
+        Assert.Contains("is not a PNG, JPEG or WebP image", problem.GetProperty("detail").GetString());
+        Assert.Contains("is a truncated PNG file", cutProblem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("notes.png", "these are not pixels", "work/notes.png is not a PNG, JPEG or WebP image")]
+    [InlineData("empty.png", "", "work/empty.png is empty (0 bytes)")]
+    public async Task A_stored_blob_that_is_not_an_image_is_refused_with_400(string name, string content, string detail)
+    {
+        await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Work, name), System.Text.Encoding.ASCII.GetBytes(content), "image/png", default);
+        var body = new Dictionary<string, object> { ["blob"] = $"work/{name}", ["tasks"] = "cat2dog" };
+
+        var (status, problem) = HttpRequests.Read(await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default));
+
+        Assert.Equal(400, status);
+        Assert.Contains(detail, problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task The_same_post_with_the_same_idempotency_key_returns_the_first_request_and_runs_once()
+    {
+        async Task<(int, string)> PostAsync()
+        {
+            var request = await HttpRequests.MultipartAsync("/api/edits", TinyModel.Photo(), Fast);
+            request.Headers[EditsApi.IdempotencyHeader] = "client-retry-7f3a";
+            var (status, body) = HttpRequests.Read(await Api.SubmitAsync(request, _host.Client, default));
+            return (status, body.GetProperty("id").GetString()!);
+        }
+
+        var (first, id) = await PostAsync();
+        var (second, again) = await PostAsync();
+
+        Assert.Equal((202, 202), (first, second));
+        Assert.Equal(id, again);
+        await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(id), "cat2dog");
+        var (third, late) = await PostAsync();
+        Assert.Equal((202, id), (third, late));
+        var uploads = new List<string>();
+        await foreach (var blob in _host.Blobs.Container(StorageLayout.Work).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{id}/upload/" }))
+            uploads.Add(blob.Name);
+        Assert.Single(uploads);
+    }
+
+    [Fact]
+    public async Task A_task_in_the_source_colon_target_form_is_edited_and_its_result_served()
+    {
+        var body = new Dictionary<string, object> { ["blob"] = "work/r2d2.png", ["tasks"] = new[] { "r2d2:robot" }, ["steps"] = 2, ["sentences"] = 4, ["caption"] = "a robot" };
+        await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Work, "r2d2.png"), TinyModel.Photo(), "image/png", default);
+
+        var (_, submitted) = HttpRequests.Read(await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default));
+        var id = submitted.GetProperty("id").GetString()!;
+
+        await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(id), "r2d2:robot");
+        Assert.IsType<FileStreamResult>(await Api.ResultAsync(id, "r2d2:robot", default));
+    }
+
+    [Fact]
+    public async Task An_edit_can_use_a_sentence_set_posted_to_the_directions_api()
+    {
+        var directions = _host.Services.GetRequiredService<DirectionsApi>();
+        string[] sentences = ["A cat on a sofa.", "The cat sleeps.", "A small cat in the garden."];
+        var (_, posted) = HttpRequests.Read(await directions.ComputeAsync(HttpRequests.Json("/api/directions", new { word = "cat", sentences }), _host.Client, default));
+        var set = posted.GetProperty("sentenceSetHash").GetString()!;
+        await _host.WaitAsync(posted.GetProperty("instanceId").GetString()!);
+
+        var fields = new Dictionary<string, string>(Fast) { ["sets"] = $"cat={set}" };
+        var (status, submitted) = HttpRequests.Read(await Api.SubmitAsync(await HttpRequests.MultipartAsync("/api/edits", TinyModel.Photo(), fields), _host.Client, default));
+
+        Assert.Equal(202, status);
+        var manifest = await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(submitted.GetProperty("id").GetString()!), "cat2dog");
+        var cat = Assert.Single(manifest.Directions, d => d.Word == "cat");
+        Assert.Equal((set, 3, false), (cat.SentenceSetHash, cat.SentenceCount, cat.Computed));
+        Assert.Contains($"posted sets for cat ({set})", manifest.Results[0].Record.DirectionSentences);
+    }
+
+    [Fact]
+    public async Task A_sentence_set_that_was_never_posted_fails_the_request_saying_to_post_it()
+    {
+        var fields = new Dictionary<string, string>(Fast) { ["sets"] = $"dog={new string('a', 64)}" };
+        var (_, submitted) = HttpRequests.Read(await Api.SubmitAsync(await HttpRequests.MultipartAsync("/api/edits", TinyModel.Photo(), fields), _host.Client, default));
+
+        var error = await Results.AssertFailedAsync(_host.Blobs, await _host.WaitAsync(submitted.GetProperty("id").GetString()!));
+
+        Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage));
+        Assert.Contains("POST /api/directions", error.Message);
     }
 }

@@ -358,4 +358,68 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         var result = bundle.Unet.PredictNoise(Npy.Golden("unet_sample.npy").Tensor(), t, Npy.Golden("unet_ehs.npy").Tensor());
         TensorAssert.Close(result.Buffer.Span, Npy.Golden("unet_out.npy").Floats(), 1e-4, "out_sample with model.onnx_data weights");
     }
+    [Fact]
+    public async Task A_pull_that_fails_or_succeeds_leaves_no_lock_file_behind()
+    {
+        using var hub = TinySdHub();
+        hub.Corrupt("unet/model.onnx");
+        await Assert.ThrowsAsync<HubException>(() => PullAsync(hub, Target));
+        Assert.False(File.Exists(ModelPuller.LockPath(Target)), "a failed pull left its lock file");
+
+        hub.Corrupt("unet/model.onnx", corrupt: false);
+        await PullAsync(hub, Target);
+        Assert.False(File.Exists(ModelPuller.LockPath(Target)), "a pull left its lock file");
+    }
+
+    [Fact]
+    public async Task A_pulled_file_keeps_its_verified_sha256_until_it_changes()
+    {
+        using var hub = TinySdHub();
+        await PullAsync(hub, Target);
+        var manifest = PullManifest.TryRead(Target)!;
+        var weights = BundleLayout.LocalPath(Target, "unet/weights.pb");
+
+        Assert.Equal(Core.Serialization.FileDigest.Sha256(weights), manifest.VerifiedSha256(Target, "unet/weights.pb"));
+        Assert.Null(manifest.VerifiedSha256(Target, "scheduler/scheduler_config.json")); // checked by git blob id only
+
+        File.SetLastWriteTimeUtc(weights, manifest.PulledAt.UtcDateTime.AddSeconds(1));
+        Assert.Null(manifest.VerifiedSha256(Target, "unet/weights.pb"));
+    }
+
+    [Fact]
+    public void The_loopback_hub_reads_only_committed_files_even_while_a_write_beside_them_is_in_progress()
+    {
+        var folder = RepoPaths.CopyOfTinySd();
+        File.WriteAllBytes(Path.Combine(folder, "unet", ".guidance.onnx.0123456789abcdef.tmp"), new byte[1000]);
+        File.WriteAllBytes(Path.Combine(folder, "unet", "guidance.onnx"), new byte[1000]);
+
+        var files = LoopbackHub.ReadFolder(folder);
+
+        Assert.Equal(RepoPaths.CommittedFiles(RepoPaths.TinySd).Select(f => Path.GetRelativePath(RepoPaths.TinySd, f)).Order(StringComparer.Ordinal),
+            files.Keys.Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(files.Keys, k => k.EndsWith(".tmp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_loopback_hub_binds_other_ports_when_the_ones_it_was_offered_are_taken()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var busy = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var offers = 0;
+        int Propose() => offers++ < 2 ? busy : FreeLoopbackPort();
+
+        using var hub = new LoopbackHub(Repository, Revision, WithExtras(LoopbackHub.ReadFolder(RepoPaths.TinySd)), Propose);
+        await PullAsync(hub, Target);
+
+        Assert.NotEqual($"http://127.0.0.1:{busy}", hub.Endpoint);
+        Assert.Empty(ModelBundleValidator.Validate(Target));
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
 }

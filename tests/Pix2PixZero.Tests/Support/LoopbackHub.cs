@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Pix2PixZero.Core.Bundles;
 
 namespace Pix2PixZero.Tests.Support;
 
@@ -33,7 +32,9 @@ public sealed class LoopbackHub : IDisposable
 
     private static readonly string[] LfsExtensions = [".onnx", ".pb", ".onnx_data"];
 
-    private readonly HttpListener _listener = new();
+    private const int BindAttempts = 20;
+
+    private readonly HttpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly int _hubPort;
     private readonly int _cdnPort;
@@ -41,16 +42,17 @@ public sealed class LoopbackHub : IDisposable
     private readonly ConcurrentDictionary<string, bool> _corrupt = new();
     private Dictionary<string, Blob> _files = [];
 
-    public LoopbackHub(string repository, string revision, IReadOnlyDictionary<string, byte[]> files)
+    public LoopbackHub(string repository, string revision, IReadOnlyDictionary<string, byte[]> files) : this(repository, revision, files, FreePort)
+    {
+    }
+
+    /// <param name="proposePort">Proposes a free port; asked again when a proposed port was taken before the listener bound it.</param>
+    public LoopbackHub(string repository, string revision, IReadOnlyDictionary<string, byte[]> files, Func<int> proposePort)
     {
         Repository = repository;
         Revision = revision;
         Serve(files);
-        _hubPort = FreePort();
-        _cdnPort = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{_hubPort}/");
-        _listener.Prefixes.Add($"http://127.0.0.1:{_cdnPort}/");
-        _listener.Start();
+        (_listener, _hubPort, _cdnPort) = Listen(proposePort);
         _ = Task.Run(LoopAsync);
     }
 
@@ -78,15 +80,11 @@ public sealed class LoopbackHub : IDisposable
     public byte[] Content(string path) => _files[path].Content;
 
     /// <summary>
-    /// A fixture folder's committed files by repository path; the files tests write beside the fixtures (compiled
-    /// guidance graphs, the rewritten VAE encoder) are left out, as they are not in git and may be half written.
+    /// A fixture folder's committed files (<see cref="RepoPaths.CommittedFiles"/>) by repository path.
     /// </summary>
-    public static Dictionary<string, byte[]> ReadFolder(string folder)
-    {
-        return Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(file => !BundleLayout.GeneratedFileNames.Contains(Path.GetFileName(file)))
+    public static Dictionary<string, byte[]> ReadFolder(string folder) =>
+        RepoPaths.CommittedFiles(folder)
             .ToDictionary(file => Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/'), File.ReadAllBytes, StringComparer.Ordinal);
-    }
 
     /// <summary>Serves these files as the repository's new commit.</summary>
     public void Serve(IReadOnlyDictionary<string, byte[]> content)
@@ -121,6 +119,29 @@ public sealed class LoopbackHub : IDisposable
         var header = Encoding.ASCII.GetBytes($"blob {content.Length}\0");
         files[path] = new Blob(path, content, Convert.ToHexStringLower(SHA256.HashData(content)),
             Convert.ToHexStringLower(SHA1.HashData([.. header, .. content])), LfsExtensions.Any(path.EndsWith));
+    }
+
+    // A proposed port is only free until someone binds it: another test's server or client may take it before the
+    // listener does (the OS hands out released ports again), so a failed bind is tried again on new ports.
+    private static (HttpListener Listener, int Hub, int Cdn) Listen(Func<int> proposePort)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var (hub, cdn) = (proposePort(), proposePort());
+            var listener = new HttpListener();
+            try
+            {
+                if (hub == cdn) throw new HttpListenerException(98, $"port {hub} proposed twice");
+                listener.Prefixes.Add($"http://127.0.0.1:{hub}/");
+                listener.Prefixes.Add($"http://127.0.0.1:{cdn}/");
+                listener.Start();
+                return (listener, hub, cdn);
+            }
+            catch (HttpListenerException) when (attempt < BindAttempts)
+            {
+                listener.Close();
+            }
+        }
     }
 
     private static int FreePort()

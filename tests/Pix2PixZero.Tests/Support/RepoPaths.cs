@@ -27,8 +27,7 @@ public static class RepoPaths
     public static string CopyOfTinySd()
     {
         var target = Path.Combine(Directory.CreateTempSubdirectory("p2pz-bundle-").FullName, "tiny-sd");
-        foreach (var file in Directory.EnumerateFiles(TinySd, "*", SearchOption.AllDirectories)
-                     .Where(f => !Core.Bundles.BundleLayout.GeneratedFileNames.Contains(Path.GetFileName(f))))
+        foreach (var file in CommittedFiles(TinySd))
         {
             var destination = Path.Combine(target, Path.GetRelativePath(TinySd, file));
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
@@ -36,6 +35,30 @@ public static class RepoPaths
         }
         return target;
     }
+
+    /// <summary>
+    /// A copy of the tiny bundle whose UNet weights are all NaN, as a bit-flipped or fp16-overflowing weights file
+    /// makes some of them: every UNet call returns NaN.
+    /// </summary>
+    public static string CopyOfTinySdWithNonFiniteUnet()
+    {
+        var bundle = CopyOfTinySd();
+        var weights = Path.Combine(bundle, "unet", "weights.pb");
+        var nan = BitConverter.GetBytes(float.NaN);
+        var bytes = new byte[new FileInfo(weights).Length];
+        for (var i = 0; i + 4 <= bytes.Length; i += 4) nan.CopyTo(bytes, i);
+        File.WriteAllBytes(weights, bytes);
+        return bundle;
+    }
+
+    /// <summary>
+    /// The files of a fixture folder that git holds: without the files tests compile beside the fixtures (guidance
+    /// graphs, the rewritten VAE encoder) nor the temporaries of such a write in progress, which another test may be
+    /// making, or removing, at this moment.
+    /// </summary>
+    public static IEnumerable<string> CommittedFiles(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) is var name && !Core.Bundles.BundleLayout.GeneratedFileNames.Contains(name) && !Core.Serialization.AtomicFile.IsTemporary(name));
 
     private static string FindRoot()
     {

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Pix2PixZero.Tests.Support;
+
+/// <summary>
+/// The built <c>pix2pix-zero</c> run as a user runs it: its own process, standard output and error read apart
+/// (both redirected, so neither is a terminal), its exit status, and signals sent by process id.
+/// </summary>
+public sealed class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _out = new();
+    private readonly StringBuilder _error = new();
+
+    private CliProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_out) _out.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_error) _error.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Output { get { lock (_out) return _out.ToString(); } }
+
+    public string Error { get { lock (_error) return _error.ToString(); } }
+
+    public static CliProcess Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pix2pix-zero.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment.Remove("PIX2PIX_ZERO_MODEL");
+        return new CliProcess(Process.Start(start) ?? throw new InvalidOperationException("pix2pix-zero did not start"));
+    }
+
+    /// <summary>Runs to the end (at most <paramref name="seconds"/>): exit status, standard output, standard error.</summary>
+    public static async Task<(int Status, string Output, string Error)> RunAsync(params string[] args) => await RunAsync(120, args);
+
+    public static async Task<(int Status, string Output, string Error)> RunAsync(int seconds, params string[] args)
+    {
+        using var cli = Start(args);
+        var status = await cli.WaitAsync(seconds);
+        return (status, cli.Output, cli.Error);
+    }
+
+    public async Task<int> WaitAsync(int seconds)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        await _process.WaitForExitAsync(timeout.Token);
+        _process.WaitForExit(); // drains the redirected streams
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until standard error holds <paramref name="text"/>.</summary>
+    public async Task WaitForErrorAsync(string text, int seconds)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Error.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(seconds))
+                throw new TimeoutException($"pix2pix-zero did not print \"{text}\" (exited: {_process.HasExited}):{Environment.NewLine}{Error}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Sends SIGINT, what Ctrl+C sends to a program in a terminal.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString()]);
+        kill.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}
