@@ -32,12 +32,10 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
         await session.OpenAsync();
 
         await page.Locator("#photo").SetInputFilesAsync(RepoPaths.Image("cat_1.png"));
-        await page.WaitForFunctionAsync("() => document.getElementById('preview').naturalWidth > 0");
+        await PreviewShownAsync(page);
         await page.GetByLabel(CatToDog).CheckAsync();
         await page.GetByLabel("Steps", new() { Exact = true }).FillAsync("20");
-        var submitted = await page.RunAndWaitForResponseAsync(
-            () => page.GetByRole(AriaRole.Button, new() { Name = "Edit the photo" }).ClickAsync(),
-            response => response.Request.Method == "POST" && response.Url.EndsWith("/api/edits", StringComparison.Ordinal));
+        var submitted = await SubmitAsync(page);
         Assert.Equal(202, submitted.Status);
         var id = (await submitted.JsonAsync())!.Value.GetProperty("id").GetString()!;
 
@@ -126,14 +124,12 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
 
         // What the page lets through, the API judges: an edit of a word into itself is refused with problem details.
         await page.Locator("#photo").SetInputFilesAsync(new FilePayload { Name = "small-cat.png", MimeType = "image/png", Buffer = SmallPhoto() });
-        await page.WaitForFunctionAsync("() => document.getElementById('preview').naturalWidth > 0");
+        await PreviewShownAsync(page);
         await page.Locator("#source-word").FillAsync("cat");
         await page.Locator("#target-word").FillAsync("Cat");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add this edit" }).ClickAsync();
         Assert.True(await page.GetByLabel("cat → cat").IsCheckedAsync());
-        var refused = await page.RunAndWaitForResponseAsync(
-            () => page.GetByRole(AriaRole.Button, new() { Name = "Edit the photo" }).ClickAsync(),
-            response => response.Request.Method == "POST" && response.Url.EndsWith("/api/edits", StringComparison.Ordinal));
+        var refused = await SubmitAsync(page);
         Assert.Equal(400, refused.Status);
         var body = (await refused.JsonAsync())!.Value;
         await Expect(problem).ToContainTextAsync(body.GetProperty("title").GetString()!);
@@ -144,16 +140,15 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_request_that_fails_shows_the_stage_and_the_message_of_its_error_record()
     {
-        var noModel = Directory.CreateTempSubdirectory("p2pz-no-model-").FullName;
+        var noModel = Path.Combine(Path.GetTempPath(), $"p2pz-no-model-{Guid.NewGuid():N}");
         await using var session = await Session.StartAsync(azurite.Storage, new Dictionary<string, string?> { ["ModelDirectory"] = noModel, ["ActivityAttempts"] = "1" });
         var page = session.Page;
         await session.OpenAsync();
 
         await page.Locator("#photo").SetInputFilesAsync(new FilePayload { Name = "small-cat.png", MimeType = "image/png", Buffer = SmallPhoto() });
+        await PreviewShownAsync(page);
         await page.GetByLabel(CatToDog).CheckAsync();
-        var submitted = await page.RunAndWaitForResponseAsync(
-            () => page.GetByRole(AriaRole.Button, new() { Name = "Edit the photo" }).ClickAsync(),
-            response => response.Request.Method == "POST" && response.Url.EndsWith("/api/edits", StringComparison.Ordinal));
+        var submitted = await SubmitAsync(page);
         var id = (await submitted.JsonAsync())!.Value.GetProperty("id").GetString()!;
 
         var problem = page.Locator("#problem");
@@ -177,12 +172,20 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
         Assert.Equal("photo", await page.EvaluateAsync<string>("() => document.activeElement.id"));
         var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Enter"));
         await chooser.SetFilesAsync(RepoPaths.Image("cat_1.png"));
-        await page.WaitForFunctionAsync("() => document.getElementById('preview').naturalWidth > 0");
+        await PreviewShownAsync(page);
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.PressAsync("Space");
         Assert.True(await page.GetByLabel(CatToDog).IsCheckedAsync());
         await AssertAccessibleAsync(page);
     }
+
+    /// <summary>Clicks the submit button and returns the API's answer to the upload.</summary>
+    private static Task<IResponse> SubmitAsync(IPage page) => page.RunAndWaitForResponseAsync(
+        () => page.GetByRole(AriaRole.Button, new() { Name = "Edit the photo" }).ClickAsync(),
+        response => response.Request.Method == "POST" && response.Url.EndsWith("/api/edits", StringComparison.Ordinal));
+
+    private static Task PreviewShownAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => document.getElementById('preview').naturalWidth > 0");
 
     private static async Task AssertAccessibleAsync(IPage page)
     {
