@@ -22,10 +22,10 @@ public sealed class WebPage(PipelineSettings settings)
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; " +
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    private static readonly Lazy<IReadOnlyDictionary<string, PageFile>> Assets = new(Load);
+    private static readonly Lazy<IReadOnlyDictionary<string, PageFile>> Embedded = new(Load);
 
     /// <summary>The names of the embedded files.</summary>
-    public static IEnumerable<string> Files => Assets.Value.Keys;
+    public static IEnumerable<string> Files => Embedded.Value.Keys;
 
     public IActionResult Page(HttpRequest request) => Serve(request, IndexFile);
 
@@ -39,7 +39,7 @@ public sealed class WebPage(PipelineSettings settings)
 
     private static IActionResult Serve(HttpRequest request, string file)
     {
-        if (!Assets.Value.TryGetValue(file, out var asset))
+        if (!Embedded.Value.TryGetValue(file, out var asset))
             return Problems.NotFound($"the page has no file \"{file}\"");
         Protect(request.HttpContext.Response);
         // The ETag lets a browser revalidate (304) instead of downloading again after a deployment changes nothing.
@@ -61,7 +61,7 @@ public sealed class WebPage(PipelineSettings settings)
     private static Dictionary<string, PageFile> Load()
     {
         var assembly = typeof(WebPage).Assembly;
-        var assets = new Dictionary<string, PageFile>(StringComparer.Ordinal);
+        var files = new Dictionary<string, PageFile>(StringComparer.Ordinal);
         foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)))
         {
             using var stream = assembly.GetManifestResourceStream(resource)!;
@@ -69,9 +69,9 @@ public sealed class WebPage(PipelineSettings settings)
             stream.CopyTo(copy);
             var bytes = copy.ToArray();
             var name = resource[ResourcePrefix.Length..];
-            assets[name] = new PageFile(bytes, ContentTypeOf(name), new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}\""));
+            files[name] = new PageFile(bytes, ContentTypeOf(name), new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}\""));
         }
-        return assets;
+        return files;
     }
 
     private static string ContentTypeOf(string name) => Path.GetExtension(name) switch
@@ -79,7 +79,6 @@ public sealed class WebPage(PipelineSettings settings)
         ".html" => "text/html; charset=utf-8",
         ".css" => "text/css; charset=utf-8",
         ".js" => "text/javascript; charset=utf-8",
-        ".svg" => "image/svg+xml",
         var other => throw new InvalidOperationException($"the page's file {name} has the extension {other}, which WebPage does not serve"),
     };
 }
