@@ -107,8 +107,8 @@ function wirePhoto() {
 async function choose(file) {
   clearProblem();
   const refusal = await refusalOf(file);
-  el('photo').value = '';
   if (refusal) {
+    el('photo').value = '';
     showProblem({ title: 'This file cannot be used', detail: refusal }, false);
     return;
   }
