@@ -105,7 +105,9 @@ public static class MethodCommands
             var (model, image) = DemoInputs(result.GetValue(options.Model));
             Console.Error.WriteLine("Demo on the tiny random-weight test model: it exercises every stage of pix2pix-zero, but its pictures are noise.");
             Console.Error.WriteLine("For real edits: pix2pix-zero edit <photo> --task cat2dog --model <Stable Diffusion 1.x ONNX folder>.");
-            Runner(options, result, model, sentences).EditImage(image, [EditTask.Parse("cat2dog")], caption: null, method, output, ct);
+            var pictures = Runner(options, result, model, sentences).EditImage(image, [EditTask.Parse("cat2dog")], caption: null, method, output, ct);
+            foreach (var picture in pictures)
+                Console.WriteLine($"output: {picture} (the edited picture) and {Path.ChangeExtension(picture, ".json")} (its record: caption, directions, every hyperparameter, model, provider, seconds per stage)");
         }));
         return command;
     }

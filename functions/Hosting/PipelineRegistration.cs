@@ -8,6 +8,7 @@ using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Storage;
 using Pix2PixZero.Functions.Triggers;
+using Pix2PixZero.Functions.Web;
 
 namespace Pix2PixZero.Functions.Hosting;
 
@@ -29,6 +30,7 @@ public static class PipelineRegistration
         services.TryAddSingleton<InboxSubmission>();
         services.TryAddSingleton<EditsApi>();
         services.TryAddSingleton<DirectionsApi>();
+        services.TryAddSingleton<WebPage>();
         return services;
     }
 

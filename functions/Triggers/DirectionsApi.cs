@@ -19,7 +19,7 @@ namespace Pix2PixZero.Functions.Triggers;
 /// The word-mean HTTP API. <c>POST /api/directions</c> with <c>{"word": "cat"}</c> (built-in sentences; <c>"count"</c>
 /// sets how many) or <c>{"word": "cat", "sentences": ["a photo of a cat.", ...]}</c> computes and stores the mean
 /// (202, or 200 when stored already). <c>GET /api/directions/{word}</c> (<c>?count=N</c> or <c>?set=HASH</c>) describes
-/// a stored mean.
+/// a stored mean. <c>GET /api/directions</c> lists the ready-made edits (<see cref="BuiltInEdits"/>).
 /// </summary>
 public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, ModelHost model, PipelineSettings settings)
 {
@@ -81,6 +81,13 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
             return Problems.InvalidRequest(e);
         }
     }
+
+    /// <summary>The ready-made edits and the built-in sentence count their means use by default.</summary>
+    public IActionResult List() => new OkObjectResult(new
+    {
+        edits = BuiltInEdits.Tasks.Select(t => new { task = t.Name, source = t.Source.Value, target = t.Target.Value }),
+        sentenceCount = SentenceGenerator.DefaultCount,
+    });
 
     // Means are named by the model's id. A worker still pulling or loading its model answers at once rather than
     // holding the request for the length of a pull.

@@ -14,7 +14,7 @@ public sealed class FunctionsAppTests
         .Single(a => a.Key == "FunctionsAppOutput").Value!;
 
     [Fact]
-    public void The_build_lists_the_blob_inbox_and_the_http_routes_with_function_keys()
+    public void The_build_lists_the_blob_inbox_the_api_routes_with_function_keys_and_the_anonymous_page()
     {
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppOutput, "functions.metadata")));
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("bindings").EnumerateArray().ToList());
@@ -24,21 +24,27 @@ public sealed class FunctionsAppTests
             (inbox.GetProperty("type").GetString(), inbox.GetProperty("path").GetString(), inbox.GetProperty("connection").GetString()));
         Assert.Contains(functions["EditRequestInbox"], b => b.GetProperty("type").GetString() == "durableClient");
 
-        var routes = new Dictionary<string, (string Method, string Route)>
+        // host.json sets no route prefix: these are the paths from the site root.
+        var routes = new Dictionary<string, (string Method, string Route, string Auth)>
         {
-            ["SubmitEdit"] = ("post", "edits"),
-            ["GetEdit"] = ("get", "edits/{id}"),
-            ["GetEditResult"] = ("get", "edits/{id}/results/{task}"),
-            ["ComputeDirection"] = ("post", "directions"),
-            ["GetDirection"] = ("get", "directions/{word}"),
+            ["SubmitEdit"] = ("post", "api/edits", "Function"),
+            ["GetEdit"] = ("get", "api/edits/{id}", "Function"),
+            ["GetEditResult"] = ("get", "api/edits/{id}/results/{task}", "Function"),
+            ["ListDirections"] = ("get", "api/directions", "Function"),
+            ["ComputeDirection"] = ("post", "api/directions", "Function"),
+            ["GetDirection"] = ("get", "api/directions/{word}", "Function"),
+            ["WebPage"] = ("get", "{root:maxlength(0)?}", "Anonymous"),
+            ["WebPageAsset"] = ("get", "app/{file}", "Anonymous"),
         };
         Assert.Equal(routes.Keys.Append("EditRequestInbox").Order(), functions.Keys.Order());
-        foreach (var (name, (method, route)) in routes)
+        foreach (var (name, (method, route, auth)) in routes)
         {
             var http = Trigger(functions[name]);
-            Assert.Equal(("httpTrigger", route, "Function"), (http.GetProperty("type").GetString(), http.GetProperty("route").GetString(), http.GetProperty("authLevel").GetString()));
+            Assert.Equal(("httpTrigger", route, auth), (http.GetProperty("type").GetString(), http.GetProperty("route").GetString(), http.GetProperty("authLevel").GetString()));
             Assert.Equal([method], http.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         }
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")));
+        Assert.Equal("", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
     }
 
     [Fact]
