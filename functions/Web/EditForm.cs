@@ -37,7 +37,7 @@ public sealed record EditForm(long MaxImageBytes, IReadOnlyList<string> ImageTyp
             Math.Min(settings.MaxRequestBytes - Math.Min(FormAllowance, settings.MaxRequestBytes / 2), ImageLimits.Default.MaxBytes),
             MediaTypes,
             ImageCodec.SupportedFormats,
-            EditStatus.Stages.Where(s => s != "complete").ToArray(),
+            EditStatus.Stages,
             [
                 Number("steps", "Steps", help, 2, EditOptions.MaxSteps, defaults.Steps, whole: true),
                 Number("guidance", "Guidance scale", help, 1, EditOptions.MaxGuidanceScale, defaults.GuidanceScale, minExclusive: true),

@@ -168,6 +168,10 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
         await session.OpenAsync();
         await AssertAccessibleAsync(page);
 
+        // Playwright turns file-chooser interception on without waiting for the browser's answer; a listener added
+        // here and one round trip make sure it is on before the key press (else the chooser opens natively, unseen).
+        page.FileChooser += (_, _) => { };
+        await page.EvaluateAsync("() => true");
         await page.Keyboard.PressAsync("Tab");
         Assert.Equal("photo", await page.EvaluateAsync<string>("() => document.activeElement.id"));
         var chooser = await page.RunAndWaitForFileChooserAsync(() => page.Keyboard.PressAsync("Enter"));
