@@ -14,7 +14,7 @@ public sealed class MethodOptions
 
     public Option<DirectoryInfo> Model { get; } = new("--model", "-m") { Description = "model folder (diffusers ONNX layout); default: $PIX2PIX_ZERO_MODEL" };
     public Option<ExecutionProvider> Provider { get; } = new("--provider") { Description = "Auto (CUDA, else CPU), Cpu or Cuda", DefaultValueFactory = _ => ExecutionProvider.Auto };
-    public Option<int> Steps { get; } = new("--steps") { Description = "DDIM steps (2..1000)", DefaultValueFactory = _ => Defaults.Steps };
+    public Option<int> Steps { get; } = new("--steps") { Description = $"DDIM steps (2..{Core.Pipeline.EditOptions.MaxSteps})", DefaultValueFactory = _ => Defaults.Steps };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "seed of the regularizer's rolls / of the synthetic z_T", DefaultValueFactory = _ => 0UL };
     public Option<float> GuidanceScale { get; } = new("--guidance-scale") { Description = "classifier-free guidance scale (> 1)", DefaultValueFactory = _ => Defaults.GuidanceScale };
     public Option<float?> CrossAttention { get; } = new("--xa") { Description = "cross-attention guidance step λ_xa (default 0.1 photos, 0.15 generated)" };

@@ -8,7 +8,9 @@ namespace Pix2PixZero.Core.Pipeline;
 /// </summary>
 public sealed record EditOptions
 {
-    public const int MaxSteps = 1000;
+    /// <summary>Stable Diffusion's 1000 training timesteps less its steps_offset of 1: at 1000 steps the top timestep
+    /// would be 1000, past the schedule (diffusers' DDIM indexes past its table there too).</summary>
+    public const int MaxSteps = 999;
     public const float MaxGuidanceScale = 50f;
     public const float MaxCrossAttentionGuidance = 10f;
     public const float RealCrossAttentionGuidance = 0.1f;

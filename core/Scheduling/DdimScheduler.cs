@@ -29,7 +29,8 @@ public sealed class DdimScheduler
 
     public float AlphaCumprod(int t) => t >= 0 ? _alphasCumprod[t] : FinalAlphaCumprod;
 
-    public int MaxSteps => TrainTimesteps;
+    /// <summary>The most steps whose timesteps, offset by steps_offset, stay inside the training schedule.</summary>
+    public int MaxSteps => TrainTimesteps - Config.StepsOffset;
 
     public int StepRatio(int steps)
     {

@@ -101,7 +101,7 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
 
         var error = await Results.AssertFailedAsync(_host.Blobs, await _host.WaitAsync(submission.InstanceId));
 
-        Assert.Contains("steps = 1 is not accepted: use 2..1000", error.Message);
+        Assert.Contains("steps = 1 is not accepted: use 2..999", error.Message);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public sealed class EditRequestOptionsTests
 
     [Theory]
     [InlineData("steps", "many", "steps = many is not accepted: use a whole number")]
-    [InlineData("steps", "2000", "use 2..1000")]
+    [InlineData("steps", "2000", "use 2..999")]
     [InlineData("seed", "-1", "seed = -1 is not accepted")]
     [InlineData("xa", "11", "use 0..10")]
     [InlineData("convention", "sideways", "use Aligned (default) or Official")]

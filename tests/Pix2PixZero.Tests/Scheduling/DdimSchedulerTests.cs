@@ -1,4 +1,5 @@
 using Pix2PixZero.Core.Scheduling;
+using Pix2PixZero.Core.Pipeline;
 
 namespace Pix2PixZero.Tests.Scheduling;
 
@@ -97,11 +98,22 @@ public class DdimSchedulerTests
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
-    [InlineData(1001)]
+    [InlineData(1000)]
     public void Step_counts_outside_the_schedule_are_rejected_with_the_accepted_range(int steps)
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => _scheduler.Timesteps(steps));
-        Assert.Contains("2..1000", e.Message);
+        Assert.Contains("2..999", e.Message);
+    }
+
+    [Theory]
+    [InlineData(InversionConvention.Aligned)]
+    [InlineData(InversionConvention.Official)]
+    public void The_most_steps_stay_inside_the_training_schedule(InversionConvention convention)
+    {
+        Assert.Equal(EditOptions.MaxSteps, _scheduler.MaxSteps);
+        var timesteps = _scheduler.Timesteps(_scheduler.MaxSteps);
+        Assert.InRange(timesteps.Max(), 0, _scheduler.TrainTimesteps - 1);
+        Assert.All(_scheduler.InversionSteps(_scheduler.MaxSteps, convention), step => Assert.InRange(step.Timestep, 0, _scheduler.TrainTimesteps - 1));
     }
 
     [Fact]
