@@ -19,7 +19,7 @@ public sealed record EditStepState(float Loss, float[] Gradient, float[] GuidedS
 /// toward those maps and one CFG denoising step. Only the current step's maps are held, so memory does not grow
 /// with the number of steps, and several directions share one reference pass.
 /// </summary>
-public sealed class CrossAttentionGuidedEditor(AttentionProbe probe, GuidanceModel guidance, Unet unet, DdimScheduler scheduler)
+public sealed class CrossAttentionGuidedEditor(AttentionProbe probe, GuidanceModel guidance, INoisePredictor unet, DdimScheduler scheduler)
 {
     public IReadOnlyList<DenseTensor<float>> Edit(
         DenseTensor<float> zT,

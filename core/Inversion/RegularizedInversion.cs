@@ -12,7 +12,7 @@ public sealed record InversionStepRecord(int Index, InversionStep Step, float[] 
 /// without CFG; before each scheduler step the predicted noise is pushed toward white noise by
 /// <see cref="NoiseRegularizer"/> (the UNet's input is untouched). One roll sequence serves the whole run.
 /// </summary>
-public sealed class RegularizedInversion(Unet unet, DdimScheduler scheduler)
+public sealed class RegularizedInversion(INoisePredictor unet, DdimScheduler scheduler)
 {
     /// <param name="observe">Sees every step (tests compare them with the PyTorch reference).</param>
     public DenseTensor<float> Invert(

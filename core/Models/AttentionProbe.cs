@@ -6,9 +6,10 @@ namespace Pix2PixZero.Core.Models;
 
 /// <summary>
 /// The compiled attention-probe graph (DESIGN.md §2): the UNet's noise prediction plus the softmax maps of its
-/// cross-attention layers (<c>attn_map_00</c>…), each [B·heads, HW, tokens], from one run.
+/// cross-attention layers (<c>attn_map_00</c>…), each [B·heads, HW, tokens], from one run. Asked for the noise
+/// alone it is the UNet, so an edit needs no separate UNet session (and no other copy of its weights).
 /// </summary>
-public sealed class AttentionProbe : OnnxModel
+public sealed class AttentionProbe : OnnxModel, INoisePredictor
 {
     private readonly string _sample;
     private readonly string _timestep;
@@ -27,6 +28,11 @@ public sealed class AttentionProbe : OnnxModel
     public int LayerCount { get; }
 
     public static string MapName(int layer) => $"attn_map_{layer:00}";
+
+    public int? FixedBatch => FixedDimension(_sample, 0);
+
+    public DenseTensor<float> PredictNoise(DenseTensor<float> sample, float timestep, DenseTensor<float> encoderHiddenStates) =>
+        PredictNoise(_sample, _timestep, _context, _outputs[0], FixedBatch, sample, timestep, encoderHiddenStates);
 
     public (DenseTensor<float> Noise, DenseTensor<float>[] Maps) Run(DenseTensor<float> sample, float timestep, DenseTensor<float> context)
     {

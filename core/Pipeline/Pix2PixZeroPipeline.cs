@@ -8,6 +8,7 @@ using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Inversion;
 using Pix2PixZero.Core.Models;
+using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -17,13 +18,17 @@ namespace Pix2PixZero.Core.Pipeline;
 /// <summary>
 /// pix2pix-zero on one model bundle, step for step as DESIGN.md §1.2: caption → text embeddings → regularized
 /// inversion → reference and guided edit passes in lockstep → decode. The guidance graphs are compiled (or taken
-/// from the cache beside the UNet) on first use; sessions are created once and reused.
+/// from the cache beside the UNet) on first use; sessions are created once and reused. Every UNet call of the
+/// method goes through the compiled graphs: the attention probe also serves the plain noise predictions of the
+/// inversion and the edit pass, and the probe and guidance sessions read one shared copy of the UNet's weights
+/// (<see cref="SharedWeights"/>), so the bundle's plain UNet session is never opened for an edit.
 /// </summary>
 public sealed class Pix2PixZeroPipeline : IDisposable
 {
     private readonly ModelBundle _bundle;
     private readonly ILogger _log;
     private readonly Lazy<(AttentionProbe Probe, GuidanceModel Guidance, PreparedUnetGraphs Graphs)> _guidance;
+    private readonly SharedWeights _weights = new();
 
     public Pix2PixZeroPipeline(ModelBundle bundle, ILogger? log = null)
     {
@@ -52,10 +57,13 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     /// <summary>The cross-attention loss and its gradient with respect to the sample (compiling it on first use).</summary>
     public GuidanceModel Guidance => _guidance.Value.Guidance;
 
-    /// <summary>The reference/edit loop on this bundle's graphs (compiling the guidance graphs on first use).</summary>
-    public CrossAttentionGuidedEditor CreateEditor() => new(AttentionProbe, Guidance, _bundle.Unet, Scheduler);
+    /// <summary>The UNet's noise prediction as the method runs it: the attention probe, asked for the noise alone.</summary>
+    public INoisePredictor NoisePredictor => AttentionProbe;
 
-    public RegularizedInversion CreateInversion() => new(_bundle.Unet, Scheduler);
+    /// <summary>The reference/edit loop on this bundle's graphs (compiling the guidance graphs on first use).</summary>
+    public CrossAttentionGuidedEditor CreateEditor() => new(AttentionProbe, Guidance, NoisePredictor, Scheduler);
+
+    public RegularizedInversion CreateInversion() => new(NoisePredictor, Scheduler);
 
     /// <summary>
     /// Compiles the guidance graphs of this bundle's UNet, or takes them from the cache beside it, without opening
@@ -117,9 +125,12 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     public void Dispose()
     {
-        if (!_guidance.IsValueCreated) return;
-        _guidance.Value.Probe.Dispose();
-        _guidance.Value.Guidance.Dispose();
+        if (_guidance.IsValueCreated)
+        {
+            _guidance.Value.Probe.Dispose();
+            _guidance.Value.Guidance.Dispose();
+        }
+        _weights.Dispose();
     }
 
     private IReadOnlyList<Image<Rgb24>> EditFrom(
@@ -159,9 +170,16 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     {
         var graphs = PrepareGuidanceGraphs();
         var layers = graphs.Layers.Count;
-        return (new AttentionProbe(_bundle.Sessions.Create(graphs.AttentionProbePath), graphs.AttentionProbePath, layers),
-                new GuidanceModel(_bundle.Sessions.Create(graphs.GuidancePath), graphs.GuidancePath, layers),
-                graphs);
+        var probe = new AttentionProbe(_bundle.Sessions.Create(graphs.AttentionProbePath, _weights), graphs.AttentionProbePath, layers);
+        try
+        {
+            return (probe, new GuidanceModel(_bundle.Sessions.Create(graphs.GuidancePath, _weights), graphs.GuidancePath, layers), graphs);
+        }
+        catch
+        {
+            probe.Dispose();
+            throw;
+        }
     }
 
     private static IProgress<(int Step, int Total)>? Stage(IProgress<PipelineProgress>? progress, string stage) =>

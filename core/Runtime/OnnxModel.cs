@@ -85,6 +85,34 @@ public abstract class OnnxModel : IDisposable
             ? NamedOnnxValue.CreateFromTensor(name, tensor)
             : Input(name, tensor.Buffer.Span, tensor.Dimensions.ToArray());
 
+    /// <summary>
+    /// A UNet-shaped call (sample, timestep, text → one output), in chunks of the graph's batch when the export fixes
+    /// it (<see cref="RowBatches"/>).
+    /// </summary>
+    protected DenseTensor<float> PredictNoise(string sampleInput, string timestepInput, string contextInput, string output, int? fixedBatch,
+        DenseTensor<float> sample, float timestep, DenseTensor<float> encoderHiddenStates)
+    {
+        var rows = sample.Dimensions[0];
+        if (encoderHiddenStates.Dimensions[0] != rows)
+            throw new ArgumentException($"sample has {rows} rows but encoder_hidden_states has {encoderHiddenStates.Dimensions[0]}");
+        if (fixedBatch is null or 0 || fixedBatch == rows)
+            return Run([Input(sampleInput, sample), TimestepInput(timestepInput, timestep, rows), Input(contextInput, encoderHiddenStates)], output)[0];
+        var sampleRow = (int)(sample.Length / rows);
+        var contextRow = (int)(encoderHiddenStates.Length / rows);
+        var sampleDims = sample.Dimensions.ToArray();
+        var contextDims = encoderHiddenStates.Dimensions.ToArray();
+        return RowBatches.Run(rows, fixedBatch, chosen =>
+        {
+            sampleDims[0] = contextDims[0] = chosen.Length;
+            return Run(
+            [
+                Input(sampleInput, RowBatches.Gather<float>(sample.Buffer.Span, sampleRow, chosen), sampleDims),
+                TimestepInput(timestepInput, timestep, chosen.Length),
+                Input(contextInput, RowBatches.Gather<float>(encoderHiddenStates.Buffer.Span, contextRow, chosen), contextDims),
+            ], output)[0];
+        });
+    }
+
     /// <summary>Runs the graph and returns the named outputs as fp32 tensors.</summary>
     protected DenseTensor<float>[] Run(IReadOnlyCollection<NamedOnnxValue> inputs, params string[] outputs)
     {

@@ -24,7 +24,7 @@ public sealed class CommandLineConventionTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--steps", "abc", "--steps = abc is not accepted: a whole number (DDIM steps (2..1000))")]
+    [InlineData("--steps", "abc", "--steps = abc is not accepted: a whole number (DDIM steps (2..999))")]
     [InlineData("--convention", "foo", "--convention = foo is not accepted: one of Aligned, Official")]
     [InlineData("--guidance-scale", "high", "--guidance-scale = high is not accepted: a number")]
     [InlineData("--provider", "gpu", "--provider = gpu is not accepted: one of Auto, Cpu, Cuda")]
@@ -138,8 +138,8 @@ public sealed class CommandLineConventionTests : IDisposable
     {
         var output = Path.Combine(_scratch, "out");
         var directions = Path.Combine(_scratch, "directions");
-        using var demo = CliProcess.Start("demo", "--steps", "200", "--sentences", "4", "--directions", directions, "-o", output);
-        await demo.WaitForErrorAsync("edit: 1/200", 120);
+        using var demo = CliProcess.Start("demo", "--steps", "999", "--sentences", "4", "--directions", directions, "-o", output);
+        await demo.WaitForErrorAsync("invert: 1/", 180);
 
         demo.Interrupt();
         var status = await demo.WaitAsync(60);
