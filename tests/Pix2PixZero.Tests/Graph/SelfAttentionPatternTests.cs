@@ -90,4 +90,24 @@ public class SelfAttentionPatternTests
         Assert.True(scale > 1e-3, "the gradient is ~0, the comparison would prove nothing");
         Assert.True(error <= 1e-12 * scale, $"recomputed vs kept-map gradient: max error {error:E3}, max |grad| {scale:E3}");
     }
+
+    /// <summary>Keys and values of one row broadcast over every row of queries (rows of Kᵀ and V: 1, of Q: 3).</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Attention_with_keys_shared_by_all_rows_matches_central_finite_differences(bool symbolicShapes)
+    {
+        var m = new GraphTestModel(14, TensorValues.Double, symbolicShapes);
+        var x = m.Input("x", 3, 6, 2);
+        var q = m.Node("MatMul", [x, m.Weight("wq", 2, 2)], "q");
+        var p = m.Node("Softmax", [m.Node("MatMul", [q, m.Weight("kT", 1, 2, 8)], "scores")], Map, GraphEmitter.Int("axis", -1));
+        var y = m.Node("MatMul", [p, m.Weight("v", 1, 8, 2)], "y");
+        m.Output(y);
+
+        var result = GraphGradientCheck.Run(m, y, x);
+
+        Assert.True(result.MaxAbsGradient > 1e-3, "the gradient is ~0, the check would prove nothing");
+        Assert.True(result.MaxAbsError <= 1e-6 * Math.Max(1, result.MaxAbsGradient),
+            $"max |analytic − finite difference| = {result.MaxAbsError:E3} over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}");
+    }
 }
