@@ -124,9 +124,13 @@ public static class GradientPatterns
         return null;
     }
 
-    /// <summary>Attention whose map is larger than its operands (self-attention), matched at its P·V MatMul.</summary>
+    /// <summary>
+    /// Attention whose map is larger than its operands (self-attention), matched at its P·V MatMul, when Q, Kᵀ and V
+    /// have the same leading axes: the backward slices all three by rows, so none may be broadcast.
+    /// </summary>
     private static FusedPattern? SelfAttention(GraphIndex g, TensorShapes shapes, NodeProto valueProduct) =>
         AttentionBlock.At(g, shapes, valueProduct) is { } block
+        && shapes[block.KeyTransposed][..^2].SequenceEqual(shapes[block.Q][..^2]) && shapes[block.V][..^2].SequenceEqual(shapes[block.Q][..^2])
             ? new SelfAttentionPattern(block, (int)Math.Min(shapes[block.Map][0], SelfAttentionPattern.MaxChunks))
             : null;
 

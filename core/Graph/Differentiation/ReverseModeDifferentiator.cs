@@ -6,7 +6,11 @@ namespace Pix2PixZero.Core.Graph.Differentiation;
 /// <param name="RecomputeAttention">Recompute self-attention probabilities in the backward pass, in chunks, instead of
 /// keeping them from the forward pass (<see cref="SelfAttentionPattern"/>): less memory for one more Q·Kᵀ product per
 /// self-attention layer.</param>
-public sealed record DifferentiationOptions(bool RecomputeAttention = true);
+public sealed record DifferentiationOptions(bool RecomputeAttention = true)
+{
+    /// <summary>Told of each fused pattern the reverse pass differentiates as a whole, for reports and tests.</summary>
+    public Action<FusedPattern>? PatternApplied { get; init; }
+}
 
 /// <summary>
 /// Reverse-mode differentiation of a scalar of an ONNX graph with respect to one input, emitted into the same graph
@@ -59,6 +63,7 @@ public static class ReverseModeDifferentiator
         private readonly OnnxGraph _graph;
         private readonly string _wrt;
         private readonly IReadOnlyDictionary<NodeProto, FusedPattern> _patterns;
+        private readonly Action<FusedPattern>? _patternApplied;
 
         public Run(OnnxGraph graph, string wrt, TensorShapes shapes, TensorTypes types, DifferentiationOptions options)
         {
@@ -67,6 +72,7 @@ public static class ReverseModeDifferentiator
             OpsetDeclaration.Apply(graph);
             GroupNormAsLayerNormalization.Apply(graph, shapes, types);
             _patterns = GradientPatterns.Match(graph, shapes, options.RecomputeAttention);
+            _patternApplied = options.PatternApplied;
             Context = new GradientContext(graph, shapes, types, graph.ValueDependentsOf(wrt, types));
         }
 
@@ -95,7 +101,11 @@ public static class ReverseModeDifferentiator
                 c.Node = node;
                 c.OutputGradients = outputGrads;
                 c.Emit.Scope = node.Name.Length > 0 ? node.Name : node.OpType;
-                if (_patterns.TryGetValue(node, out var pattern)) pattern.Differentiate(c);
+                if (_patterns.TryGetValue(node, out var pattern))
+                {
+                    pattern.Differentiate(c);
+                    _patternApplied?.Invoke(pattern);
+                }
                 else GradientRules.For(c)(c);
             }
             c.Emit.Scope = null;

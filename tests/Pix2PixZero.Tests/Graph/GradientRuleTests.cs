@@ -140,7 +140,7 @@ public class GradientRuleTests
                 Ints("strides", [2, 2]), Ints("pads", [1, 1, 1, 1]), Ints("kernel_shape", [3, 3]));
             return (m.Node("Conv", [down, m.Weight("w2", 2, 4, 1, 1)], "y"), x);
         }),
-        ["ConvStrideOneDilatedAsymmetricPadsAsAConv"] = (14, m =>
+        ["ConvStrideOneWithDilationAndAsymmetricPads"] = (14, m =>
         {
             var x = m.Input("x", 1, 3, 7, 6);
             return (m.Node("Conv", [x, m.Weight("w", 4, 3, 3, 3), m.Weight("b", 4)], "y",
@@ -151,16 +151,7 @@ public class GradientRuleTests
             var x = m.Input("x", 2, 3, 4, 5);
             return (m.Node("InstanceNormalization", [x, m.Weight("s", 3), m.Weight("b", 3)], "y", Float("epsilon", 1e-3f)), x);
         }),
-        ["GroupNormAsExported"] = (14, m =>
-        {
-            var x = m.Input("x", 2, 4, 3, 3);
-            var grouped = m.Node("Reshape", [x, m.Ints("gshape", 2, 2, -1)], "grouped");
-            var norm = m.Node("InstanceNormalization", [grouped, m.Weight("ones", [1.0, 1.0], [2]), m.Weight("zeros", [0.0, 0.0], [2])],
-                "norm", Float("epsilon", 1e-5f));
-            var back = m.Node("Reshape", [norm, m.Node("Shape", [x], "xshape")], "back");
-            var scaled = m.Node("Mul", [back, m.Weight("gamma", 4, 1, 1)], "scaled");
-            return (m.Node("Add", [scaled, m.Weight("beta", 4, 1, 1)], "y"), x);
-        }),
+        ["GroupNormAsExported"] = (14, GraphTestBlocks.GroupNorm),
         ["LayerNormalizationOpset17"] = (17, m =>
         {
             var x = m.Input("x", 2, 3, 6);
@@ -316,7 +307,7 @@ public class GradientRuleTests
 
     // Ops ONNX Runtime's CPU provider implements only in float32.
     private static readonly HashSet<string> Float32Only =
-        ["ConvStridedDilatedGroupedAsymmetricPads", "ConvStrideTwoEvenInputThenSameConv", "ConvStrideOneDilatedAsymmetricPadsAsAConv", "InstanceNormalization",
+        ["ConvStridedDilatedGroupedAsymmetricPads", "ConvStrideTwoEvenInputThenSameConv", "ConvStrideOneWithDilationAndAsymmetricPads", "InstanceNormalization",
          "GroupNormAsExported", "LayerNormDecomposedOpset14Float32", "LayerNormalizationOpset17OverTwoAxesFloat32", "ErfAsInGelu", "GeluOperandsSwappedAndErfAlsoReadElsewhere", "ResizeNearestIntegerScale"];
 
     public static TheoryData<string, bool> AllCases()
