@@ -12,8 +12,8 @@ namespace Pix2PixZero.Core.Bundles;
 /// <summary>
 /// Checks a folder against the diffusers ONNX layout without creating sessions, and reports every problem with
 /// the file it concerns: missing or empty files, JSON that does not parse, ONNX files that are not models, and
-/// external weights that are missing or shorter than the graph says. Files reached through symbolic links (the
-/// Hugging Face cache's layout) are judged by their final targets.
+/// external weights that are missing, shorter than the graph says or where ONNX Runtime will not read them. Files
+/// reached through symbolic links (the Hugging Face cache's layout) are judged by their final targets.
 /// </summary>
 public static class ModelBundleValidator
 {
@@ -91,8 +91,26 @@ public static class ModelBundleValidator
                     + (FileTarget.DanglingLink(dataPath) ?? "is missing")));
             else if (data.Length < end)
                 problems.Add(new ModelBundleException(dataPath, $"external weights file is {data.Length:N0} bytes but the graph reads up to byte {end:N0}; the download is incomplete"));
+            else if (!ReadableByOnnxRuntime(modelPath, dataPath))
+                problems.Add(new ModelBundleException(dataPath, $"external weights file lies at {FileTarget.RealPath(dataPath)}, outside the folder of "
+                    + $"{Path.GetFileName(modelPath)}; ONNX Runtime reads external weights only from the graph's own folder (or, when the graph file is itself a link, "
+                    + "from its target's folder, as in the Hugging Face cache). Put the file itself there, or link the whole component folder instead"));
         }
     }
+
+    /// <summary>
+    /// ONNX Runtime's containment rule for external data (onnxruntime#27374): the data's real path must lie under the
+    /// graph's folder as given, or under the real folder of the graph file.
+    /// </summary>
+    private static bool ReadableByOnnxRuntime(string modelPath, string dataPath)
+    {
+        var data = FileTarget.RealPath(dataPath);
+        return IsUnder(data, FileTarget.RealPath(Path.GetDirectoryName(Path.GetFullPath(modelPath))!))
+            || IsUnder(data, Path.GetDirectoryName(FileTarget.RealPath(modelPath))!);
+    }
+
+    private static bool IsUnder(string path, string folder) =>
+        path.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private static void CheckTokenizer(string vocab, string merges, List<ModelBundleException> problems)
     {

@@ -27,6 +27,26 @@ public static class FileTarget
     }
 
     /// <summary>
+    /// <paramref name="path"/> made absolute with every symbolic link on the way followed (POSIX realpath): what
+    /// ONNX Runtime compares when it checks that a graph's external data lies inside the graph's folder.
+    /// </summary>
+    public static string RealPath(string path) => RealPath(path, depth: 0);
+
+    private static string RealPath(string path, int depth)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full)!;
+        var current = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            if (depth < 40 && new FileInfo(current).LinkTarget is { } target)
+                current = RealPath(Path.Combine(Path.GetDirectoryName(current)!, target), depth + 1);
+        }
+        return current;
+    }
+
+    /// <summary>
     /// For a symbolic link that leads to no file, what it points at and what to do, as words that follow the path in
     /// a message; null when <paramref name="path"/> is not a link.
     /// </summary>

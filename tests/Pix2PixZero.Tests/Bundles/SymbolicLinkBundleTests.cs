@@ -8,7 +8,8 @@ namespace Pix2PixZero.Tests.Bundles;
 /// <summary>
 /// A bundle reached through symbolic links — every file a link into a blob store, as the Hugging Face cache lays out
 /// <c>snapshots/{commit}/</c>, or a whole component folder linked from elsewhere — validates by its targets' sizes,
-/// loads and runs; a link that leads nowhere is refused with a message naming the link and where it points.
+/// loads and runs; a link that leads nowhere, or weights linked from outside the graph's folder (which ONNX Runtime
+/// refuses to read), are refused with a message naming the link, where it points and what to do.
 /// </summary>
 public sealed class SymbolicLinkBundleTests : IDisposable
 {
@@ -65,6 +66,23 @@ public sealed class SymbolicLinkBundleTests : IDisposable
         Assert.Contains("unet/attention_probe.onnx, unet/guidance.onnx", prepared.ToString());
         using var bundle = ModelBundle.Open(_bundle, new OnnxSessionFactory(ExecutionProvider.Cpu));
         AssertUnetMatchesTorch(bundle);
+    }
+
+    [Fact]
+    public void Weights_linked_from_outside_the_graphs_folder_are_refused_as_onnx_runtime_refuses_them()
+    {
+        var elsewhere = Path.Combine(Directory.CreateDirectory(Path.Combine(Scratch, "elsewhere")).FullName, "weights.pb");
+        File.Move(Weights, elsewhere);
+        File.CreateSymbolicLink(Weights, elsewhere);
+
+        var problem = Assert.Single(ModelBundleValidator.Validate(_bundle));
+        Assert.Equal(Weights, problem.Path);
+        Assert.Contains($"lies at {elsewhere}, outside the folder of model.onnx", problem.Message);
+        Assert.Contains("link the whole component folder", problem.Message);
+        // What the check anticipates: the session's own refusal (onnxruntime#27374's containment rule).
+        var e = Assert.Throws<Core.Pix2PixZeroException>(() =>
+            new OnnxSessionFactory(ExecutionProvider.Cpu).Create(Path.Combine(_bundle, "unet", "model.onnx")));
+        Assert.Contains("escapes model directory", e.Message);
     }
 
     [Fact]
