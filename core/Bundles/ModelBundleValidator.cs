@@ -4,6 +4,7 @@ using Pix2PixZero.Core.Captioning;
 using Pix2PixZero.Core.Graph.Onnx;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
+using Pix2PixZero.Core.Serialization;
 using Pix2PixZero.Core.Tokenizers;
 
 namespace Pix2PixZero.Core.Bundles;
@@ -11,7 +12,8 @@ namespace Pix2PixZero.Core.Bundles;
 /// <summary>
 /// Checks a folder against the diffusers ONNX layout without creating sessions, and reports every problem with
 /// the file it concerns: missing or empty files, JSON that does not parse, ONNX files that are not models, and
-/// external weights that are missing or shorter than the graph says.
+/// external weights that are missing, shorter than the graph says or where ONNX Runtime will not read them. Files
+/// reached through symbolic links (the Hugging Face cache's layout) are judged by their final targets.
 /// </summary>
 public static class ModelBundleValidator
 {
@@ -58,8 +60,7 @@ public static class ModelBundleValidator
 
     private static void CheckGraph(string path, List<ModelBundleException> problems)
     {
-        if (!RequireFile(path, problems)) return;
-        if (new FileInfo(path).Length > ParseLimitBytes) return;
+        if (RequireFile(path, problems) is not { } file || file.Length > ParseLimitBytes) return;
         Capture(path, problems, () =>
         {
             var model = ReadModel(path);
@@ -85,22 +86,41 @@ public static class ModelBundleValidator
         foreach (var (location, end) in needed)
         {
             var dataPath = Path.Combine(folder, location);
-            if (!File.Exists(dataPath))
-                problems.Add(new ModelBundleException(dataPath, $"external weights file referenced by {Path.GetFileName(modelPath)} is missing"));
-            else if (new FileInfo(dataPath).Length < end)
-                problems.Add(new ModelBundleException(dataPath, $"external weights file is {new FileInfo(dataPath).Length:N0} bytes but the graph reads up to byte {end:N0}; the download is incomplete"));
+            if (FileTarget.Resolve(dataPath) is not { } data)
+                problems.Add(new ModelBundleException(dataPath, $"external weights file referenced by {Path.GetFileName(modelPath)} "
+                    + (FileTarget.DanglingLink(dataPath) ?? "is missing")));
+            else if (data.Length < end)
+                problems.Add(new ModelBundleException(dataPath, $"external weights file is {data.Length:N0} bytes but the graph reads up to byte {end:N0}; the download is incomplete"));
+            else if (!ReadableByOnnxRuntime(modelPath, dataPath))
+                problems.Add(new ModelBundleException(dataPath, $"external weights file lies at {FileTarget.RealPath(dataPath)}, outside the folder of "
+                    + $"{Path.GetFileName(modelPath)}; ONNX Runtime reads external weights only from the graph's own folder (or, when the graph file is itself a link, "
+                    + "from its target's folder, as in the Hugging Face cache). Put the file itself there, or link the whole component folder instead"));
         }
     }
 
+    /// <summary>
+    /// ONNX Runtime's containment rule for external data (onnxruntime#27374): the data's real path must lie under the
+    /// graph's folder as given, or under the real folder of the graph file.
+    /// </summary>
+    private static bool ReadableByOnnxRuntime(string modelPath, string dataPath)
+    {
+        var data = FileTarget.RealPath(dataPath);
+        return IsUnder(data, FileTarget.RealPath(Path.GetDirectoryName(Path.GetFullPath(modelPath))!))
+            || IsUnder(data, Path.GetDirectoryName(FileTarget.RealPath(modelPath))!);
+    }
+
+    private static bool IsUnder(string path, string folder) =>
+        path.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
     private static void CheckTokenizer(string vocab, string merges, List<ModelBundleException> problems)
     {
-        var ok = RequireFile(vocab, problems) & RequireFile(merges, problems);
+        var ok = RequireFile(vocab, problems) is not null & RequireFile(merges, problems) is not null;
         if (ok) Capture(vocab, problems, () => ClipTokenizer.FromFiles(vocab, merges));
     }
 
     private static string? CheckJson(string path, List<ModelBundleException> problems)
     {
-        if (!RequireFile(path, problems)) return null;
+        if (RequireFile(path, problems) is null) return null;
         var text = File.ReadAllText(path);
         try
         {
@@ -119,19 +139,20 @@ public static class ModelBundleValidator
         }
     }
 
-    private static bool RequireFile(string path, List<ModelBundleException> problems)
+    /// <summary>The file at <paramref name="path"/>, followed through symbolic links, when it is there and not empty.</summary>
+    private static FileInfo? RequireFile(string path, List<ModelBundleException> problems)
     {
-        if (!File.Exists(path))
+        if (FileTarget.Resolve(path) is not { } file)
         {
-            problems.Add(new ModelBundleException(path, "required file is missing"));
-            return false;
+            problems.Add(new ModelBundleException(path, "required file " + (FileTarget.DanglingLink(path) ?? "is missing")));
+            return null;
         }
-        if (new FileInfo(path).Length == 0)
+        if (file.Length == 0)
         {
             problems.Add(new ModelBundleException(path, "file is empty"));
-            return false;
+            return null;
         }
-        return true;
+        return file;
     }
 
     private static void Capture(string path, List<ModelBundleException> problems, Action check)

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Runtime;
+using Pix2PixZero.Core.Serialization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -63,9 +64,10 @@ public sealed class BlipCaptioner : IDisposable
         foreach (var file in RequiredFiles)
         {
             var path = Path.Combine(folder, file);
-            if (!File.Exists(path))
-                problems.Add(new ModelBundleException(path, $"is missing; a BLIP captioner folder holds {string.Join(", ", RequiredFiles)} (tools/export-captioner writes them)"));
-            else if (new FileInfo(path).Length == 0)
+            if (FileTarget.Resolve(path) is not { } target)
+                problems.Add(new ModelBundleException(path, FileTarget.DanglingLink(path)
+                    ?? $"is missing; a BLIP captioner folder holds {string.Join(", ", RequiredFiles)} (tools/export-captioner writes them)"));
+            else if (target.Length == 0)
                 problems.Add(new ModelBundleException(path, "is empty; export the captioner again with tools/export-captioner"));
         }
         if (problems.Count > 0) return problems;

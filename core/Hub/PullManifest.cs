@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Core.Hub;
 
@@ -45,12 +46,12 @@ public sealed record PullManifest(string Repository, string Revision, string Com
     /// </summary>
     public string? VerifiedSha256(string directory, string path) =>
         Files.FirstOrDefault(f => f.Path == path) is { Sha256: { } sha256 } file
-        && new FileInfo(BundleLayout.LocalPath(directory, path)) is { Exists: true } info
+        && FileTarget.Resolve(BundleLayout.LocalPath(directory, path)) is { } info
         && info.Length == file.Size && info.LastWriteTimeUtc <= PulledAt.UtcDateTime
             ? sha256
             : null;
 
     /// <summary>Every listed file is in the folder with its recorded size.</summary>
     public bool IsPresentIn(string directory) =>
-        Files.All(f => new FileInfo(BundleLayout.LocalPath(directory, f.Path)) is { Exists: true } info && (f.Size is null || info.Length == f.Size));
+        Files.All(f => FileTarget.Resolve(BundleLayout.LocalPath(directory, f.Path)) is { } info && (f.Size is null || info.Length == f.Size));
 }

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core.Serialization;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Jpeg;
@@ -51,9 +52,9 @@ public static class ImageCodec
     {
         if (Directory.Exists(path))
             throw new ImageRejectedException($"{path} is a folder; name an image file ({SupportedFormats})");
-        if (!File.Exists(path))
-            throw new ImageRejectedException($"image file {path} does not exist");
-        var length = new FileInfo(path).Length;
+        if (FileTarget.Resolve(path) is not { } file)
+            throw new ImageRejectedException($"image file {path} " + (FileTarget.DanglingLink(path) ?? "does not exist"));
+        var length = file.Length;
         var max = (limits ?? ImageLimits.Default).MaxBytes;
         if (length > max)
             throw new ImageRejectedException($"{path} is {length:N0} bytes; the limit is {max:N0} bytes");

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Pix2PixZero.Core.Captioning;
-using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -24,7 +23,7 @@ public sealed class BlipGoldens : IDisposable
     /// <summary>The PIL bicubic 384×384 resize of a photo, as the reference fed it to the model.</summary>
     public static Image<Rgb24> Resized(string name) => Image.LoadPixelData<Rgb24>(Read($"{name}_resized").Data, 384, 384);
 
-    public BlipCaptioner Static { get; } = BlipCaptioner.Load(Captioner("tiny-sd"), new OnnxSessionFactory(ExecutionProvider.Cpu));
+    public BlipCaptioner Static { get; } = BlipCaptioner.Load(Captioner("tiny-sd"), TestProvider.NewFactory());
 
     public void Dispose() => Static.Dispose();
 }

@@ -1,6 +1,5 @@
 using Pix2PixZero.Core.Captioning;
 using Pix2PixZero.Core.Imaging;
-using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Tests.Support;
 using Xunit.Abstractions;
 
@@ -53,7 +52,7 @@ public sealed class BlipParityTests(BlipGoldens goldens, ITestOutputHelper outpu
     [InlineData("blip-export", "dog")]
     public void Beam_search_tokens_and_caption_equal_the_reference(string bundle, string photo)
     {
-        using var own = bundle == "tiny-sd" ? null : BlipCaptioner.Load(BlipGoldens.Captioner(bundle), new OnnxSessionFactory(ExecutionProvider.Cpu));
+        using var own = bundle == "tiny-sd" ? null : BlipCaptioner.Load(BlipGoldens.Captioner(bundle), TestProvider.NewFactory());
         var captioner = own ?? Captioner;
         using var resized = BlipGoldens.Resized(photo);
         var caption = captioner.Generate(resized);

@@ -2,21 +2,21 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
-using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Pix2PixZero.Tests.Models;
 
 /// <summary>
-/// The tiny random-weight SD 1.x graphs, run through the real bundle loader and wrappers on ONNX Runtime (CPU),
+/// The tiny random-weight SD 1.x graphs, run through the real bundle loader and wrappers on ONNX Runtime (CPU, or
+/// <see cref="TestProvider"/>'s choice),
 /// match PyTorch's outputs from <c>/usr/bin/python3 tests/fixtures/generate.py</c> to ≤ 1e-4 max abs error.
 /// </summary>
 public class TorchParityTests(ITestOutputHelper output)
 {
     private const double Tolerance = 1e-4;
 
-    private static ModelBundle Open(string dir) => ModelBundle.Open(dir, new OnnxSessionFactory(ExecutionProvider.Cpu));
+    private static ModelBundle Open(string dir) => ModelBundle.Open(dir, TestProvider.NewFactory());
 
     private void Report(string what, double error) => output.WriteLine($"{what}: max abs error {error:E2}");
 

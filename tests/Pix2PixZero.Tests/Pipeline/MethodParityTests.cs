@@ -6,7 +6,6 @@ using Pix2PixZero.Core.Editing;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Inversion;
 using Pix2PixZero.Core.Pipeline;
-using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
 using Pix2PixZero.Tests.Support;
 using Xunit.Abstractions;
@@ -18,7 +17,7 @@ public sealed class TinyPipelineFixture : IDisposable
 {
     public TinyPipelineFixture()
     {
-        Bundle = ModelBundle.Open(RepoPaths.TinySd, new OnnxSessionFactory(ExecutionProvider.Cpu));
+        Bundle = ModelBundle.Open(RepoPaths.TinySd, TestProvider.NewFactory());
         Pipeline = new Pix2PixZeroPipeline(Bundle);
         Editor = Pipeline.CreateEditor();
     }

@@ -2,7 +2,6 @@ using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
-using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Pipeline;
@@ -12,7 +11,7 @@ public class PipelineSmokeTests
     [Fact]
     public void A_short_real_image_edit_runs_end_to_end()
     {
-        using var bundle = ModelBundle.Open(RepoPaths.TinySd, new OnnxSessionFactory(ExecutionProvider.Cpu));
+        using var bundle = ModelBundle.Open(RepoPaths.TinySd, TestProvider.NewFactory());
         using var pipeline = new Pix2PixZeroPipeline(bundle);
         var store = new DirectionStore(Directory.CreateTempSubdirectory("p2pz-dir-").FullName);
         var cat = pipeline.WordMean("cat", new SentenceSource.BuiltIn(8), store);
