@@ -10,10 +10,17 @@ using Pix2PixZero.Core.Serialization;
 namespace Pix2PixZero.Cli.Commands;
 
 /// <summary>Runs the method for the command line: one image (or prompt), several tasks, PNG + JSON record per result.</summary>
-public sealed class EditRunner(string modelDirectory, ExecutionProvider provider, string directionCache, int sentences, TextWriter output, IProgress<PipelineProgress> progress)
+public sealed class EditRunner(string modelDirectory, ExecutionProvider provider, string directionCache, int sentences, TextWriter output,
+    IProgress<PipelineProgress> progress, int? imageSize = null)
 {
     /// <summary>Seconds and peak working set (MiB) after each stage, for <c>bench</c>.</summary>
     public List<(string Stage, double Seconds, double PeakMiB)> Stages { get; } = [];
+
+    /// <summary>Each graph's runs in the last edit, by what was asked and the batch, for <c>bench</c>.</summary>
+    public List<(string Graph, string Outputs, long Batch, int Runs, double MillisecondsPerRun)> GraphRuns { get; } = [];
+
+    /// <summary>The image side the last run worked at.</summary>
+    public int ImageSize { get; private set; }
 
     /// <summary>The execution provider the sessions run on ("Cuda" or "Cpu"), once a run has created them.</summary>
     public string Provider { get; private set; } = "?";
@@ -24,6 +31,8 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         var clock = Stopwatch.StartNew();
         using var image = ImageCodec.Load(imagePath);
         using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
+        if (imageSize is { } side) bundle.UseImageSize(side, "--size");
+        ImageSize = bundle.ImageSize;
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
         Mark("load", clock);
 
@@ -40,6 +49,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
 
         var results = pipeline.Edit(inverted, directions, options, progress, cancellationToken);
         Mark("edit", clock);
+        CollectGraphRuns(bundle, pipeline);
 
         var stem = Path.GetFileNameWithoutExtension(imagePath);
         Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
@@ -52,6 +62,8 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         using var loggers = CommandLine.Logging(verbose: false);
         var clock = Stopwatch.StartNew();
         using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
+        if (imageSize is { } side) bundle.UseImageSize(side, "--size");
+        ImageSize = bundle.ImageSize;
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
         var directions = Directions(pipeline, tasks, cancellationToken);
         Mark("directions", clock);
@@ -102,6 +114,18 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
             paths.Add(path);
         }
         return paths;
+    }
+
+    private void CollectGraphRuns(ModelBundle bundle, Pix2PixZeroPipeline pipeline)
+    {
+        GraphRuns.Clear();
+        foreach (var (graph, model) in new (string, OnnxModel)[]
+                 {
+                     ("text encoder", bundle.TextEncoder), ("VAE encoder", bundle.VaeEncoder), ("attention probe", pipeline.AttentionProbe),
+                     ("guidance", pipeline.Guidance), ("VAE decoder", bundle.VaeDecoder),
+                 })
+            foreach (var ((outputs, batch), (runs, time)) in model.RunTimes.OrderBy(r => r.Key.Batch))
+                GraphRuns.Add((graph, outputs, batch, runs, time.TotalMilliseconds / runs));
     }
 
     private void Mark(string stage, Stopwatch clock)

@@ -10,7 +10,7 @@ namespace Pix2PixZero.Cli.Commands;
 
 /// <summary>
 /// <c>bench guidance</c>: what cross-attention guidance costs on a UNet. Compiles the guidance graphs afresh, then
-/// times one CFG-batch UNet forward, one attention-probe run and one guidance run (loss and ∂loss/∂sample), each
+/// times one CFG-batch UNet forward (the attention probe asked for the noise alone, as the edit runs it), one attention-probe run and one guidance run (loss and ∂loss/∂sample), each
 /// the median of several interleaved runs after a warm-up; the guidance/forward ratio is the figure to watch
 /// (target ≤ 3.5).
 /// </summary>
@@ -22,9 +22,11 @@ public static class GuidanceBenchmark
     {
         using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider));
         using var pipeline = new Pix2PixZeroPipeline(bundle);
+        if (imageSize is { } side) bundle.UseImageSize(side, "--size");
         var compiled = pipeline.PrepareGuidanceGraphs(force: true);
+        var compilePeak = MethodCommands.PeakResidentMiB();
 
-        var latent = (imageSize ?? bundle.ImageSize) / bundle.VaeScale;
+        var latent = bundle.LatentSize;
         var size = new UnetProbeSize(2, latent, latent, pipeline.Prompts.SequenceLength);
         var sample = Noise([size.Batch, bundle.LatentChannels, size.LatentHeight, size.LatentWidth], seed: 1);
         var other = Noise(sample.Dimensions.ToArray(), seed: 2);
@@ -32,11 +34,22 @@ public static class GuidanceBenchmark
         var context = new DenseTensor<float>(Enumerable.Repeat(text, size.Batch).SelectMany(row => row).ToArray(),
             [size.Batch, pipeline.Prompts.SequenceLength, text.Length / pipeline.Prompts.SequenceLength]);
         const int timestep = 501;
+        // The forward is the UNet's noise prediction as an edit runs it (the attention probe asked for the noise
+        // alone), so the figures are those of one process holding the weights once.
+        // Each first run's peak on its own where the peak can be reset (Linux), else the peak so far.
+        var perRun = MethodCommands.ResetPeakResident();
+        pipeline.NoisePredictor.PredictNoise(sample, timestep, context);
+        var forwardPeak = MethodCommands.PeakResidentMiB();
+        MethodCommands.ResetPeakResident();
         var (_, references) = pipeline.AttentionProbe.Run(other, timestep, context);
+        var probePeak = MethodCommands.PeakResidentMiB();
+        MethodCommands.ResetPeakResident();
+        pipeline.Guidance.LossAndGradient(sample, timestep, context, references);
+        var guidancePeak = MethodCommands.PeakResidentMiB();
 
         // Interleaved, so a change in the machine's load shifts all three alike and the ratio stays meaningful.
         var (forward, probe, guidance) = Medians(runs,
-            () => bundle.Unet.PredictNoise(sample, timestep, context),
+            () => pipeline.NoisePredictor.PredictNoise(sample, timestep, context),
             () => pipeline.AttentionProbe.Run(sample, timestep, context),
             () => pipeline.Guidance.LossAndGradient(sample, timestep, context, references));
 
@@ -50,6 +63,8 @@ public static class GuidanceBenchmark
         output.WriteLine($"{"probe",-10} {probe,10:F1} ms");
         output.WriteLine($"{"guidance",-10} {guidance,10:F1} ms");
         output.WriteLine($"ratio guidance/forward {guidance / forward:F2} (target ≤ {TargetRatio})");
+        output.WriteLine($"peak RSS {(perRun ? "of each first run" : "so far")}: compile {compilePeak:F0} MiB, forward {forwardPeak:F0} MiB, " +
+                         $"probe {probePeak:F0} MiB, guidance {guidancePeak:F0} MiB (guidance/forward {guidancePeak / forwardPeak:F2})");
     }
 
     private static DenseTensor<float> Noise(int[] shape, ulong seed)

@@ -116,19 +116,27 @@ public static class MethodCommands
     {
         var options = new MethodOptions();
         var image = new Option<FileInfo?>("--image") { Description = "photo to edit (default: the demo photo)" };
-        var command = new Command("bench", "Time one edit stage by stage and report peak memory (bench guidance: the guidance graphs alone)") { image };
+        var caption = new Option<string?>("--caption") { Description = "describe the photo instead of captioning it (for models without a captioner)" };
+        var command = new Command("bench", "Time one cat2dog edit stage by stage and graph by graph, and report peak memory (bench guidance: the guidance graphs alone)")
+        {
+            image, caption,
+        };
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
         {
             var (editOptions, sentences, output) = options.Checked(result);
             var (model, demoImage) = DemoInputs(result.GetValue(options.Model));
             var runner = Runner(options, result, model, sentences);
-            runner.EditImage(result.GetValue(image)?.FullName ?? demoImage, [EditTask.Parse("cat2dog")], caption: null, editOptions, output, ct);
-            Console.WriteLine($"model {model}, {editOptions.Steps} steps, provider {runner.Provider}");
+            runner.EditImage(result.GetValue(image)?.FullName ?? demoImage, [EditTask.Parse("cat2dog")], result.GetValue(caption), editOptions, output, ct);
+            Console.WriteLine($"model {model}, {runner.ImageSize}×{runner.ImageSize}, {editOptions.Steps} steps, provider {runner.Provider}");
             Console.WriteLine($"{"stage",-12} {"seconds",9} {"peak MiB",9}");
             foreach (var (stage, seconds, peak) in runner.Stages)
                 Console.WriteLine($"{stage,-12} {seconds,9:F2} {peak,9:F0}");
             Console.WriteLine($"{"total",-12} {runner.Stages.Sum(s => s.Seconds),9:F2}");
+            Console.WriteLine($"{"graph run",-48} {"runs",5} {"ms per run",11}");
+            foreach (var (graph, outputs, batch, runs, milliseconds) in runner.GraphRuns)
+                Console.WriteLine($"{$"{graph} → {outputs}, batch {batch}",-48} {runs,5} {milliseconds,11:F1}");
+            Console.WriteLine($"peak RSS {PeakResidentMiB():F0} MiB");
         }));
         command.Subcommands.Add(BenchGuidance());
         return command;
@@ -146,14 +154,15 @@ public static class MethodCommands
         {
             if (result.GetValue(runs) is < 1 or > 1000)
                 throw new InvalidOptionException("--runs", result.GetValue(runs), "use 1..1000");
+            var side = result.GetValue(size) is { } s ? ModelBundle.CheckImageSize(s, "--size") : (int?)null;
             GuidanceBenchmark.Run(DemoInputs(result.GetValue(options.Model)).Model, result.GetValue(options.Provider), result.GetValue(runs),
-                result.GetValue(size), Console.Out);
+                side, Console.Out);
         }));
         return command;
     }
 
     private static EditRunner Runner(MethodOptions options, ParseResult result, string model, int sentences) =>
-        new(model, result.GetValue(options.Provider), options.DirectionCache(result), sentences, Console.Out, new ConsoleProgress());
+        new(model, result.GetValue(options.Provider), options.DirectionCache(result), sentences, Console.Out, new ConsoleProgress(), options.ImageSize(result));
 
     private static List<EditTask> ParseTasks(string[]? tasks) => EditTask.ParseDistinct(tasks ?? []);
 
@@ -169,6 +178,23 @@ public static class MethodCommands
                     return (model?.FullName ?? bundle, File.Exists(photo) ? photo : Path.Combine(dir.FullName, "tests", "fixtures", "method", "input_128.png"));
             }
         throw new InvalidInputException("the demo needs the repository's tests/fixtures/tiny-sd, and none is above this folder or the program; run it from the repository, or name a model folder with --model");
+    }
+
+    /// <summary>The process's peak resident memory (Linux VmHWM) since it started or since <see cref="ResetPeakResident"/>, in MiB.</summary>
+    public static double PeakResidentMiB() => System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+
+    /// <summary>Starts a new peak-memory measurement (Linux: "5" to /proc/self/clear_refs); false where that is not possible.</summary>
+    public static bool ResetPeakResident()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static Task<int> Run(CancellationToken cancellationToken, Action action) =>

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core.Bundles;
 using System.CommandLine;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
@@ -23,12 +24,13 @@ public sealed class MethodOptions
     public Option<string?> Negative { get; } = new("--negative") { Description = "negative prompt (default: the caption for photos, empty for generated images)" };
     public Option<int> Sentences { get; } = new("--sentences") { Description = $"built-in sentences per word for directions (1..{SentenceGenerator.MaxCount})", DefaultValueFactory = _ => SentenceGenerator.DefaultCount };
     public Option<DirectoryInfo?> Directions { get; } = new("--directions") { Description = "cache folder for per-word embeddings (default ~/.cache/pix2pix-zero/directions)" };
+    public Option<int?> Size { get; } = new("--size") { Description = "image side in pixels, a multiple of 64 (default: the model's, 512 for SD 1.x)" };
     public Option<DirectoryInfo> Output { get; } = new("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("out") };
 
     public void AddTo(Command command, bool withModel = true)
     {
         if (withModel) command.Options.Add(Model);
-        foreach (var option in new Option[] { Provider, Steps, Seed, GuidanceScale, CrossAttention, Convention, Multiplier, Negative, Sentences, Directions, Output })
+        foreach (var option in new Option[] { Provider, Steps, Seed, GuidanceScale, CrossAttention, Convention, Multiplier, Negative, Sentences, Size, Directions, Output })
             command.Options.Add(option);
     }
 
@@ -44,7 +46,16 @@ public sealed class MethodOptions
     }.Validate();
 
     /// <summary>Every method option checked, before anything is loaded: the edit's options, the sentence count and the output folder.</summary>
-    public (EditOptions Method, int Sentences, string Output) Checked(ParseResult result) => (EditOptions(result), SentenceCount(result), OutputDirectory(result));
+    public (EditOptions Method, int Sentences, string Output) Checked(ParseResult result)
+    {
+        var checkedOptions = (EditOptions(result), SentenceCount(result));
+        ImageSize(result);
+        return (checkedOptions.Item1, checkedOptions.Item2, OutputDirectory(result));
+    }
+
+    /// <summary>The image side asked for, checked against the rule every model shares (the model's own is checked when it opens).</summary>
+    public int? ImageSize(ParseResult result) =>
+        result.GetValue(Size) is { } size ? ModelBundle.CheckImageSize(size, "--size") : null;
 
     public string ModelDirectory(ParseResult result) =>
         result.GetValue(Model)?.FullName

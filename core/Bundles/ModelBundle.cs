@@ -28,6 +28,7 @@ public sealed class ModelBundle : IDisposable
     private readonly Lazy<VaeEncoder> _vaeEncoder;
     private readonly Lazy<VaeDecoder> _vaeDecoder;
     private readonly Lazy<BlipCaptioner> _captioner;
+    private int? _imageSize;
 
     private ModelBundle(string directory, OnnxSessionFactory sessions, ILogger log)
     {
@@ -78,8 +79,35 @@ public sealed class ModelBundle : IDisposable
     /// </summary>
     public UnetSignature UnetSignature => _unetSignature.Value;
 
-    /// <summary>Latent side: the UNet's fixed size, else <c>unet/config.json</c>'s sample_size, else SD 1.x's 64.</summary>
-    public int LatentSize => UnetSignature.FixedLatentSize?.Height ?? (int?)ReadConfigNumber("sample_size", BundleComponent.Unet) ?? DefaultLatentSize;
+    /// <summary>
+    /// Latent side: the UNet's fixed size, else the side chosen with <see cref="UseImageSize"/>, else
+    /// <c>unet/config.json</c>'s sample_size, else SD 1.x's 64.
+    /// </summary>
+    public int LatentSize => UnetSignature.FixedLatentSize?.Height ?? _imageSize / VaeScale
+        ?? (int?)ReadConfigNumber("sample_size", BundleComponent.Unet) ?? DefaultLatentSize;
+
+    /// <summary>
+    /// Runs the method at <paramref name="imageSize"/>² pixels instead of the model's own size: a multiple of 64 (the
+    /// UNet halves the latent three times) up to <see cref="MaxImageSize"/>; a UNet exported at a fixed size takes that
+    /// size only.
+    /// </summary>
+    /// <param name="option">The option's name in error messages (<c>--size</c> on the command line).</param>
+    public void UseImageSize(int imageSize, string option = "size")
+    {
+        CheckImageSize(imageSize, option);
+        if (UnetSignature.FixedLatentSize is { } fixedSize && fixedSize.Height * VaeScale != imageSize)
+            throw new InvalidOptionException(option, imageSize,
+                $"this model's UNet was exported for {fixedSize.Height * VaeScale}×{fixedSize.Width * VaeScale} images only; use that size or leave it out");
+        _imageSize = imageSize;
+    }
+
+    public const int MaxImageSize = 2048;
+
+    /// <summary>The rule every model shares, checked before any model is loaded.</summary>
+    public static int CheckImageSize(int imageSize, string option = "size") =>
+        imageSize % 64 == 0 && imageSize is >= 64 and <= MaxImageSize
+            ? imageSize
+            : throw new InvalidOptionException(option, imageSize, $"use a multiple of 64 from 64 to {MaxImageSize} (the image side in pixels)");
 
     public int LatentChannels => UnetSignature.FixedLatentChannels ?? (int?)ReadConfigNumber("in_channels", BundleComponent.Unet) ?? 4;
 

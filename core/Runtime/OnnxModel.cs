@@ -113,10 +113,30 @@ public abstract class OnnxModel : IDisposable
         });
     }
 
+    /// <summary>
+    /// Runs so far and their wall time, by what was asked (one output's name, or the number of outputs) and the batch
+    /// (the first input's leading dimension): what <c>bench</c> reports per step.
+    /// </summary>
+    public IReadOnlyDictionary<(string Outputs, long Batch), (int Runs, TimeSpan Time)> RunTimes
+    {
+        get { lock (_runTimes) return new Dictionary<(string, long), (int, TimeSpan)>(_runTimes); }
+    }
+
+    private readonly Dictionary<(string Outputs, long Batch), (int Runs, TimeSpan Time)> _runTimes = [];
+
     /// <summary>Runs the graph and returns the named outputs as fp32 tensors.</summary>
     protected DenseTensor<float>[] Run(IReadOnlyCollection<NamedOnnxValue> inputs, params string[] outputs)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var results = Session.Run(inputs, outputs);
-        return results.Select(r => TensorConversion.ToFloat(r, ModelPath)).ToArray();
+        var converted = results.Select(r => TensorConversion.ToFloat(r, ModelPath)).ToArray();
+        var key = (outputs.Length == 1 ? outputs[0] : $"{outputs.Length} outputs",
+                   inputs.FirstOrDefault()?.Value is Tensor<float> first && first.Dimensions.Length > 0 ? first.Dimensions[0] : 1L);
+        lock (_runTimes)
+        {
+            var (runs, time) = _runTimes.GetValueOrDefault(key);
+            _runTimes[key] = (runs + 1, time + System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+        return converted;
     }
 }

@@ -62,6 +62,38 @@ public sealed class CommandLineConventionTests : IDisposable
         Assert.Contains("--sentences = 0 is not accepted: use 1..20000", error);
     }
 
+    [Theory]
+    [InlineData("100")]
+    [InlineData("0")]
+    [InlineData("4096")]
+    public async Task An_image_size_that_is_not_a_multiple_of_64_up_to_2048_is_refused_before_anything_is_read(string size)
+    {
+        var (status, _, error) = await CliProcess.RunAsync("edit", "missing.png", "--task", "cat2dog", "--size", size, "--model", "/nonexistent", "-o", _scratch);
+
+        Assert.Equal(CommandLine.UserError, status);
+        AssertOneErrorLine(error);
+        Assert.Contains($"--size = {size} is not accepted: use a multiple of 64 from 64 to 2048", error);
+    }
+
+    [Fact]
+    public async Task An_edit_runs_at_the_size_asked_on_a_dynamic_unet_and_a_fixed_unet_takes_only_its_own()
+    {
+        var output = Path.Combine(_scratch, "out");
+        string[] edit = ["edit", Photo, "--task", "cat2dog", "--caption", "a cat", "--steps", "2", "--sentences", "2", "--size", "192",
+            "--directions", Path.Combine(_scratch, "directions"), "-o", output];
+
+        var (status, _, error) = await CliProcess.RunAsync([.. edit, "--model", RepoPaths.TinySdDynamic]);
+        Assert.True(status == 0, error);
+        using (var picture = SixLabors.ImageSharp.Image.Load(Path.Combine(output, "cat_1.cat2dog.png")))
+            Assert.Equal((192, 192), (picture.Width, picture.Height));
+        Assert.Contains("\"imageSize\": 192", File.ReadAllText(Path.Combine(output, "cat_1.cat2dog.json")));
+
+        var fixedUnet = await CliProcess.RunAsync([.. edit, "--model", RepoPaths.TinySd]);
+        Assert.Equal(CommandLine.UserError, fixedUnet.Status);
+        AssertOneErrorLine(fixedUnet.Error);
+        Assert.Contains("--size = 192 is not accepted: this model's UNet was exported for 128×128 images only", fixedUnet.Error);
+    }
+
     [Fact]
     public async Task An_unset_model_reads_as_a_sentence()
     {
