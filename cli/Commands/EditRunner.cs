@@ -17,7 +17,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
     public List<(string Stage, double Seconds, double PeakMiB)> Stages { get; } = [];
 
     /// <summary>Each graph's runs in the last edit, by what was asked and the batch, for <c>bench</c>.</summary>
-    public List<(string Graph, string Outputs, long Batch, int Runs, double MillisecondsPerRun)> GraphRuns { get; } = [];
+    public List<(string Graph, string Outputs, long Batch, int Runs, double FirstMilliseconds, double? LaterMillisecondsPerRun)> GraphRuns { get; } = [];
 
     /// <summary>The image side the last run worked at.</summary>
     public int ImageSize { get; private set; }
@@ -124,8 +124,8 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
                      ("text encoder", bundle.TextEncoder), ("VAE encoder", bundle.VaeEncoder), ("attention probe", pipeline.AttentionProbe),
                      ("guidance", pipeline.Guidance), ("VAE decoder", bundle.VaeDecoder),
                  })
-            foreach (var ((outputs, batch), (runs, time)) in model.RunTimes.OrderBy(r => r.Key.Batch))
-                GraphRuns.Add((graph, outputs, batch, runs, time.TotalMilliseconds / runs));
+            foreach (var ((outputs, batch), (runs, first, time)) in model.RunTimes.OrderBy(r => r.Key.Batch))
+                GraphRuns.Add((graph, outputs, batch, runs, first.TotalMilliseconds, runs > 1 ? (time - first).TotalMilliseconds / (runs - 1) : null));
     }
 
     private void Mark(string stage, Stopwatch clock)

@@ -133,9 +133,9 @@ public static class MethodCommands
             foreach (var (stage, seconds, peak) in runner.Stages)
                 Console.WriteLine($"{stage,-12} {seconds,9:F2} {peak,9:F0}");
             Console.WriteLine($"{"total",-12} {runner.Stages.Sum(s => s.Seconds),9:F2}");
-            Console.WriteLine($"{"graph run",-48} {"runs",5} {"ms per run",11}");
-            foreach (var (graph, outputs, batch, runs, milliseconds) in runner.GraphRuns)
-                Console.WriteLine($"{$"{graph} → {outputs}, batch {batch}",-48} {runs,5} {milliseconds,11:F1}");
+            Console.WriteLine($"{"graph run",-48} {"runs",5} {"first ms",10} {"later ms/run",13}");
+            foreach (var (graph, outputs, batch, runs, first, later) in runner.GraphRuns)
+                Console.WriteLine($"{$"{graph} → {outputs}, batch {batch}",-48} {runs,5} {first,10:F1} {(later is { } ms ? ms.ToString("F1") : "-"),13}");
             Console.WriteLine($"peak RSS {PeakResidentMiB():F0} MiB");
         }));
         command.Subcommands.Add(BenchGuidance());

@@ -17,9 +17,11 @@ namespace Pix2PixZero.Core.Runtime;
 /// UNet forwards from a 66 ms to a 48 ms median, and the forward from 23 to 18 ms.
 /// </para>
 /// <para>
-/// CPU memory: every CPU session allocates its activations from one arena registered in the environment, so what
-/// the attention probe or the VAE freed is there for the guidance run, instead of each session keeping its own
-/// high-water mark. Sessions created with <see cref="SharedWeights"/> read the weights from the shared map: their
+/// CPU memory: the sessions created with <see cref="SharedWeights"/> (the UNet-sized graphs that run at every step)
+/// allocate their activations from one arena registered in the environment, so what the attention probe freed is
+/// there for the guidance run, instead of each session keeping its own high-water mark; other sessions allocate
+/// without an arena and give their memory back after each run. The shared-weights sessions read the weights from
+/// the shared map: their
 /// options turn off what would copy weights per session (pre-packing, and the layout optimizations of
 /// <see cref="GraphOptimizationLevel.ORT_ENABLE_ALL"/> that reorder convolution weights), and the memory pattern,
 /// which reserves one block per session for a whole run. On CUDA each session copies its weights to the device
@@ -65,7 +67,12 @@ public sealed class OnnxSessionFactory
             {
                 if (_sharedThreadPool is { } settled) return settled;
                 if (OrtEnv.IsCreated) return (_sharedThreadPool = false).Value;
-                var options = new EnvironmentCreationOptions { threadOptions = new OrtThreadingOptions() };
+                // ONNX Runtime's own choice of pool size left the build machine's second core idle (one busy thread
+                // through a whole edit), so the pool gets a thread per processor the process may use.
+                var options = new EnvironmentCreationOptions
+                {
+                    threadOptions = new OrtThreadingOptions { GlobalIntraOpNumThreads = Environment.ProcessorCount },
+                };
                 OrtEnv.CreateInstanceWithOptions(ref options);
                 return (_sharedThreadPool = true).Value;
             }
@@ -87,17 +94,32 @@ public sealed class OnnxSessionFactory
             throw new FileNotFoundException($"ONNX model {modelPath} does not exist", modelPath);
         return CreateCore(options => new InferenceSession(modelPath, options), modelPath, (options, provider) =>
         {
-            if (weights is null || provider != ExecutionProvider.Cpu) return;
+            if (provider != ExecutionProvider.Cpu) return;
+            if (weights is null)
+            {
+                OwnAllocations(options);
+                return;
+            }
             options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
             options.EnableMemoryPattern = false;
             options.AddSessionConfigEntry("session.disable_prepacking", "1");
+            options.AddSessionConfigEntry("session.use_env_allocators", "1");
+            EnvironmentArena();
             var shared = weights.AddTo(options, modelPath);
             _log.LogDebug("{Path}: {Count} initializers read from the shared weights map", modelPath, shared);
         });
     }
 
     public InferenceSession Create(byte[] model, string label) =>
-        CreateCore(options => new InferenceSession(model, options), label);
+        CreateCore(options => new InferenceSession(model, options), label, (options, provider) =>
+        {
+            if (provider == ExecutionProvider.Cpu) OwnAllocations(options);
+        });
+
+    // A graph that runs now and then (text encoder, VAE, captioner) takes its memory from the system and gives it back
+    // after each run: an arena would keep its high-water mark (a 512×512 VAE's convolution buffers, over a GB) for
+    // the rest of the process.
+    private static void OwnAllocations(SessionOptions options) => options.EnableCpuMemArena = false;
 
     private InferenceSession CreateCore(Func<SessionOptions, InferenceSession> open, string label, Action<SessionOptions, ExecutionProvider>? configure = null)
     {
@@ -156,21 +178,19 @@ public sealed class OnnxSessionFactory
         else options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (provider == ExecutionProvider.Cuda)
             options.AppendExecutionProvider_CUDA(_deviceId);
-        else if (EnvironmentArena())
-            options.AddSessionConfigEntry("session.use_env_allocators", "1");
         return options;
     }
 
     // One CPU arena for all sessions, growing by what is asked (not by doubling), registered once per process.
-    private static bool EnvironmentArena()
+    private static void EnvironmentArena()
     {
         lock (EnvironmentGate)
         {
-            if (_environmentArena) return true;
+            if (_environmentArena) return;
             using var memory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
             using var arena = new OrtArenaCfg(maxMemory: 0, arenaExtendStrategy: 1, initialChunkSizeBytes: -1, maxDeadBytesPerChunk: -1);
             OrtEnv.Instance().CreateAndRegisterAllocator(memory, arena);
-            return _environmentArena = true;
+            _environmentArena = true;
         }
     }
 }
