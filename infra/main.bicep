@@ -11,12 +11,12 @@ param environmentName string
 @minLength(1)
 param location string
 
-@description('Serverless GPU workload profile type: NVIDIA T4 (default, 16 GB) or A100 (80 GB).')
+@description('Serverless GPU workload profile type: NVIDIA A100 (default, 80 GB; an fp32 SD 1.x edit needs about 17 GB) or T4 (16 GB; fp16 bundles).')
 @allowed([
   'Consumption-GPU-NC8as-T4'
   'Consumption-GPU-NC24-A100'
 ])
-param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
+param gpuProfileType string = 'Consumption-GPU-NC24-A100'
 
 @description('Functions image; azd sets it after its first push (SERVICE_FUNCTIONS_IMAGE_NAME).')
 param functionsImage string = ''

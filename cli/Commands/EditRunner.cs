@@ -30,9 +30,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         using var loggers = CommandLine.Logging(verbose: false);
         var clock = Stopwatch.StartNew();
         using var image = ImageCodec.Load(imagePath);
-        using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
-        if (imageSize is { } side) bundle.UseImageSize(side, "--size");
-        ImageSize = bundle.ImageSize;
+        using var bundle = OpenBundle(loggers);
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
         Mark("load", clock);
 
@@ -61,9 +59,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
     {
         using var loggers = CommandLine.Logging(verbose: false);
         var clock = Stopwatch.StartNew();
-        using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
-        if (imageSize is { } side) bundle.UseImageSize(side, "--size");
-        ImageSize = bundle.ImageSize;
+        using var bundle = OpenBundle(loggers);
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
         var directions = Directions(pipeline, tasks, cancellationToken);
         Mark("directions", clock);
@@ -77,6 +73,22 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         output.WriteLine($"wrote {referencePath}");
         return [referencePath, .. Write(edits, tasks, outputDirectory, stem, t => EditRecord.Create(options, true, null, prompt, prompt, "prompt", t.Name,
             bundle.Directory, pipeline.Prompts.ModelId, Provider, bundle.ImageSize, SentenceLabel, StageSeconds()))];
+    }
+
+    private ModelBundle OpenBundle(ILoggerFactory loggers)
+    {
+        var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
+        try
+        {
+            if (imageSize is { } side) bundle.UseImageSize(side, "--size");
+        }
+        catch
+        {
+            bundle.Dispose();
+            throw;
+        }
+        ImageSize = bundle.ImageSize;
+        return bundle;
     }
 
     private string SentenceLabel => $"built-in generator, {sentences} per word";

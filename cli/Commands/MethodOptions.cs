@@ -1,6 +1,6 @@
-using Pix2PixZero.Core.Bundles;
 using System.CommandLine;
 using Pix2PixZero.Core;
+using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
@@ -45,12 +45,15 @@ public sealed class MethodOptions
         NegativePrompt = result.GetValue(Negative),
     }.Validate();
 
-    /// <summary>Every method option checked, before anything is loaded: the edit's options, the sentence count and the output folder.</summary>
+    /// <summary>
+    /// Every method option checked, before anything is loaded: the edit's options, the sentence count, the image size
+    /// and the output folder.
+    /// </summary>
     public (EditOptions Method, int Sentences, string Output) Checked(ParseResult result)
     {
-        var checkedOptions = (EditOptions(result), SentenceCount(result));
+        var (method, sentences) = (EditOptions(result), SentenceCount(result));
         ImageSize(result);
-        return (checkedOptions.Item1, checkedOptions.Item2, OutputDirectory(result));
+        return (method, sentences, OutputDirectory(result));
     }
 
     /// <summary>The image side asked for, checked against the rule every model shares (the model's own is checked when it opens).</summary>

@@ -17,11 +17,11 @@ namespace Pix2PixZero.Core.Runtime;
 /// UNet forwards from a 66 ms to a 48 ms median, and the forward from 23 to 18 ms.
 /// </para>
 /// <para>
-/// CPU memory: the sessions created with <see cref="SharedWeights"/> (the UNet-sized graphs that run at every step)
-/// allocate their activations from one arena registered in the environment, so what the attention probe freed is
-/// there for the guidance run, instead of each session keeping its own high-water mark; other sessions allocate
-/// without an arena and give their memory back after each run. The shared-weights sessions read the weights from
-/// the shared map: their
+/// CPU memory: every CPU session allocates its activations from one arena registered in the environment, so what
+/// the attention probe or the VAE freed is there for the guidance run, instead of each session keeping its own
+/// high-water mark. (Sessions without an arena give memory back after each run, but a 512×512 VAE decode then took
+/// twice as long, paying page faults for every convolution buffer, and the edit's peak was no lower.) Sessions
+/// created with <see cref="SharedWeights"/> read the weights from the shared map: their
 /// options turn off what would copy weights per session (pre-packing, and the layout optimizations of
 /// <see cref="GraphOptimizationLevel.ORT_ENABLE_ALL"/> that reorder convolution weights), and the memory pattern,
 /// which reserves one block per session for a whole run. On CUDA each session copies its weights to the device
@@ -94,32 +94,17 @@ public sealed class OnnxSessionFactory
             throw new FileNotFoundException($"ONNX model {modelPath} does not exist", modelPath);
         return CreateCore(options => new InferenceSession(modelPath, options), modelPath, (options, provider) =>
         {
-            if (provider != ExecutionProvider.Cpu) return;
-            if (weights is null)
-            {
-                OwnAllocations(options);
-                return;
-            }
+            if (weights is null || provider != ExecutionProvider.Cpu) return;
             options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
             options.EnableMemoryPattern = false;
             options.AddSessionConfigEntry("session.disable_prepacking", "1");
-            options.AddSessionConfigEntry("session.use_env_allocators", "1");
-            EnvironmentArena();
             var shared = weights.AddTo(options, modelPath);
             _log.LogDebug("{Path}: {Count} initializers read from the shared weights map", modelPath, shared);
         });
     }
 
     public InferenceSession Create(byte[] model, string label) =>
-        CreateCore(options => new InferenceSession(model, options), label, (options, provider) =>
-        {
-            if (provider == ExecutionProvider.Cpu) OwnAllocations(options);
-        });
-
-    // A graph that runs now and then (text encoder, VAE, captioner) takes its memory from the system and gives it back
-    // after each run: an arena would keep its high-water mark (a 512×512 VAE's convolution buffers, over a GB) for
-    // the rest of the process.
-    private static void OwnAllocations(SessionOptions options) => options.EnableCpuMemArena = false;
+        CreateCore(options => new InferenceSession(model, options), label);
 
     private InferenceSession CreateCore(Func<SessionOptions, InferenceSession> open, string label, Action<SessionOptions, ExecutionProvider>? configure = null)
     {
@@ -177,7 +162,14 @@ public sealed class OnnxSessionFactory
         if (sharedThreadPool) options.DisablePerSessionThreads();
         else options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (provider == ExecutionProvider.Cuda)
+        {
             options.AppendExecutionProvider_CUDA(_deviceId);
+        }
+        else
+        {
+            EnvironmentArena();
+            options.AddSessionConfigEntry("session.use_env_allocators", "1");
+        }
         return options;
     }
 

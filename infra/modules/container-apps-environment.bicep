@@ -10,7 +10,7 @@ param logAnalyticsName string
 @description('Name the GPU workload profile gets inside the environment; apps refer to it by this name.')
 param gpuProfileName string
 
-@description('Serverless GPU workload profile type: NVIDIA T4 (default) or A100.')
+@description('Serverless GPU workload profile type: NVIDIA A100 (the template\'s default) or T4.')
 @allowed([
   'Consumption-GPU-NC8as-T4'
   'Consumption-GPU-NC24-A100'

@@ -80,11 +80,11 @@ public sealed class FunctionAppTests(InfraFixture infra)
     }
 
     [Fact]
-    public void Gpu_profile_defaults_to_T4_and_allows_A100()
+    public void Gpu_profile_defaults_to_A100_and_allows_T4()
     {
         var parameter = infra.Main.Parameter("gpuProfileType");
 
-        Assert.Equal("Consumption-GPU-NC8as-T4", parameter.GetProperty("defaultValue").GetString());
+        Assert.Equal("Consumption-GPU-NC24-A100", parameter.GetProperty("defaultValue").GetString());
         Assert.Equal(
             ["Consumption-GPU-NC8as-T4", "Consumption-GPU-NC24-A100"],
             parameter.GetProperty("allowedValues").EnumerateArray().Select(v => v.GetString()!).ToArray());

@@ -22,9 +22,9 @@ public sealed class ParametersFileTests(InfraFixture infra)
     }
 
     [Fact]
-    public void Gpu_profile_is_chosen_through_the_azd_environment_with_T4_as_fallback()
+    public void Gpu_profile_is_chosen_through_the_azd_environment_with_A100_as_fallback()
     {
-        Assert.Equal("${AZURE_GPU_PROFILE=Consumption-GPU-NC8as-T4}",
+        Assert.Equal("${AZURE_GPU_PROFILE=Consumption-GPU-NC24-A100}",
             FileParameters().GetProperty("gpuProfileType").GetProperty("value").GetString());
     }
 }

@@ -60,12 +60,7 @@ public class EarlyShapeReadsTests
     public void Differentiated_graph_gives_the_same_loss_and_gradient_with_the_sink(bool symbolicShapes)
     {
         var model = new GraphTestModel(14, TensorValues.Float, symbolicShapes);
-        var (output, wrt) = GraphTestBlocks.SelfAttention(model, batch: 3, tokens: 6, heads: 3, headDim: 2);
-        model.Output(output);
-        var graph = model.Build();
-        var e = new GraphEmitter(graph, "loss");
-        var loss = e.ReduceSum(e.Mul(output, output), [0, 1, 2], keepDims: false);
-        var shapes = GraphRunner.Measure(graph, model);
+        var (graph, loss, wrt, shapes) = GraphTestBlocks.SelfAttentionWithSquaredLoss(model);
         var types = new TensorTypes(graph);
         ChunkedAttention.Apply(graph, shapes);
         var forward = new HashSet<NodeProto>(graph.Graph.Node, ReferenceEqualityComparer.Instance);

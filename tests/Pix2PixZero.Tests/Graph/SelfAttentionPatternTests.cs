@@ -71,12 +71,7 @@ public class SelfAttentionPatternTests
         var gradients = new[] { true, false }.Select(recompute =>
         {
             var model = new GraphTestModel(14, TensorValues.Double, dynamic: true);
-            var (output, wrt) = GraphTestBlocks.SelfAttention(model, batch: 3, tokens: 6, heads: 3, headDim: 2);
-            model.Output(output);
-            var graph = model.Build();
-            var e = new GraphEmitter(graph, "loss");
-            var loss = e.ReduceSum(e.Mul(output, output), [0, 1, 2], keepDims: false);
-            var shapes = GraphRunner.Measure(graph, model);
+            var (graph, loss, wrt, shapes) = GraphTestBlocks.SelfAttentionWithSquaredLoss(model);
             var grad = ReverseModeDifferentiator.Differentiate(graph, loss, wrt, shapes, new TensorTypes(graph),
                 new DifferentiationOptions(RecomputeAttention: recompute));
             var x = new GraphTestModel(14, TensorValues.Double, dynamic: true, seed: 99);

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core.Graph;
 using static Pix2PixZero.Core.Graph.GraphEmitter;
 
 namespace Pix2PixZero.Tests.Support;
@@ -31,6 +32,20 @@ public static class GraphTestBlocks
         var back = m.Node("Transpose", [unfolded], "o_tokens", Ints("perm", [0, 2, 1, 3]));
         var merged = m.Node("Reshape", [back, m.Ints("merge_shape", 0, 0, channels)], "o_merged");
         return (m.Node("MatMul", [merged, m.Weight("wout", channels, channels)], "y"), x);
+    }
+
+    /// <summary>
+    /// <see cref="SelfAttention"/> (batch 3, 6 tokens, 3 heads of 2) as the model's output, built, with the loss Σ y²
+    /// added: the graph, the loss, the input to differentiate by, and the shapes measured by running the model.
+    /// </summary>
+    public static (OnnxGraph Graph, string Loss, string Wrt, TensorShapes Shapes) SelfAttentionWithSquaredLoss(GraphTestModel model)
+    {
+        var (output, wrt) = SelfAttention(model, batch: 3, tokens: 6, heads: 3, headDim: 2);
+        model.Output(output);
+        var graph = model.Build();
+        var e = new GraphEmitter(graph, "loss");
+        var loss = e.ReduceSum(e.Mul(output, output), [0, 1, 2], keepDims: false);
+        return (graph, loss, wrt, GraphRunner.Measure(graph, model));
     }
 
     /// <summary>
