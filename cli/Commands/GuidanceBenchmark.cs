@@ -10,9 +10,10 @@ namespace Pix2PixZero.Cli.Commands;
 
 /// <summary>
 /// <c>bench guidance</c>: what cross-attention guidance costs on a UNet. Compiles the guidance graphs afresh, then
-/// times one CFG-batch UNet forward (the attention probe asked for the noise alone, as the edit runs it), one attention-probe run and one guidance run (loss and ∂loss/∂sample), each
-/// the median of several interleaved runs after a warm-up; the guidance/forward ratio is the figure to watch
-/// (target ≤ 3.5).
+/// times one CFG-batch UNet forward (the attention probe asked for the noise alone, as the edit runs it), one
+/// attention-probe run and one guidance run (loss and ∂loss/∂sample), each the median of several interleaved runs
+/// after a warm-up, with each first run's time and peak memory apart; the guidance/forward ratio is the figure to
+/// watch (target ≤ 3.5).
 /// </summary>
 public static class GuidanceBenchmark
 {
