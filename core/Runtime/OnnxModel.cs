@@ -131,8 +131,13 @@ public abstract class OnnxModel : IDisposable
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var results = Session.Run(inputs, outputs);
         var converted = results.Select(r => TensorConversion.ToFloat(r, ModelPath)).ToArray();
-        var key = (outputs.Length == 1 ? outputs[0] : $"{outputs.Length} outputs",
-                   inputs.FirstOrDefault()?.Value is Tensor<float> input && input.Dimensions.Length > 0 ? input.Dimensions[0] : 1L);
+        var batch = inputs.FirstOrDefault()?.Value switch
+        {
+            Tensor<float> f when f.Dimensions.Length > 0 => f.Dimensions[0],
+            Tensor<Float16> h when h.Dimensions.Length > 0 => h.Dimensions[0],
+            _ => 1L,
+        };
+        var key = (outputs.Length == 1 ? outputs[0] : $"{outputs.Length} outputs", batch);
         lock (_runTimes)
         {
             var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
