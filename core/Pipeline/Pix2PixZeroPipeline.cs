@@ -18,16 +18,18 @@ namespace Pix2PixZero.Core.Pipeline;
 /// <summary>
 /// pix2pix-zero on one model bundle, step for step as DESIGN.md §1.2: caption → text embeddings → regularized
 /// inversion → reference and guided edit passes in lockstep → decode. The guidance graphs are compiled (or taken
-/// from the cache beside the UNet) on first use; sessions are created once and reused. Every UNet call of the
-/// method goes through the compiled graphs: the attention probe also serves the plain noise predictions of the
-/// inversion and the edit pass, and the probe and guidance sessions read one shared copy of the UNet's weights
-/// (<see cref="SharedWeights"/>), so the bundle's plain UNet session is never opened for an edit.
+/// from the cache beside the UNet) on first use; their sessions are created for the bundle's image size and reused
+/// while it stays. Every UNet call of the method goes through the compiled graphs: the attention probe also serves
+/// the plain noise predictions of the inversion and the edit pass, and the probe and guidance sessions read one
+/// shared copy of the UNet's weights (<see cref="SharedWeights"/>), so the bundle's plain UNet session is never
+/// opened for an edit.
 /// </summary>
 public sealed class Pix2PixZeroPipeline : IDisposable
 {
     private readonly ModelBundle _bundle;
     private readonly ILogger _log;
-    private readonly Lazy<(AttentionProbe Probe, GuidanceModel Guidance, PreparedUnetGraphs Graphs)> _guidance;
+    private readonly object _gate = new();
+    private LoadedGraphs? _loaded;
     private readonly SharedWeights _weights = new();
 
     public Pix2PixZeroPipeline(ModelBundle bundle, ILogger? log = null)
@@ -37,7 +39,6 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         Scheduler = new DdimScheduler(bundle.SchedulerConfig);
         Prompts = new PromptEncoder(bundle);
         Latents = new LatentCodec(bundle);
-        _guidance = new(LoadGuidance);
     }
 
     public DdimScheduler Scheduler { get; }
@@ -49,13 +50,13 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     public ModelBundle Bundle => _bundle;
 
     /// <summary>The compiled guidance graphs (compiling them on first use).</summary>
-    public PreparedUnetGraphs GuidanceGraphs => _guidance.Value.Graphs;
+    public PreparedUnetGraphs GuidanceGraphs => Loaded.Graphs;
 
     /// <summary>The UNet with its cross-attention maps as outputs (compiling it on first use).</summary>
-    public AttentionProbe AttentionProbe => _guidance.Value.Probe;
+    public AttentionProbe AttentionProbe => Loaded.Probe;
 
     /// <summary>The cross-attention loss and its gradient with respect to the sample (compiling it on first use).</summary>
-    public GuidanceModel Guidance => _guidance.Value.Guidance;
+    public GuidanceModel Guidance => Loaded.Guidance;
 
     /// <summary>The UNet's noise prediction as the method runs it: the attention probe, asked for the noise alone.</summary>
     public INoisePredictor NoisePredictor => AttentionProbe;
@@ -125,11 +126,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     public void Dispose()
     {
-        if (_guidance.IsValueCreated)
-        {
-            _guidance.Value.Probe.Dispose();
-            _guidance.Value.Guidance.Dispose();
-        }
+        lock (_gate) _loaded?.Dispose();
         _weights.Dispose();
     }
 
@@ -166,19 +163,51 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     private DenseTensor<float> TextBatch(float[] row) => new(row, [1, Prompts.SequenceLength, row.Length / Prompts.SequenceLength]);
 
-    private (AttentionProbe, GuidanceModel, PreparedUnetGraphs) LoadGuidance()
+    // The sessions are made for the bundle's latent size (ONNX Runtime plans a dynamic graph far faster with its
+    // sizes fixed), and made again if the bundle is later set to another size.
+    private LoadedGraphs Loaded
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var size = _bundle.LatentSize;
+                if (_loaded is { } loaded && loaded.LatentSize == size) return loaded;
+                _loaded?.Dispose();
+                _loaded = null;
+                return _loaded = LoadGuidance(size);
+            }
+        }
+    }
+
+    private LoadedGraphs LoadGuidance(int latentSize)
     {
         var graphs = PrepareGuidanceGraphs();
         var layers = graphs.Layers.Count;
-        var probe = new AttentionProbe(_bundle.Sessions.Create(graphs.AttentionProbePath, _weights), graphs.AttentionProbePath, layers);
+        var signature = _bundle.UnetSignature;
+        var tokens = Prompts.SequenceLength;
+        // The probe runs the inversion (batch 1) and the CFG pairs (batch 2); the guidance graph only the pairs.
+        var probeSizes = signature.FixedDimensions(batch: null, latentSize, latentSize, tokens);
+        var guidanceSizes = signature.FixedDimensions(batch: 2, latentSize, latentSize, tokens);
+        var probe = new AttentionProbe(_bundle.Sessions.Create(graphs.AttentionProbePath, _weights, probeSizes), graphs.AttentionProbePath, layers);
         try
         {
-            return (probe, new GuidanceModel(_bundle.Sessions.Create(graphs.GuidancePath, _weights), graphs.GuidancePath, layers), graphs);
+            var guidance = new GuidanceModel(_bundle.Sessions.Create(graphs.GuidancePath, _weights, guidanceSizes), graphs.GuidancePath, layers);
+            return new LoadedGraphs(probe, guidance, graphs, latentSize);
         }
         catch
         {
             probe.Dispose();
             throw;
+        }
+    }
+
+    private sealed record LoadedGraphs(AttentionProbe Probe, GuidanceModel Guidance, PreparedUnetGraphs Graphs, int LatentSize) : IDisposable
+    {
+        public void Dispose()
+        {
+            Probe.Dispose();
+            Guidance.Dispose();
         }
     }
 

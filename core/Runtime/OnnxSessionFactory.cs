@@ -86,14 +86,18 @@ public sealed class OnnxSessionFactory
 
     /// <summary>
     /// A session for the model at <paramref name="modelPath"/>; on CPU, its external weights are read from
-    /// <paramref name="weights"/> when given (one copy for every session that shares it).
+    /// <paramref name="weights"/> when given (one copy for every session that shares it). Symbolic input dimensions
+    /// named in <paramref name="fixedDimensions"/> take those values: the session then accepts only inputs of that
+    /// size, and ONNX Runtime plans it with concrete shapes.
     /// </summary>
-    public InferenceSession Create(string modelPath, SharedWeights? weights)
+    public InferenceSession Create(string modelPath, SharedWeights? weights, IReadOnlyDictionary<string, long>? fixedDimensions = null)
     {
         if (!File.Exists(modelPath))
             throw new FileNotFoundException($"ONNX model {modelPath} does not exist", modelPath);
         return CreateCore(options => new InferenceSession(modelPath, options), modelPath, (options, provider) =>
         {
+            foreach (var (name, value) in fixedDimensions ?? new Dictionary<string, long>())
+                options.AddFreeDimensionOverrideByName(name, value);
             if (weights is null || provider != ExecutionProvider.Cpu) return;
             options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
             options.EnableMemoryPattern = false;
