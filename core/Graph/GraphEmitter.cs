@@ -75,10 +75,6 @@ public sealed class GraphEmitter
     public string Int64s(params long[] values) => Constant("i:" + string.Join(",", values),
         name => TensorValues.Int64s(name, values));
 
-    /// <summary>A shared int64 scalar constant.</summary>
-    public string Int64Scalar(long value) => Constant($"is:{value}",
-        name => TensorValues.Int64s(name, [value], []));
-
     /// <summary>A shared scalar of a floating element type (broadcasts against anything).</summary>
     public string Scalar(double value, int dataType) => Constant($"f{dataType}:{value:R}",
         name => TensorValues.Scalar(name, value, dataType));
@@ -128,9 +124,6 @@ public sealed class GraphEmitter
 
     public string Unsqueeze(string x, IReadOnlyList<long> axes) =>
         Opset >= 13 ? Node("Unsqueeze", [x, Int64s(axes.ToArray())]) : Node("Unsqueeze", [x], Ints("axes", axes));
-
-    public string Squeeze(string x, IReadOnlyList<long> axes) =>
-        Opset >= 13 ? Node("Squeeze", [x, Int64s(axes.ToArray())]) : Node("Squeeze", [x], Ints("axes", axes));
 
     /// <summary>Slice with runtime (tensor) starts/ends along the given axes.</summary>
     public string Slice(string x, string starts, string ends, string axes) => Node("Slice", [x, starts, ends, axes]);

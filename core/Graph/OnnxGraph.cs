@@ -68,13 +68,6 @@ public sealed class OnnxGraph
     /// <summary>Writes the model atomically (<see cref="AtomicFile"/>).</summary>
     public void Save(string path) => AtomicFile.Write(path, Model.WriteTo);
 
-    public bool IsGraphInput(string name) => Graph.Input.Any(i => i.Name == name);
-
-    public ValueInfoProto GraphInput(string name) =>
-        Graph.Input.FirstOrDefault(i => i.Name == name)
-        ?? throw new InvalidOperationException(
-            $"The model has no graph input '{name}' (inputs: {string.Join(", ", Graph.Input.Select(i => i.Name))}).");
-
     public TensorProto? Initializer(string name) => Graph.Initializer.FirstOrDefault(t => t.Name == name);
 
     /// <summary>Node producing each tensor name (initializers and graph inputs have none).</summary>

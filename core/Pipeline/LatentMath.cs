@@ -16,15 +16,6 @@ internal static class LatentMath
         return result;
     }
 
-    /// <summary>Row <paramref name="index"/> of a batch, as a batch of one.</summary>
-    public static DenseTensor<float> Row(DenseTensor<float> batch, int index)
-    {
-        var dims = batch.Dimensions.ToArray();
-        var size = (int)(batch.Length / dims[0]);
-        dims[0] = 1;
-        return new DenseTensor<float>(batch.Buffer.Slice(index * size, size).ToArray(), dims);
-    }
-
     /// <summary>Stacks rows of shape <paramref name="rowShape"/> into a batch.</summary>
     public static DenseTensor<float> Stack(int[] rowShape, params float[][] rows)
     {

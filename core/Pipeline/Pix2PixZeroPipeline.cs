@@ -49,9 +49,6 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     public ModelBundle Bundle => _bundle;
 
-    /// <summary>The compiled guidance graphs (compiling them on first use).</summary>
-    public PreparedUnetGraphs GuidanceGraphs => Loaded.Graphs;
-
     /// <summary>The UNet with its cross-attention maps as outputs (compiling it on first use).</summary>
     public AttentionProbe AttentionProbe => Loaded.Probe;
 
@@ -193,7 +190,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         try
         {
             var guidance = new GuidanceModel(_bundle.Sessions.Create(graphs.GuidancePath, _weights, guidanceSizes), graphs.GuidancePath, layers);
-            return new LoadedGraphs(probe, guidance, graphs, latentSize);
+            return new LoadedGraphs(probe, guidance, latentSize);
         }
         catch
         {
@@ -202,7 +199,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         }
     }
 
-    private sealed record LoadedGraphs(AttentionProbe Probe, GuidanceModel Guidance, PreparedUnetGraphs Graphs, int LatentSize) : IDisposable
+    private sealed record LoadedGraphs(AttentionProbe Probe, GuidanceModel Guidance, int LatentSize) : IDisposable
     {
         public void Dispose()
         {

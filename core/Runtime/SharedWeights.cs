@@ -26,12 +26,6 @@ public sealed class SharedWeights : IDisposable
     private readonly object _gate = new();
     private bool _disposed;
 
-    /// <summary>Bytes of weights files mapped so far.</summary>
-    public long MappedBytes
-    {
-        get { lock (_gate) return _files.Values.Sum(f => f.Length); }
-    }
-
     /// <summary>
     /// Adds every external initializer of the model at <paramref name="modelPath"/> to <paramref name="options"/>,
     /// mapping its weights file on first use; returns how many were added. Initializers whose bytes cannot be

@@ -25,8 +25,6 @@ public sealed class DdimScheduler
 
     public float FinalAlphaCumprod { get; }
 
-    public ReadOnlySpan<float> AlphasCumprod => _alphasCumprod;
-
     public float AlphaCumprod(int t) => t >= 0 ? _alphasCumprod[t] : FinalAlphaCumprod;
 
     /// <summary>The most steps whose timesteps, offset by steps_offset, stay inside the training schedule.</summary>

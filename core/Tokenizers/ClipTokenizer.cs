@@ -80,8 +80,6 @@ public sealed partial class ClipTokenizer
     /// <summary>The BPE ids of a text without BOS, EOS, truncation or padding.</summary>
     public IReadOnlyList<int> Tokenize(string text) => _bpe.EncodeToIds(Clean(text));
 
-    public int TokenCount(string text) => Tokenize(text).Count;
-
     /// <summary>CLIP's decode: tokens joined, <c>&lt;/w&gt;</c> read as a space, byte symbols back to UTF-8.</summary>
     public string Decode(IEnumerable<int> ids)
     {

@@ -71,7 +71,7 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
             var measured = new[] { a.Sum(v => (double)v), a.Sum(v => (double)v * v), a[0] };
             for (var k = 0; k < 3; k++)
             {
-                var golden = stats.Values[i * 3 + k];
+                var golden = stats.Doubles()[i * 3 + k];
                 worst = Math.Max(worst, Math.Abs(measured[k] - golden) / Math.Max(Math.Abs(golden), 1e-3));
             }
         }
@@ -92,13 +92,13 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
         using var guidance = new InferenceSession(prepared.GuidancePath);
         var (loss, grad) = RunGuidance(guidance, p, references);
 
-        var goldenLoss = GraphFixtures.Golden(p + "loss").Values[0];
-        var goldenGrad = GraphFixtures.Golden(p + "grad_sample");
+        var goldenLoss = GraphFixtures.Golden(p + "loss").Doubles()[0];
+        var goldenGrad = GraphFixtures.Golden(p + "grad_sample").Doubles();
         var lossError = Math.Abs(loss - goldenLoss) / Math.Abs(goldenLoss);
-        var gradError = goldenGrad.Values.Select((g, i) => Math.Abs(g - grad[i])).Max() / goldenGrad.Values.Max(Math.Abs);
+        var gradError = goldenGrad.Select((g, i) => Math.Abs(g - grad[i])).Max() / goldenGrad.Max(Math.Abs);
         output.WriteLine($"{(dynamic ? "dynamic" : "static")}: loss {loss:R} vs {goldenLoss:R} (rel {lossError:E2}); " +
                          $"grad max-abs error / max |grad| = {gradError:E2}");
-        Assert.Equal(goldenGrad.Values.Length, grad.Length);
+        Assert.Equal(goldenGrad.Length, grad.Length);
         Assert.True(lossError <= 1e-4, $"loss relative error {lossError:E2}");
         Assert.True(gradError <= 1e-4, $"gradient relative error {gradError:E2}");
     }
@@ -181,9 +181,9 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
         finally { foreach (var v in inputs.Values) v.Dispose(); }
     }
 
-    private static OrtValue Tensor(GraphNpy.Array a) => a.Dtype switch
+    private static OrtValue Tensor(Npy.Array a) => a.Dtype switch
     {
-        "<i8" => OrtValue.CreateTensorValueFromMemory(a.Longs(), a.Shape),
-        _ => OrtValue.CreateTensorValueFromMemory(a.Floats(), a.Shape),
+        "<i8" => OrtValue.CreateTensorValueFromMemory(a.Longs(), a.LongShape),
+        _ => OrtValue.CreateTensorValueFromMemory(a.Floats(), a.LongShape),
     };
 }

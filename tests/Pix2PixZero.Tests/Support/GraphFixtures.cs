@@ -8,11 +8,9 @@ public static class GraphFixtures
 {
     public static string Root => RepoPaths.Fixtures;
 
-    public static string Goldens => Path.Combine(Root, "goldens");
+    public static Npy.Array Golden(string name) => Npy.Golden(name + ".npy");
 
-    public static GraphNpy.Array Golden(string name) => GraphNpy.Read(Path.Combine(Goldens, name + ".npy"));
-
-    public static JsonElement Index() => JsonDocument.Parse(File.ReadAllText(Path.Combine(Goldens, "index.json"))).RootElement;
+    public static JsonElement Index() => JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Goldens, "index.json"))).RootElement;
 
     /// <summary>Copies bundle/unet (model.onnx + weights.pb, no compiled graphs) into a fresh temp folder; returns the model path.</summary>
     public static string CopyUnet(string bundle)

@@ -4,7 +4,10 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Pix2PixZero.Tests.Support;
 
-/// <summary>Reads the little-endian, C-order .npy goldens written by tests/fixtures/generate.py (format 1.0/2.0).</summary>
+/// <summary>
+/// Reads the little-endian, C-order .npy goldens written by tests/fixtures/generate.py and
+/// tests/fixtures/generate_graphs.py (format 1.0/2.0; f2, f4, f8, i4, i8).
+/// </summary>
 public static partial class Npy
 {
     public sealed record Array(string Dtype, int[] Shape, byte[] Data)
@@ -23,6 +26,16 @@ public static partial class Npy
             "<i4" => MemoryMarshalCast<int>().Select(i => (long)i).ToArray(),
             _ => throw new InvalidDataException($"dtype {Dtype} is not an integer type"),
         };
+
+        /// <summary>The values at full precision (f8 goldens such as losses keep their digits).</summary>
+        public double[] Doubles() => Dtype switch
+        {
+            "<f8" => MemoryMarshalCast<double>(),
+            "<i8" or "<i4" => Longs().Select(v => (double)v).ToArray(),
+            _ => Floats().Select(v => (double)v).ToArray(),
+        };
+
+        public long[] LongShape => Shape.Select(d => (long)d).ToArray();
 
         public DenseTensor<float> Tensor() => new(Floats(), Shape);
 
