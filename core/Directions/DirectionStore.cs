@@ -29,11 +29,18 @@ public sealed partial class DirectionStore
 
     public string RootDirectory { get; }
 
-    public string PathFor(string modelId, EditWord word, string sentenceSetHash)
-    {
-        string modelFolder = $"{Slug(modelId)}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(modelId)))[..12]}";
-        return Path.Combine(RootDirectory, modelFolder, $"{Slug(word.Value)}-{Slug(sentenceSetHash)}{Extension}");
-    }
+    public string PathFor(string modelId, EditWord word, string sentenceSetHash) =>
+        Path.Combine(RootDirectory, ModelFolder(modelId), FileName(word, sentenceSetHash));
+
+    /// <summary>
+    /// The folder of one model's means: the id made file-name-safe, then 12 hex digits of its SHA-256, so that ids
+    /// which slug alike ("a/b", "a_b") stay apart.
+    /// </summary>
+    public static string ModelFolder(string modelId) =>
+        $"{Slug(modelId)}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(modelId)))[..12]}";
+
+    /// <summary>The file of one word's mean over one sentence set, inside its <see cref="ModelFolder"/>.</summary>
+    public static string FileName(EditWord word, string sentenceSetHash) => $"{Slug(word.Value)}-{Slug(sentenceSetHash)}{Extension}";
 
     public void Save(WordMean mean)
     {

@@ -30,13 +30,8 @@ public abstract record SentenceSource
             if (!File.Exists(Path))
                 throw new InvalidInputException($"Sentence file {Path} does not exist.");
             var sentences = new List<string>();
-            int lineNumber = 0;
-            foreach (string line in File.ReadLines(Path))
+            foreach (var (lineNumber, sentence) in Clean(File.ReadLines(Path)))
             {
-                lineNumber++;
-                string sentence = line.Trim();
-                if (sentence.Length == 0)
-                    continue;
                 if (sentence.Length > MaxSentenceLength)
                     throw new InvalidInputException(
                         $"Sentence file {Path}, line {lineNumber}: {sentence.Length} characters; a sentence may have at most {MaxSentenceLength} (the text encoder reads only 77 tokens anyway).");
@@ -47,6 +42,23 @@ public abstract record SentenceSource
             if (sentences.Count == 0)
                 throw new InvalidInputException($"Sentence file {Path} has no sentences; write one sentence per line.");
             return new SentenceSet(sentences);
+        }
+
+        /// <summary>
+        /// How lines of user text become sentences: each trimmed, blank ones dropped, numbered by their line (from 1,
+        /// blank lines counted) for error messages. Sentences posted to the HTTP API are cleaned by it too, so that the
+        /// set stored as a file, one sentence a line, reads back as the same set (same hash).
+        /// </summary>
+        public static IEnumerable<(int Line, string Sentence)> Clean(IEnumerable<string?> lines)
+        {
+            int lineNumber = 0;
+            foreach (string? line in lines)
+            {
+                lineNumber++;
+                string sentence = (line ?? "").Trim();
+                if (sentence.Length > 0)
+                    yield return (lineNumber, sentence);
+            }
         }
     }
 

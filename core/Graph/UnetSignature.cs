@@ -22,12 +22,16 @@ public sealed record UnetProbeSize(int Batch = 2, int LatentHeight = 32, int Lat
     }
 }
 
-/// <summary>The three UNet inputs of a diffusers export: names, element types and declared dimensions.</summary>
+/// <summary>
+/// The three UNet inputs of a diffusers export: names, element types and declared dimensions; and the name of its
+/// noise-prediction output, which the attention probe keeps.
+/// </summary>
 public sealed class UnetSignature
 {
     public const string SampleName = "sample";
     public const string TimestepName = "timestep";
     public const string EncoderHiddenStatesName = "encoder_hidden_states";
+    public const string NoiseOutputName = "out_sample";
 
     private UnetSignature(ValueInfoProto sample, ValueInfoProto timestep, ValueInfoProto ehs)
     {

@@ -1,13 +1,15 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Models;
 
 /// <summary>
 /// The compiled attention-probe graph (DESIGN.md §2): the UNet's noise prediction plus the softmax maps of its
-/// cross-attention layers (<c>attn_map_00</c>…), each [B·heads, HW, tokens], from one run. Asked for the noise
-/// alone it is the UNet, so an edit needs no separate UNet session (and no other copy of its weights).
+/// cross-attention layers (<see cref="AttentionProbeGraph.OutputName"/>: <c>attn_map_00</c>…), each
+/// [B·heads, HW, tokens], from one run. Asked for the noise alone it is the UNet, so an edit needs no separate UNet
+/// session (and no other copy of its weights).
 /// </summary>
 public sealed class AttentionProbe : OnnxModel, INoisePredictor
 {
@@ -18,16 +20,14 @@ public sealed class AttentionProbe : OnnxModel, INoisePredictor
 
     public AttentionProbe(InferenceSession session, string modelPath, int layerCount) : base(session, modelPath, "attention probe")
     {
-        _sample = RequireInput("sample");
-        _timestep = RequireInput("timestep");
-        _context = RequireInput("encoder_hidden_states");
+        _sample = RequireInput(UnetSignature.SampleName);
+        _timestep = RequireInput(UnetSignature.TimestepName);
+        _context = RequireInput(UnetSignature.EncoderHiddenStatesName);
         LayerCount = layerCount;
-        _outputs = [RequireOutput("out_sample"), .. Enumerable.Range(0, layerCount).Select(i => RequireOutput(MapName(i)))];
+        _outputs = [RequireOutput(UnetSignature.NoiseOutputName), .. Enumerable.Range(0, layerCount).Select(i => RequireOutput(AttentionProbeGraph.OutputName(i)))];
     }
 
     public int LayerCount { get; }
-
-    public static string MapName(int layer) => $"attn_map_{layer:00}";
 
     public int? FixedBatch => FixedDimension(_sample, 0);
 

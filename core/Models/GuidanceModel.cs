@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Models;
@@ -19,12 +20,12 @@ public sealed class GuidanceModel : OnnxModel
 
     public GuidanceModel(InferenceSession session, string modelPath, int layerCount) : base(session, modelPath, "guidance")
     {
-        _sample = RequireInput("sample");
-        _timestep = RequireInput("timestep");
-        _context = RequireInput("encoder_hidden_states");
-        _references = Enumerable.Range(0, layerCount).Select(i => RequireInput($"attn_ref_{i:00}")).ToArray();
-        _loss = RequireOutput("loss");
-        _gradient = RequireOutput("grad_sample");
+        _sample = RequireInput(UnetSignature.SampleName);
+        _timestep = RequireInput(UnetSignature.TimestepName);
+        _context = RequireInput(UnetSignature.EncoderHiddenStatesName);
+        _references = Enumerable.Range(0, layerCount).Select(i => RequireInput(GuidanceGraph.ReferenceInput(i))).ToArray();
+        _loss = RequireOutput(GuidanceGraph.LossOutput);
+        _gradient = RequireOutput(GuidanceGraph.GradientOutput);
     }
 
     public (float Loss, DenseTensor<float> Gradient) LossAndGradient(

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Models;
@@ -17,10 +18,10 @@ public sealed class Unet : OnnxModel, INoisePredictor
 
     public Unet(InferenceSession session, string modelPath) : base(session, modelPath, "unet")
     {
-        _sample = RequireInput("sample");
-        _timestep = RequireInput("timestep");
-        _context = RequireInput("encoder_hidden_states");
-        _output = RequireOutput("out_sample");
+        _sample = RequireInput(UnetSignature.SampleName);
+        _timestep = RequireInput(UnetSignature.TimestepName);
+        _context = RequireInput(UnetSignature.EncoderHiddenStatesName);
+        _output = RequireOutput(UnetSignature.NoiseOutputName);
     }
 
     public TensorElementType TimestepType => Inputs[_timestep].ElementDataType;

@@ -15,14 +15,14 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
     public override async Task<EditManifest> RunAsync(TaskOrchestrationContext context, EditRequest request)
     {
         var retry = request.Retry.Options();
-        var stage = "prepare";
+        var stage = EditStatus.Prepare;
         try
         {
             context.SetCustomStatus(EditStatus.At(stage));
             var prepared = await context.CallActivityAsync<PreparedEdit>(nameof(PrepareImageActivity), request, retry);
             var plan = prepared.Settings;
 
-            context.SetCustomStatus(EditStatus.At(stage = "caption and directions"));
+            context.SetCustomStatus(EditStatus.At(stage = EditStatus.CaptionAndDirections));
             var caption = plan.Caption is { } given
                 ? Task.FromResult(new CaptionResult(given, CaptionActivity.FromUser, 0))
                 : context.CallActivityAsync<CaptionResult>(nameof(CaptionActivity), prepared.Image, retry);
@@ -34,17 +34,17 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
             await Task.WhenAll([caption, .. means]);
             var meanOf = means.ToDictionary(m => m.Result.Word, m => m.Result);
 
-            context.SetCustomStatus(EditStatus.At(stage = "invert"));
+            context.SetCustomStatus(EditStatus.At(stage = EditStatus.Invert));
             var inverted = await context.CallActivityAsync<InvertResult>(nameof(InvertActivity),
                 new InvertInput(request.Id, prepared.Image, caption.Result.Caption, plan.Method), retry);
 
-            context.SetCustomStatus(EditStatus.At(stage = "edit"));
+            context.SetCustomStatus(EditStatus.At(stage = EditStatus.Edit));
             var jobs = tasks.Select(t => new TaskDirections(t.Name, meanOf[t.Source.Value], meanOf[t.Target.Value])).ToList();
             var batches = plan.Mode == EditMode.Batched ? [jobs] : jobs.Select(j => new List<TaskDirections> { j }).ToList();
             var edits = await Task.WhenAll(batches.Select(batch =>
                 context.CallActivityAsync<EditResult>(nameof(EditActivity), new EditInput(request.Id, inverted.Latent, batch, plan.Method), retry)));
 
-            context.SetCustomStatus(EditStatus.At(stage = "publish"));
+            context.SetCustomStatus(EditStatus.At(stage = EditStatus.Publish));
             var seconds = new Dictionary<string, double>
             {
                 ["prepare"] = prepared.Seconds,
@@ -66,7 +66,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
             var message = failure is TaskFailedException activity ? activity.FailureDetails.ErrorMessage : failure.Message;
             await context.CallActivityAsync<BlobRef>(nameof(RecordFailureActivity),
                 new EditError(request.Id, stage, kind, message, context.CurrentUtcDateTime), retry);
-            context.SetCustomStatus(EditStatus.At(stage) with { Stage = $"failed in {stage}" });
+            context.SetCustomStatus(EditStatus.FailedIn(stage));
             throw;
         }
     }

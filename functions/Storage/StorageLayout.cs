@@ -1,3 +1,5 @@
+using Pix2PixZero.Core.Directions;
+
 namespace Pix2PixZero.Functions.Storage;
 
 /// <summary>
@@ -40,6 +42,17 @@ public static class StorageLayout
     public static BlobRef Progress(string id) => new(Work, $"{id}/progress.json");
 
     public static BlobRef Sentences(string sentenceSetHash) => new(Directions, $"sentences/{sentenceSetHash}.txt");
+
+    /// <summary>
+    /// A word's mean over one sentence set for one model, named as core's <see cref="DirectionStore"/> names its files
+    /// (<c>{model}/{word}-{sentence set hash}.p2pzmean</c>), so a worker's local store mirrors the container. Stored
+    /// means are found by this name: changing it orphans them.
+    /// </summary>
+    public static BlobRef WordMean(string modelId, EditWord word, string sentenceSetHash) =>
+        new(Directions, $"{DirectionStore.ModelFolder(modelId)}/{DirectionStore.FileName(word, sentenceSetHash)}");
+
+    /// <summary>The lock blob that serialises computing one mean across workers.</summary>
+    public static BlobRef WordMeanLock(BlobRef mean) => new(Directions, $"locks/{mean.Name}.lock");
 
     public static string ResultPrefix(string id) => $"{id}/";
 

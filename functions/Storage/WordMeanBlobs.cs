@@ -5,22 +5,18 @@ using Pix2PixZero.Functions.Hosting;
 namespace Pix2PixZero.Functions.Storage;
 
 /// <summary>
-/// Word means in the <c>directions</c> container, in core's <see cref="DirectionStore"/> file format and layout
-/// (<c>{model}/{word}-{sentence set hash}.p2pzmean</c>), with the worker's local store as a read-through cache.
+/// Word means in the <c>directions</c> container (<see cref="StorageLayout.WordMean"/>), in core's
+/// <see cref="DirectionStore"/> file format, with the worker's local store as a read-through cache.
 /// Names depend on the model's id: <see cref="BlobFor"/> needs the model loaded (<see cref="TryLoadAsync"/> loads it).
 /// </summary>
 public sealed class WordMeanBlobs(PipelineBlobs blobs, ModelHost model)
 {
     private DirectionStore Local => model.LocalDirections;
 
-    public BlobRef BlobFor(EditWord word, string sentenceSetHash)
-    {
-        var local = Local.PathFor(model.ModelId, word, sentenceSetHash);
-        return new BlobRef(StorageLayout.Directions, Path.GetRelativePath(Local.RootDirectory, local).Replace('\\', '/'));
-    }
+    public BlobRef BlobFor(EditWord word, string sentenceSetHash) => StorageLayout.WordMean(model.ModelId, word, sentenceSetHash);
 
     /// <summary>The lock blob that serialises computing one mean across workers.</summary>
-    public BlobClient LockFor(BlobRef mean) => blobs.Client(new BlobRef(StorageLayout.Directions, $"locks/{mean.Name}.lock"));
+    public BlobClient LockFor(BlobRef mean) => blobs.Client(StorageLayout.WordMeanLock(mean));
 
     /// <summary>The stored mean, or null when the container has none for this word and sentence set yet.</summary>
     public async Task<WordMean?> TryLoadAsync(EditWord word, string sentenceSetHash, CancellationToken cancellationToken)

@@ -141,10 +141,10 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
         : int.TryParse(text, out var count) ? count
         : throw new InvalidOptionException("count", text, $"use a whole number 1..{SentenceGenerator.MaxCount}");
 
-    // The same cleaning as SentenceSource.UserFile, so the stored file hashes to this set when the activity reads it.
+    // Cleaned as SentenceSource.UserFile cleans a file, so the stored file hashes to this set when the activity reads it.
     private static SentenceSet Sentences(string[] given)
     {
-        var sentences = given.Select(s => (s ?? "").Trim()).Where(s => s.Length > 0).ToList();
+        var sentences = SentenceSource.UserFile.Clean(given).Select(s => s.Sentence).ToList();
         if (sentences.Count is 0 or > SentenceSource.UserFile.MaxSentences)
             throw new InvalidOptionException("sentences", sentences.Count, $"give 1..{SentenceSource.UserFile.MaxSentences} non-empty sentences (about 1,000 make a good direction)");
         if (sentences.FirstOrDefault(s => s.Contains('\n') || s.Contains('\r') || s.Length > SentenceSource.UserFile.MaxSentenceLength) is { } bad)

@@ -30,7 +30,8 @@ param skuName string = 'Standard_LRS'
 var workContainerName = 'work'
 
 // edit-requests: blob inbox; edit-results: edited images and manifests; directions: edit direction embeddings;
-// work: inverted latents and other intermediates that the lifecycle rule below expires.
+// work: inverted latents and other intermediates that the lifecycle rule below expires. The app's list is
+// StorageLayout.Containers (functions/Storage/StorageLayout.cs); the infra tests hold this list to it.
 var containerNames = [
   'edit-requests'
   'edit-results'

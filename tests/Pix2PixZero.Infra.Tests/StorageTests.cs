@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Infra.Tests;
 
@@ -40,15 +42,21 @@ public sealed class StorageTests(InfraFixture infra)
     }
 
     [Fact]
-    public void Data_account_has_the_four_private_containers()
+    public void The_data_account_deploys_exactly_the_containers_the_app_uses()
     {
-        var containers = infra.Main.ResourcesOfType("Microsoft.Storage/storageAccounts/blobServices/containers").Single();
-        var names = containers.Template.Variable("containerNames").EnumerateArray().Select(n => n.GetString()!).ToList();
+        var containers = infra.Main.ResourcesOfType(ContainerType).ToList();
 
-        // The work container's name is shared with the lifecycle rule through a variable.
-        Assert.Equal(["edit-requests", "edit-results", "directions", "[variables('workContainerName')]"], names);
-        Assert.Equal("work", containers.Template.Variable("workContainerName").GetString());
-        Assert.Equal("None", containers.StringAt("properties", "publicAccess"));
+        Assert.All(containers, c => Assert.Equal("storage", c.Module));
+        Assert.Equal(StorageLayout.Containers.Order(StringComparer.Ordinal), containers.SelectMany(ContainerNames).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_container_is_private()
+    {
+        var containers = infra.Main.ResourcesOfType(ContainerType).ToList();
+
+        Assert.NotEmpty(containers);
+        Assert.All(containers, c => Assert.Equal("None", c.StringAt("properties", "publicAccess")));
     }
 
     [Fact]
@@ -61,12 +69,38 @@ public sealed class StorageTests(InfraFixture infra)
         Assert.Equal("storage", policy.Module);
         Assert.Equal("[format('{0}/', variables('workContainerName'))]",
             definition.GetProperty("filters").GetProperty("prefixMatch").EnumerateArray().Single().GetString());
-        Assert.Equal("work", policy.Template.Variable("workContainerName").GetString());
+        Assert.Equal(StorageLayout.Work, policy.Template.Variable("workContainerName").GetString());
         Assert.Equal("[parameters('workRetentionDays')]",
             definition.GetProperty("actions").GetProperty("baseBlob").GetProperty("delete")
                 .GetProperty("daysAfterModificationGreaterThan").GetString());
         Assert.Equal("[parameters('workRetentionDays')]", infra.Main.ModuleParameterValue("storage", "workRetentionDays"));
         Assert.Equal(7, infra.Main.Parameter("workRetentionDays").GetProperty("defaultValue").GetInt32());
+    }
+
+    private const string ContainerType = "Microsoft.Storage/storageAccounts/blobServices/containers";
+
+    // The names one container resource deploys: a literal last name segment, or a copy loop over a variable whose
+    // items are literals or references to other variables. Any other form fails here rather than passing unread.
+    private static IEnumerable<string> ContainerNames(ArmResource container)
+    {
+        var name = container.StringAt("name")!;
+        var last = Regex.Match(name, @"^\[format\('\{0\}/\{1\}/\{2\}', parameters\('name'\), 'default', (.+)\)\]$");
+        Assert.True(last.Success, $"container name {name} is not account/default/container");
+        var expression = last.Groups[1].Value;
+        if (Regex.Match(expression, @"^'([^']+)'$") is { Success: true } literal)
+            return [literal.Groups[1].Value];
+        var loop = Regex.Match(expression, @"^variables\('(\w+)'\)\[copyIndex\(\)\]$");
+        Assert.True(loop.Success, $"the test cannot read the container name expression {expression}");
+        return container.Template.Variable(loop.Groups[1].Value).EnumerateArray().Select(item => Resolve(container.Template, item.GetString()!)).ToList();
+    }
+
+    private static string Resolve(ArmTemplate template, string value)
+    {
+        if (!value.StartsWith('['))
+            return value;
+        var reference = Regex.Match(value, @"^\[variables\('(\w+)'\)\]$");
+        Assert.True(reference.Success, $"the test cannot read the container name expression {value}");
+        return Resolve(template, template.Variable(reference.Groups[1].Value).GetString()!);
     }
 
     [Fact]

@@ -16,6 +16,24 @@ public class SentenceSourceTests
     }
 
     [Fact]
+    public void Cleaning_trims_drops_blanks_and_numbers_each_sentence_by_its_line()
+    {
+        string?[] lines = ["  A cat. ", "", null, "\t", "The cat."];
+        Assert.Equal([(1, "A cat."), (5, "The cat.")], SentenceSource.UserFile.Clean(lines));
+    }
+
+    [Fact]
+    public void Cleaned_sentences_written_one_a_line_read_back_as_the_same_set()
+    {
+        string[] posted = ["  A cat on a mat. ", "   ", "A photo of a cat.\t"];
+        var cleaned = new SentenceSet(SentenceSource.UserFile.Clean(posted).Select(s => s.Sentence).ToList());
+
+        var read = new SentenceSource.UserFile(Write(string.Join('\n', cleaned.Sentences))).LoadSentences(Cat);
+
+        Assert.Equal(cleaned.Hash, read.Hash);
+    }
+
+    [Fact]
     public void Empty_user_file_is_refused()
     {
         string path = Write("\n  \n");

@@ -118,7 +118,7 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
         var copied = guidance.Graph.Node.Where(n => sourceNodes.Contains(n.Name)).ToList();
         Assert.NotEmpty(copied);
         Assert.All(copied, n => Assert.Contains(n.Name, forwardNodes));
-        Assert.DoesNotContain(guidance.Graph.Node, n => n.Output.Contains("out_sample"));
+        Assert.DoesNotContain(guidance.Graph.Node, n => n.Output.Contains(UnetSignature.NoiseOutputName));
 
         var sourceExternal = source.Graph.Initializer.Where(TensorValues.IsExternal).ToDictionary(t => t.Name);
         var external = guidance.Graph.Initializer.Where(TensorValues.IsExternal).ToList();

@@ -1,0 +1,30 @@
+using Pix2PixZero.Functions.Orchestrations;
+
+namespace Pix2PixZero.Functions.Tests.Orchestrations;
+
+/// <summary>The stage names are a contract: the status API returns them, the web page and the README show them.</summary>
+public class EditStatusTests
+{
+    [Fact]
+    public void A_request_goes_through_the_five_named_stages_in_order()
+    {
+        Assert.Equal(["prepare", "caption and directions", "invert", "edit", "publish"], EditStatus.Stages);
+    }
+
+    [Fact]
+    public void Each_stage_is_its_step_of_five_and_a_complete_request_is_at_the_last_step()
+    {
+        Assert.Equal(new EditStatus("prepare", 1, 5), EditStatus.At(EditStatus.Prepare));
+        Assert.Equal(new EditStatus("caption and directions", 2, 5), EditStatus.At(EditStatus.CaptionAndDirections));
+        Assert.Equal(new EditStatus("invert", 3, 5), EditStatus.At(EditStatus.Invert));
+        Assert.Equal(new EditStatus("edit", 4, 5), EditStatus.At(EditStatus.Edit));
+        Assert.Equal(new EditStatus("publish", 5, 5), EditStatus.At(EditStatus.Publish));
+        Assert.Equal(new EditStatus("complete", 5, 5), EditStatus.At(EditStatus.Complete));
+    }
+
+    [Fact]
+    public void A_failed_request_names_the_stage_it_failed_in_and_stays_at_its_step()
+    {
+        Assert.Equal(new EditStatus("failed in invert", 3, 5), EditStatus.FailedIn(EditStatus.Invert));
+    }
+}
