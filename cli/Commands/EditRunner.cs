@@ -34,25 +34,19 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
         Mark("load", clock);
 
-        var captionSource = caption is null ? "BLIP" : "user";
-        caption ??= pipeline.Caption(image, cancellationToken);
-        output.WriteLine($"caption ({captionSource}): {caption}");
-        Mark("caption", clock);
-
-        var directions = Directions(pipeline, tasks, cancellationToken);
-        Mark("directions", clock);
-
-        var inverted = pipeline.Invert(image, caption, options, progress, cancellationToken);
-        Mark("invert", clock);
-
-        var results = pipeline.Edit(inverted, directions, options, progress, cancellationToken);
-        Mark("edit", clock);
+        var request = new PhotoEditRequest(image, Path.GetFullPath(imagePath), tasks, options, Sentences, new DirectionStore(directionCache))
+        {
+            Caption = caption,
+            Captioned = (text, source) => output.WriteLine($"caption ({source}): {text}"),
+            StageEnded = stage => Mark(stage, clock),
+        };
+        var pictures = pipeline.EditPhoto(request, progress, cancellationToken);
         CollectGraphRuns(bundle, pipeline);
-
-        var stem = Path.GetFileNameWithoutExtension(imagePath);
         Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
-        return Write(results, tasks, outputDirectory, stem, t => EditRecord.Create(options, false, Path.GetFullPath(imagePath), null, caption, captionSource, t.Name,
-            bundle.Directory, pipeline.Prompts.ModelId, Provider, bundle.ImageSize, SentenceLabel, StageSeconds()));
+        // The records' timings with the load stage, which the pipeline does not see.
+        var stageSeconds = StageSeconds();
+        return Write([.. pictures.Select(p => p.Image)], tasks, outputDirectory, Path.GetFileNameWithoutExtension(imagePath),
+            t => pictures.First(p => p.Task == t).Record with { StageSeconds = stageSeconds });
     }
 
     public IReadOnlyList<string> Generate(string prompt, IReadOnlyList<EditTask> tasks, EditOptions options, string outputDirectory, CancellationToken cancellationToken)
@@ -61,7 +55,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         var clock = Stopwatch.StartNew();
         using var bundle = OpenBundle(loggers);
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
-        var directions = Directions(pipeline, tasks, cancellationToken);
+        var directions = pipeline.Directions(tasks, Sentences, new DirectionStore(directionCache), progress, cancellationToken);
         Mark("directions", clock);
         var (reference, edits) = pipeline.Generate(prompt, directions, options, progress, cancellationToken);
         Mark("generate", clock);
@@ -71,8 +65,10 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         var referencePath = Path.Combine(outputDirectory, $"{stem}.reference.png");
         using (reference) AtomicFile.WriteAllBytes(referencePath, ImageCodec.EncodePng(reference));
         output.WriteLine($"wrote {referencePath}");
-        return [referencePath, .. Write(edits, tasks, outputDirectory, stem, t => EditRecord.Create(options, true, null, prompt, prompt, "prompt", t.Name,
-            bundle.Directory, pipeline.Prompts.ModelId, Provider, bundle.ImageSize, SentenceLabel, StageSeconds()))];
+        var provenance = new EditProvenance(Synthetic: true, Input: null, Prompt: prompt, Caption: prompt, CaptionSource: "prompt",
+            ModelDirectory: bundle.Directory, ModelId: pipeline.Prompts.ModelId, Provider: Provider, ImageSize: bundle.ImageSize,
+            DirectionSentences: Sentences.Label);
+        return [referencePath, .. Write(edits, tasks, outputDirectory, stem, t => EditRecord.Create(provenance, t.Name, options, StageSeconds()))];
     }
 
     private ModelBundle OpenBundle(ILoggerFactory loggers)
@@ -91,25 +87,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         return bundle;
     }
 
-    private string SentenceLabel => $"built-in generator, {sentences} per word";
-
-    private List<EditDirection> Directions(Pix2PixZeroPipeline pipeline, IReadOnlyList<EditTask> tasks, CancellationToken cancellationToken)
-    {
-        var store = new DirectionStore(directionCache);
-        var source = new SentenceSource.BuiltIn(sentences);
-        var means = new Dictionary<EditWord, WordMean>();
-        WordMean Mean(EditWord word)
-        {
-            if (!means.TryGetValue(word, out var mean))
-            {
-                progress.Report(new PipelineProgress($"word '{word.Value}'", 0, 1));
-                means[word] = mean = pipeline.WordMean(word.Value, source, store, cancellationToken);
-                progress.Report(new PipelineProgress($"word '{word.Value}'", 1, 1));
-            }
-            return mean;
-        }
-        return tasks.Select(t => EditDirection.Between(Mean(t.Source), Mean(t.Target))).ToList();
-    }
+    private SentenceSource.BuiltIn Sentences => new(sentences);
 
     private List<string> Write(IReadOnlyList<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>> images, IReadOnlyList<EditTask> tasks,
         string outputDirectory, string stem, Func<EditTask, EditRecord> record)

@@ -14,6 +14,8 @@ public abstract record SentenceSource
     public sealed record BuiltIn(int Count = SentenceGenerator.DefaultCount) : SentenceSource
     {
         public override SentenceSet LoadSentences(EditWord word) => new(SentenceGenerator.Generate(word, Count));
+
+        public override string Label => $"built-in generator, {Count} per word";
     }
 
     /// <summary>
@@ -24,6 +26,8 @@ public abstract record SentenceSource
     {
         public const int MaxSentences = 100_000;
         public const int MaxSentenceLength = 1_000;
+
+        public override string Label => $"sentence file {Path}";
 
         public override SentenceSet LoadSentences(EditWord word)
         {
@@ -67,7 +71,12 @@ public abstract record SentenceSource
     {
         public override SentenceSet LoadSentences(EditWord word) =>
             throw new InvalidOperationException($"An imported .pt mean ({Path}) has no sentences; read it with {nameof(PtEmbeddingReader)}.");
+
+        public override string Label => $"imported mean {Path}";
     }
 
     public abstract SentenceSet LoadSentences(EditWord word);
+
+    /// <summary>How an edit's record names the sentences its directions were averaged over.</summary>
+    public abstract string Label { get; }
 }

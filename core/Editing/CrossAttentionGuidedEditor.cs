@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Models;
-using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Scheduling;
 
 namespace Pix2PixZero.Core.Editing;

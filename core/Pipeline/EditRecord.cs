@@ -47,11 +47,26 @@ public sealed record EditRecord(
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>The record of one result; the options' defaults are resolved to the values actually used.</summary>
-    public static EditRecord Create(EditOptions options, bool synthetic, string? input, string? prompt, string caption, string captionSource,
-        string task, string modelDirectory, string modelId, string provider, int imageSize, string directionSentences,
-        IReadOnlyDictionary<string, double> stageSeconds) => new(
-        synthetic ? "synthetic" : "real", input, prompt, caption, captionSource, task, modelDirectory, modelId, provider, imageSize,
-        options.Steps, options.GuidanceScale, options.EffectiveCrossAttentionGuidance(synthetic), options.Convention.ToString(),
+    public static EditRecord Create(EditProvenance from, string task, EditOptions options, IReadOnlyDictionary<string, double> stageSeconds) => new(
+        from.Synthetic ? "synthetic" : "real", from.Input, from.Prompt, from.Caption, from.CaptionSource, task, from.ModelDirectory,
+        from.ModelId, from.Provider, from.ImageSize,
+        options.Steps, options.GuidanceScale, options.EffectiveCrossAttentionGuidance(from.Synthetic), options.Convention.ToString(),
         options.Regularizer, options.Seed, options.EditMultiplier,
-        options.NegativePrompt ?? (synthetic ? "" : caption), directionSentences, stageSeconds);
+        options.NegativePrompt ?? (from.Synthetic ? "" : from.Caption), from.DirectionSentences, stageSeconds);
 }
+
+/// <summary>
+/// What the results of one request were made from and with, shared by its records: the input (a photo, or a prompt
+/// in synthetic mode), its caption, the model and where it ran, and the sentences the directions were averaged over.
+/// </summary>
+public sealed record EditProvenance(
+    bool Synthetic,
+    string? Input,
+    string? Prompt,
+    string Caption,
+    string CaptionSource,
+    string ModelDirectory,
+    string ModelId,
+    string Provider,
+    int ImageSize,
+    string DirectionSentences);

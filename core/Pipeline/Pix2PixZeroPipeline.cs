@@ -80,6 +80,58 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         return _bundle.Captioner.Caption(sized, cancellationToken);
     }
 
+    /// <summary>
+    /// The method on one photo, DESIGN.md §1.2 from end to end: the caption (BLIP's unless the request gives one),
+    /// one direction per task from the word means, the regularized inversion, the reference and guided edit passes,
+    /// the decode. Returns each task's picture and record; the caller disposes the pictures.
+    /// </summary>
+    public IReadOnlyList<EditedPicture> EditPhoto(PhotoEditRequest request, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var stageSeconds = new Dictionary<string, double>();
+        void Ended(string stage)
+        {
+            stageSeconds[stage] = Math.Round(clock.Elapsed.TotalSeconds, 3);
+            request.StageEnded?.Invoke(stage);
+            clock.Restart();
+        }
+
+        var captionSource = request.Caption is null ? "BLIP" : "user";
+        var caption = request.Caption ?? Caption(request.Image, cancellationToken);
+        request.Captioned?.Invoke(caption, captionSource);
+        Ended("caption");
+        var directions = Directions(request.Tasks, request.Sentences, request.Store, progress, cancellationToken);
+        Ended("directions");
+        var inverted = Invert(request.Image, caption, request.Options, progress, cancellationToken);
+        Ended("invert");
+        var images = Edit(inverted, directions, request.Options, progress, cancellationToken);
+        Ended("edit");
+
+        var provenance = new EditProvenance(Synthetic: false, Input: request.Input, Prompt: null, Caption: caption, CaptionSource: captionSource,
+            ModelDirectory: _bundle.Directory, ModelId: Prompts.ModelId, Provider: _bundle.Sessions.ActiveProvider?.ToString() ?? "?",
+            ImageSize: _bundle.ImageSize, DirectionSentences: request.Sentences.Label);
+        return request.Tasks.Zip(images, (task, image) =>
+            new EditedPicture(task, image, EditRecord.Create(provenance, task.Name, request.Options, stageSeconds))).ToList();
+    }
+
+    /// <summary>One direction per task, between the word means (from the store when computed before).</summary>
+    public IReadOnlyList<EditDirection> Directions(IReadOnlyList<EditTask> tasks, SentenceSource sentences, DirectionStore store,
+        IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var means = new Dictionary<EditWord, WordMean>();
+        WordMean Mean(EditWord word)
+        {
+            if (!means.TryGetValue(word, out var mean))
+            {
+                progress?.Report(new PipelineProgress($"word '{word.Value}'", 0, 1));
+                means[word] = mean = WordMean(word.Value, sentences, store, cancellationToken);
+                progress?.Report(new PipelineProgress($"word '{word.Value}'", 1, 1));
+            }
+            return mean;
+        }
+        return tasks.Select(t => EditDirection.Between(Mean(t.Source), Mean(t.Target))).ToList();
+    }
+
     /// <summary>The per-word mean embedding, from the store when it was computed before with the same sentences.</summary>
     public WordMean WordMean(string word, SentenceSource source, DirectionStore store, CancellationToken cancellationToken = default) =>
         new WordMeanResolver(Prompts, store).Resolve(EditWord.Parse(word), source, cancellationToken);

@@ -29,14 +29,16 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
         await model.LoadAsync(cancellationToken);
         var request = input.Request;
         var settings = input.Prepared.Settings;
+        var provenance = new EditProvenance(Synthetic: false, Input: request.Source.ToString(), Prompt: null, Caption: input.Caption.Caption,
+            CaptionSource: input.Caption.Source, ModelDirectory: model.Bundle.Directory, ModelId: model.ModelId, Provider: input.Provider,
+            ImageSize: model.Bundle.ImageSize, DirectionSentences: settings.SentenceLabel);
         var results = new List<ManifestResult>();
         foreach (var staged in input.Results)
         {
             var bytes = await blobs.ReadAsync(staged.Image, cancellationToken);
             var published = StorageLayout.Result(request.Id, staged.Task);
             await blobs.WriteAsync(published, bytes, "image/png", cancellationToken);
-            var record = EditRecord.Create(settings.Method, synthetic: false, request.Source.ToString(), prompt: null, input.Caption.Caption, input.Caption.Source,
-                staged.Task, model.Bundle.Directory, model.ModelId, input.Provider, model.Bundle.ImageSize, settings.SentenceLabel, input.StageSeconds);
+            var record = EditRecord.Create(provenance, staged.Task, settings.Method, input.StageSeconds);
             results.Add(new ManifestResult(staged.Task, published, Convert.ToHexStringLower(SHA256.HashData(bytes)), record));
         }
         var prepared = input.Prepared;

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Pipeline;
 
 namespace Pix2PixZero.Functions.Requests;
@@ -15,6 +16,6 @@ public sealed record EditSettings(
     IReadOnlyDictionary<string, string> SentenceSets)
 {
     /// <summary>How the manifest describes the sentences the directions were averaged over.</summary>
-    public string SentenceLabel => $"built-in generator, {Sentences} per word"
+    public string SentenceLabel => new SentenceSource.BuiltIn(Sentences).Label
         + (SentenceSets.Count == 0 ? "" : "; posted sets for " + string.Join(", ", SentenceSets.Select(s => $"{s.Key} ({s.Value})")));
 }

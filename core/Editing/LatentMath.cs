@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace Pix2PixZero.Core.Pipeline;
+namespace Pix2PixZero.Core.Editing;
 
 /// <summary>The few tensor operations the method composes, over fp32 spans.</summary>
 internal static class LatentMath

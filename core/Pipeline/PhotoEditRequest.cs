@@ -1,0 +1,26 @@
+using Pix2PixZero.Core.Directions;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Pix2PixZero.Core.Pipeline;
+
+/// <summary>
+/// A photo to edit once per task (<see cref="Pix2PixZeroPipeline.EditPhoto"/>): the word means come from
+/// <paramref name="Sentences"/> and are kept in <paramref name="Store"/>; <paramref name="Input"/> names the photo
+/// in the records.
+/// </summary>
+public sealed record PhotoEditRequest(
+    Image<Rgb24> Image, string Input, IReadOnlyList<EditTask> Tasks, EditOptions Options, SentenceSource Sentences, DirectionStore Store)
+{
+    /// <summary>The caption to invert with; BLIP's when null.</summary>
+    public string? Caption { get; init; }
+
+    /// <summary>Called with the caption and where it came from ("BLIP" or "user") before the long stages start.</summary>
+    public Action<string, string>? Captioned { get; init; }
+
+    /// <summary>Called as each stage ends: caption, directions, invert, edit.</summary>
+    public Action<string>? StageEnded { get; init; }
+}
+
+/// <summary>One task's edited picture and its record.</summary>
+public sealed record EditedPicture(EditTask Task, Image<Rgb24> Image, EditRecord Record);
