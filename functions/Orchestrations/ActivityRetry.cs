@@ -1,8 +1,8 @@
 using Microsoft.DurableTask;
+using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Core.Pipeline;
-using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Functions.Orchestrations;
 

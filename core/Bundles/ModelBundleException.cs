@@ -1,4 +1,4 @@
-namespace Pix2PixZero.Core.Runtime;
+namespace Pix2PixZero.Core.Bundles;
 
 /// <summary>A model folder or graph that is missing, malformed or not what the method needs; names the file.</summary>
 public sealed class ModelBundleException(string path, string problem, Exception? inner = null)
