@@ -5,7 +5,7 @@ namespace Pix2PixZero.Core;
 /// (cut when long) and what is accepted.
 /// </summary>
 public sealed class InvalidOptionException(string option, object? value, string accepted)
-    : Pix2PixZeroException(value is null
+    : Pix2PixZeroException(FailureKind.InvalidInput, value is null
         ? $"{option} is not set: {accepted}"
         : $"{option} = {InputText.Shorten(value.ToString())} is not accepted: {accepted}")
 {

@@ -8,9 +8,11 @@ namespace Pix2PixZero.Cli.Commands;
 
 /// <summary>
 /// Runs the command tree with the command line's conventions: results on standard output, logs, progress and errors
-/// on standard error; a usage error is one line naming the option and what it accepts (status 2), a problem the user
-/// can fix one "error: …" line (status 2), one of the system (a folder that cannot be written) one line (status 1),
-/// Ctrl+C or SIGTERM "cancelled" (status 130) after the running step stops. Never a stack trace.
+/// on standard error; a usage error is one line naming the option and what it accepts (status 2); a failure is one
+/// "error: …" line with the status of its <see cref="FailureKind"/>: 2 when running the command again as it is repeats
+/// it (bad input, a broken model folder, a model that makes NaN), 1 when it may pass (a download that broke off, a file
+/// that could not be read or written); Ctrl+C or SIGTERM "cancelled" (status 130) after the running step stops. Never a
+/// stack trace.
 /// </summary>
 public static class CommandLine
 {
@@ -84,9 +86,11 @@ public static class CommandLine
         cancel.Cancel();
     }
 
+    private static int StatusOf(FailureKind kind) => kind == FailureKind.Transient ? Failed : UserError;
+
     private static (string Line, int Status)? Describe(Exception e) => e switch
     {
-        Pix2PixZeroException => ($"error: {e.Message}", UserError),
+        Pix2PixZeroException known => ($"error: {e.Message}", StatusOf(known.Kind)),
         IOException or UnauthorizedAccessException => ($"error: {e.Message}", Failed),
         _ => null,
     };

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Pix2PixZero.Core.Runtime;
+using Pix2PixZero.Core.Bundles;
 
 namespace Pix2PixZero.Core.Captioning;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pix2PixZero.Core.Bundles;
-using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Hub;
 

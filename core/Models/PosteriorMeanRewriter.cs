@@ -1,6 +1,6 @@
 using Google.Protobuf;
+using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Graph.Onnx;
-using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Models;
 

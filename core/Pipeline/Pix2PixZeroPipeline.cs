@@ -153,7 +153,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     {
         options.Validate();
         if (inverted.ModelId != Prompts.ModelId)
-            throw new Pix2PixZeroException($"the inverted latent was made with {inverted.ModelId}, but this model is {Prompts.ModelId}; invert the image again with this model");
+            throw new InvalidInputException($"the inverted latent was made with {inverted.ModelId}, but this model is {Prompts.ModelId}; invert the image again with this model");
         if (inverted.Steps != options.Steps)
             throw new InvalidOptionException("steps", options.Steps, $"edit with the {inverted.Steps} steps the image was inverted with");
         var caption = Prompts.Encode(inverted.Caption);
@@ -204,7 +204,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     private float[] WithDirection(float[] positive, EditDirection direction, float multiplier)
     {
         if (direction.ModelId != Prompts.ModelId)
-            throw new Pix2PixZeroException($"the {direction.Source.Value}→{direction.Target.Value} direction was computed for {direction.ModelId}, not for this model ({Prompts.ModelId}); recompute it");
+            throw new InvalidInputException($"the {direction.Source.Value}→{direction.Target.Value} direction was computed for {direction.ModelId}, not for this model ({Prompts.ModelId}); recompute it");
         var result = (float[])positive.Clone();
         direction.AddTo(result, multiplier);
         return result;

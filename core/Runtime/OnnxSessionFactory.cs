@@ -130,7 +130,7 @@ public sealed class OnnxSessionFactory
             }
             catch (OnnxRuntimeException e)
             {
-                throw new Pix2PixZeroException($"ONNX Runtime could not load {label}: {e.Message}", e);
+                throw new Pix2PixZeroException(FailureKind.Permanent, $"ONNX Runtime could not load {label}: {e.Message}", e);
             }
         }
     }
@@ -153,7 +153,7 @@ public sealed class OnnxSessionFactory
         {
             FallbackReason = e.Message;
             if (_requested == ExecutionProvider.Cuda)
-                throw new Pix2PixZeroException(
+                throw new Pix2PixZeroException(FailureKind.Permanent,
                     $"the CUDA execution provider was requested but could not be loaded ({e.Message}). It needs the Microsoft.ML.OnnxRuntime.Gpu package, CUDA 13 and cuDNN 9; use the CPU provider otherwise.", e);
             _log.LogWarning("CUDA execution provider unavailable, falling back to CPU: {Reason}", e.Message);
             return ExecutionProvider.Cpu;

@@ -10,12 +10,12 @@ namespace Pix2PixZero.Functions.Activities;
 public sealed record CaptionResult(string Caption, string Source, double Seconds);
 
 /// <summary>BLIP's caption of the prepared image (DESIGN.md §1.2 step 2).</summary>
-public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : TaskActivity<BlobRef, CaptionResult>
+public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : PipelineActivity<BlobRef, CaptionResult>
 {
     public const string FromBlip = "BLIP";
     public const string FromUser = "user";
 
-    public override async Task<CaptionResult> RunAsync(TaskActivityContext context, BlobRef image)
+    protected override async Task<CaptionResult> RunActivityAsync(TaskActivityContext context, BlobRef image)
     {
         var cancellationToken = lifetime.ApplicationStopping;
         var bytes = await blobs.ReadAsync(image, cancellationToken);

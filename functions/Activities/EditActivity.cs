@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
@@ -22,9 +23,9 @@ public sealed record EditResult(IReadOnlyList<StagedResult> Results, string Prov
 /// The reference and guided edit passes from a stored z_T (DESIGN.md §1.2 steps 5–7) for one or several tasks; the
 /// tasks of one call share the reference pass. Results are staged under <c>work/</c> until the request is published.
 /// </summary>
-public sealed class EditActivity(PipelineBlobs blobs, WordMeanBlobs means, ModelHost model, IHostApplicationLifetime lifetime) : TaskActivity<EditInput, EditResult>
+public sealed class EditActivity(PipelineBlobs blobs, WordMeanBlobs means, ModelHost model, IHostApplicationLifetime lifetime) : PipelineActivity<EditInput, EditResult>
 {
-    public override async Task<EditResult> RunAsync(TaskActivityContext context, EditInput input)
+    protected override async Task<EditResult> RunActivityAsync(TaskActivityContext context, EditInput input)
     {
         var cancellationToken = lifetime.ApplicationStopping;
         var inverted = InvertedImage.FromBytes(await blobs.ReadAsync(input.Latent, cancellationToken), input.Latent.ToString());
@@ -52,7 +53,9 @@ public sealed class EditActivity(PipelineBlobs blobs, WordMeanBlobs means, Model
         return new EditResult(results, model.Provider, seconds);
     }
 
+    // This request stored the mean before the edit began: one gone since was deleted, and trying again cannot bring it back.
     private async Task<WordMean> LoadAsync(WordMeanRef mean, CancellationToken cancellationToken) =>
         await means.TryLoadAsync(EditWord.Parse(mean.Word), mean.SentenceSetHash, cancellationToken)
-        ?? throw new InvalidOperationException($"the mean of \"{mean.Word}\" ({mean.Blob}) is missing from storage");
+        ?? throw new Pix2PixZeroException(FailureKind.Permanent,
+            $"the mean of \"{mean.Word}\" ({mean.Blob}) is missing from storage; submit the request again to compute it");
 }

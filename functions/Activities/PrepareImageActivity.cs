@@ -18,9 +18,9 @@ public sealed record PreparedEdit(BlobRef Image, EditSettings Settings, string S
 /// Validates the options and the source image (format, size, integrity; EXIF orientation and alpha applied) and stores
 /// the image at the model's size as PNG, so later stages read one small, known-good file.
 /// </summary>
-public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : TaskActivity<EditRequest, PreparedEdit>
+public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : PipelineActivity<EditRequest, PreparedEdit>
 {
-    public override async Task<PreparedEdit> RunAsync(TaskActivityContext context, EditRequest request)
+    protected override async Task<PreparedEdit> RunActivityAsync(TaskActivityContext context, EditRequest request)
     {
         var clock = Stopwatch.StartNew();
         var cancellationToken = lifetime.ApplicationStopping;

@@ -21,9 +21,9 @@ public sealed record PublishInput(
 /// Copies the staged results to <c>edit-results/{id}/{task}.png</c> and then writes <c>manifest.json</c>: until the
 /// manifest exists nothing there counts as complete, so a publish that fails half-way shows nothing finished.
 /// </summary>
-public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : TaskActivity<PublishInput, EditManifest>
+public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : PipelineActivity<PublishInput, EditManifest>
 {
-    public override async Task<EditManifest> RunAsync(TaskActivityContext context, PublishInput input)
+    protected override async Task<EditManifest> RunActivityAsync(TaskActivityContext context, PublishInput input)
     {
         var cancellationToken = lifetime.ApplicationStopping;
         await model.LoadAsync(cancellationToken);

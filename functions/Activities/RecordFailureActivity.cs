@@ -7,9 +7,9 @@ namespace Pix2PixZero.Functions.Activities;
 /// Leaves a failed request's result folder holding only <c>error.json</c>: whatever a failed publish had copied there
 /// is removed first, so no partial result is left looking usable.
 /// </summary>
-public sealed class RecordFailureActivity(PipelineBlobs blobs) : TaskActivity<EditError, BlobRef>
+public sealed class RecordFailureActivity(PipelineBlobs blobs) : PipelineActivity<EditError, BlobRef>
 {
-    public override async Task<BlobRef> RunAsync(TaskActivityContext context, EditError error)
+    protected override async Task<BlobRef> RunActivityAsync(TaskActivityContext context, EditError error)
     {
         await blobs.EnsureContainersAsync();
         await blobs.DeletePrefixAsync(StorageLayout.Results, StorageLayout.ResultPrefix(error.Id), CancellationToken.None);

@@ -18,9 +18,9 @@ public sealed record WordMeanRef(string Word, BlobRef Blob, string SentenceSetHa
 /// workers that need the same mean at the same time queue on a blob lease, and all but the first find it stored.
 /// </summary>
 public sealed class WordMeanActivity(PipelineBlobs blobs, WordMeanBlobs means, ModelHost model, IHostApplicationLifetime lifetime)
-    : TaskActivity<WordMeanRequest, WordMeanRef>
+    : PipelineActivity<WordMeanRequest, WordMeanRef>
 {
-    public override async Task<WordMeanRef> RunAsync(TaskActivityContext context, WordMeanRequest request)
+    protected override async Task<WordMeanRef> RunActivityAsync(TaskActivityContext context, WordMeanRequest request)
     {
         var clock = Stopwatch.StartNew();
         var cancellationToken = lifetime.ApplicationStopping;

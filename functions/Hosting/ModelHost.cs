@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Hub;
@@ -110,11 +111,20 @@ public sealed class ModelHost : IDisposable
         ? loading.Result
         : throw new InvalidOperationException("the model is not loaded yet: await ModelHost.LoadAsync first");
 
+    // A failed load is tried again by the next caller (the folder may be filled or mounted meanwhile, a pull resumes),
+    // so to the activities and the API that wait on it, any load failure (a broken folder, a refused pull) may pass.
     private async Task<LoadedModel> OpenAsync()
     {
-        var model = await _provisioner.EnsureAsync(progress: null, _stopping);
-        var bundle = ModelBundle.Open(model.Directory, new OnnxSessionFactory(ExecutionProvider.Auto, _loggers.CreateLogger("Pix2PixZero.Onnx")));
-        return new LoadedModel(bundle, new Pix2PixZeroPipeline(bundle, _loggers.CreateLogger("Pix2PixZero.Pipeline")));
+        try
+        {
+            var model = await _provisioner.EnsureAsync(progress: null, _stopping);
+            var bundle = ModelBundle.Open(model.Directory, new OnnxSessionFactory(ExecutionProvider.Auto, _loggers.CreateLogger("Pix2PixZero.Onnx")));
+            return new LoadedModel(bundle, new Pix2PixZeroPipeline(bundle, _loggers.CreateLogger("Pix2PixZero.Pipeline")));
+        }
+        catch (Pix2PixZeroException e) when (e.Kind != FailureKind.Transient)
+        {
+            throw new Pix2PixZeroException(FailureKind.Transient, e.Message, e);
+        }
     }
 
     // Once per worker: a manifest names the exact weights a result came from. A pulled bundle's files keep the SHA-256

@@ -1,23 +1,8 @@
 using Microsoft.DurableTask;
 using Pix2PixZero.Core;
-using Pix2PixZero.Core.Hub;
-using Pix2PixZero.Core.Pipeline;
-using Pix2PixZero.Core.Runtime;
+using Pix2PixZero.Functions.Activities;
 
 namespace Pix2PixZero.Functions.Orchestrations;
-
-/// <summary>What a failure was: the request's fault, one that retrying repeats, or one that may pass.</summary>
-public enum FailureKind
-{
-    /// <summary>Bad input or options: the message says what to change. Not retried.</summary>
-    InvalidRequest,
-
-    /// <summary>The same run fails the same way again (a model that makes NaN). Not retried.</summary>
-    Permanent,
-
-    /// <summary>Storage hiccups, a stopping worker, a lost GPU, a model folder not loaded yet, a pull that broke off.</summary>
-    Transient,
-}
 
 /// <summary>
 /// How a request's activities retry: up to <see cref="Attempts"/> tries with exponential back-off from
@@ -32,19 +17,20 @@ public sealed record ActivityRetry(int Attempts, TimeSpan FirstInterval)
             HandleFailure = failure => KindOf(failure) == FailureKind.Transient,
         });
 
-    /// <summary>The kind of an activity's failure, read from the exception types it carries.</summary>
+    /// <summary>
+    /// The kind of an activity's failure, from the <see cref="ActivityFailure"/> type it arrives as. Failures from
+    /// outside the project (storage, a stopping worker, a lost GPU) may pass.
+    /// </summary>
     public static FailureKind KindOf(TaskFailureDetails failure) =>
-        failure.IsCausedBy<NonFiniteValueException>() ? FailureKind.Permanent
-        : failure.IsCausedBy<Pix2PixZeroException>() && !failure.IsCausedBy<ModelBundleException>() && !failure.IsCausedBy<HubException>() ? FailureKind.InvalidRequest
+        failure.IsCausedBy<InvalidInputFailure>() ? FailureKind.InvalidInput
+        : failure.IsCausedBy<PermanentFailure>() ? FailureKind.Permanent
         : FailureKind.Transient;
 
-    /// <summary>The kind of a failure raised by orchestration code itself (not by an activity).</summary>
+    /// <summary>The kind of a failure caught in orchestration code: an activity's, or one the orchestrator raised itself.</summary>
     public static FailureKind KindOf(Exception failure) => failure switch
     {
         TaskFailedException activity => KindOf(activity.FailureDetails),
-        NonFiniteValueException => FailureKind.Permanent,
-        ModelBundleException or HubException => FailureKind.Transient,
-        Pix2PixZeroException => FailureKind.InvalidRequest,
+        Pix2PixZeroException known => known.Kind,
         _ => FailureKind.Permanent,
     };
 }

@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Requests;
@@ -62,7 +63,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
         catch (Exception failure)
         {
             // Every failure, an activity's or this code's own, leaves error.json and a status that says where it stopped.
-            var kind = ActivityRetry.KindOf(failure) == FailureKind.InvalidRequest ? EditError.InvalidRequest : EditError.Failed;
+            var kind = ActivityRetry.KindOf(failure) == FailureKind.InvalidInput ? EditError.InvalidRequest : EditError.Failed;
             var message = failure is TaskFailedException activity ? activity.FailureDetails.ErrorMessage : failure.Message;
             await context.CallActivityAsync<BlobRef>(nameof(RecordFailureActivity),
                 new EditError(request.Id, stage, kind, message, context.CurrentUtcDateTime), retry);

@@ -6,8 +6,6 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
-using Pix2PixZero.Core.Hub;
-using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Orchestrations;
@@ -58,7 +56,7 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
         }
         catch (Pix2PixZeroException e)
         {
-            return Problems.InvalidRequest(e);
+            return Problems.Of(e);
         }
     }
 
@@ -78,7 +76,7 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
         }
         catch (Pix2PixZeroException e)
         {
-            return Problems.InvalidRequest(e);
+            return Problems.Of(e);
         }
     }
 
@@ -103,9 +101,9 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
         {
             return Problems.Unavailable("this worker is still preparing its model (pulling or loading it); try again in a minute");
         }
-        catch (Exception e) when (e is ModelBundleException or HubException)
+        catch (Pix2PixZeroException e)
         {
-            return Problems.Unavailable($"this worker could not load its model: {e.Message}");
+            return Problems.Of(e, $"this worker could not load its model: {e.Message}");
         }
     }
 

@@ -66,7 +66,7 @@ public sealed class EditsApi(PipelineBlobs blobs, PipelineSettings settings)
         }
         catch (Pix2PixZeroException e)
         {
-            return Problems.InvalidRequest(e);
+            return Problems.Of(e);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -114,7 +114,7 @@ public sealed class EditsApi(PipelineBlobs blobs, PipelineSettings settings)
         }
         catch (Pix2PixZeroException e)
         {
-            return Problems.InvalidRequest(e);
+            return Problems.Of(e);
         }
         if (!await blobs.ExistsAsync(StorageLayout.Manifest(id), cancellationToken))
             return Problems.NotFound($"edit request \"{id}\" has no complete results; GET /api/edits/{id} says where it is");

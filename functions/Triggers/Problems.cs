@@ -14,8 +14,13 @@ public static class Problems
         return new ObjectResult(problem) { StatusCode = status, ContentTypes = { "application/problem+json" } };
     }
 
-    public static IActionResult InvalidRequest(Pix2PixZeroException error) =>
-        Of(StatusCodes.Status400BadRequest, "The request cannot be used", error.Message, (error as InvalidOptionException)?.Option);
+    /// <summary>A failure answered as its kind calls for: the request's fault 400, one that may pass 503, any other 500.</summary>
+    public static IActionResult Of(Pix2PixZeroException error, string? detail = null) => error.Kind switch
+    {
+        FailureKind.InvalidInput => Of(StatusCodes.Status400BadRequest, "The request cannot be used", detail ?? error.Message, (error as InvalidOptionException)?.Option),
+        FailureKind.Transient => Of(StatusCodes.Status503ServiceUnavailable, "Try again later", detail ?? error.Message),
+        _ => Of(StatusCodes.Status500InternalServerError, "The request failed", detail ?? error.Message),
+    };
 
     public static IActionResult Unavailable(string detail) => Of(StatusCodes.Status503ServiceUnavailable, "The model is not ready", detail);
 

@@ -68,6 +68,37 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
         Assert.False(await host.Blobs.ExistsAsync(StorageLayout.InvertedLatent(submission.InstanceId), default));
     }
 
+    [Fact]
+    public async Task A_word_mean_gone_from_storage_before_the_edit_fails_the_edit_stage_at_once_as_failed()
+    {
+        var directions = new BlobServiceClient(azurite.Storage.ConnectionString).GetBlobContainerClient(StorageLayout.Directions);
+        var options = new BlobClientOptions();
+        options.AddPolicy(new MeansDeletedOnceStored(directions), HttpPipelinePosition.PerCall);
+        await using var host = await PipelineTestHost.StartAsync(azurite.Storage, new Dictionary<string, string?> { ["FirstRetryInterval"] = "00:00:30" },
+            s => s.AddSingleton(new BlobServiceClient(azurite.Storage.ConnectionString, options)));
+        var upload = await host.UploadToInboxAsync("cat2dog/mean-gone.png", TinyModel.Photo(), new Dictionary<string, string>(Fast) { ["caption"] = "a cat" });
+        var started = DateTime.UtcNow;
+        var submission = await host.SubmitAsync(upload);
+
+        var error = await Results.AssertFailedAsync(host.Blobs, await host.WaitAsync(submission.InstanceId));
+
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), "a mean that is gone must not be waited for");
+        Assert.Equal(("edit", EditError.Failed), (error.Stage, error.Kind));
+        Assert.Contains("is missing from storage; submit the request again", error.Message);
+    }
+
+    /// <summary>Deletes each word mean as soon as it is stored, as someone clearing the directions container would.</summary>
+    private sealed class MeansDeletedOnceStored(BlobContainerClient directions) : HttpPipelineSynchronousPolicy
+    {
+        public override void OnReceivedResponse(HttpMessage message)
+        {
+            var path = Uri.UnescapeDataString(message.Request.Uri.Path);
+            var container = $"/{directions.Name}/";
+            if (message.Request.Method == RequestMethod.Put && message.Response.Status == 201 && path.EndsWith(".p2pzmean", StringComparison.Ordinal))
+                directions.DeleteBlob(path[(path.IndexOf(container, StringComparison.Ordinal) + container.Length)..]);
+        }
+    }
+
     /// <summary>Refuses one blob call (method and path) with 503 before it reaches storage, every time it is made.</summary>
     private sealed class StorageOutage : HttpPipelinePolicy
     {

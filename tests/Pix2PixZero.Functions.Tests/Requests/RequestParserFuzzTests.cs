@@ -9,9 +9,9 @@ namespace Pix2PixZero.Functions.Tests.Requests;
 
 /// <summary>
 /// Property tests (CsCheck) over what a request carries: random blob names, upload file names and option sets meet
-/// only the documented rejections (<see cref="Pix2PixZeroException"/>s, which the API answers with 400), and every
-/// name that is accepted addresses, through the Azure SDK's own URL building, exactly the blob it names: inside its
-/// container, and for uploads inside <c>work/{id}/upload/</c>.
+/// only the documented rejections (<see cref="Pix2PixZeroException"/>s of kind invalid input, which the API answers
+/// with 400), and every name that is accepted addresses, through the Azure SDK's own URL building, exactly the blob it
+/// names: inside its container, and for uploads inside <c>work/{id}/upload/</c>.
 /// </summary>
 public class RequestParserFuzzTests
 {
@@ -88,6 +88,7 @@ public class RequestParserFuzzTests
             }
             catch (Pix2PixZeroException e)
             {
+                Assert.Equal(FailureKind.InvalidInput, e.Kind);
                 Assert.True(e.Message.Length < 600, e.Message);
             }
         }, iter: Cases);

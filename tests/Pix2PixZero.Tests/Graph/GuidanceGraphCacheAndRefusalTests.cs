@@ -1,6 +1,6 @@
 using Google.Protobuf;
+using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Graph;
-using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Graph;
