@@ -166,18 +166,18 @@ public static class MethodCommands
 
     private static List<EditTask> ParseTasks(string[]? tasks) => EditTask.ParseDistinct(tasks ?? []);
 
-    /// <summary>The tiny fixture bundle and demo photo, found above the working folder or the program.</summary>
+    /// <summary>
+    /// The demo's model (the tiny one that ships in the program's <c>demo/</c> folder, unless one is named) and photo
+    /// (the project's cat photo where the build had it, else the 128×128 test photo).
+    /// </summary>
     private static (string Model, string Image) DemoInputs(DirectoryInfo? model)
     {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var bundle = Path.Combine(dir.FullName, "tests", "fixtures", "tiny-sd");
-                var photo = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "images", DemoImage));
-                if (Directory.Exists(bundle))
-                    return (model?.FullName ?? bundle, File.Exists(photo) ? photo : Path.Combine(dir.FullName, "tests", "fixtures", "method", "input_128.png"));
-            }
-        throw new InvalidInputException("the demo needs the repository's tests/fixtures/tiny-sd, and none is above this folder or the program; run it from the repository, or name a model folder with --model");
+        var demo = Path.Combine(AppContext.BaseDirectory, "demo");
+        var bundle = Path.Combine(demo, "tiny-sd");
+        if (model is null && !Directory.Exists(bundle))
+            throw new InvalidInputException($"the demo model is missing from {bundle}; build the CLI again, or name a model folder with --model");
+        var photo = Path.Combine(demo, DemoImage);
+        return (model?.FullName ?? bundle, File.Exists(photo) ? photo : Path.Combine(demo, "input_128.png"));
     }
 
     /// <summary>The process's peak resident memory (Linux VmHWM) since it started or since <see cref="ResetPeakResident"/>, in MiB.</summary>
