@@ -8,9 +8,9 @@
 #   scripts/gpu-check.sh [FOLDER]
 #
 # FOLDER holds sd-scale/ and sd-scale-fp16/ as tests/fixtures/generate_sd_scale.py writes them; without it they are
-# generated into a new temporary folder (≈ 6 GB of disk, 14 GB of RAM, python3-torch python3-onnx python3-pil), which
-# is kept and named at the end so that a second run can take it. Each step is limited to GPU_CHECK_STEP_TIMEOUT
-# seconds (default 1800).
+# generated into a new temporary folder (python3-torch python3-onnx python3-pil; the memory and disk that takes:
+# tests/fixtures/README.md), which is kept and named at the end so that a second run can take it. Each step is
+# limited to GPU_CHECK_STEP_TIMEOUT seconds (default 1800).
 # A failing test or bench step does not stop the later ones. Exit status: 0 when every step passed, and also when there
 # is no NVIDIA GPU (one line "no NVIDIA GPU present: …" says so and nothing runs); otherwise the first failing step's
 # status (124 for a step that ran out of time).

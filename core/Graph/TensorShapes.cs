@@ -89,7 +89,7 @@ public sealed class TensorShapes
     /// <summary>
     /// Options for the one measuring run: no graph optimizations and no weight pre-packing, so ONNX Runtime leaves
     /// the external weights memory-mapped and copies none of them (on SD 1.x's UNet, optimizing and pre-packing
-    /// copied 3.4 GB and took three times as long as the run itself).
+    /// copied all 3.4 GB of weights and took longer than the run itself).
     /// </summary>
     public static SessionOptions MeasurementOptions()
     {

@@ -13,14 +13,14 @@ namespace Pix2PixZero.Core.Runtime;
 /// session's own intra-op pool keeps spinning after its run, stealing cores from the next session's run. So when
 /// this factory is the first to touch ONNX Runtime's process-wide environment it creates it with one global intra-op
 /// thread pool that all its sessions share; when something else created the environment first, its sessions keep
-/// their own pools with spinning turned off. On the 2-core build machine that took a guidance run interleaved with
-/// UNet forwards from a 66 ms to a 48 ms median, and the forward from 23 to 18 ms.
+/// their own pools with spinning turned off. (The guidance run's and the UNet forward's current timings: README,
+/// Performance.)
 /// </para>
 /// <para>
 /// CPU memory: every CPU session allocates its activations from one arena registered in the environment, so what
 /// the attention probe or the VAE freed is there for the guidance run, instead of each session keeping its own
-/// high-water mark. (Sessions without an arena give memory back after each run, but a 512×512 VAE decode then took
-/// twice as long, paying page faults for every convolution buffer, and the edit's peak was no lower.) Sessions
+/// high-water mark. (Sessions without an arena give memory back after each run, but a 512×512 VAE decode then ran
+/// slower, paying page faults for every convolution buffer, and the edit's peak was no lower.) Sessions
 /// created with <see cref="SharedWeights"/> read the weights from the shared map: their
 /// options turn off what would copy weights per session (pre-packing, and the layout optimizations of
 /// <see cref="GraphOptimizationLevel.ORT_ENABLE_ALL"/> that reorder convolution weights), and the memory pattern,

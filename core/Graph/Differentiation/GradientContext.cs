@@ -79,7 +79,7 @@ public sealed class GradientContext
         // Called once every reader of the tensor has been differentiated, so all its slice pieces are in.
         if (_slicePieces.Remove(tensor, out var pieces)) DataMovementRules.ContributeSlicePieces(this, tensor, pieces);
         if (!_contributions.TryGetValue(tensor, out var list)) return null;
-        // Two contributions (the usual fan-out) are added: ONNX Runtime's Add kernel is about twice as fast as its Sum.
+        // Two contributions (the usual fan-out) are added: ONNX Runtime's Add kernel is faster than its Sum.
         var sum = list.Count switch { 1 => list[0], 2 => Emit.Add(list[0], list[1]), _ => Emit.Node("Sum", list) };
         _gradients[tensor] = sum;
         return sum;

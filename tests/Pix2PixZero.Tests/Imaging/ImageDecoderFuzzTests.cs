@@ -22,9 +22,9 @@ public class ImageDecoderFuzzTests
     private const int Files = 5000;
 
     // A hang never ends; a decode of these small files takes milliseconds, but the first to reach a decoder path pays
-    // for compiling it (5 s on the loaded 2-core build machine), and some mutated WebP files (VP8X with alpha and EXIF
-    // flags over garbage, ~200 bytes, 24×16) take 2–4 s to decode even when warm, 24 s while the other test projects
-    // load both cores. The bound tells all of that from a hang.
+    // for compiling it, and some mutated WebP files (VP8X with alpha and EXIF flags over garbage, ~200 bytes, 24×16)
+    // take seconds to decode even when warm, and several times longer while the other test projects load both cores.
+    // The bound tells all of that from a hang.
     private static readonly TimeSpan PerFile = TimeSpan.FromSeconds(60);
 
     // The default limits admit 40-megapixel pictures, whose honest decode takes seconds, and a mutated header asks for
