@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pix2PixZero.Core.Captioning;
@@ -154,8 +155,8 @@ public sealed class ModelBundle : IDisposable
         _log.LogInformation("{Path} samples the latent; rewritten to return the posterior mean", path);
         var hasExternalData = model.Graph.Initializer.Any(t => t.DataLocation == Graph.Onnx.TensorProto.Types.DataLocation.External);
         var session = hasExternalData
-            ? _sessions.Create(WriteBeside(path, BundleLayout.PosteriorMeanEncoderFileName, PosteriorMeanRewriter.ToBytes(model)))
-            : _sessions.Create(PosteriorMeanRewriter.ToBytes(model), path);
+            ? _sessions.Create(WriteBeside(path, BundleLayout.PosteriorMeanEncoderFileName, model.ToByteArray()))
+            : _sessions.Create(model.ToByteArray(), path);
         return new VaeEncoder(session, path, LatentChannels, rewrittenFromSampling: true);
     }
 

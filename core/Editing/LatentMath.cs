@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Pix2PixZero.Core.Editing;
@@ -28,17 +29,21 @@ internal static class LatentMath
     /// <summary>ε̂ = ε_u + s·(ε_c − ε_u) from a [ε_u, ε_c] batch.</summary>
     public static float[] GuidedNoise(DenseTensor<float> noise, float scale)
     {
-        var span = noise.Buffer.Span;
+        ReadOnlySpan<float> span = noise.Buffer.Span;
         var half = span.Length / 2;
+        ReadOnlySpan<float> unconditional = span[..half], conditional = span[half..(2 * half)];
         var result = new float[half];
-        for (var i = 0; i < half; i++) result[i] = span[i] + scale * (span[half + i] - span[i]);
+        TensorPrimitives.Subtract(conditional, unconditional, result);
+        TensorPrimitives.MultiplyAdd(result, scale, unconditional, result);
         return result;
     }
 
     /// <summary>x −= step · g, in place.</summary>
     public static void Descend(Span<float> x, ReadOnlySpan<float> gradient, float step)
     {
-        for (var i = 0; i < x.Length; i++) x[i] -= step * gradient[i];
+        if (gradient.Length != x.Length)
+            throw new ArgumentException($"the gradient has {gradient.Length} values, the latent {x.Length}");
+        TensorPrimitives.MultiplyAdd(gradient, -step, x, x);
     }
 
     public static DenseTensor<float> Copy(DenseTensor<float> tensor) => new(tensor.Buffer.ToArray(), tensor.Dimensions.ToArray());

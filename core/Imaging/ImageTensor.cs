@@ -7,28 +7,7 @@ namespace Pix2PixZero.Core.Imaging;
 /// <summary>Conversions between RGB images and the VAE's [1,3,H,W] tensors in [-1, 1].</summary>
 public static class ImageTensor
 {
-    public static DenseTensor<float> ToModelInput(Image<Rgb24> image)
-    {
-        int h = image.Height, w = image.Width;
-        var tensor = new DenseTensor<float>([1, 3, h, w]);
-        var buffer = tensor.Buffer;
-        image.ProcessPixelRows(rows =>
-        {
-            var data = buffer.Span;
-            for (var y = 0; y < h; y++)
-            {
-                var row = rows.GetRowSpan(y);
-                for (var x = 0; x < w; x++)
-                {
-                    var i = y * w + x;
-                    data[i] = row[x].R / 127.5f - 1f;
-                    data[h * w + i] = row[x].G / 127.5f - 1f;
-                    data[2 * h * w + i] = row[x].B / 127.5f - 1f;
-                }
-            }
-        });
-        return tensor;
-    }
+    public static DenseTensor<float> ToModelInput(Image<Rgb24> image) => PixelNormalization.SignedUnit.ToTensor(image);
 
     /// <summary>The decoder's output to pixels: (x/2 + 0.5) clamped to [0, 1], ×255, rounded.</summary>
     public static Image<Rgb24> FromModelOutput(ReadOnlySpan<float> chw, int height, int width)

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Pix2PixZero.Core.Inversion;
 
 /// <summary>
@@ -56,8 +58,8 @@ public sealed class NoiseRegularizer
                         for (int p = 0; p < _rolls.Length; p++)
                             _rolls[p] = rolls.Next(autoCorrelation.LevelSizes[p]);
                         autoCorrelation.LossAndGradient(plane, _rolls, _gradient);
-                        for (int i = 0; i < planeSize; i++)
-                            plane[i] -= acStepScale * (_gradient[i] / rollCount);
+                        TensorPrimitives.Divide(_gradient, rollCount, _gradient);
+                        TensorPrimitives.MultiplyAdd(_gradient, -acStepScale, plane, plane);
                     }
                 }
             }

@@ -1,5 +1,5 @@
-using Google.Protobuf;
 using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Graph.Onnx;
 
 namespace Pix2PixZero.Core.Models;
@@ -7,7 +7,7 @@ namespace Pix2PixZero.Core.Models;
 /// <summary>
 /// diffusers' ONNX converter exports the VAE encoder as <c>mean + std · RandomNormalLike(mean)</c>, which makes
 /// encoding random. This rewrite replaces the <c>Add(mean, Mul(std, noise))</c> with <c>Identity(mean)</c> and
-/// drops the nodes that no longer feed an output, giving the posterior mean (DESIGN.md §1.2 step 1).
+/// prunes what no longer feeds an output (<see cref="OnnxGraph.Prune"/>), giving the posterior mean (DESIGN.md §1.2 step 1).
 /// </summary>
 public static class PosteriorMeanRewriter
 {
@@ -18,13 +18,20 @@ public static class PosteriorMeanRewriter
     /// <summary>Rewrites the model in place; throws when the sampling is not the reparameterisation it knows.</summary>
     public static void Rewrite(ModelProto model, string path)
     {
-        var graph = model.Graph;
-        var producer = graph.Node.SelectMany(n => n.Output.Select(o => (o, n))).ToDictionary(p => p.o, p => p.n);
-        foreach (var random in graph.Node.Where(n => RandomOps.Contains(n.OpType)).ToList())
+        OnnxGraph graph;
+        try
         {
-            var noise = random.Output[0];
-            var scaled = graph.Node.FirstOrDefault(n => n.OpType == "Mul" && n.Input.Contains(noise));
-            var sum = scaled is null ? null : graph.Node.FirstOrDefault(n => n.OpType == "Add" && n.Input.Contains(scaled.Output[0]));
+            graph = new OnnxGraph(model);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelBundleException(path, e.Message, e);
+        }
+        var consumers = graph.Consumers();
+        foreach (var random in graph.Graph.Node.Where(n => RandomOps.Contains(n.OpType)).ToList())
+        {
+            var scaled = FirstConsumer(consumers, random.Output[0], "Mul");
+            var sum = scaled is null ? null : FirstConsumer(consumers, scaled.Output[0], "Add");
             if (random.OpType != "RandomNormalLike" || scaled is null || sum is null || sum.Input.Count != 2)
                 throw new ModelBundleException(path,
                     $"the VAE encoder samples with {random.OpType} ('{random.Name}') in a form that cannot be rewritten to the posterior mean; export the encoder returning latent_dist.mean or the moments");
@@ -33,23 +40,11 @@ public static class PosteriorMeanRewriter
             sum.Input.Clear();
             sum.Input.Add(mean);
         }
-        RemoveDeadNodes(graph);
+        graph.Prune();
         if (Samples(model))
             throw new ModelBundleException(path, "the VAE encoder still samples after the posterior-mean rewrite");
     }
 
-    private static void RemoveDeadNodes(GraphProto graph)
-    {
-        var live = new HashSet<string>(graph.Output.Select(o => o.Name));
-        for (var i = graph.Node.Count - 1; i >= 0; i--)
-        {
-            var node = graph.Node[i];
-            if (node.Output.Any(live.Contains))
-                foreach (var input in node.Input) live.Add(input);
-            else
-                graph.Node.RemoveAt(i);
-        }
-    }
-
-    public static byte[] ToBytes(ModelProto model) => model.ToByteArray();
+    private static NodeProto? FirstConsumer(Dictionary<string, List<NodeProto>> consumers, string tensor, string opType) =>
+        consumers.TryGetValue(tensor, out var users) ? users.FirstOrDefault(n => n.OpType == opType) : null;
 }

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Pix2PixZero.Core.Scheduling;
 
 /// <summary>
@@ -82,15 +84,17 @@ public sealed class DdimScheduler
     {
         if (noise.Length != sample.Length || destination.Length != sample.Length)
             throw new ArgumentException($"sample ({sample.Length}), noise ({noise.Length}) and destination ({destination.Length}) must have the same length");
+        if (destination.Overlaps(noise))
+            throw new ArgumentException("destination must not overlap noise: noise is read again after destination is first written (it may be the sample itself)");
         var sqrtFrom = MathF.Sqrt(alphaFrom);
         var sqrtOneMinusFrom = MathF.Sqrt(1f - alphaFrom);
         var sqrtTo = MathF.Sqrt(alphaTo);
         var sqrtOneMinusTo = MathF.Sqrt(1f - alphaTo);
-        for (var i = 0; i < sample.Length; i++)
-        {
-            var predictedOriginal = (sample[i] - sqrtOneMinusFrom * noise[i]) / sqrtFrom;
-            destination[i] = sqrtTo * predictedOriginal + sqrtOneMinusTo * noise[i];
-        }
+        // One elementwise pass per operation, each rounding as the scalar formula does: x0̂ into destination, then x_to.
+        TensorPrimitives.MultiplyAdd(noise, -sqrtOneMinusFrom, sample, destination);
+        TensorPrimitives.Divide(destination, sqrtFrom, destination);
+        TensorPrimitives.Multiply(destination, sqrtTo, destination);
+        TensorPrimitives.MultiplyAdd(noise, sqrtOneMinusTo, destination, destination);
     }
 
     private static float[] ComputeAlphasCumprod(SchedulerConfig config)

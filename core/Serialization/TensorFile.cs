@@ -6,6 +6,16 @@ namespace Pix2PixZero.Core.Serialization;
 /// <summary>
 /// The project's binary layout for float data with metadata: 8 magic bytes, a uint32 little-endian header length,
 /// a UTF-8 JSON header, then little-endian float32 values. Used for direction means and inverted latents.
+/// <para>
+/// Kept rather than switched to safetensors (decided for issue 16): only this code reads these files. Inverted latents
+/// are per-request intermediates that expire with their work folder; direction means are a cache that is recomputed
+/// when missing. Parity data flows the other way (Python writes .npy goldens, the tests read them). A switch would buy
+/// no reader but cost one: the means already in the shared <c>directions</c> container outlive deployments, so the old
+/// format would have to stay readable beside the new one, and safetensors' <c>__metadata__</c> holds strings only, so
+/// the typed headers (seed, step count, format version) would be stringified and parsed back. Should Python need a
+/// file, <c>numpy.frombuffer(data, "&lt;f4", offset=12 + header_length)</c> reads the values, and the writer alone
+/// would change to emit safetensors' u64 header length and <c>{name: {dtype, shape, data_offsets}}</c> header.
+/// </para>
 /// </summary>
 public static class TensorFile
 {

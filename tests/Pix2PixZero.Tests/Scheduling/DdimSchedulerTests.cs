@@ -52,6 +52,22 @@ public class DdimSchedulerTests
     }
 
     [Fact]
+    public void A_step_rounds_like_the_scalar_float_formula_and_may_overwrite_its_sample()
+    {
+        var random = new Random(7);
+        var x = Enumerable.Range(0, 1027).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        var eps = Enumerable.Range(0, x.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float a = _scheduler.AlphaCumprod(981), ap = _scheduler.AlphaCumprod(961);
+        var expected = x.Select((v, i) => MathF.Sqrt(ap) * ((v - MathF.Sqrt(1f - a) * eps[i]) / MathF.Sqrt(a)) + MathF.Sqrt(1f - ap) * eps[i]).ToArray();
+
+        _scheduler.Step(eps, 981, 50, x, x);
+
+        Assert.Equal(expected, x);
+        var e = Assert.Throws<ArgumentException>(() => _scheduler.Step(eps, 981, 50, x, eps));
+        Assert.Contains("overlap noise", e.Message);
+    }
+
+    [Fact]
     public void Aligned_inversion_visits_1_to_981_and_ends_where_denoising_starts()
     {
         var steps = _scheduler.InversionSteps(50, InversionConvention.Aligned);
