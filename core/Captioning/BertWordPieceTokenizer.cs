@@ -12,8 +12,13 @@ namespace Pix2PixZero.Core.Captioning;
 /// off; greedy longest-match WordPiece with "##" continuations ([UNK] for a word with no match or over 100 chars).
 /// Decoding (skip_special_tokens, clean_up_tokenization_spaces): special ids dropped, tokens joined by spaces,
 /// " ##" glued, then transformers' clean-up (" ." → "." …).
-/// Microsoft.ML.Tokenizers has a BertTokenizer, but BLIP needs [DEC]/[ENC] treated as special and transformers'
-/// exact decode clean-up, so the ~100 lines live here where their semantics are pinned by the Python reference.
+/// Why not Microsoft.ML.Tokenizers' BertTokenizer (checked with 2.0.1, the pinned version, created from this
+/// vocab.txt with [DEC]/[ENC] among SpecialTokens, SplitOnSpecialTokens, lower-casing, accent stripping and CJK
+/// splitting on): it encodes every tokenizer case in tests/fixtures/blip/goldens/index.json to the reference ids,
+/// but its decode (skipSpecialTokens) turns the case "it's the dog's toy" into "it' s the dog' s toy", where
+/// transformers gives "it's the dog's toy": its clean-up lacks transformers' " ' " → "'" and " 's" / " n't" / " 'm" /
+/// " 've" / " 're" rules, so every caption with an apostrophe would change. It also splits a word at a soft hyphen
+/// (U+00AD, "ab\u00adc" → a ##b c) where transformers drops the format character (a ##b ##c).
 /// </summary>
 public sealed class BertWordPieceTokenizer
 {
