@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pix2PixZero.Core.Bundles;
+using Polly;
+using Polly.Retry;
 
 namespace Pix2PixZero.Core.Hub;
 
@@ -17,13 +19,17 @@ public sealed record PullResult(string Directory, HubListing Listing, IReadOnlyL
 /// </summary>
 public sealed class ModelPuller
 {
+    private static readonly ResiliencePropertyKey<Func<string>> ResumeNote = new("pix2pix-zero.resume-note");
+
     private readonly PullOptions _options;
     private readonly ILogger _log;
+    private readonly ResiliencePipeline _retries;
 
     public ModelPuller(PullOptions options, ILogger? log = null)
     {
         _options = options.Validate();
         _log = log ?? NullLogger.Instance;
+        _retries = RetryPipeline(_options, _log);
     }
 
     public async Task<PullResult> PullAsync(HubModelReference model, string directory, IProgress<PullProgress>? progress = null,
@@ -112,20 +118,42 @@ public sealed class ModelPuller
         _ => $"{bytes} B",
     };
 
+    /// <summary>
+    /// Retries transient hub failures (<see cref="HubException.Transient"/>) <see cref="PullOptions.Retries"/> times;
+    /// the n-th retry waits n × <see cref="PullOptions.RetryDelay"/>, without jitter.
+    /// </summary>
+    private static ResiliencePipeline RetryPipeline(PullOptions options, ILogger log)
+    {
+        // Polly's retry strategy needs at least one retry; none means every failure is final.
+        if (options.Retries == 0) return ResiliencePipeline.Empty;
+        return new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<HubException>(e => e.Transient),
+            MaxRetryAttempts = options.Retries,
+            BackoffType = DelayBackoffType.Linear,
+            Delay = options.RetryDelay,
+            UseJitter = false,
+            OnRetry = args =>
+            {
+                var note = args.Context.Properties.TryGetValue(ResumeNote, out var resumeNote) ? resumeNote() : "";
+                log.LogWarning("{Problem} Retry {Retry} of {Retries} in {Seconds:0.#} s.{Resume}", args.Outcome.Exception!.Message,
+                    args.AttemptNumber + 1, options.Retries, args.RetryDelay.TotalSeconds, note);
+                return ValueTask.CompletedTask;
+            },
+        }).Build();
+    }
+
     private async Task<T> WithRetriesAsync<T>(Func<Task<T>> attempt, Func<string> resumeNote, CancellationToken cancellationToken)
     {
-        for (var failures = 0; ; failures++)
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(ResumeNote, resumeNote);
+        try
         {
-            try
-            {
-                return await attempt();
-            }
-            catch (HubException e) when (e.Transient && failures < _options.Retries)
-            {
-                var wait = _options.RetryDelay * (failures + 1);
-                _log.LogWarning("{Problem} Retry {Retry} of {Retries} in {Seconds:0.#} s.{Resume}", e.Message, failures + 1, _options.Retries, wait.TotalSeconds, resumeNote());
-                await Task.Delay(wait, cancellationToken);
-            }
+            return await _retries.ExecuteAsync(async _ => await attempt(), context);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Core.Runtime;
@@ -130,6 +133,25 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal($"bytes={cut}-", transfers[1].Range);
         Assert.Equal(hub.TotalBytes(BundleFiles(hub)), result.DownloadedBytes);
         Assert.Equal(hub.Content("unet/weights.pb"), File.ReadAllBytes(BundleLayout.LocalPath(Target, "unet/weights.pb")));
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried_with_a_linearly_growing_wait_until_the_retries_run_out()
+    {
+        using var hub = TinySdHub();
+        hub.DropConnection("unet/weights.pb", 500_000, times: 3);
+        var log = new WarningLog();
+        var options = Options(hub) with { Retries = 2, RetryDelay = TimeSpan.FromMilliseconds(100) };
+
+        var clock = Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<HubException>(() =>
+            new ModelPuller(options, log).PullAsync(HubModelReference.Parse($"{hub.Repository}@{hub.Revision}"), Target));
+
+        Assert.True(e.Transient);
+        Assert.Equal(3, hub.Downloads("unet/weights.pb").Count(r => r.Server == "cdn"));
+        Assert.Equal(["Retry 1 of 2 in 0.1 s.", "Retry 2 of 2 in 0.2 s."], log.Warnings.Select(w => Regex.Match(w, @"Retry \d of \d in [\d.]+ s\.").Value));
+        Assert.All(log.Warnings, w => Assert.Contains("Resuming at byte", w));
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(300), $"the two retries waited {clock.Elapsed.TotalMilliseconds:0} ms in all, not 100 + 200");
     }
 
     [Fact]
@@ -421,5 +443,19 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         probe.Start();
         return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private sealed class WarningLog : ILogger
+    {
+        public List<string> Warnings { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Warning) Warnings.Add(formatter(state, exception));
+        }
     }
 }
