@@ -6,6 +6,10 @@ namespace Pix2PixZero.Cli.Commands;
 /// Progress on standard error: a redrawn bar per stage on a terminal; otherwise (logs, CI, a pipe) a line when a stage
 /// starts and ends and at least every <see cref="DefaultEvery"/> in between, with the time spent and an estimate of
 /// the time left, so a long inversion on a real model never looks stuck. Synchronous, so lines never interleave.
+/// Not Spectre.Console's Progress: that is a live display owning the terminal for the span of a callback, redrawn
+/// by moving the cursor over what it drew, and (its docs say) not thread safe; while these bars run, the console
+/// logger writes to standard error from its own thread and the runner writes results to standard output, neither
+/// through Spectre's console, so its bars would tear. One line redrawn with "\r" survives those writes.
 /// </summary>
 public sealed class ConsoleProgress(TextWriter? writer = null, TimeProvider? clock = null, TimeSpan? every = null) : IProgress<PipelineProgress>
 {
