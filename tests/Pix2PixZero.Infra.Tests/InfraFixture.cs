@@ -11,7 +11,7 @@ public sealed class InfraFixture : IDisposable
     public InfraFixture()
     {
         Bicep = BicepCli.Install();
-        InfraDirectory = Path.Combine(RepositoryRoot.Path, "infra");
+        InfraDirectory = Path.Combine(RepoPaths.Root, "infra");
 
         Build = Bicep.Invoke("build", Path.Combine(InfraDirectory, "main.bicep"), "--stdout");
         if (Build.ExitCode != 0)
