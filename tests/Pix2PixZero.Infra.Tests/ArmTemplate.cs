@@ -81,17 +81,4 @@ public sealed class ArmTemplate
 
     public IEnumerable<ArmResource> ResourcesOfType(string type) =>
         AllResources().Where(r => string.Equals(r.Type, type, StringComparison.OrdinalIgnoreCase));
-
-    /// <summary>The module deployment with this name, declared in this template.</summary>
-    public JsonElement ModuleDeployment(string name) =>
-        OwnResources.Single(r => r.GetProperty("type").GetString() == DeploymentType
-                                 && r.GetProperty("name").GetString() == name);
-
-    /// <summary>The expression main passes to a module parameter.</summary>
-    public string? ModuleParameterValue(string module, string parameter)
-    {
-        var value = ModuleDeployment(module).GetProperty("properties").GetProperty("parameters")
-            .GetProperty(parameter).GetProperty("value");
-        return value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText();
-    }
 }

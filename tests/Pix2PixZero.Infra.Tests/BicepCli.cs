@@ -19,7 +19,7 @@ public sealed class BicepCli
 
     public static BicepCli Install()
     {
-        var script = Path.Combine(RepositoryRoot.Path, "scripts", "install-bicep.sh");
+        var script = Path.Combine(RepoPaths.Root, "scripts", "install-bicep.sh");
         var run = Run("bash", [script]);
         if (run.ExitCode != 0)
             throw new InvalidOperationException($"{script} failed with exit code {run.ExitCode}:\n{run.StandardError}");
@@ -35,7 +35,7 @@ public sealed class BicepCli
     {
         var start = new ProcessStartInfo(fileName)
         {
-            WorkingDirectory = RepositoryRoot.Path,
+            WorkingDirectory = RepoPaths.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

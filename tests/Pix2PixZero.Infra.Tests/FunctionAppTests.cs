@@ -1,82 +1,84 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Pix2PixZero.Infra.Tests;
 
 [Collection(InfraCollection.Name)]
 public sealed class FunctionAppTests(InfraFixture infra)
 {
-    private const string IdentityReference = "resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName'))";
+    private static DeployedResource AppIn(ArmDeployment deployment) => deployment.OfType("Microsoft.App/containerApps").Single();
 
-    private ArmResource App => infra.Main.ResourcesOfType("Microsoft.App/containerApps").Single();
+    private DeployedResource App => AppIn(infra.Deployment);
 
-    private JsonElement Container => App.Properties.GetProperty("template").GetProperty("containers").EnumerateArray().Single();
+    private DeployedResource Identity => infra.Deployment.OfType("Microsoft.ManagedIdentity/userAssignedIdentities").Single();
 
-    private Dictionary<string, string> Settings => Container.GetProperty("env").EnumerateArray()
-        .ToDictionary(e => e.GetProperty("name").GetString()!, e => e.GetProperty("value").GetString()!);
+    private string IdentityClientId => ArmDeployment.Runtime($"reference({Identity.Id}).clientId");
+
+    private JsonNode Container => App.Properties["template"]!["containers"]!.AsArray().Single()!;
+
+    private Dictionary<string, string> Settings => Container["env"]!.AsArray()
+        .ToDictionary(e => (string)e!["name"]!, e => (string)e!["value"]!);
 
     [Fact]
     public void App_is_a_functions_app_running_as_the_user_assigned_identity()
     {
-        Assert.Equal("functionapp", App.StringAt("kind"));
-        Assert.Equal("UserAssigned", App.StringAt("identity", "type"));
-        var identities = App.Definition.GetProperty("identity").GetProperty("userAssignedIdentities").EnumerateObject().ToList();
-        Assert.Contains(IdentityReference, Assert.Single(identities).Name);
+        Assert.Equal("functionapp", (string?)App.Definition["kind"]);
+        Assert.Equal("UserAssigned", (string?)App.Definition["identity"]!["type"]);
+        var identities = App.Definition["identity"]!["userAssignedIdentities"]!.AsObject().Select(p => p.Key);
+        Assert.Equal(Identity.Id, Assert.Single(identities));
     }
 
     [Fact]
     public void AzureWebJobsStorage_uses_the_managed_identity_and_no_connection_string()
     {
         var settings = Settings;
+        var dataAccount = infra.Deployment.OfType("Microsoft.Storage/storageAccounts").Single(a => a.Module == "storage");
 
         Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
-        Assert.Equal("[parameters('storageAccountName')]", settings["AzureWebJobsStorage__accountName"]);
-        Assert.Equal($"[reference({IdentityReference}, '2023-01-31').clientId]", settings["AzureWebJobsStorage__clientId"]);
+        Assert.Equal(dataAccount.Name, settings["AzureWebJobsStorage__accountName"]);
+        Assert.Equal(IdentityClientId, settings["AzureWebJobsStorage__clientId"]);
+        Assert.Equal(IdentityClientId, settings["AZURE_CLIENT_ID"]);
         Assert.DoesNotContain("AzureWebJobsStorage", settings.Keys);
-        Assert.Equal("[variables('names').storage]", infra.Main.ModuleParameterValue("function-app", "storageAccountName"));
-        Assert.Equal("[variables('names').storage]", infra.Main.ModuleParameterValue("storage", "name"));
     }
 
     [Fact]
     public void No_setting_or_secret_carries_a_key()
     {
-        Assert.False(App.Properties.GetProperty("configuration").TryGetProperty("secrets", out _));
+        Assert.Null(App.Properties["configuration"]!["secrets"]);
         Assert.All(Settings, setting =>
         {
-            Assert.DoesNotContain("listKeys", setting.Value);
+            Assert.DoesNotContain(ArmDeployment.Runtime("list")[..^1], setting.Value);
             Assert.DoesNotContain("AccountKey=", setting.Value);
             Assert.DoesNotContain("InstrumentationKey", setting.Value);
         });
-        Assert.Equal("[format('ClientId={0};Authorization=AAD', reference(" + IdentityReference + ", '2023-01-31').clientId)]",
-            Settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+        var applicationInsights = infra.Deployment.OfType("Microsoft.Insights/components").Single();
+        Assert.Equal(ArmDeployment.Runtime($"reference({applicationInsights.Id}).ConnectionString"), Settings["APPLICATIONINSIGHTS_CONNECTION_STRING"]);
+        Assert.Equal($"ClientId={IdentityClientId};Authorization=AAD", Settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
     }
 
     [Fact]
-    public void Image_is_pulled_with_the_managed_identity()
+    public void Image_is_pulled_from_the_registry_with_the_managed_identity()
     {
-        var registry = App.Properties.GetProperty("configuration").GetProperty("registries").EnumerateArray().Single();
+        var registry = App.Properties["configuration"]!["registries"]!.AsArray().Single()!;
+        var deployed = infra.Deployment.OfType("Microsoft.ContainerRegistry/registries").Single();
 
-        Assert.Equal($"[{IdentityReference}]", registry.GetProperty("identity").GetString());
-        Assert.False(registry.TryGetProperty("passwordSecretRef", out _));
+        Assert.Equal(Identity.Id, (string?)registry["identity"]);
+        Assert.Equal(ArmDeployment.Runtime($"reference({deployed.Id}).loginServer"), (string?)registry["server"]);
+        Assert.Null(registry["passwordSecretRef"]);
     }
 
-    [Fact]
-    public void Workload_profile_is_a_parameter_driven_by_the_gpu_profile_type()
+    [Theory]
+    [InlineData("Consumption-GPU-NC24-A100")]
+    [InlineData("Consumption-GPU-NC8as-T4")]
+    public void App_runs_on_the_environment_workload_profile_of_the_chosen_gpu_type(string gpuProfileType)
     {
-        Assert.Equal("[parameters('workloadProfileName')]", App.StringAt("properties", "workloadProfileName"));
-        Assert.Equal("[variables('gpuProfile').name]", infra.Main.ModuleParameterValue("function-app", "workloadProfileName"));
-        Assert.Equal("[variables('gpuProfiles')[parameters('gpuProfileType')]]", infra.Main.Variable("gpuProfile").GetString());
-        Assert.Equal(
-            infra.Main.Parameter("gpuProfileType").GetProperty("allowedValues").EnumerateArray().Select(v => v.GetString()!).ToHashSet(),
-            infra.Main.Variable("gpuProfiles").EnumerateObject().Select(p => p.Name).ToHashSet());
-        Assert.Equal("[variables('gpuProfile').name]", infra.Main.ModuleParameterValue("container-apps-environment", "gpuProfileName"));
-        Assert.Equal("[parameters('gpuProfileType')]", infra.Main.ModuleParameterValue("container-apps-environment", "gpuProfileType"));
+        var deployment = infra.Deploy(("gpuProfileType", gpuProfileType));
+        var app = AppIn(deployment);
+        var environment = deployment.OfType("Microsoft.App/managedEnvironments").Single();
 
-        var environment = infra.Main.ResourcesOfType("Microsoft.App/managedEnvironments").Single();
-        var profileTypes = environment.Properties.GetProperty("workloadProfiles").EnumerateArray()
-            .Select(p => p.GetProperty("workloadProfileType").GetString());
-        Assert.Contains("[parameters('gpuProfileType')]", profileTypes);
-        Assert.Contains("[parameters('gpuProfileName')]", environment.Properties.GetProperty("workloadProfiles").EnumerateArray()
-            .Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(environment.Id, (string?)app.Properties["environmentId"]);
+        var profile = environment.Properties["workloadProfiles"]!.AsArray()
+            .Single(p => (string?)p!["name"] == (string?)app.Properties["workloadProfileName"])!;
+        Assert.Equal(gpuProfileType, (string?)profile["workloadProfileType"]);
     }
 
     [Fact]
@@ -93,17 +95,16 @@ public sealed class FunctionAppTests(InfraFixture infra)
     [Fact]
     public void At_least_one_replica_stays_up_for_durable_on_azure_storage()
     {
-        Assert.Equal("[parameters('minReplicas')]",
-            App.Properties.GetProperty("template").GetProperty("scale").GetProperty("minReplicas").GetString());
+        Assert.Equal(1, (int)App.Properties["template"]!["scale"]!["minReplicas"]!);
+        Assert.Equal(2, (int)AppIn(infra.Deploy(("minReplicas", 2))).Properties["template"]!["scale"]!["minReplicas"]!);
         Assert.Equal(1, infra.Main.Parameter("minReplicas").GetProperty("minValue").GetInt32());
         Assert.Equal(1, infra.Main.Parameter("minReplicas").GetProperty("defaultValue").GetInt32());
-        Assert.Equal(1, App.Template.Parameter("minReplicas").GetProperty("minValue").GetInt32());
     }
 
     [Fact]
     public void Container_has_startup_liveness_and_readiness_probes()
     {
-        var probes = Container.GetProperty("probes").EnumerateArray().Select(p => p.GetProperty("type").GetString()!);
+        var probes = Container["probes"]!.AsArray().Select(p => (string)p!["type"]!);
 
         Assert.Equal(["Startup", "Liveness", "Readiness"], probes.ToArray());
     }
@@ -111,25 +112,27 @@ public sealed class FunctionAppTests(InfraFixture infra)
     [Fact]
     public void Models_come_from_the_share_mounted_at_the_model_directory()
     {
-        var volume = App.Properties.GetProperty("template").GetProperty("volumes").EnumerateArray().Single();
-        var mount = Container.GetProperty("volumeMounts").EnumerateArray().Single();
+        var deployment = infra.Deploy(("modelFolder", "sd-15"), ("modelPull", "sd15"), ("taskHubName", "hub7"));
+        var app = AppIn(deployment);
+        var container = app.Properties["template"]!["containers"]!.AsArray().Single()!;
+        var settings = container["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string)e!["value"]!);
+        var volume = app.Properties["template"]!["volumes"]!.AsArray().Single()!;
+        var mount = container["volumeMounts"]!.AsArray().Single()!;
+        var environmentStorage = deployment.OfType("Microsoft.App/managedEnvironments/storages").Single();
+        var environment = deployment.OfType("Microsoft.App/managedEnvironments").Single();
 
-        Assert.Equal("AzureFile", volume.GetProperty("storageType").GetString());
-        Assert.Equal("[parameters('modelStorageName')]", volume.GetProperty("storageName").GetString());
-        Assert.Equal(volume.GetProperty("name").GetString(), mount.GetProperty("volumeName").GetString());
-        Assert.Equal("[variables('modelMountPath')]", mount.GetProperty("mountPath").GetString());
-        Assert.Equal("[format('{0}/{1}', variables('modelMountPath'), parameters('modelFolder'))]", Settings["Pix2PixZero__ModelDirectory"]);
-        Assert.Equal("[parameters('taskHubName')]", Settings["Pix2PixZero__TaskHub"]);
-        Assert.Equal("[parameters('modelPull')]", Settings["Pix2PixZero__ModelPull"]);
-        Assert.Equal(infra.Main.ModuleParameterValue("model-share", "environmentStorageName"),
-            infra.Main.ModuleParameterValue("function-app", "modelStorageName"));
+        Assert.Equal("AzureFile", (string?)volume["storageType"]);
+        Assert.Equal($"{environment.Name}/{volume["storageName"]}", environmentStorage.Name);
+        Assert.Equal((string?)volume["name"], (string?)mount["volumeName"]);
+        Assert.Equal($"{mount["mountPath"]}/sd-15", settings["Pix2PixZero__ModelDirectory"]);
+        Assert.Equal("hub7", settings["Pix2PixZero__TaskHub"]);
+        Assert.Equal("sd15", settings["Pix2PixZero__ModelPull"]);
     }
 
     [Fact]
     public void App_carries_the_azd_service_tag_for_the_functions_service()
     {
-        Assert.Contains("'azd-service-name', parameters('serviceName')", App.StringAt("tags"));
-        Assert.Equal("[variables('serviceName')]", infra.Main.ModuleParameterValue("function-app", "serviceName"));
-        Assert.Equal("functions", infra.Main.Variable("serviceName").GetString());
+        Assert.Equal("functions", (string?)App.Definition["tags"]!["azd-service-name"]);
+        Assert.Equal(InfraFixture.EnvironmentName, (string?)App.Definition["tags"]!["azd-env-name"]);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Pix2PixZero.Infra.Tests;
 
@@ -11,13 +12,14 @@ public sealed class InfraFixture : IDisposable
     public InfraFixture()
     {
         Bicep = BicepCli.Install();
-        InfraDirectory = Path.Combine(RepositoryRoot.Path, "infra");
+        InfraDirectory = Path.Combine(RepoPaths.Root, "infra");
 
         Build = Bicep.Invoke("build", Path.Combine(InfraDirectory, "main.bicep"), "--stdout");
         if (Build.ExitCode != 0)
             throw new InvalidOperationException($"bicep build failed ({Build.ExitCode}):\n{Build.StandardError}");
         Document = JsonDocument.Parse(Build.StandardOutput);
         Main = new ArmTemplate(Document.RootElement);
+        Deployment = Deploy();
 
         // One CLI start for all files: linting them one by one costs seconds per file.
         Lint = Bicep.Invoke("lint", "--pattern", "infra/**/*.bicep", "--diagnostics-format", "sarif");
@@ -31,6 +33,22 @@ public sealed class InfraFixture : IDisposable
     public BicepRun Build { get; }
 
     public ArmTemplate Main { get; }
+
+    /// <summary>What main deploys with the parameters azd must supply set and every other at its default.</summary>
+    public ArmDeployment Deployment { get; }
+
+    public const string EnvironmentName = "p2pz-test";
+
+    public const string Location = "westus3";
+
+    /// <summary>What main deploys with these parameters besides the ones azd must supply.</summary>
+    public ArmDeployment Deploy(params (string Name, JsonNode? Value)[] parameters)
+    {
+        var values = new Dictionary<string, JsonNode?> { ["environmentName"] = EnvironmentName, ["location"] = Location };
+        foreach (var (name, value) in parameters)
+            values[name] = value;
+        return new ArmDeployment(Main, values);
+    }
 
     /// <summary>`bicep lint` over every .bicep file under infra/.</summary>
     public BicepRun Lint { get; }

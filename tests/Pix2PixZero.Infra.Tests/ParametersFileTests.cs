@@ -7,7 +7,7 @@ public sealed class ParametersFileTests(InfraFixture infra)
 {
     private static JsonElement FileParameters()
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "infra", "main.parameters.json")));
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "main.parameters.json")));
         return document.RootElement.GetProperty("parameters").Clone();
     }
 

@@ -1,9 +1,7 @@
-using System.Text.RegularExpressions;
-
 namespace Pix2PixZero.Infra.Tests;
 
 [Collection(InfraCollection.Name)]
-public sealed partial class RoleAssignmentTests(InfraFixture infra)
+public sealed class RoleAssignmentTests(InfraFixture infra)
 {
     private const string RoleAssignmentType = "Microsoft.Authorization/roleAssignments";
 
@@ -14,28 +12,23 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
     private const string AcrPull = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
 
-    [GeneratedRegex(@"^\[resourceId\('(?<type>Microsoft\.[A-Za-z]+/[A-Za-z/]+)', parameters\('[A-Za-z]+'\)\)\]$")]
-    private static partial Regex ResourceScope { get; }
+    private ArmDeployment Deployment => infra.Deployment;
 
-    [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
-    private static partial Regex Guid { get; }
+    private IReadOnlyList<DeployedResource> Assignments => Deployment.OfType(RoleAssignmentType).ToList();
 
-    [GeneratedRegex(@"variables\('(?<name>[A-Za-z]+)'\)")]
-    private static partial Regex VariableReference { get; }
+    private DeployedResource DataAccount => Deployment.OfType("Microsoft.Storage/storageAccounts").Single(a => a.Module == "storage");
 
-    private IReadOnlyList<ArmResource> Assignments => infra.Main.ResourcesOfType(RoleAssignmentType).ToList();
+    private DeployedResource Identity => Deployment.OfType("Microsoft.ManagedIdentity/userAssignedIdentities").Single();
 
     [Fact]
-    public void Every_role_assignment_is_scoped_to_a_single_resource()
+    public void Every_role_assignment_is_scoped_to_a_single_deployed_resource()
     {
         Assert.NotEmpty(Assignments);
         Assert.All(Assignments, assignment =>
         {
-            var scope = assignment.StringAt("scope");
-            Assert.NotNull(scope);
-            Assert.Matches(ResourceScope, scope);
-            Assert.DoesNotContain("subscription()", scope);
-            Assert.DoesNotContain("resourceGroup()", scope);
+            Assert.NotNull(assignment.Scope);
+            Assert.DoesNotContain(Deployment.OfType("Microsoft.Resources/resourceGroups"), group => group.Id == assignment.Scope);
+            Deployment.ById(assignment.Scope);
         });
     }
 
@@ -48,18 +41,19 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
     [Fact]
     public void Identity_gets_exactly_the_data_plane_roles_it_needs_on_the_resource_each_applies_to()
     {
-        var granted = Assignments
-            .SelectMany(a => RoleIds(a).Select(role => (Scope: ScopeType(a), Role: role)))
-            .ToHashSet();
+        var dataAccount = DataAccount.Id;
+        var registry = Deployment.OfType("Microsoft.ContainerRegistry/registries").Single().Id;
+        var applicationInsights = Deployment.OfType("Microsoft.Insights/components").Single().Id;
+        var granted = Assignments.Select(a => (Scope: Deployment.ById(a.Scope!).Id, Role: RoleId(a))).ToHashSet();
 
         Assert.Equal(
             new HashSet<(string, string)>
             {
-                ("Microsoft.Storage/storageAccounts", StorageBlobDataOwner),
-                ("Microsoft.Storage/storageAccounts", StorageQueueDataContributor),
-                ("Microsoft.Storage/storageAccounts", StorageTableDataContributor),
-                ("Microsoft.ContainerRegistry/registries", AcrPull),
-                ("Microsoft.Insights/components", MonitoringMetricsPublisher),
+                (dataAccount, StorageBlobDataOwner),
+                (dataAccount, StorageQueueDataContributor),
+                (dataAccount, StorageTableDataContributor),
+                (registry, AcrPull),
+                (applicationInsights, MonitoringMetricsPublisher),
             },
             granted);
     }
@@ -67,9 +61,10 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
     [Fact]
     public void Data_roles_are_granted_on_the_data_account_not_the_model_account()
     {
-        var storageAssignments = Assignments.Where(a => ScopeType(a) == "Microsoft.Storage/storageAccounts").ToList();
+        var storageScopes = Assignments.Select(a => Deployment.ById(a.Scope!))
+            .Where(scope => scope.Type == "Microsoft.Storage/storageAccounts");
 
-        Assert.All(storageAssignments, a => Assert.Equal("storage", a.Module));
+        Assert.All(storageScopes, scope => Assert.Equal(DataAccount.Id, scope.Id));
     }
 
     [Fact]
@@ -77,23 +72,23 @@ public sealed partial class RoleAssignmentTests(InfraFixture infra)
     {
         Assert.All(Assignments, assignment =>
         {
-            Assert.Equal("ServicePrincipal", assignment.StringAt("properties", "principalType"));
-            Assert.Contains("Microsoft.ManagedIdentity/userAssignedIdentities", assignment.StringAt("properties", "principalId"));
+            Assert.Equal("ServicePrincipal", (string?)assignment.Properties["principalType"]);
+            Assert.Equal(ArmDeployment.Runtime($"reference({Identity.Id}).principalId"), (string?)assignment.Properties["principalId"]);
         });
     }
 
-    private static string ScopeType(ArmResource assignment) =>
-        ResourceScope.Match(assignment.StringAt("scope") ?? "").Groups["type"].Value;
-
-    /// <summary>Role IDs an assignment grants: a literal GUID, or the GUIDs in the variable (or variable array) it indexes.</summary>
-    private static IEnumerable<string> RoleIds(ArmResource assignment)
+    [Fact]
+    public void Every_role_assignment_has_its_own_name()
     {
-        var expression = assignment.StringAt("properties", "roleDefinitionId")!;
-        Assert.StartsWith("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', ", expression);
-        var variable = VariableReference.Match(expression);
-        var source = variable.Success
-            ? assignment.Template.Variable(variable.Groups["name"].Value).GetRawText()
-            : expression;
-        return Guid.Matches(source).Select(m => m.Value);
+        Assert.Equal(Assignments.Count, Assignments.Select(a => a.Name).Distinct().Count());
+    }
+
+    /// <summary>The built-in role an assignment grants: the GUID of a subscription-level role definition ID.</summary>
+    private static string RoleId(DeployedResource assignment)
+    {
+        const string prefix = $"/subscriptions/{ArmDeployment.SubscriptionId}/providers/Microsoft.Authorization/roleDefinitions/";
+        var id = (string)assignment.Properties["roleDefinitionId"]!;
+        Assert.StartsWith(prefix, id);
+        return id[prefix.Length..];
     }
 }

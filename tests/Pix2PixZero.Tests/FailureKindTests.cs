@@ -7,7 +7,6 @@ using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.CommandLine;
 using Pix2PixZero.Cli.Commands;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.DurableTask;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Functions.Tests.Hosting;
 

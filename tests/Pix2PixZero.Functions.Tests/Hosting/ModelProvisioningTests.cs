@@ -3,7 +3,6 @@ using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Functions.Tests.Support;
 using Pix2PixZero.Functions.Triggers;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Functions.Tests.Hosting;
 

@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Pix2PixZero.Functions.Storage;
 using Pix2PixZero.Functions.Tests.Support;
 using Pix2PixZero.Functions.Triggers;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Functions.Tests.Orchestrations;
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 using Pix2PixZero.Functions.Tests.Support;
-using Pix2PixZero.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Pix2PixZero.Functions.Tests.Orchestrations;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Functions.Tests.Support;
 

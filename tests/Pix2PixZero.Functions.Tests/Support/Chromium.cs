@@ -1,5 +1,4 @@
 using Microsoft.Playwright;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Functions.Tests.Support;
 

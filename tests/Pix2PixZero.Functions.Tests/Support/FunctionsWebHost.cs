@@ -12,7 +12,6 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pix2PixZero.Functions.Hosting;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Functions.Tests.Support;
 

@@ -1,5 +1,3 @@
-using Pix2PixZero.Tests.Support;
-
 namespace Pix2PixZero.Functions.Tests.Support;
 
 /// <summary>

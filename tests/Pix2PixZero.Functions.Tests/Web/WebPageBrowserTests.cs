@@ -3,7 +3,6 @@ using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using Pix2PixZero.Functions.Storage;
 using Pix2PixZero.Functions.Tests.Support;
-using Pix2PixZero.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Processing;
 using static Microsoft.Playwright.Assertions;

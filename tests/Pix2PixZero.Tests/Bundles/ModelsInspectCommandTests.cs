@@ -1,6 +1,5 @@
 using Pix2PixZero.Cli.Commands;
 using Pix2PixZero.Core.Runtime;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Bundles;
 

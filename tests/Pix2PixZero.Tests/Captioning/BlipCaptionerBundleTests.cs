@@ -1,7 +1,6 @@
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Captioning;
 using Pix2PixZero.Core.Runtime;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Captioning;
 

@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Text.Json;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Tests.Inversion;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Directions;
 

@@ -1,7 +1,6 @@
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Tests.Inversion;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Directions;
 

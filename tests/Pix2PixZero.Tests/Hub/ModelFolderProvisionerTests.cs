@@ -1,7 +1,6 @@
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Hub;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Hub;
 

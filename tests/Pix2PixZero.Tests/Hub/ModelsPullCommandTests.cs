@@ -3,7 +3,6 @@ using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Core.Runtime;
-using Pix2PixZero.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Pix2PixZero.Tests.Hub;

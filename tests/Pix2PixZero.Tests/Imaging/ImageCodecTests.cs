@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Pix2PixZero.Core.Imaging;
-using Pix2PixZero.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Pix2PixZero.Core.Inversion;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Inversion;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Pix2PixZero.Tests.Support;
 using SixLabors.ImageSharp;
 
 namespace Pix2PixZero.Tests.Pipeline;

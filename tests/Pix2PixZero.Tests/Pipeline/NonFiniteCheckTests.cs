@@ -2,7 +2,6 @@ using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Pipeline;
 

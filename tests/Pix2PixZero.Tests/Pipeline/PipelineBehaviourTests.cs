@@ -2,7 +2,6 @@ using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
-using Pix2PixZero.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

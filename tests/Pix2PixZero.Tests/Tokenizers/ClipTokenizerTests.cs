@@ -1,5 +1,4 @@
 using Pix2PixZero.Core.Tokenizers;
-using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Tokenizers;
 

@@ -1,4 +1,4 @@
-namespace Pix2PixZero.Tests.Support;
+namespace Pix2PixZero.TestSupport;
 
 /// <summary>Locates the repository root (the folder holding Pix2PixZero.sln) and the shared data beside it.</summary>
 public static class RepoPaths

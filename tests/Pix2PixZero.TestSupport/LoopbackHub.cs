@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace Pix2PixZero.Tests.Support;
+namespace Pix2PixZero.TestSupport;
 
 /// <summary>
 /// A Hugging Face hub on 127.0.0.1 (HttpListener) serving one folder as repository <see cref="Repository"/> at
