@@ -20,7 +20,7 @@ public static class PipelineRegistration
 {
     public static IServiceCollection AddPipelineServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(_ => PipelineSettings.From(configuration));
+        services.TryAddSingleton(_ => AppSettings.From(configuration));
         services.TryAddSingleton(_ => ModelProvisioningOptions.FromSettings(key => configuration[key]));
         services.TryAddSingleton(_ => StorageConnection.CreateBlobService(configuration));
         services.TryAddSingleton(sp => new PipelineBlobs(sp.GetRequiredService<BlobServiceClient>()));

@@ -20,7 +20,7 @@ public sealed class SettingsTests
             [$"Pix2PixZero:{name}"] = value,
         }).Build();
 
-        var error = Assert.Throws<InvalidOptionException>(() => PipelineSettings.From(configuration));
+        var error = Assert.Throws<InvalidOptionException>(() => AppSettings.From(configuration));
 
         Assert.Contains(expected, error.Message);
     }

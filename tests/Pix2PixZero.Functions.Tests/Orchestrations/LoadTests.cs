@@ -21,7 +21,7 @@ public sealed class LoadTests(AzuriteFixture azurite, ITestOutputHelper output)
     public async Task Twenty_requests_submitted_at_once_all_complete_once_within_the_model_concurrency()
     {
         await using var host = await PipelineTestHost.StartAsync(azurite.Storage);
-        var settings = PipelineSettings.From(PipelineConfiguration.For(azurite.Storage));
+        var settings = AppSettings.From(PipelineConfiguration.For(azurite.Storage));
         var options = new Dictionary<string, string> { ["steps"] = "4", ["sentences"] = "8", ["caption"] = "a photo of an owl", ["tasks"] = "owl2eagle" };
         var photos = new[] { "cat_1.png", "cat_2.png", "cat_3.png", "dog_1.png" };
         var uploads = await Task.WhenAll(Enumerable.Range(0, Requests).Select(i =>

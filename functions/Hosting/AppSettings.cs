@@ -7,7 +7,7 @@ namespace Pix2PixZero.Functions.Hosting;
 /// The app's settings (configuration section <c>Pix2PixZero</c>, e.g. the app setting <c>Pix2PixZero__ModelDirectory</c>)
 /// with their defaults, validated in one place.
 /// </summary>
-public sealed record PipelineSettings
+public sealed record AppSettings
 {
     public const string Section = "Pix2PixZero";
     public const int MaxModelConcurrency = 16;
@@ -36,10 +36,10 @@ public sealed record PipelineSettings
     /// <summary>The retry policy given to each request this worker starts.</summary>
     public Orchestrations.ActivityRetry Retry => new(ActivityAttempts, FirstRetryInterval);
 
-    public static PipelineSettings From(IConfiguration configuration) =>
-        (configuration.GetSection(Section).Get<PipelineSettings>() ?? new PipelineSettings()).Validate();
+    public static AppSettings From(IConfiguration configuration) =>
+        (configuration.GetSection(Section).Get<AppSettings>() ?? new AppSettings()).Validate();
 
-    public PipelineSettings Validate()
+    public AppSettings Validate()
     {
         if (string.IsNullOrWhiteSpace(ModelDirectory))
             throw new InvalidOptionException($"{Section}__ModelDirectory", ModelDirectory, "set it to the model folder (diffusers ONNX layout) the app loads");
