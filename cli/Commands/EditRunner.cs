@@ -25,7 +25,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
     /// <summary>The execution provider the sessions run on ("Cuda" or "Cpu"), once a run has created them.</summary>
     public string Provider { get; private set; } = "?";
 
-    public IReadOnlyList<string> EditImage(string imagePath, IReadOnlyList<EditTask> tasks, string? caption, EditOptions options, string outputDirectory, CancellationToken cancellationToken)
+    public IReadOnlyList<string> EditImage(string imagePath, IReadOnlyList<EditTask> tasks, string? caption, MethodParameters options, string outputDirectory, CancellationToken cancellationToken)
     {
         using var loggers = CommandLine.Logging(verbose: false);
         var clock = Stopwatch.StartNew();
@@ -49,7 +49,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
             t => pictures.First(p => p.Task == t).Record with { StageSeconds = stageSeconds });
     }
 
-    public IReadOnlyList<string> Generate(string prompt, IReadOnlyList<EditTask> tasks, EditOptions options, string outputDirectory, CancellationToken cancellationToken)
+    public IReadOnlyList<string> Generate(string prompt, IReadOnlyList<EditTask> tasks, MethodParameters options, string outputDirectory, CancellationToken cancellationToken)
     {
         using var loggers = CommandLine.Logging(verbose: false);
         var clock = Stopwatch.StartNew();

@@ -17,7 +17,7 @@ public static class MethodCommands
 
     private static Command Caption()
     {
-        var options = new MethodOptions();
+        var options = new MethodCommandOptions();
         var image = new Argument<FileInfo>("image") { Description = "the photo to describe (PNG, JPEG or WebP)" };
         var command = new Command("caption", "Describe a photo with the model folder's BLIP captioner, as the edit would") { image };
         command.Options.Add(options.Model);
@@ -41,7 +41,7 @@ public static class MethodCommands
 
     private static Command Edit()
     {
-        var options = new MethodOptions();
+        var options = new MethodCommandOptions();
         var image = new Argument<FileInfo>("image") { Description = "the photo to edit (PNG, JPEG or WebP)" };
         var tasks = Tasks();
         var caption = new Option<string?>("--caption") { Description = "describe the photo yourself instead of captioning it with BLIP" };
@@ -57,7 +57,7 @@ public static class MethodCommands
 
     private static Command Generate()
     {
-        var options = new MethodOptions();
+        var options = new MethodCommandOptions();
         var prompt = new Option<string>("--prompt", "-p") { Description = "what to generate", Required = true };
         var tasks = Tasks();
         var command = new Command("generate", "Synthetic mode: generate an image from a prompt and seed, and its edits") { prompt, tasks };
@@ -72,7 +72,7 @@ public static class MethodCommands
 
     private static Command Direction()
     {
-        var options = new MethodOptions();
+        var options = new MethodCommandOptions();
         var word = new Argument<string>("word") { Description = "the word whose mean embedding to compute and cache" };
         var file = new Option<FileInfo?>("--sentences-file") { Description = "use these sentences (one per line) instead of the built-in generator" };
         var command = new Command("direction", "Compute and cache the mean text embedding of a word (edit directions are differences of two)") { word, file };
@@ -96,7 +96,7 @@ public static class MethodCommands
 
     private static Command Demo()
     {
-        var options = new MethodOptions();
+        var options = new MethodCommandOptions();
         var command = new Command("demo", "Run the whole method on the bundled tiny test model (its output is noise: random weights)");
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
@@ -114,7 +114,7 @@ public static class MethodCommands
 
     private static Command Bench()
     {
-        var options = new MethodOptions();
+        var options = new MethodCommandOptions();
         var image = new Option<FileInfo?>("--image") { Description = "photo to edit (default: the demo photo)" };
         var caption = new Option<string?>("--caption") { Description = "describe the photo instead of captioning it (for models without a captioner)" };
         var command = new Command("bench", "Time one cat2dog edit stage by stage and graph by graph, and report peak memory (bench guidance: the guidance graphs alone)")
@@ -144,7 +144,7 @@ public static class MethodCommands
 
     private static Command BenchGuidance()
     {
-        var options = new MethodOptions();
+        var options = new MethodCommandOptions();
         var runs = new Option<int>("--runs") { Description = "timed runs per graph (the median is printed)", DefaultValueFactory = _ => 5 };
         var size = new Option<int?>("--size") { Description = "image side in pixels, a multiple of 64 (default: the model's)" };
         var command = new Command("guidance", "Compile the guidance graphs and time a UNet forward, an attention-probe run and a guidance run") { runs, size };
@@ -161,7 +161,7 @@ public static class MethodCommands
         return command;
     }
 
-    private static EditRunner Runner(MethodOptions options, ParseResult result, string model, int sentences) =>
+    private static EditRunner Runner(MethodCommandOptions options, ParseResult result, string model, int sentences) =>
         new(model, result.GetValue(options.Provider), options.DirectionCache(result), sentences, Console.Out, new ConsoleProgress(), options.ImageSize(result));
 
     private static List<EditTask> ParseTasks(string[]? tasks) => EditTask.ParseDistinct(tasks ?? []);

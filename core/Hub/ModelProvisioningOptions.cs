@@ -1,17 +1,12 @@
 namespace Pix2PixZero.Core.Hub;
 
 /// <summary>
-/// Where a server (the Functions app) finds its model bundle, and whether it may pull one there on first start.
-/// Setting names are configuration keys; as environment variables / app settings ':' is written '__'
-/// (<c>Pix2PixZero__ModelDirectory</c>).
+/// Where a server finds its model bundle, and whether it may pull one there on first start. Core reads no
+/// configuration: the host fills this record from its own settings and gives their names in <see cref="Names"/>, so
+/// that an error says which setting to change.
 /// </summary>
 public sealed record ModelProvisioningOptions
 {
-    public const string ModelDirectorySetting = "Pix2PixZero:ModelDirectory";
-    public const string PullSetting = "Pix2PixZero:ModelPull";
-    public const string HubEndpointSetting = "Pix2PixZero:HubEndpoint";
-    public const string HubTokenSetting = "Pix2PixZero:HubToken";
-
     /// <summary>Instances that start together on one share wait for the one that pulls instead of failing.</summary>
     public static readonly TimeSpan DefaultLockWait = TimeSpan.FromHours(2);
 
@@ -23,22 +18,8 @@ public sealed record ModelProvisioningOptions
 
     public PullOptions Hub { get; init; } = new() { LockWait = DefaultLockWait };
 
-    /// <summary>
-    /// Reads the settings above; the hub endpoint and token fall back to the hub's own <c>HF_ENDPOINT</c> and
-    /// <c>HF_TOKEN</c>. Pass the app's configuration indexer: <c>FromSettings(key =&gt; configuration[key])</c>.
-    /// </summary>
-    public static ModelProvisioningOptions FromSettings(Func<string, string?> setting) => new ModelProvisioningOptions
-    {
-        ModelDirectory = Value(setting, ModelDirectorySetting)
-            ?? throw new InvalidOptionException(ModelDirectorySetting, null, "the folder that holds (or will hold) the model bundle, e.g. /mnt/models/stable-diffusion-v1-4"),
-        Pull = Value(setting, PullSetting),
-        Hub = new PullOptions
-        {
-            Endpoint = Value(setting, HubEndpointSetting) ?? Value(setting, "HF_ENDPOINT") ?? PullOptions.DefaultEndpoint,
-            Token = Value(setting, HubTokenSetting) ?? Value(setting, "HF_TOKEN"),
-            LockWait = DefaultLockWait,
-        },
-    }.Validate();
+    /// <summary>What the host calls <see cref="ModelDirectory"/> and <see cref="Pull"/> (e.g. its app settings' names).</summary>
+    public OptionNames Names { get; init; } = OptionNames.Default;
 
     /// <summary>The model <see cref="Pull"/> names, or <c>null</c>.</summary>
     public HubModelReference? PullModel => Pull is null ? null : HubModelReference.Parse(Pull);
@@ -46,18 +27,22 @@ public sealed record ModelProvisioningOptions
     public ModelProvisioningOptions Validate()
     {
         if (string.IsNullOrWhiteSpace(ModelDirectory))
-            throw new InvalidOptionException(ModelDirectorySetting, ModelDirectory, "the folder that holds (or will hold) the model bundle");
+            throw new InvalidOptionException(Names.ModelDirectory, null, "the folder that holds (or will hold) the model bundle, e.g. /mnt/models/stable-diffusion-v1-4");
         try
         {
             if (Pull is not null) HubModelReference.Parse(Pull);
         }
         catch (InvalidOptionException e)
         {
-            throw new InvalidOptionException(PullSetting, Pull, $"empty (never pull), or {e.Message}");
+            throw new InvalidOptionException(Names.Pull, Pull, $"empty (never pull), or {e.Message}");
         }
         Hub.Validate();
         return this;
     }
 
-    private static string? Value(Func<string, string?> setting, string key) => setting(key) is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+    /// <summary>The names errors give the options.</summary>
+    public sealed record OptionNames(string ModelDirectory, string Pull)
+    {
+        public static readonly OptionNames Default = new("the model folder", "the model to pull");
+    }
 }

@@ -47,7 +47,7 @@ public sealed record EditRecord(
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>The record of one result; the options' defaults are resolved to the values actually used.</summary>
-    public static EditRecord Create(EditProvenance from, string task, EditOptions options, IReadOnlyDictionary<string, double> stageSeconds) => new(
+    public static EditRecord Create(EditProvenance from, string task, MethodParameters options, IReadOnlyDictionary<string, double> stageSeconds) => new(
         from.Synthetic ? "synthetic" : "real", from.Input, from.Prompt, from.Caption, from.CaptionSource, task, from.ModelDirectory,
         from.ModelId, from.Provider, from.ImageSize,
         options.Steps, options.GuidanceScale, options.EffectiveCrossAttentionGuidance(from.Synthetic), options.Convention.ToString(),

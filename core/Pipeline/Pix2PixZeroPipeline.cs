@@ -136,7 +136,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     public WordMean WordMean(string word, SentenceSource source, DirectionStore store, CancellationToken cancellationToken = default) =>
         new WordMeanResolver(Prompts, store).Resolve(EditWord.Parse(word), source, cancellationToken);
 
-    public InvertedImage Invert(Image<Rgb24> image, string caption, EditOptions options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    public InvertedImage Invert(Image<Rgb24> image, string caption, MethodParameters options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
         cancellationToken.ThrowIfCancellationRequested();
@@ -149,7 +149,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     }
 
     /// <summary>Edits an inverted photo once per direction; all directions share one reference pass.</summary>
-    public IReadOnlyList<Image<Rgb24>> Edit(InvertedImage inverted, IReadOnlyList<EditDirection> directions, EditOptions options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Image<Rgb24>> Edit(InvertedImage inverted, IReadOnlyList<EditDirection> directions, MethodParameters options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
         if (inverted.ModelId != Prompts.ModelId)
@@ -162,7 +162,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     }
 
     /// <summary>Synthetic mode: z_T is seeded noise, the prompt is the user's, the negative prompt "" by default.</summary>
-    public (Image<Rgb24> Reference, IReadOnlyList<Image<Rgb24>> Edits) Generate(string prompt, IReadOnlyList<EditDirection> directions, EditOptions options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    public (Image<Rgb24> Reference, IReadOnlyList<Image<Rgb24>> Edits) Generate(string prompt, IReadOnlyList<EditDirection> directions, MethodParameters options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
         var zT = new DenseTensor<float>([1, _bundle.LatentChannels, _bundle.LatentSize, _bundle.LatentSize]);
@@ -180,7 +180,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     }
 
     private IReadOnlyList<Image<Rgb24>> EditFrom(
-        DenseTensor<float> zT, float[] negative, float[] positive, IReadOnlyList<EditDirection> directions, EditOptions options,
+        DenseTensor<float> zT, float[] negative, float[] positive, IReadOnlyList<EditDirection> directions, MethodParameters options,
         bool synthetic, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken, bool includeReference = false)
     {
         var edited = directions.Select(d => WithDirection(positive, d, options.EditMultiplier)).ToArray();

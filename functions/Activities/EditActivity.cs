@@ -13,7 +13,7 @@ namespace Pix2PixZero.Functions.Activities;
 /// <summary>One task of a request with the stored means of its source and target words.</summary>
 public sealed record TaskDirections(string Task, WordMeanRef Source, WordMeanRef Target);
 
-public sealed record EditInput(string RequestId, BlobRef Latent, IReadOnlyList<TaskDirections> Tasks, EditOptions Method);
+public sealed record EditInput(string RequestId, BlobRef Latent, IReadOnlyList<TaskDirections> Tasks, MethodParameters Method);
 
 public sealed record StagedResult(string Task, BlobRef Image);
 

@@ -8,7 +8,7 @@ using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Activities;
 
-public sealed record InvertInput(string RequestId, BlobRef Image, string Caption, EditOptions Method);
+public sealed record InvertInput(string RequestId, BlobRef Image, string Caption, MethodParameters Method);
 
 public sealed record InvertResult(BlobRef Latent, double Seconds);
 

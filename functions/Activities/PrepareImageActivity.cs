@@ -12,7 +12,7 @@ using Pix2PixZero.Functions.Storage;
 namespace Pix2PixZero.Functions.Activities;
 
 /// <summary>The request once its options and image are known to be usable; <see cref="Image"/> is the normalised copy.</summary>
-public sealed record PreparedEdit(BlobRef Image, EditSettings Settings, string SourceSha256, int SourceWidth, int SourceHeight, double Seconds);
+public sealed record PreparedEdit(BlobRef Image, RequestSettings Settings, string SourceSha256, int SourceWidth, int SourceHeight, double Seconds);
 
 /// <summary>
 /// Validates the options and the source image (format, size, integrity; EXIF orientation and alpha applied) and stores
@@ -24,7 +24,7 @@ public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, I
     {
         var clock = Stopwatch.StartNew();
         var cancellationToken = lifetime.ApplicationStopping;
-        var settings = EditRequestOptions.Parse(request.Options);
+        var settings = EditRequestParser.Parse(request.Options);
         foreach (var (word, set) in settings.SentenceSets)
             if (!await blobs.ExistsAsync(StorageLayout.Sentences(set), cancellationToken))
                 throw new InvalidInputException($"the sentence set {set} chosen for \"{word}\" is not stored; post it with the word to POST /api/directions first");

@@ -12,7 +12,7 @@ namespace Pix2PixZero.Functions.Hosting;
 
 /// <summary>
 /// The worker's one model bundle and pipeline: sessions are created on first use and shared by every activity;
-/// <see cref="EnterAsync"/> bounds how many model activities run at once (<see cref="PipelineSettings.ModelConcurrency"/>).
+/// <see cref="EnterAsync"/> bounds how many model activities run at once (<see cref="AppSettings.ModelConcurrency"/>).
 /// The bundle is loaded by <see cref="LoadAsync"/>: the model folder is used as it is, or pulled into on first start
 /// when <c>Pix2PixZero__ModelPull</c> names a model (core's <see cref="ModelFolderProvisioner"/>).
 /// </summary>
@@ -32,7 +32,7 @@ public sealed class ModelHost : IDisposable
     private int _running;
     private int _peak;
 
-    public ModelHost(PipelineSettings settings, ModelProvisioningOptions provisioning, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+    public ModelHost(AppSettings settings, ModelProvisioningOptions provisioning, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         _slots = settings.ModelConcurrency;
         _gate = new SemaphoreSlim(_slots, _slots);

@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Orchestrations;
@@ -20,8 +21,16 @@ public static class PipelineRegistration
 {
     public static IServiceCollection AddPipelineServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(_ => PipelineSettings.From(configuration));
-        services.TryAddSingleton(_ => ModelProvisioningOptions.FromSettings(key => configuration[key]));
+        // Bound from the configuration given (the tests' hosts pass their own), checked when the host starts.
+        services.AddOptions<AppSettings>()
+            .Bind(configuration.GetSection(AppSettings.Section))
+            .ValidatedAtStart(settings => settings.Validate());
+        services.AddOptions<ModelSettings>()
+            .Bind(configuration.GetSection(AppSettings.Section))
+            .PostConfigure(settings => settings.UseHubFallbacks(configuration))
+            .ValidatedAtStart(settings => settings.ToProvisioning());
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<AppSettings>>().Value);
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<ModelSettings>>().Value.ToProvisioning());
         services.TryAddSingleton(_ => StorageConnection.CreateBlobService(configuration));
         services.TryAddSingleton(sp => new PipelineBlobs(sp.GetRequiredService<BlobServiceClient>()));
         services.TryAddSingleton<ModelHost>();
@@ -45,5 +54,11 @@ public static class PipelineRegistration
         tasks.AddActivity<EditActivity>();
         tasks.AddActivity<PublishActivity>();
         tasks.AddActivity<RecordFailureActivity>();
+    }
+
+    private static void ValidatedAtStart<TSettings>(this OptionsBuilder<TSettings> options, Action<TSettings> validate) where TSettings : class
+    {
+        options.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TSettings>>(new SettingsValidator<TSettings>(validate)));
+        options.ValidateOnStart();
     }
 }

@@ -19,7 +19,7 @@ namespace Pix2PixZero.Functions.Triggers;
 /// (202, or 200 when stored already). <c>GET /api/directions/{word}</c> (<c>?count=N</c> or <c>?set=HASH</c>) describes
 /// a stored mean. <c>GET /api/directions</c> lists the ready-made edits (<see cref="BuiltInEdits"/>).
 /// </summary>
-public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, ModelHost model, PipelineSettings settings)
+public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, ModelHost model, AppSettings settings)
 {
     public async Task<IActionResult> ComputeAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
     {

@@ -27,7 +27,7 @@ namespace Pix2PixZero.Functions.Triggers;
 /// <c>GET /api/edits/{id}</c>: status, stage, step progress, result links or the error.
 /// <c>GET /api/edits/{id}/results/{task}</c>: the PNG, once the request is complete.
 /// </summary>
-public sealed class EditsApi(PipelineBlobs blobs, PipelineSettings settings)
+public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
 {
     /// <summary>The request header that makes a retried POST return the request the first one started.</summary>
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -54,7 +54,7 @@ public sealed class EditsApi(PipelineBlobs blobs, PipelineSettings settings)
                 : request.HasJsonContentType()
                     ? await FromJsonAsync(request, cancellationToken)
                     : throw new InvalidInputException($"the content type \"{InputText.Shorten(request.ContentType)}\" is not accepted; send multipart/form-data with an image file part, or application/json naming a blob");
-            EditRequestOptions.Parse(options);
+            EditRequestParser.Parse(options);
             await client.ScheduleNewOrchestrationInstanceAsync(nameof(EditOrchestrator),
                 new EditRequest(id.Value, source, etag, options, DateTimeOffset.UtcNow, settings.Retry), new StartOrchestrationOptions(id.Value), cancellationToken);
             return Accepted(request, id.Value);

@@ -21,10 +21,10 @@ public sealed record Submission(string InstanceId, bool Started, string? Refused
 
 /// <summary>
 /// Turns an image in <c>edit-requests/{task}/{name}</c> into one edit orchestration: the folder names the first task,
-/// blob metadata gives the other options (<see cref="EditRequestOptions"/>). The instance id is a hash of container,
+/// blob metadata gives the other options (<see cref="EditRequestParser"/>). The instance id is a hash of container,
 /// name and ETag, so a repeated event for the same blob version starts nothing, and a re-upload is a new request.
 /// </summary>
-public sealed class InboxSubmission(PipelineSettings settings, ILogger<InboxSubmission> log)
+public sealed class InboxSubmission(AppSettings settings, ILogger<InboxSubmission> log)
 {
     public static string InstanceIdFor(string container, string name, string etag) =>
         "blob-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{container}/{name}\n{etag}")))[..40];

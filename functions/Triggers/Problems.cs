@@ -28,5 +28,5 @@ public static class Problems
 
     public static IActionResult TooLarge(long? length, long limit) =>
         Of(StatusCodes.Status413PayloadTooLarge, "The request is too large", 
-            $"{(length is { } n ? $"the request body is {n:N0} bytes" : "the request body is larger than the limit")}; the limit is {limit:N0} bytes (setting {Hosting.PipelineSettings.Section}__MaxRequestBytes)");
+            $"{(length is { } n ? $"the request body is {n:N0} bytes" : "the request body is larger than the limit")}; the limit is {limit:N0} bytes (setting {Hosting.AppSettings.SettingName(nameof(Hosting.AppSettings.MaxRequestBytes))})");
 }

@@ -22,28 +22,28 @@ public sealed record EditForm(long MaxImageBytes, IReadOnlyList<string> ImageTyp
     public static readonly IReadOnlyList<string> MediaTypes = ["image/png", "image/jpeg", "image/webp"];
 
     /// <summary>
-    /// One option of <see cref="EditRequestOptions.Accepted"/>: a number in [<see cref="Min"/>, <see cref="Max"/>]
+    /// One option of <see cref="EditRequestParser.Accepted"/>: a number in [<see cref="Min"/>, <see cref="Max"/>]
     /// (<see cref="Min"/> itself excluded when <see cref="MinExclusive"/>; no upper bound when <see cref="Max"/> is null),
     /// or text of at most <see cref="MaxLength"/> characters; <see cref="Advanced"/> ones are folded away on the page.
     /// </summary>
     public sealed record Field(string Name, string Label, string Kind, string Help, bool Advanced,
         double? Min = null, bool MinExclusive = false, double? Max = null, bool Whole = false, string Default = "", int? MaxLength = null);
 
-    public static EditForm For(PipelineSettings settings)
+    public static EditForm For(AppSettings settings)
     {
-        var defaults = new EditOptions();
-        var help = EditRequestOptions.Accepted;
+        var defaults = new MethodParameters();
+        var help = EditRequestParser.Accepted;
         return new EditForm(
             Math.Min(settings.MaxRequestBytes - Math.Min(FormAllowance, settings.MaxRequestBytes / 2), ImageLimits.Default.MaxBytes),
             MediaTypes,
             ImageCodec.SupportedFormats,
             EditStatus.Stages,
             [
-                Number("steps", "Steps", help, 2, EditOptions.MaxSteps, defaults.Steps, whole: true),
-                Number("guidance", "Guidance scale", help, 1, EditOptions.MaxGuidanceScale, defaults.GuidanceScale, minExclusive: true),
-                Number("xa", "Cross-attention guidance step", help, 0, EditOptions.MaxCrossAttentionGuidance, EditOptions.RealCrossAttentionGuidance),
+                Number("steps", "Steps", help, 2, MethodParameters.MaxSteps, defaults.Steps, whole: true),
+                Number("guidance", "Guidance scale", help, 1, MethodParameters.MaxGuidanceScale, defaults.GuidanceScale, minExclusive: true),
+                Number("xa", "Cross-attention guidance step", help, 0, MethodParameters.MaxCrossAttentionGuidance, MethodParameters.RealCrossAttentionGuidance),
                 Number("seed", "Seed", help, 0, null, defaults.Seed, whole: true),
-                new Field("caption", "Caption", "text", help["caption"], Advanced: true, MaxLength: EditRequestOptions.MaxCaptionLength),
+                new Field("caption", "Caption", "text", help["caption"], Advanced: true, MaxLength: EditRequestParser.MaxCaptionLength),
                 Number("sentences", "Sentences per word", help, 1, SentenceGenerator.MaxCount, SentenceGenerator.DefaultCount, whole: true, advanced: true),
             ]);
     }

@@ -12,7 +12,7 @@ namespace Pix2PixZero.Functions.Web;
 /// and it works offline) and <c>form.json</c>, the form's options (<see cref="EditForm"/>). The page calls the API
 /// with the function key its user gives; it stores nothing.
 /// </summary>
-public sealed class WebPage(PipelineSettings settings)
+public sealed class WebPage(AppSettings settings)
 {
     public const string IndexFile = "index.html";
     public const string FormFile = "form.json";

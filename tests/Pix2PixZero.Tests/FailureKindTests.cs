@@ -40,7 +40,7 @@ public sealed class FailureKindTests
     {
         using var bundle = ModelBundle.Open(RepoPaths.TinySd, new OnnxSessionFactory(ExecutionProvider.Cpu));
         using var pipeline = new Pix2PixZeroPipeline(bundle);
-        var options = new EditOptions { Steps = 2 };
+        var options = new MethodParameters { Steps = 2 };
         var latent = new InvertedImage(new DenseTensor<float>([1, 4, 16, 16]), "a cat", 2, InversionConvention.Aligned, 0, "another/model");
         WordMean Mean(string word) => new("another/model", EditWord.Parse(word), 1, 4, new float[4], 1, "set");
         var direction = EditDirection.Between(Mean("cat"), Mean("dog"));

@@ -12,7 +12,7 @@ public class RepositoryTests
     [Fact]
     public void The_clis_default_output_folder_is_ignored_by_git_and_named_by_the_readme()
     {
-        var folder = new MethodOptions().Output.GetDefaultValue() is DirectoryInfo d ? d.Name : throw new InvalidOperationException("-o has no default");
+        var folder = new MethodCommandOptions().Output.GetDefaultValue() is DirectoryInfo d ? d.Name : throw new InvalidOperationException("-o has no default");
         var check = Process.Start(new ProcessStartInfo("git", ["check-ignore", "-q", $"{folder}/cat_1.cat2dog.png"]) { WorkingDirectory = RepoPaths.Root })!;
         check.WaitForExit();
 

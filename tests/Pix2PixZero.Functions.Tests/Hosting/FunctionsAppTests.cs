@@ -76,7 +76,7 @@ public sealed class FunctionsAppTests
         Assert.Equal("%Pix2PixZero__TaskHub%", durable.GetProperty("hubName").GetString());
         Assert.Equal(("AzureStorage", StorageConnection.Name),
             (durable.GetProperty("storageProvider").GetProperty("type").GetString(), durable.GetProperty("storageProvider").GetProperty("connectionName").GetString()));
-        Assert.InRange(durable.GetProperty("maxConcurrentActivityFunctions").GetInt32(), new PipelineSettings().ModelConcurrency, 4);
+        Assert.InRange(durable.GetProperty("maxConcurrentActivityFunctions").GetInt32(), new AppSettings().ModelConcurrency, 4);
         Assert.Contains("Pix2PixZero__TaskHub", File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "modules", "function-app.bicep")));
         Assert.True(File.Exists(Path.Combine(AppOutput, "host.json")));
     }

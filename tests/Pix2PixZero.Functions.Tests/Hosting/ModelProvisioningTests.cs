@@ -71,7 +71,7 @@ public sealed class ModelProvisioningTests(AzuriteFixture azurite) : IDisposable
         var error = await Results.AssertFailedAsync(host.Blobs, await host.WaitAsync(submission.InstanceId));
 
         Assert.Equal("failed", error.Kind);
-        Assert.Contains("Pix2PixZero:ModelPull is not set", error.Message);
+        Assert.Contains("Pix2PixZero__ModelPull is not set", error.Message);
     }
 
     [Fact]
@@ -96,6 +96,6 @@ public sealed class ModelProvisioningTests(AzuriteFixture azurite) : IDisposable
         var (emptyStatus, emptyBody) = HttpRequests.Read(await empty.Services.GetRequiredService<DirectionsApi>()
             .ComputeAsync(HttpRequests.Json("/api/directions", new { word = "cat" }), empty.Client, default));
         Assert.Equal(503, emptyStatus);
-        Assert.Contains("Pix2PixZero:ModelPull is not set", emptyBody.GetProperty("detail").GetString());
+        Assert.Contains("Pix2PixZero__ModelPull is not set", emptyBody.GetProperty("detail").GetString());
     }
 }

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Pix2PixZero.Core;
+using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 
@@ -9,20 +12,66 @@ public sealed class SettingsTests
 {
     [Theory]
     [InlineData("ModelDirectory", "", "Pix2PixZero__ModelDirectory")]
+    [InlineData("ModelPull", "stable diffusion", "Pix2PixZero__ModelPull")]
     [InlineData("ModelConcurrency", "0", "use 1..16")]
     [InlineData("MaxRequestBytes", "10", "use 1 KiB..1 GiB")]
     [InlineData("ActivityAttempts", "0", "use 1..20")]
-    public void A_setting_out_of_range_is_refused_naming_the_app_setting_and_its_range(string name, string value, string expected)
+    public void A_setting_out_of_range_stops_the_start_naming_the_app_setting_and_its_range(string name, string value, string expected)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        using var services = Services(new()
         {
             ["Pix2PixZero:ModelDirectory"] = "/models/sd",
             [$"Pix2PixZero:{name}"] = value,
-        }).Build();
+        });
 
-        var error = Assert.Throws<InvalidOptionException>(() => PipelineSettings.From(configuration));
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
 
+        Assert.Contains(AppSettings.SettingName(name), error.Message);
         Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Valid_settings_start_and_defaults_fill_what_is_not_set()
+    {
+        using var services = Services(new() { ["Pix2PixZero:ModelDirectory"] = "/models/sd", ["Pix2PixZero:ModelConcurrency"] = "2" });
+
+        services.GetRequiredService<IStartupValidator>().Validate();
+
+        var settings = services.GetRequiredService<AppSettings>();
+        Assert.Equal(2, settings.ModelConcurrency);
+        Assert.Equal(new AppSettings() with { ModelConcurrency = 2 }, settings);
+        Assert.Equal("/models/sd", services.GetRequiredService<ModelProvisioningOptions>().ModelDirectory);
+    }
+
+    [Fact]
+    public void Model_settings_are_read_by_their_app_setting_names_with_the_hubs_own_fallbacks()
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Pix2PixZero:ModelDirectory"] = "/mnt/models/sd14",
+            ["Pix2PixZero:ModelPull"] = " sd14 ",
+            ["Pix2PixZero:HubEndpoint"] = "",
+            ["HF_ENDPOINT"] = "https://mirror.example",
+            ["HF_TOKEN"] = "hf_from_env",
+        };
+        using (var services = Services(values))
+        {
+            var options = services.GetRequiredService<ModelProvisioningOptions>();
+            Assert.Equal("/mnt/models/sd14", options.ModelDirectory);
+            Assert.Equal(HubModelReference.Parse("sd14"), options.PullModel);
+            Assert.Equal("https://mirror.example", options.Hub.Endpoint);
+            Assert.Equal("hf_from_env", options.Hub.Token);
+            Assert.Equal(ModelProvisioningOptions.DefaultLockWait, options.Hub.LockWait);
+        }
+
+        values["Pix2PixZero:HubToken"] = "hf_setting";
+        values["Pix2PixZero:ModelPull"] = "";
+        using (var services = Services(values))
+        {
+            var options = services.GetRequiredService<ModelProvisioningOptions>();
+            Assert.Equal("hf_setting", options.Hub.Token);
+            Assert.Null(options.PullModel);
+        }
     }
 
     [Fact]
@@ -37,6 +86,9 @@ public sealed class SettingsTests
         var missing = Assert.Throws<InvalidOptionException>(() => StorageConnection.CreateBlobService(Config(new())));
         Assert.Contains("AzureWebJobsStorage__accountName", missing.Message);
     }
+
+    private static ServiceProvider Services(Dictionary<string, string?> values) =>
+        new ServiceCollection().AddPipelineServices(Config(values)).BuildServiceProvider();
 
     private static IConfiguration Config(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 using Pix2PixZero.Functions.Tests.Support;
@@ -20,7 +21,7 @@ public sealed class LoadTests(AzuriteFixture azurite, ITestOutputHelper output)
     public async Task Twenty_requests_submitted_at_once_all_complete_once_within_the_model_concurrency()
     {
         await using var host = await PipelineTestHost.StartAsync(azurite.Storage);
-        var settings = PipelineSettings.From(PipelineConfiguration.For(azurite.Storage));
+        var settings = host.Services.GetRequiredService<AppSettings>();
         var options = new Dictionary<string, string> { ["steps"] = "4", ["sentences"] = "8", ["caption"] = "a photo of an owl", ["tasks"] = "owl2eagle" };
         var photos = new[] { "cat_1.png", "cat_2.png", "cat_3.png", "dog_1.png" };
         var uploads = await Task.WhenAll(Enumerable.Range(0, Requests).Select(i =>

@@ -74,7 +74,7 @@ public class RequestParserFuzzTests
     [Fact]
     public void Random_options_are_accepted_or_refused_as_the_request_s_fault_and_never_throw_anything_else()
     {
-        var optionNames = Gen.OneOf(Gen.OneOf([.. EditRequestOptions.Accepted.Keys.Select(Gen.Const)]), Names);
+        var optionNames = Gen.OneOf(Gen.OneOf([.. EditRequestParser.Accepted.Keys.Select(Gen.Const)]), Names);
         var values = Gen.OneOf(Names, Gen.Const("cat2dog"), Gen.Const("r2d2:robot,cat:dog"), Gen.Int.Select(i => i.ToString()),
             Gen.Double.Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture)), Gen.Const("NaN"), Gen.Const("1e40"),
             Gen.Const($"cat={new string('a', 64)}"), Gen.Const(new string('x', 5000)));
@@ -82,8 +82,8 @@ public class RequestParserFuzzTests
         {
             try
             {
-                var settings = EditRequestOptions.Parse(options);
-                Assert.InRange(settings.Tasks.Count, 1, EditRequestOptions.MaxTasks);
+                var settings = EditRequestParser.Parse(options);
+                Assert.InRange(settings.Tasks.Count, 1, EditRequestParser.MaxTasks);
                 settings.Method.Validate();
             }
             catch (Pix2PixZeroException e)

@@ -12,12 +12,12 @@ public static class PipelineConfiguration
         var values = new Dictionary<string, string?>
         {
             [StorageConnection.Name] = storage.ConnectionString,
-            [$"{PipelineSettings.Section}:ModelDirectory"] = TinyModel.Folder,
-            [$"{PipelineSettings.Section}:DirectionCache"] = Directory.CreateTempSubdirectory("p2pz-directions-").FullName,
-            [$"{PipelineSettings.Section}:FirstRetryInterval"] = "00:00:01",
+            [$"{AppSettings.Section}:ModelDirectory"] = TinyModel.Folder,
+            [$"{AppSettings.Section}:DirectionCache"] = Directory.CreateTempSubdirectory("p2pz-directions-").FullName,
+            [$"{AppSettings.Section}:FirstRetryInterval"] = "00:00:01",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
-            values[$"{PipelineSettings.Section}:{key}"] = value;
+            values[$"{AppSettings.Section}:{key}"] = value;
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
     }
 }

@@ -77,11 +77,11 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
     {
         var form = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_web.Address, "app/form.json"))).RootElement;
 
-        Assert.Equal(new PipelineSettings().MaxRequestBytes - EditForm.FormAllowance, form.GetProperty("maxImageBytes").GetInt64());
+        Assert.Equal(new AppSettings().MaxRequestBytes - EditForm.FormAllowance, form.GetProperty("maxImageBytes").GetInt64());
         Assert.Equal(EditStatus.Stages, form.GetProperty("stages").EnumerateArray().Select(s => s.GetString()));
         var fields = form.GetProperty("options").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
         Assert.Equal(["caption", "guidance", "seed", "sentences", "steps", "xa"], fields.Keys.Order());
-        Assert.All(fields.Keys, name => Assert.True(EditRequestOptions.Accepted.ContainsKey(name), name));
+        Assert.All(fields.Keys, name => Assert.True(EditRequestParser.Accepted.ContainsKey(name), name));
         Assert.Equal(["50", "5", "0.1", "0", "1000"], new[] { "steps", "guidance", "xa", "seed", "sentences" }.Select(n => fields[n].GetProperty("default").GetString()));
 
         // Each bound is where the API's own validation draws it: the bound is accepted (unless exclusive), a step
@@ -126,7 +126,7 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
     {
         try
         {
-            EditRequestOptions.Parse(new Dictionary<string, string> { ["tasks"] = "cat2dog", [name] = value });
+            EditRequestParser.Parse(new Dictionary<string, string> { ["tasks"] = "cat2dog", [name] = value });
             return true;
         }
         catch (Pix2PixZeroException)

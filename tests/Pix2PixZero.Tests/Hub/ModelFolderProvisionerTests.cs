@@ -52,47 +52,22 @@ public sealed class ModelFolderProvisionerTests : IDisposable
     }
 
     [Fact]
-    public async Task Without_a_bundle_or_a_pull_setting_the_error_names_the_setting()
+    public async Task Without_a_bundle_or_a_pull_setting_the_error_names_the_setting_as_the_host_calls_it()
     {
-        var options = new ModelProvisioningOptions { ModelDirectory = Path.Combine(_root, "missing") };
+        var options = new ModelProvisioningOptions { ModelDirectory = Path.Combine(_root, "missing"), Names = new("MODEL_DIR", "MODEL_PULL") };
         var e = await Assert.ThrowsAsync<ModelBundleException>(() => new ModelFolderProvisioner(options).EnsureAsync());
         Assert.Contains("the model folder does not exist", e.Message);
-        Assert.Contains("Pix2PixZero:ModelPull is not set", e.Message);
+        Assert.Contains("MODEL_PULL is not set", e.Message);
         Assert.Contains("pix2pix-zero models pull sd14 --dir", e.Message);
     }
 
-    [Fact]
-    public void Settings_are_read_by_their_configuration_keys_with_the_hubs_own_fallbacks()
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Pix2PixZero:ModelDirectory"] = "/mnt/models/sd14",
-            ["Pix2PixZero:ModelPull"] = " sd14 ",
-            ["Pix2PixZero:HubEndpoint"] = "",
-            ["HF_ENDPOINT"] = "https://mirror.example",
-            ["HF_TOKEN"] = "hf_from_env",
-        };
-        var options = ModelProvisioningOptions.FromSettings(key => settings.GetValueOrDefault(key));
-        Assert.Equal("/mnt/models/sd14", options.ModelDirectory);
-        Assert.Equal(HubModelReference.Parse("sd14"), options.PullModel);
-        Assert.Equal("https://mirror.example", options.Hub.Endpoint);
-        Assert.Equal("hf_from_env", options.Hub.Token);
-        Assert.Equal(ModelProvisioningOptions.DefaultLockWait, options.Hub.LockWait);
-
-        settings["Pix2PixZero:HubToken"] = "hf_setting";
-        settings["Pix2PixZero:ModelPull"] = "";
-        options = ModelProvisioningOptions.FromSettings(key => settings.GetValueOrDefault(key));
-        Assert.Equal("hf_setting", options.Hub.Token);
-        Assert.Null(options.PullModel);
-    }
-
     [Theory]
-    [InlineData(null, "sd14", "Pix2PixZero:ModelDirectory")]
-    [InlineData("/mnt/models", "stable diffusion", "Pix2PixZero:ModelPull")]
-    public void Bad_settings_are_named(string? directory, string pull, string setting)
+    [InlineData("", "sd14", "MODEL_DIR is not set")]
+    [InlineData("/mnt/models", "stable diffusion", "MODEL_PULL = stable diffusion is not accepted")]
+    public void Bad_options_are_named_as_the_host_calls_them(string directory, string pull, string expected)
     {
-        var settings = new Dictionary<string, string?> { ["Pix2PixZero:ModelDirectory"] = directory, ["Pix2PixZero:ModelPull"] = pull };
-        var e = Assert.Throws<InvalidOptionException>(() => ModelProvisioningOptions.FromSettings(key => settings.GetValueOrDefault(key)));
-        Assert.Equal(setting, e.Option);
+        var options = new ModelProvisioningOptions { ModelDirectory = directory, Pull = pull, Names = new("MODEL_DIR", "MODEL_PULL") };
+        var e = Assert.Throws<InvalidOptionException>(() => options.Validate());
+        Assert.StartsWith(expected, e.Message);
     }
 }

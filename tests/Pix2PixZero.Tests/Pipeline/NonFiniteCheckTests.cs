@@ -30,7 +30,7 @@ public class NonFiniteCheckTests
         using var image = ImageCodec.Load(RepoPaths.Image("cat_1.png"));
         var steps = new List<PipelineProgress>();
 
-        var error = Assert.Throws<NonFiniteValueException>(() => pipeline.Invert(image, "a cat", new EditOptions { Steps = 5 }, new Progress(steps)));
+        var error = Assert.Throws<NonFiniteValueException>(() => pipeline.Invert(image, "a cat", new MethodParameters { Steps = 5 }, new Progress(steps)));
 
         Assert.Equal("invert", error.Stage);
         Assert.Contains("invert step 1 (timestep 1)", error.Message);

@@ -39,27 +39,27 @@ public sealed class TinyDirectionsFixture : IDisposable
 public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<TinyDirectionsFixture>
 {
     private const string Caption = "a cat sitting next to a mirror";
-    private static readonly EditOptions Short = new() { Steps = 3 };
+    private static readonly MethodParameters Short = new() { Steps = 3 };
 
     private Pix2PixZeroPipeline Pipeline => tiny.Tiny.Pipeline;
 
     private static Image<Rgb24> Photo() => ImageCodec.Load(RepoPaths.Image("cat_1.png"));
 
-    public static TheoryData<EditOptions, string, string> BadOptions() => new()
+    public static TheoryData<MethodParameters, string, string> BadOptions() => new()
     {
-        { new EditOptions { GuidanceScale = 1f }, "guidance scale = 1", "silently do nothing" },
-        { new EditOptions { GuidanceScale = 0.5f }, "guidance scale = 0.5", "above 1" },
-        { new EditOptions { GuidanceScale = float.NaN }, "guidance scale = NaN", "above 1" },
-        { new EditOptions { Steps = 1 }, "steps = 1", "2..999" },
-        { new EditOptions { Steps = 1000 }, "steps = 1000", "2..999" },
-        { new EditOptions { CrossAttentionGuidance = -0.1f }, "cross-attention guidance (xa) = -0.1", "0..10" },
-        { new EditOptions { EditMultiplier = float.PositiveInfinity }, "edit multiplier = ", "default 1" },
-        { new EditOptions { NegativePrompt = new string('a', 1001) }, "negative prompt = 1001 characters", "at most 1000" },
+        { new MethodParameters { GuidanceScale = 1f }, "guidance scale = 1", "silently do nothing" },
+        { new MethodParameters { GuidanceScale = 0.5f }, "guidance scale = 0.5", "above 1" },
+        { new MethodParameters { GuidanceScale = float.NaN }, "guidance scale = NaN", "above 1" },
+        { new MethodParameters { Steps = 1 }, "steps = 1", "2..999" },
+        { new MethodParameters { Steps = 1000 }, "steps = 1000", "2..999" },
+        { new MethodParameters { CrossAttentionGuidance = -0.1f }, "cross-attention guidance (xa) = -0.1", "0..10" },
+        { new MethodParameters { EditMultiplier = float.PositiveInfinity }, "edit multiplier = ", "default 1" },
+        { new MethodParameters { NegativePrompt = new string('a', 1001) }, "negative prompt = 1001 characters", "at most 1000" },
     };
 
     [Theory]
     [MemberData(nameof(BadOptions))]
-    public void Invalid_options_are_refused_naming_the_option_the_value_and_the_accepted_range(EditOptions options, string named, string accepted)
+    public void Invalid_options_are_refused_naming_the_option_the_value_and_the_accepted_range(MethodParameters options, string named, string accepted)
     {
         var e = Assert.Throws<InvalidOptionException>(() => options.Validate());
         Assert.Contains(named, e.Message);
@@ -71,7 +71,7 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
     {
         using var photo = Photo();
         var progress = new List<PipelineProgress>();
-        Assert.Throws<InvalidOptionException>(() => Pipeline.Invert(photo, Caption, new EditOptions { GuidanceScale = 1f }, new Collect(progress)));
+        Assert.Throws<InvalidOptionException>(() => Pipeline.Invert(photo, Caption, new MethodParameters { GuidanceScale = 1f }, new Collect(progress)));
         Assert.Empty(progress);
     }
 

@@ -17,7 +17,7 @@ public class PipelineSmokeTests
         var cat = pipeline.WordMean("cat", new SentenceSource.BuiltIn(8), store);
         var dog = pipeline.WordMean("dog", new SentenceSource.BuiltIn(8), store);
         using var image = ImageCodec.Load(RepoPaths.Image("cat_1.png"));
-        var options = new EditOptions { Steps = 4 };
+        var options = new MethodParameters { Steps = 4 };
         var caption = pipeline.Caption(image);
         Assert.False(string.IsNullOrWhiteSpace(caption));
         var inverted = pipeline.Invert(image, caption, options);

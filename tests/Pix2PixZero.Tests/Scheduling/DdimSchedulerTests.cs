@@ -126,7 +126,7 @@ public class DdimSchedulerTests
     [InlineData(InversionConvention.Official)]
     public void The_most_steps_stay_inside_the_training_schedule(InversionConvention convention)
     {
-        Assert.Equal(EditOptions.MaxSteps, _scheduler.MaxSteps);
+        Assert.Equal(MethodParameters.MaxSteps, _scheduler.MaxSteps);
         var timesteps = _scheduler.Timesteps(_scheduler.MaxSteps);
         Assert.InRange(timesteps.Max(), 0, _scheduler.TrainTimesteps - 1);
         Assert.All(_scheduler.InversionSteps(_scheduler.MaxSteps, convention), step => Assert.InRange(step.Timestep, 0, _scheduler.TrainTimesteps - 1));

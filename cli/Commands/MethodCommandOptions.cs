@@ -8,14 +8,14 @@ using Pix2PixZero.Core.Scheduling;
 
 namespace Pix2PixZero.Cli.Commands;
 
-/// <summary>The options every method command shares; defaults come from <see cref="EditOptions"/>.</summary>
-public sealed class MethodOptions
+/// <summary>The options every method command shares; defaults come from <see cref="MethodParameters"/>.</summary>
+public sealed class MethodCommandOptions
 {
-    private static readonly EditOptions Defaults = new();
+    private static readonly MethodParameters Defaults = new();
 
     public Option<DirectoryInfo> Model { get; } = new("--model", "-m") { Description = "model folder (diffusers ONNX layout); default: $PIX2PIX_ZERO_MODEL" };
     public Option<ExecutionProvider> Provider { get; } = new("--provider") { Description = "Auto (CUDA, else CPU), Cpu or Cuda", DefaultValueFactory = _ => ExecutionProvider.Auto };
-    public Option<int> Steps { get; } = new("--steps") { Description = $"DDIM steps (2..{Core.Pipeline.EditOptions.MaxSteps})", DefaultValueFactory = _ => Defaults.Steps };
+    public Option<int> Steps { get; } = new("--steps") { Description = $"DDIM steps (2..{Core.Pipeline.MethodParameters.MaxSteps})", DefaultValueFactory = _ => Defaults.Steps };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "seed of the regularizer's rolls / of the synthetic z_T", DefaultValueFactory = _ => 0UL };
     public Option<float> GuidanceScale { get; } = new("--guidance-scale") { Description = "classifier-free guidance scale (> 1)", DefaultValueFactory = _ => Defaults.GuidanceScale };
     public Option<float?> CrossAttention { get; } = new("--xa") { Description = "cross-attention guidance step λ_xa (default 0.1 photos, 0.15 generated)" };
@@ -34,7 +34,7 @@ public sealed class MethodOptions
             command.Options.Add(option);
     }
 
-    public EditOptions EditOptions(ParseResult result) => new EditOptions
+    public MethodParameters Parameters(ParseResult result) => new MethodParameters
     {
         Steps = result.GetValue(Steps),
         Seed = result.GetValue(Seed),
@@ -49,9 +49,9 @@ public sealed class MethodOptions
     /// Every method option checked, before anything is loaded: the edit's options, the sentence count, the image size
     /// and the output folder.
     /// </summary>
-    public (EditOptions Method, int Sentences, string Output) Checked(ParseResult result)
+    public (MethodParameters Method, int Sentences, string Output) Checked(ParseResult result)
     {
-        var (method, sentences) = (EditOptions(result), SentenceCount(result));
+        var (method, sentences) = (Parameters(result), SentenceCount(result));
         ImageSize(result);
         return (method, sentences, OutputDirectory(result));
     }

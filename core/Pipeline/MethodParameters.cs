@@ -6,7 +6,7 @@ namespace Pix2PixZero.Core.Pipeline;
 /// <summary>
 /// Every hyperparameter of an edit, with the public code's defaults (DESIGN.md §1.4), validated in one place.
 /// </summary>
-public sealed record EditOptions
+public sealed record MethodParameters
 {
     /// <summary>Stable Diffusion's 1000 training timesteps less its steps_offset of 1: at 1000 steps the top timestep
     /// would be 1000, past the schedule (diffusers' DDIM indexes past its table there too).</summary>
@@ -41,7 +41,7 @@ public sealed record EditOptions
     public float EffectiveCrossAttentionGuidance(bool synthetic) =>
         CrossAttentionGuidance ?? (synthetic ? SyntheticCrossAttentionGuidance : RealCrossAttentionGuidance);
 
-    public EditOptions Validate()
+    public MethodParameters Validate()
     {
         if (Steps is < 2 or > MaxSteps)
             throw new InvalidOptionException("steps", Steps, $"use 2..{MaxSteps} (default 50)");

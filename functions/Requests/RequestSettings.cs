@@ -7,10 +7,10 @@ namespace Pix2PixZero.Functions.Requests;
 /// A request's validated choices: the tasks, the caption when given, the method's options, the built-in sentence count,
 /// the sentence sets chosen for some words (word → hash of a set posted to <c>POST /api/directions</c>) and how to run.
 /// </summary>
-public sealed record EditSettings(
+public sealed record RequestSettings(
     IReadOnlyList<string> Tasks,
     string? Caption,
-    EditOptions Method,
+    MethodParameters Method,
     int Sentences,
     EditMode Mode,
     IReadOnlyDictionary<string, string> SentenceSets)

@@ -1,19 +1,16 @@
-using Microsoft.Extensions.Configuration;
 using Pix2PixZero.Core;
 
 namespace Pix2PixZero.Functions.Hosting;
 
 /// <summary>
-/// The app's settings (configuration section <c>Pix2PixZero</c>, e.g. the app setting <c>Pix2PixZero__ModelDirectory</c>)
-/// with their defaults, validated in one place.
+/// The app's settings for the worker (configuration section <c>Pix2PixZero</c>, e.g. the app setting
+/// <c>Pix2PixZero__ModelConcurrency</c>) with their defaults, validated in one place; the model folder's settings are
+/// <see cref="ModelSettings"/>. <see cref="PipelineRegistration"/> binds both and validates them when the app starts.
 /// </summary>
-public sealed record PipelineSettings
+public sealed record AppSettings
 {
     public const string Section = "Pix2PixZero";
     public const int MaxModelConcurrency = 16;
-
-    /// <summary>The diffusers ONNX model folder (infra mounts the model share and sets this).</summary>
-    public string ModelDirectory { get; init; } = "";
 
     /// <summary>
     /// Model activities (caption, directions, inversion, edit) that may run at once in one worker. One GPU per worker
@@ -36,23 +33,21 @@ public sealed record PipelineSettings
     /// <summary>The retry policy given to each request this worker starts.</summary>
     public Orchestrations.ActivityRetry Retry => new(ActivityAttempts, FirstRetryInterval);
 
-    public static PipelineSettings From(IConfiguration configuration) =>
-        (configuration.GetSection(Section).Get<PipelineSettings>() ?? new PipelineSettings()).Validate();
+    /// <summary>A setting's name as an app setting or environment variable (<c>Pix2PixZero__ModelConcurrency</c>).</summary>
+    public static string SettingName(string key) => $"{Section}__{key}";
 
-    public PipelineSettings Validate()
+    public AppSettings Validate()
     {
-        if (string.IsNullOrWhiteSpace(ModelDirectory))
-            throw new InvalidOptionException($"{Section}__ModelDirectory", ModelDirectory, "set it to the model folder (diffusers ONNX layout) the app loads");
         if (ModelConcurrency is < 1 or > MaxModelConcurrency)
-            throw new InvalidOptionException($"{Section}__ModelConcurrency", ModelConcurrency, $"use 1..{MaxModelConcurrency} (default 1: one model activity at a time per GPU)");
+            throw new InvalidOptionException(SettingName(nameof(ModelConcurrency)), ModelConcurrency, $"use 1..{MaxModelConcurrency} (default 1: one model activity at a time per GPU)");
         if (string.IsNullOrWhiteSpace(DirectionCache))
-            throw new InvalidOptionException($"{Section}__DirectionCache", DirectionCache, "name a writable local folder");
+            throw new InvalidOptionException(SettingName(nameof(DirectionCache)), DirectionCache, "name a writable local folder");
         if (MaxRequestBytes is < 1024 or > 1L << 30)
-            throw new InvalidOptionException($"{Section}__MaxRequestBytes", MaxRequestBytes, "use 1 KiB..1 GiB (default 20 MiB)");
+            throw new InvalidOptionException(SettingName(nameof(MaxRequestBytes)), MaxRequestBytes, "use 1 KiB..1 GiB (default 20 MiB)");
         if (ActivityAttempts is < 1 or > 20)
-            throw new InvalidOptionException($"{Section}__ActivityAttempts", ActivityAttempts, "use 1..20 (default 4)");
+            throw new InvalidOptionException(SettingName(nameof(ActivityAttempts)), ActivityAttempts, "use 1..20 (default 4)");
         if (FirstRetryInterval <= TimeSpan.Zero || FirstRetryInterval > TimeSpan.FromMinutes(10))
-            throw new InvalidOptionException($"{Section}__FirstRetryInterval", FirstRetryInterval, "use a duration above 0 and at most 00:10:00 (default 00:00:05)");
+            throw new InvalidOptionException(SettingName(nameof(FirstRetryInterval)), FirstRetryInterval, "use a duration above 0 and at most 00:10:00 (default 00:00:05)");
         return this;
     }
 }

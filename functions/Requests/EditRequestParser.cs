@@ -8,10 +8,10 @@ namespace Pix2PixZero.Functions.Requests;
 
 /// <summary>
 /// Reads a request's options from text (blob metadata or HTTP form/JSON fields — the same names either way; names are
-/// case-insensitive) into <see cref="EditSettings"/>. Method defaults and ranges are <see cref="EditOptions"/>'s.
+/// case-insensitive) into <see cref="RequestSettings"/>. Method defaults and ranges are <see cref="MethodParameters"/>'s.
 /// Unknown names are refused, so a typo never silently falls back to a default.
 /// </summary>
-public static class EditRequestOptions
+public static class EditRequestParser
 {
     public const int MaxTasks = 16;
     public const int MaxCaptionLength = 1000;
@@ -20,10 +20,10 @@ public static class EditRequestOptions
     {
         ["tasks"] = "edits as source2target, separated by commas (e.g. cat2dog,dog2cat)",
         ["caption"] = "the image's caption; skips BLIP captioning",
-        ["steps"] = $"DDIM steps, 2..{EditOptions.MaxSteps} (default 50)",
+        ["steps"] = $"DDIM steps, 2..{MethodParameters.MaxSteps} (default 50)",
         ["seed"] = "seed of the inversion's regularizer, a whole number ≥ 0 (default 0)",
-        ["guidance"] = $"classifier-free guidance scale, above 1 and at most {EditOptions.MaxGuidanceScale} (default 5)",
-        ["xa"] = $"cross-attention guidance step λ_xa, 0..{EditOptions.MaxCrossAttentionGuidance} (default 0.1)",
+        ["guidance"] = $"classifier-free guidance scale, above 1 and at most {MethodParameters.MaxGuidanceScale} (default 5)",
+        ["xa"] = $"cross-attention guidance step λ_xa, 0..{MethodParameters.MaxCrossAttentionGuidance} (default 0.1)",
         ["multiplier"] = "scale of the edit direction (default 1)",
         ["negative"] = "negative prompt (default: the caption)",
         ["convention"] = "inversion convention: Aligned (default) or Official",
@@ -33,7 +33,7 @@ public static class EditRequestOptions
     };
 
     /// <summary>Validates <paramref name="options"/>; <paramref name="tasks"/> come first (e.g. the inbox folder's task).</summary>
-    public static EditSettings Parse(IReadOnlyDictionary<string, string> options, IEnumerable<string>? tasks = null)
+    public static RequestSettings Parse(IReadOnlyDictionary<string, string> options, IEnumerable<string>? tasks = null)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in options)
@@ -44,8 +44,8 @@ public static class EditRequestOptions
                 throw new InvalidOptionException(name, value, "give each option once");
         }
 
-        var defaults = new EditOptions();
-        var method = new EditOptions
+        var defaults = new MethodParameters();
+        var method = new MethodParameters
         {
             Steps = Number(values, "steps", defaults.Steps, int.TryParse, "a whole number"),
             Seed = Number(values, "seed", defaults.Seed, ulong.TryParse, "a whole number ≥ 0"),
@@ -76,7 +76,7 @@ public static class EditRequestOptions
             throw new InvalidOptionException("caption", $"{caption.Length} characters", $"use at most {MaxCaptionLength} characters");
 
         var parsedTasks = Tasks(tasks, values.GetValueOrDefault("tasks"));
-        return new EditSettings(parsedTasks.Select(t => t.Name).ToList(), caption, method, sentences, mode, SentenceSets(values.GetValueOrDefault("sets"), parsedTasks));
+        return new RequestSettings(parsedTasks.Select(t => t.Name).ToList(), caption, method, sentences, mode, SentenceSets(values.GetValueOrDefault("sets"), parsedTasks));
     }
 
     private static List<EditTask> Tasks(IEnumerable<string>? first, string? listed)
