@@ -38,15 +38,15 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         {
             Caption = caption,
             Captioned = (text, source) => output.WriteLine($"caption ({source}): {text}"),
-            StageEnded = stage => Mark(stage, clock),
+            StageEnded = Mark,
         };
         var pictures = pipeline.EditPhoto(request, progress, cancellationToken);
         CollectGraphRuns(bundle, pipeline);
         Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
-        // The records' timings with the load stage, which the pipeline does not see.
+        // The pipeline's stage times, with the load stage before them, which the pipeline does not see.
         var stageSeconds = StageSeconds();
         return Write([.. pictures.Select(p => p.Image)], tasks, outputDirectory, Path.GetFileNameWithoutExtension(imagePath),
-            t => pictures.First(p => p.Task == t).Record with { StageSeconds = stageSeconds });
+            i => pictures[i].Record with { StageSeconds = stageSeconds });
     }
 
     public IReadOnlyList<string> Generate(string prompt, IReadOnlyList<EditTask> tasks, MethodParameters options, string outputDirectory, CancellationToken cancellationToken)
@@ -68,7 +68,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         var provenance = new EditProvenance(Synthetic: true, Input: null, Prompt: prompt, Caption: prompt, CaptionSource: "prompt",
             ModelDirectory: bundle.Directory, ModelId: pipeline.Prompts.ModelId, Provider: Provider, ImageSize: bundle.ImageSize,
             DirectionSentences: Sentences.Label);
-        return [referencePath, .. Write(edits, tasks, outputDirectory, stem, t => EditRecord.Create(provenance, t.Name, options, StageSeconds()))];
+        return [referencePath, .. Write(edits, tasks, outputDirectory, stem, i => EditRecord.Create(provenance, tasks[i].Name, options, StageSeconds()))];
     }
 
     private ModelBundle OpenBundle(ILoggerFactory loggers)
@@ -90,7 +90,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
     private SentenceSource.BuiltIn Sentences => new(sentences);
 
     private List<string> Write(IReadOnlyList<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>> images, IReadOnlyList<EditTask> tasks,
-        string outputDirectory, string stem, Func<EditTask, EditRecord> record)
+        string outputDirectory, string stem, Func<int, EditRecord> record)
     {
         Directory.CreateDirectory(outputDirectory);
         var paths = new List<string>();
@@ -98,7 +98,7 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         {
             var path = Path.Combine(outputDirectory, $"{stem}.{tasks[i].Name}.png");
             AtomicFile.WriteAllBytes(path, ImageCodec.EncodePng(images[i]));
-            AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), record(tasks[i]).ToJson());
+            AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), record(i).ToJson());
             images[i].Dispose();
             output.WriteLine($"wrote {path}");
             paths.Add(path);
@@ -120,9 +120,12 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
 
     private void Mark(string stage, Stopwatch clock)
     {
-        Stages.Add((stage, clock.Elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0));
+        Mark(stage, clock.Elapsed);
         clock.Restart();
     }
+
+    private void Mark(string stage, TimeSpan elapsed) =>
+        Stages.Add((stage, elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0));
 
     private Dictionary<string, double> StageSeconds() => Stages.ToDictionary(s => s.Stage, s => Math.Round(s.Seconds, 3));
 }

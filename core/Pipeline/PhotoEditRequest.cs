@@ -18,8 +18,8 @@ public sealed record PhotoEditRequest(
     /// <summary>Called with the caption and where it came from ("BLIP" or "user") before the long stages start.</summary>
     public Action<string, string>? Captioned { get; init; }
 
-    /// <summary>Called as each stage ends: caption, directions, invert, edit.</summary>
-    public Action<string>? StageEnded { get; init; }
+    /// <summary>Called as each stage ends, with the time it took: caption, directions, invert, edit.</summary>
+    public Action<string, TimeSpan>? StageEnded { get; init; }
 }
 
 /// <summary>One task's edited picture and its record.</summary>

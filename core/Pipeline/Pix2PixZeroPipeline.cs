@@ -91,8 +91,9 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         var stageSeconds = new Dictionary<string, double>();
         void Ended(string stage)
         {
-            stageSeconds[stage] = Math.Round(clock.Elapsed.TotalSeconds, 3);
-            request.StageEnded?.Invoke(stage);
+            var elapsed = clock.Elapsed;
+            stageSeconds[stage] = Math.Round(elapsed.TotalSeconds, 3);
+            request.StageEnded?.Invoke(stage, elapsed);
             clock.Restart();
         }
 
