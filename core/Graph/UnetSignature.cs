@@ -50,6 +50,9 @@ public sealed class UnetSignature
 
     public int? FixedLatentChannels => FixedDimension(Sample, 1);
 
+    /// <summary>The batch when the export fixes it; null when the batch axis is symbolic.</summary>
+    public int? FixedBatch => FixedDimension(Sample, 0);
+
     private static int? FixedDimension(ValueInfoProto value, int axis) =>
         value.Type.TensorType.Shape?.Dim is { } dims && axis < dims.Count
         && dims[axis].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[axis].DimValue > 0

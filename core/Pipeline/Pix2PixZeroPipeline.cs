@@ -236,13 +236,16 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         var layers = graphs.Layers.Count;
         var signature = _bundle.UnetSignature;
         var tokens = Prompts.SequenceLength;
-        // The probe runs the inversion (batch 1) and the CFG pairs (batch 2); the guidance graph only the pairs.
+        // The probe runs the inversion (batch 1) and the CFG pairs (batch 2). The guidance graph runs the pairs one
+        // row at a time when the export lets it (half the memory of its reverse pass), else the pair at once.
         var probeSizes = signature.FixedDimensions(batch: null, latentSize, latentSize, tokens);
-        var guidanceSizes = signature.FixedDimensions(batch: 2, latentSize, latentSize, tokens);
+        int? guidanceRows = signature.FixedBatch is null ? 1 : null;
+        var guidanceSizes = signature.FixedDimensions(batch: guidanceRows ?? 2, latentSize, latentSize, tokens);
         var probe = new AttentionProbe(_bundle.Sessions.Create(graphs.AttentionProbePath, _weights, probeSizes), graphs.AttentionProbePath, layers);
         try
         {
-            var guidance = new GuidanceModel(_bundle.Sessions.Create(graphs.GuidancePath, _weights, guidanceSizes), graphs.GuidancePath, layers);
+            var guidance = new GuidanceModel(
+                _bundle.Sessions.Create(graphs.GuidancePath, _weights, guidanceSizes), graphs.GuidancePath, layers, guidanceRows);
             return new LoadedGraphs(probe, guidance, latentSize);
         }
         catch

@@ -1,5 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Models;
 using Pix2PixZero.Tests.Support;
 using Xunit.Abstractions;
 
@@ -98,6 +100,38 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
         var gradError = goldenGrad.Select((g, i) => Math.Abs(g - grad[i])).Max() / goldenGrad.Max(Math.Abs);
         output.WriteLine($"{(dynamic ? "dynamic" : "static")}: loss {loss:R} vs {goldenLoss:R} (rel {lossError:E2}); " +
                          $"grad max-abs error / max |grad| = {gradError:E2}");
+        Assert.Equal(goldenGrad.Length, grad.Length);
+        Assert.True(lossError <= 1e-4, $"loss relative error {lossError:E2}");
+        Assert.True(gradError <= 1e-4, $"gradient relative error {gradError:E2}");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(null)]
+    public void A_dynamic_pair_guided_one_row_at_a_time_has_the_pairs_pytorch_loss_and_gradient(int? rowsPerRun)
+    {
+        // How the pipeline runs a dynamic UNet's guidance graph: a session whose batch is fixed to the rows of one
+        // run, and the wrapper combining the runs into the pair's loss and gradient.
+        var prepared = unets.Dynamic;
+        const string p = "guid_dyn_";
+        using var probe = new InferenceSession(prepared.AttentionProbePath);
+        var references = RunProbe(probe, p + "ref_sample", dynamic: true)
+            .Select((map, i) => new DenseTensor<float>(map, prepared.Layers[i].Shape!.Select(d => (int)d).ToArray())).ToList();
+        var signature = UnetSignature.Read(OnnxGraph.Load(prepared.SourceModelPath));
+        var sizes = signature.FixedDimensions(rowsPerRun ?? 2, latentHeight: 16, latentWidth: 32, tokens: 77);
+        using var guidance = new GuidanceModel(TestProvider.NewFactory().Create(prepared.GuidancePath, weights: null, sizes),
+            prepared.GuidancePath, prepared.Layers.Count, rowsPerRun);
+
+        var timestep = GraphFixtures.Golden(p + "timestep").Floats()[0];
+        var (loss, gradient) = guidance.LossAndGradient(
+            GraphFixtures.Golden(p + "sample").Tensor(), timestep, GraphFixtures.Golden("guid_ehs").Tensor(), references);
+
+        var goldenLoss = GraphFixtures.Golden(p + "loss").Doubles()[0];
+        var goldenGrad = GraphFixtures.Golden(p + "grad_sample").Doubles();
+        var grad = gradient.Buffer.ToArray();
+        var lossError = Math.Abs(loss - goldenLoss) / Math.Abs(goldenLoss);
+        var gradError = goldenGrad.Select((g, i) => Math.Abs(g - grad[i])).Max() / goldenGrad.Max(Math.Abs);
+        output.WriteLine($"{rowsPerRun?.ToString() ?? "all"} rows per run: loss rel {lossError:E2}, grad max-abs error / max |grad| = {gradError:E2}");
         Assert.Equal(goldenGrad.Length, grad.Length);
         Assert.True(lossError <= 1e-4, $"loss relative error {lossError:E2}");
         Assert.True(gradError <= 1e-4, $"gradient relative error {gradError:E2}");
