@@ -33,7 +33,7 @@ public sealed class GuidanceModel : OnnxModel
     {
         if (referenceMaps.Count != _references.Length)
             throw new ArgumentException($"the guidance graph takes {_references.Length} reference maps, got {referenceMaps.Count}");
-        List<NamedOnnxValue> inputs =
+        List<ModelInput> inputs =
         [
             Input(_sample, sample),
             TimestepInput(_timestep, timestep, sample.Dimensions[0]),
