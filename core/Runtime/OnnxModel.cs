@@ -107,9 +107,9 @@ public abstract class OnnxModel : IDisposable
             sampleDims[0] = contextDims[0] = chosen.Length;
             return Run(
             [
-                Input(sampleInput, RowBatches.Gather<float>(sample.Buffer.Span, sampleRow, chosen), sampleDims),
+                Input(sampleInput, RowBatches.Gather(sample.Buffer, sampleRow, chosen), sampleDims),
                 TimestepInput(timestepInput, timestep, chosen.Length),
-                Input(contextInput, RowBatches.Gather<float>(encoderHiddenStates.Buffer.Span, contextRow, chosen), contextDims),
+                Input(contextInput, RowBatches.Gather(encoderHiddenStates.Buffer, contextRow, chosen), contextDims),
             ], output)[0];
         });
     }
