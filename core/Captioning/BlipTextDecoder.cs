@@ -32,7 +32,7 @@ public sealed class BlipTextDecoder : OnnxModel
     public int? EncoderHiddenSize => FixedDimension(_image, 2);
 
     /// <summary>Logits [B,L,V] for <paramref name="rows"/> sequences of equal length, with an all-ones attention mask.</summary>
-    public DenseTensor<float> Logits(ReadOnlySpan<long> ids, int rows, DenseTensor<float> imageEmbeds)
+    public DenseTensor<float> Logits(long[] ids, int rows, DenseTensor<float> imageEmbeds)
     {
         if (rows <= 0 || ids.Length % rows != 0)
             throw new ArgumentException($"{ids.Length} token ids do not split into {rows} equal rows");
@@ -42,6 +42,6 @@ public sealed class BlipTextDecoder : OnnxModel
         var mask = new long[ids.Length];
         Array.Fill(mask, 1L);
         return Run([Input(_ids, ids, shape), Input(_mask, mask, shape),
-                    Input(_image, imageEmbeds.Buffer.Span, imageEmbeds.Dimensions.ToArray())], _logits)[0];
+                    Input(_image, imageEmbeds)], _logits)[0];
     }
 }

@@ -26,5 +26,5 @@ public sealed class BlipVisionEncoder : OnnxModel
     public int? HiddenSize => Outputs[_embeds].Dimensions[2] > 0 ? Outputs[_embeds].Dimensions[2] : null;
 
     public DenseTensor<float> Encode(DenseTensor<float> pixelValues) =>
-        Run([Input(_pixels, pixelValues.Buffer.Span, pixelValues.Dimensions.ToArray())], _embeds)[0];
+        Run([Input(_pixels, pixelValues)], _embeds)[0];
 }

@@ -69,7 +69,7 @@ public sealed class GuidanceModel : OnnxModel
     private (float Loss, DenseTensor<float> Gradient) RunOnce(
         DenseTensor<float> sample, float timestep, DenseTensor<float> context, IReadOnlyList<DenseTensor<float>> referenceMaps)
     {
-        List<NamedOnnxValue> inputs =
+        List<ModelInput> inputs =
         [
             Input(_sample, sample),
             TimestepInput(_timestep, timestep, sample.Dimensions[0]),

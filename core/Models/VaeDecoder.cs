@@ -24,7 +24,7 @@ public sealed class VaeDecoder : OnnxModel
         return RowBatches.Run(rows, FixedDimension(_latent, 0), chosen =>
         {
             dims[0] = chosen.Length;
-            return Run([Input(_latent, RowBatches.Gather<float>(latents.Buffer.Span, rowSize, chosen), dims)], _image)[0];
+            return Run([Input(_latent, RowBatches.Gather(latents.Buffer, rowSize, chosen), dims)], _image)[0];
         });
     }
 }

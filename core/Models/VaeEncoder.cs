@@ -37,7 +37,7 @@ public sealed class VaeEncoder : OnnxModel
         var output = RowBatches.Run(rows, FixedDimension(_image, 0), chosen =>
         {
             dims[0] = chosen.Length;
-            return Run([Input(_image, RowBatches.Gather<float>(image.Buffer.Span, rowSize, chosen), dims)], _latent)[0];
+            return Run([Input(_image, RowBatches.Gather(image.Buffer, rowSize, chosen), dims)], _latent)[0];
         });
         var channels = output.Dimensions[1];
         if (channels == LatentChannels) return output;

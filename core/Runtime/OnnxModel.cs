@@ -27,9 +27,12 @@ public abstract class OnnxModel : IDisposable
 
     protected InferenceSession Session { get; }
 
+    private readonly RunOptions _runOptions = new();
+
     public void Dispose()
     {
         Session.Dispose();
+        _runOptions.Dispose();
         GC.SuppressFinalize(this);
     }
 
@@ -58,17 +61,17 @@ public abstract class OnnxModel : IDisposable
         return axis < dims.Length && dims[axis] > 0 ? dims[axis] : null;
     }
 
-    protected NamedOnnxValue Input(string name, ReadOnlySpan<float> values, int[] shape) =>
-        TensorConversion.ToInput(name, Session.InputMetadata[name].ElementDataType, values, shape);
+    protected ModelInput Input(string name, Memory<float> values, int[] shape) =>
+        new(name, TensorConversion.ToInput(name, Session.InputMetadata[name].ElementDataType, values, Array.ConvertAll(shape, d => (long)d)));
 
-    protected NamedOnnxValue Input(string name, ReadOnlySpan<long> values, int[] shape) =>
-        TensorConversion.ToInput(name, Session.InputMetadata[name].ElementDataType, values, shape);
+    protected ModelInput Input(string name, Memory<long> values, int[] shape) =>
+        new(name, TensorConversion.ToInput(name, Session.InputMetadata[name].ElementDataType, values, Array.ConvertAll(shape, d => (long)d)));
 
     /// <summary>
     /// A diffusion timestep in the element type and shape the graph declares: a scalar, a fixed-size vector, or one
     /// value per batch row when the axis is dynamic.
     /// </summary>
-    protected NamedOnnxValue TimestepInput(string name, float timestep, int rows)
+    protected ModelInput TimestepInput(string name, float timestep, int rows)
     {
         var dims = Session.InputMetadata[name].Dimensions;
         int[] shape = dims.Length == 0 ? [] : [dims[0] > 0 ? dims[0] : rows];
@@ -81,10 +84,7 @@ public abstract class OnnxModel : IDisposable
     /// A tensor input; fp32 tensors are handed to the session as they are (ONNX Runtime pins their buffer for the
     /// run), so large inputs such as the reference attention maps are not copied on every call.
     /// </summary>
-    protected NamedOnnxValue Input(string name, DenseTensor<float> tensor) =>
-        Session.InputMetadata[name].ElementDataType == TensorElementType.Float
-            ? NamedOnnxValue.CreateFromTensor(name, tensor)
-            : Input(name, tensor.Buffer.Span, tensor.Dimensions.ToArray());
+    protected ModelInput Input(string name, DenseTensor<float> tensor) => Input(name, tensor.Buffer, tensor.Dimensions.ToArray());
 
     /// <summary>
     /// A UNet-shaped call (sample, timestep, text → one output), in chunks of the graph's batch when the export fixes
@@ -107,9 +107,9 @@ public abstract class OnnxModel : IDisposable
             sampleDims[0] = contextDims[0] = chosen.Length;
             return Run(
             [
-                Input(sampleInput, RowBatches.Gather<float>(sample.Buffer.Span, sampleRow, chosen), sampleDims),
+                Input(sampleInput, RowBatches.Gather(sample.Buffer, sampleRow, chosen), sampleDims),
                 TimestepInput(timestepInput, timestep, chosen.Length),
-                Input(contextInput, RowBatches.Gather<float>(encoderHiddenStates.Buffer.Span, contextRow, chosen), contextDims),
+                Input(contextInput, RowBatches.Gather(encoderHiddenStates.Buffer, contextRow, chosen), contextDims),
             ], output)[0];
         });
     }
@@ -126,25 +126,29 @@ public abstract class OnnxModel : IDisposable
 
     private readonly Dictionary<(string Outputs, long Batch), (int Runs, TimeSpan First, TimeSpan Time)> _runTimes = [];
 
-    /// <summary>Runs the graph and returns the named outputs as fp32 tensors.</summary>
-    protected DenseTensor<float>[] Run(IReadOnlyCollection<NamedOnnxValue> inputs, params string[] outputs)
+    /// <summary>Runs the graph and returns the named outputs as fp32 tensors; the inputs are disposed.</summary>
+    protected DenseTensor<float>[] Run(IReadOnlyList<ModelInput> inputs, params string[] outputs)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var results = Session.Run(inputs, outputs);
-        var converted = results.Select(r => TensorConversion.ToFloat(r, ModelPath)).ToArray();
-        var batch = inputs.FirstOrDefault()?.Value switch
+        try
         {
-            Tensor<float> f when f.Dimensions.Length > 0 => f.Dimensions[0],
-            Tensor<Float16> h when h.Dimensions.Length > 0 => h.Dimensions[0],
-            _ => 1L,
-        };
-        var key = (outputs.Length == 1 ? outputs[0] : $"{outputs.Length} outputs", batch);
-        lock (_runTimes)
-        {
-            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            var (runs, first, time) = _runTimes.GetValueOrDefault(key);
-            _runTimes[key] = (runs + 1, runs == 0 ? elapsed : first, time + elapsed);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            DenseTensor<float>[] converted;
+            using (var results = Session.Run(_runOptions, inputs.Select(i => i.Name).ToArray(), inputs.Select(i => i.Value).ToArray(), outputs))
+                converted = results.Select((r, i) => TensorConversion.ToFloat(r, outputs[i], ModelPath)).ToArray();
+            var batch = inputs.Count > 0 && inputs[0].Value.GetTensorTypeAndShape() is
+                { ElementDataType: TensorElementType.Float or TensorElementType.Float16, Shape: [var rows, ..] } ? rows : 1L;
+            var key = (outputs.Length == 1 ? outputs[0] : $"{outputs.Length} outputs", batch);
+            lock (_runTimes)
+            {
+                var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+                var (runs, first, time) = _runTimes.GetValueOrDefault(key);
+                _runTimes[key] = (runs + 1, runs == 0 ? elapsed : first, time + elapsed);
+            }
+            return converted;
         }
-        return converted;
+        finally
+        {
+            foreach (var input in inputs) input.Value.Dispose();
+        }
     }
 }

@@ -23,11 +23,18 @@ internal static class RowBatches
         return parts.Count == 1 ? parts[0] : Concat(parts);
     }
 
-    public static T[] Gather<T>(ReadOnlySpan<T> data, int rowSize, int[] rows)
+    /// <summary>
+    /// The chosen rows, laid out row after row: a slice of <paramref name="data"/> when they are consecutive (a
+    /// dynamic-batch graph takes the whole tensor in place), otherwise a new array.
+    /// </summary>
+    public static Memory<T> Gather<T>(Memory<T> data, int rowSize, int[] rows)
     {
+        if (rows.Select((row, i) => row - i).All(offset => offset == rows[0]))
+            return data.Slice(rows[0] * rowSize, rows.Length * rowSize);
         var result = new T[rows.Length * rowSize];
+        var source = data.Span;
         for (var i = 0; i < rows.Length; i++)
-            data.Slice(rows[i] * rowSize, rowSize).CopyTo(result.AsSpan(i * rowSize));
+            source.Slice(rows[i] * rowSize, rowSize).CopyTo(result.AsSpan(i * rowSize));
         return result;
     }
 

@@ -4,63 +4,104 @@ using Pix2PixZero.Core.Bundles;
 
 namespace Pix2PixZero.Core.Runtime;
 
-/// <summary>fp32/int64 host data to and from the element type a graph declares.</summary>
+/// <summary>
+/// fp32/int64 host data to and from the element type a graph declares. Data already in the declared type is handed
+/// to ONNX Runtime in place (the value pins it until disposed); other types are converted once into memory ONNX
+/// Runtime allocates.
+/// </summary>
 internal static class TensorConversion
 {
-    public static NamedOnnxValue ToInput(string name, TensorElementType type, ReadOnlySpan<float> values, int[] shape)
+    public static OrtValue ToInput(string name, TensorElementType type, Memory<float> values, long[] shape)
     {
         switch (type)
         {
             case TensorElementType.Float:
-                return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(values.ToArray(), shape));
+                return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, values, shape);
             case TensorElementType.Float16:
-                var halves = new Float16[values.Length];
-                for (var i = 0; i < values.Length; i++) halves[i] = (Float16)values[i];
-                return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<Float16>(halves, shape));
+                return Allocate<Float16>(type, shape, halves =>
+                {
+                    var src = values.Span;
+                    for (var i = 0; i < halves.Length; i++) halves[i] = (Float16)src[i];
+                });
             case TensorElementType.Double:
-                var doubles = new double[values.Length];
-                for (var i = 0; i < values.Length; i++) doubles[i] = values[i];
-                return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<double>(doubles, shape));
+                return Allocate<double>(type, shape, doubles =>
+                {
+                    var src = values.Span;
+                    for (var i = 0; i < doubles.Length; i++) doubles[i] = src[i];
+                });
             case TensorElementType.Int64:
+                return Allocate<long>(type, shape, longs =>
+                {
+                    var src = values.Span;
+                    for (var i = 0; i < longs.Length; i++) longs[i] = (long)MathF.Round(src[i]);
+                });
             case TensorElementType.Int32:
-                var longs = new long[values.Length];
-                for (var i = 0; i < values.Length; i++) longs[i] = (long)MathF.Round(values[i]);
-                return ToInput(name, type, longs, shape);
+                return Allocate<int>(type, shape, ints =>
+                {
+                    var src = values.Span;
+                    for (var i = 0; i < ints.Length; i++)
+                    {
+                        var rounded = (long)MathF.Round(src[i]);
+                        ints[i] = checked((int)rounded);
+                    }
+                });
             default:
                 throw new NotSupportedException($"input '{name}' has element type {type}; expected a float or integer tensor");
         }
     }
 
-    public static NamedOnnxValue ToInput(string name, TensorElementType type, ReadOnlySpan<long> values, int[] shape)
+    public static OrtValue ToInput(string name, TensorElementType type, Memory<long> values, long[] shape)
     {
         switch (type)
         {
             case TensorElementType.Int64:
-                return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(values.ToArray(), shape));
+                return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, values, shape);
             case TensorElementType.Int32:
-                var ints = new int[values.Length];
-                for (var i = 0; i < values.Length; i++) ints[i] = checked((int)values[i]);
-                return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<int>(ints, shape));
+                return Allocate<int>(type, shape, ints =>
+                {
+                    var src = values.Span;
+                    for (var i = 0; i < ints.Length; i++) ints[i] = checked((int)src[i]);
+                });
             default:
                 var floats = new float[values.Length];
-                for (var i = 0; i < values.Length; i++) floats[i] = values[i];
+                var longs = values.Span;
+                for (var i = 0; i < floats.Length; i++) floats[i] = longs[i];
                 return ToInput(name, type, floats, shape);
         }
     }
 
-    public static DenseTensor<float> ToFloat(DisposableNamedOnnxValue value, string modelPath)
+    public static DenseTensor<float> ToFloat(OrtValue value, string name, string modelPath)
     {
-        switch (value.Value)
+        if (value.OnnxType != OnnxValueType.ONNX_TYPE_TENSOR)
+            throw new ModelBundleException(modelPath, $"output '{name}' is {value.OnnxType}; expected a float or float16 tensor");
+        var info = value.GetTensorTypeAndShape();
+        var dims = Array.ConvertAll(info.Shape, d => checked((int)d));
+        switch (info.ElementDataType)
         {
-            case DenseTensor<float> f:
-                return new DenseTensor<float>(f.Buffer.ToArray(), f.Dimensions.ToArray());
-            case DenseTensor<Float16> h:
-                var src = h.Buffer.Span;
+            case TensorElementType.Float:
+                return new DenseTensor<float>(value.GetTensorDataAsSpan<float>().ToArray(), dims);
+            case TensorElementType.Float16:
+                var src = value.GetTensorDataAsSpan<Float16>();
                 var data = new float[src.Length];
                 for (var i = 0; i < data.Length; i++) data[i] = (float)src[i];
-                return new DenseTensor<float>(data, h.Dimensions.ToArray());
+                return new DenseTensor<float>(data, dims);
             default:
-                throw new ModelBundleException(modelPath, $"output '{value.Name}' is {value.Value?.GetType().Name ?? "null"}; expected a float or float16 tensor");
+                throw new ModelBundleException(modelPath, $"output '{name}' is a {info.ElementDataType} tensor; expected a float or float16 tensor");
+        }
+    }
+
+    private static OrtValue Allocate<T>(TensorElementType type, long[] shape, Action<Span<T>> fill) where T : unmanaged
+    {
+        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, shape);
+        try
+        {
+            fill(value.GetTensorMutableDataAsSpan<T>());
+            return value;
+        }
+        catch
+        {
+            value.Dispose();
+            throw;
         }
     }
 }
