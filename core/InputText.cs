@@ -10,5 +10,7 @@ public static class InputText
 
     /// <summary>The value as it is when short, else its first <see cref="MaxQuoted"/> characters, "…" and its length.</summary>
     public static string Shorten(string? value) =>
-        value is null || value.Length <= MaxQuoted ? value ?? "" : $"{value[..MaxQuoted]}… ({value.Length:N0} characters)";
+        value is null || value.Length <= MaxQuoted
+            ? value ?? ""
+            : $"{value[..MaxQuoted]}… ({value.Length:N0} characters)";
 }

@@ -27,10 +27,15 @@ public sealed record ModelProvisioningOptions
     public ModelProvisioningOptions Validate()
     {
         if (string.IsNullOrWhiteSpace(ModelDirectory))
-            throw new InvalidOptionException(Names.ModelDirectory, null, "the folder that holds (or will hold) the model bundle, e.g. /mnt/models/stable-diffusion-v1-4");
+            throw new InvalidOptionException(
+                Names.ModelDirectory,
+                null,
+                "the folder that holds (or will hold) the model bundle, e.g. /mnt/models/stable-diffusion-v1-4"
+            );
         try
         {
-            if (Pull is not null) HubModelReference.Parse(Pull);
+            if (Pull is not null)
+                HubModelReference.Parse(Pull);
         }
         catch (InvalidOptionException e)
         {

@@ -30,16 +30,36 @@ public sealed record PullOptions
 
     public PullOptions Validate()
     {
-        if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0)
-            throw new InvalidOptionException("mirror", Endpoint, $"an http(s) URL of the hub or a mirror with its URL shape (default {DefaultEndpoint})");
+        if (
+            !Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri)
+            || uri.Scheme is not ("http" or "https")
+            || uri.Query.Length > 0
+        )
+            throw new InvalidOptionException(
+                "mirror",
+                Endpoint,
+                $"an http(s) URL of the hub or a mirror with its URL shape (default {DefaultEndpoint})"
+            );
         if (Token is not null && (Token.Length == 0 || Token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
-            throw new InvalidOptionException("token", "(hidden)", "a Hugging Face access token without spaces or line breaks (https://huggingface.co/settings/tokens)");
+            throw new InvalidOptionException(
+                "token",
+                "(hidden)",
+                "a Hugging Face access token without spaces or line breaks (https://huggingface.co/settings/tokens)"
+            );
         if (Timeout < TimeSpan.FromMilliseconds(100) || Timeout > TimeSpan.FromHours(1))
-            throw new InvalidOptionException("timeout", Timeout.TotalSeconds, "between 0.1 and 3600 seconds (default 60)");
+            throw new InvalidOptionException(
+                "timeout",
+                Timeout.TotalSeconds,
+                "between 0.1 and 3600 seconds (default 60)"
+            );
         if (Retries is < 0 or > 100)
             throw new InvalidOptionException("retries", Retries, "between 0 and 100 (default 5)");
         if (RetryDelay < TimeSpan.Zero || RetryDelay > TimeSpan.FromMinutes(10))
-            throw new InvalidOptionException("retry delay", RetryDelay.TotalSeconds, "between 0 and 600 seconds (default 2)");
+            throw new InvalidOptionException(
+                "retry delay",
+                RetryDelay.TotalSeconds,
+                "between 0 and 600 seconds (default 2)"
+            );
         if (DiskReserveBytes < 0)
             throw new InvalidOptionException("disk reserve", DiskReserveBytes, "zero or more bytes (default 512 MiB)");
         if (LockWait < TimeSpan.Zero || LockWait > TimeSpan.FromDays(1))

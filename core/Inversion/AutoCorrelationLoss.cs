@@ -12,7 +12,8 @@ namespace Pix2PixZero.Core.Inversion;
 /// Generic so tests can check the closed form in double against finite differences; the product runs it in float
 /// with the means accumulated in double. Buffers are allocated once per instance.
 /// </summary>
-internal sealed class AutoCorrelationLoss<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class AutoCorrelationLoss<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
 {
     private static readonly T Quarter = T.CreateChecked(0.25);
     private readonly T[][] _levels;
@@ -40,7 +41,11 @@ internal sealed class AutoCorrelationLoss<T> where T : unmanaged, IFloatingPoint
     public static int[] PyramidSizes(int size)
     {
         if (size < 4)
-            throw new ArgumentOutOfRangeException(nameof(size), size, "The auto-correlation loss needs a latent side of at least 4.");
+            throw new ArgumentOutOfRangeException(
+                nameof(size),
+                size,
+                "The auto-correlation loss needs a latent side of at least 4."
+            );
         var sizes = new List<int>();
         for (int s = size; ; s /= 2)
         {
@@ -48,8 +53,11 @@ internal sealed class AutoCorrelationLoss<T> where T : unmanaged, IFloatingPoint
             if (s <= 8)
                 return [.. sizes];
             if (s % 2 != 0)
-                throw new ArgumentOutOfRangeException(nameof(size), size,
-                    $"The auto-correlation pyramid halves the latent side until it is ≤ 8; side {s} is odd. Use a latent side of the form k·2^n with k ≤ 8 (64 for 512×512 images).");
+                throw new ArgumentOutOfRangeException(
+                    nameof(size),
+                    size,
+                    $"The auto-correlation pyramid halves the latent side until it is ≤ 8; side {s} is odd. Use a latent side of the form k·2^n with k ≤ 8 (64 for 512×512 images)."
+                );
         }
     }
 
@@ -61,9 +69,14 @@ internal sealed class AutoCorrelationLoss<T> where T : unmanaged, IFloatingPoint
     {
         int levelCount = LevelSizes.Length;
         if (plane.Length != Size * Size || gradient.Length != Size * Size)
-            throw new ArgumentException($"Expected planes of {Size}×{Size} values, got {plane.Length} and {gradient.Length}.");
+            throw new ArgumentException(
+                $"Expected planes of {Size}×{Size} values, got {plane.Length} and {gradient.Length}."
+            );
         if (rolls.Length != levelCount)
-            throw new ArgumentException($"Expected one roll per pyramid level ({levelCount}), got {rolls.Length}.", nameof(rolls));
+            throw new ArgumentException(
+                $"Expected one roll per pyramid level ({levelCount}), got {rolls.Length}.",
+                nameof(rolls)
+            );
 
         for (int p = 1; p < levelCount; p++)
             AveragePool(p == 1 ? plane : _levels[p - 1], LevelSizes[p - 1], _levels[p]);
@@ -89,7 +102,8 @@ internal sealed class AutoCorrelationLoss<T> where T : unmanaged, IFloatingPoint
             var top = fine.Slice(2 * i * fineSize, fineSize);
             var bottom = fine.Slice((2 * i + 1) * fineSize, fineSize);
             for (int j = 0; j < coarseSize; j++)
-                coarse[i * coarseSize + j] = (top[2 * j] + top[2 * j + 1] + bottom[2 * j] + bottom[2 * j + 1]) * Quarter;
+                coarse[i * coarseSize + j] =
+                    (top[2 * j] + top[2 * j + 1] + bottom[2 * j] + bottom[2 * j + 1]) * Quarter;
         }
     }
 
@@ -98,13 +112,14 @@ internal sealed class AutoCorrelationLoss<T> where T : unmanaged, IFloatingPoint
     {
         int fineSize = coarseSize * 2;
         for (int i = 0; i < fineSize; i++)
-            for (int j = 0; j < fineSize; j++)
-                fineGradient[i * fineSize + j] += coarseGradient[(i / 2) * coarseSize + j / 2] * Quarter;
+        for (int j = 0; j < fineSize; j++)
+            fineGradient[i * fineSize + j] += coarseGradient[(i / 2) * coarseSize + j / 2] * Quarter;
     }
 
     private static double LevelLossAndGradient(ReadOnlySpan<T> n, int s, int r, Span<T> gradient)
     {
-        double sumH = 0, sumW = 0;
+        double sumH = 0,
+            sumW = 0;
         for (int i = 0; i < s; i++)
         {
             var row = n.Slice(i * s, s);
@@ -117,7 +132,8 @@ internal sealed class AutoCorrelationLoss<T> where T : unmanaged, IFloatingPoint
             }
         }
         double count = (double)s * s;
-        double meanH = sumH / count, meanW = sumW / count;
+        double meanH = sumH / count,
+            meanW = sumW / count;
         T coefficientH = T.CreateTruncating(2 * meanH / count);
         T coefficientW = T.CreateTruncating(2 * meanW / count);
 
@@ -128,7 +144,8 @@ internal sealed class AutoCorrelationLoss<T> where T : unmanaged, IFloatingPoint
             var down = n.Slice(Wrap(i + r, s) * s, s);
             var gradientRow = gradient.Slice(i * s, s);
             for (int j = 0; j < s; j++)
-                gradientRow[j] = coefficientH * (up[j] + down[j]) + coefficientW * (row[Wrap(j - r, s)] + row[Wrap(j + r, s)]);
+                gradientRow[j] =
+                    coefficientH * (up[j] + down[j]) + coefficientW * (row[Wrap(j - r, s)] + row[Wrap(j + r, s)]);
         }
         return meanH * meanH + meanW * meanW;
     }

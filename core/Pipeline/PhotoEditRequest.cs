@@ -10,7 +10,13 @@ namespace Pix2PixZero.Core.Pipeline;
 /// in the records.
 /// </summary>
 public sealed record PhotoEditRequest(
-    Image<Rgb24> Image, string Input, IReadOnlyList<EditTask> Tasks, MethodParameters Options, SentenceSource Sentences, DirectionStore Store)
+    Image<Rgb24> Image,
+    string Input,
+    IReadOnlyList<EditTask> Tasks,
+    MethodParameters Options,
+    SentenceSource Sentences,
+    DirectionStore Store
+)
 {
     /// <summary>The caption to invert with; BLIP's when null.</summary>
     public string? Caption { get; init; }

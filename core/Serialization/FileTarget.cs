@@ -15,14 +15,15 @@ public static class FileTarget
     public static FileInfo? Resolve(string path)
     {
         var file = new FileInfo(path);
-        if (file.LinkTarget is null) return file.Exists ? file : null;
+        if (file.LinkTarget is null)
+            return file.Exists ? file : null;
         try
         {
             return file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target ? target : null;
         }
         catch (IOException)
         {
-            return null;  // a loop of links: "Too many levels of symbolic links"
+            return null; // a loop of links: "Too many levels of symbolic links"
         }
     }
 
@@ -37,7 +38,9 @@ public static class FileTarget
         var full = Path.GetFullPath(path);
         var root = Path.GetPathRoot(full)!;
         var current = root;
-        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        foreach (
+            var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries)
+        )
         {
             current = Path.Combine(current, part);
             if (depth < 40 && new FileInfo(current).LinkTarget is { } target)

@@ -32,7 +32,12 @@ public sealed class ModelHost : IDisposable
     private int _running;
     private int _peak;
 
-    public ModelHost(AppSettings settings, ModelProvisioningOptions provisioning, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+    public ModelHost(
+        AppSettings settings,
+        ModelProvisioningOptions provisioning,
+        ILoggerFactory loggers,
+        IHostApplicationLifetime lifetime
+    )
     {
         _slots = settings.ModelConcurrency;
         _gate = new SemaphoreSlim(_slots, _slots);
@@ -99,7 +104,8 @@ public sealed class ModelHost : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (!IsLoaded) return;
+        if (!IsLoaded)
+            return;
         for (var slot = 0; slot < _slots; slot++)
             if (!_gate.Wait(DrainTimeout))
                 return;
@@ -107,9 +113,10 @@ public sealed class ModelHost : IDisposable
         Bundle.Dispose();
     }
 
-    private LoadedModel Loaded => _loading is { IsCompletedSuccessfully: true } loading
-        ? loading.Result
-        : throw new InvalidOperationException("the model is not loaded yet: await ModelHost.LoadAsync first");
+    private LoadedModel Loaded =>
+        _loading is { IsCompletedSuccessfully: true } loading
+            ? loading.Result
+            : throw new InvalidOperationException("the model is not loaded yet: await ModelHost.LoadAsync first");
 
     // A failed load is tried again by the next caller (the folder may be filled or mounted meanwhile, a pull resumes),
     // so to the activities and the API that wait on it, any load failure (a broken folder, a refused pull) may pass.
@@ -118,8 +125,14 @@ public sealed class ModelHost : IDisposable
         try
         {
             var model = await _provisioner.EnsureAsync(progress: null, _stopping);
-            var bundle = ModelBundle.Open(model.Directory, new OnnxSessionFactory(ExecutionProvider.Auto, _loggers.CreateLogger("Pix2PixZero.Onnx")));
-            return new LoadedModel(bundle, new Pix2PixZeroPipeline(bundle, _loggers.CreateLogger("Pix2PixZero.Pipeline")));
+            var bundle = ModelBundle.Open(
+                model.Directory,
+                new OnnxSessionFactory(ExecutionProvider.Auto, _loggers.CreateLogger("Pix2PixZero.Onnx"))
+            );
+            return new LoadedModel(
+                bundle,
+                new Pix2PixZeroPipeline(bundle, _loggers.CreateLogger("Pix2PixZero.Pipeline"))
+            );
         }
         catch (Pix2PixZeroException e) when (e.Kind != FailureKind.Transient)
         {
@@ -132,13 +145,23 @@ public sealed class ModelHost : IDisposable
     private static Dictionary<string, string> HashGraphs(ModelBundle bundle)
     {
         var pulled = PullManifest.TryRead(bundle.Directory);
-        var files = Directory.EnumerateFiles(bundle.Directory, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetFileName(f) is var name && (name == BundleLayout.GraphFileName || BundleLayout.ExternalWeightsNames.Contains(name))
-                        || Path.GetDirectoryName(f) == bundle.CaptionerDirectory && f.EndsWith(".onnx", StringComparison.Ordinal))
+        var files = Directory
+            .EnumerateFiles(bundle.Directory, "*", SearchOption.AllDirectories)
+            .Where(f =>
+                Path.GetFileName(f) is var name
+                    && (name == BundleLayout.GraphFileName || BundleLayout.ExternalWeightsNames.Contains(name))
+                || Path.GetDirectoryName(f) == bundle.CaptionerDirectory
+                    && f.EndsWith(".onnx", StringComparison.Ordinal)
+            )
             .Select(f => Path.GetRelativePath(bundle.Directory, f).Replace('\\', '/'))
             .Order(StringComparer.Ordinal);
-        return files.ToDictionary(path => path,
-            path => pulled?.VerifiedSha256(bundle.Directory, path) ?? FileDigest.Sha256(BundleLayout.LocalPath(bundle.Directory, path)), StringComparer.Ordinal);
+        return files.ToDictionary(
+            path => path,
+            path =>
+                pulled?.VerifiedSha256(bundle.Directory, path)
+                ?? FileDigest.Sha256(BundleLayout.LocalPath(bundle.Directory, path)),
+            StringComparer.Ordinal
+        );
     }
 
     private sealed class Slot(ModelHost host) : IDisposable
@@ -147,7 +170,8 @@ public sealed class ModelHost : IDisposable
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+                return;
             Interlocked.Decrement(ref host._running);
             host._gate.Release();
         }

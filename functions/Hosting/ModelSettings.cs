@@ -15,8 +15,10 @@ public sealed class ModelSettings
     public const string HubTokenFallback = "HF_TOKEN";
 
     /// <summary>How errors name the settings core validates.</summary>
-    public static readonly ModelProvisioningOptions.OptionNames Names =
-        new(AppSettings.SettingName(nameof(ModelDirectory)), AppSettings.SettingName(nameof(ModelPull)));
+    public static readonly ModelProvisioningOptions.OptionNames Names = new(
+        AppSettings.SettingName(nameof(ModelDirectory)),
+        AppSettings.SettingName(nameof(ModelPull))
+    );
 
     /// <summary>The diffusers ONNX model folder (infra mounts the model share and sets this).</summary>
     public string? ModelDirectory { get; set; }
@@ -36,18 +38,19 @@ public sealed class ModelSettings
     }
 
     /// <summary>The validated options of core's provisioner; errors name the app setting.</summary>
-    public ModelProvisioningOptions ToProvisioning() => new ModelProvisioningOptions
-    {
-        ModelDirectory = Value(ModelDirectory) ?? "",
-        Pull = Value(ModelPull),
-        Hub = new PullOptions
+    public ModelProvisioningOptions ToProvisioning() =>
+        new ModelProvisioningOptions
         {
-            Endpoint = Value(HubEndpoint) ?? PullOptions.DefaultEndpoint,
-            Token = Value(HubToken),
-            LockWait = ModelProvisioningOptions.DefaultLockWait,
-        },
-        Names = Names,
-    }.Validate();
+            ModelDirectory = Value(ModelDirectory) ?? "",
+            Pull = Value(ModelPull),
+            Hub = new PullOptions
+            {
+                Endpoint = Value(HubEndpoint) ?? PullOptions.DefaultEndpoint,
+                Token = Value(HubToken),
+                LockWait = ModelProvisioningOptions.DefaultLockWait,
+            },
+            Names = Names,
+        }.Validate();
 
     private static string? Value(string? setting) => string.IsNullOrWhiteSpace(setting) ? null : setting.Trim();
 }

@@ -9,10 +9,13 @@ namespace Pix2PixZero.Functions.Triggers;
 public sealed class WebPageTrigger(WebPage page)
 {
     [Function("WebPage")]
-    public IActionResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.Page)] HttpRequest request) =>
-        page.Page(request);
+    public IActionResult Page(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.Page)] HttpRequest request
+    ) => page.Page(request);
 
     [Function("WebPageAsset")]
-    public IActionResult Asset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.PageAsset)] HttpRequest request, string file) =>
-        page.Asset(request, file);
+    public IActionResult Asset(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.PageAsset)] HttpRequest request,
+        string file
+    ) => page.Asset(request, file);
 }

@@ -46,7 +46,8 @@ public static class RepoPaths
         var weights = Path.Combine(bundle, "unet", "weights.pb");
         var nan = BitConverter.GetBytes(float.NaN);
         var bytes = new byte[new FileInfo(weights).Length];
-        for (var i = 0; i + 4 <= bytes.Length; i += 4) nan.CopyTo(bytes, i);
+        for (var i = 0; i + 4 <= bytes.Length; i += 4)
+            nan.CopyTo(bytes, i);
         File.WriteAllBytes(weights, bytes);
         return bundle;
     }
@@ -57,8 +58,13 @@ public static class RepoPaths
     /// making, or removing, at this moment.
     /// </summary>
     public static IEnumerable<string> CommittedFiles(string folder) =>
-        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetFileName(f) is var name && !Core.Bundles.BundleLayout.GeneratedFileNames.Contains(name) && !Core.Serialization.AtomicFile.IsTemporary(name));
+        Directory
+            .EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f =>
+                Path.GetFileName(f) is var name
+                && !Core.Bundles.BundleLayout.GeneratedFileNames.Contains(name)
+                && !Core.Serialization.AtomicFile.IsTemporary(name)
+            );
 
     private static string FindRoot()
     {

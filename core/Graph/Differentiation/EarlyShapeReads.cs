@@ -23,19 +23,29 @@ public static class EarlyShapeReads
     {
         var producers = graph.Producers();
         var needed = graph.AncestorsOf(graph.Graph.Output.Select(o => o.Name));
-        var reads = graph.Graph.Node
-            .Where(n => !forward.Contains(n) && n.OpType is "Shape" or "Size" && needed.Contains(n.Output[0])
-                        && producers.TryGetValue(n.Input[0], out var p) && forward.Contains(p))
+        var reads = graph
+            .Graph.Node.Where(n =>
+                !forward.Contains(n)
+                && n.OpType is "Shape" or "Size"
+                && needed.Contains(n.Output[0])
+                && producers.TryGetValue(n.Input[0], out var p)
+                && forward.Contains(p)
+            )
             .ToList();
-        if (reads.Count == 0) return 0;
+        if (reads.Count == 0)
+            return 0;
         var emit = new GraphEmitter(graph, "anchor");
-        var vectors = reads.Select(n => n.OpType == "Size" ? emit.Reshape(n.Output[0], emit.Int64s(1)) : n.Output[0]).ToList();
+        var vectors = reads
+            .Select(n => n.OpType == "Size" ? emit.Reshape(n.Output[0], emit.Int64s(1)) : n.Output[0])
+            .ToList();
         emit.NodeNamed("Concat", vectors, Output, GraphEmitter.Int("axis", 0));
-        graph.Graph.Output.Add(new ValueInfoProto
-        {
-            Name = Output,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = TensorValues.Int64 } },
-        });
+        graph.Graph.Output.Add(
+            new ValueInfoProto
+            {
+                Name = Output,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = TensorValues.Int64 } },
+            }
+        );
         return reads.Count;
     }
 }

@@ -52,6 +52,9 @@ public static class HttpRequests
             ObjectResult o => (o.StatusCode ?? 200, o.Value),
             _ => throw new InvalidOperationException($"{result.GetType().Name} has no JSON body"),
         };
-        return (status, JsonSerializer.SerializeToElement(value, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        return (
+            status,
+            JsonSerializer.SerializeToElement(value, new JsonSerializerOptions(JsonSerializerDefaults.Web))
+        );
     }
 }

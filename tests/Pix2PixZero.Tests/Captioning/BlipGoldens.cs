@@ -18,10 +18,12 @@ public sealed class BlipGoldens : IDisposable
 
     public static Npy.Array Read(string name) => Npy.Read(Path.Combine(Folder, name + ".npy"));
 
-    public static JsonElement Index { get; } = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "index.json"))).RootElement.Clone();
+    public static JsonElement Index { get; } =
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "index.json"))).RootElement.Clone();
 
     /// <summary>The PIL bicubic 384×384 resize of a photo, as the reference fed it to the model.</summary>
-    public static Image<Rgb24> Resized(string name) => Image.LoadPixelData<Rgb24>(Read($"{name}_resized").Data, 384, 384);
+    public static Image<Rgb24> Resized(string name) =>
+        Image.LoadPixelData<Rgb24>(Read($"{name}_resized").Data, 384, 384);
 
     public BlipCaptioner Static { get; } = BlipCaptioner.Load(Captioner("tiny-sd"), TestProvider.NewFactory());
 

@@ -7,13 +7,18 @@ namespace Pix2PixZero.Tests.Graph;
 /// <summary><see cref="ChunkedAttention"/>: self-attention computed in chunks of rows of B·heads gives the same values.</summary>
 public class ChunkedAttentionTests
 {
-    private const long Tokens = 6, HeadDim = 2;
+    private const long Tokens = 6,
+        HeadDim = 2;
 
     // rows = batch·heads, none a multiple of the chunk size: 9 rows → chunks of 2, the last of 1; 20 rows → chunks of 3, the last of 2.
-    public static TheoryData<bool, long, long> Sizes() => new()
-    {
-        { false, 3, 3 }, { true, 3, 3 }, { false, 4, 5 }, { true, 4, 5 },
-    };
+    public static TheoryData<bool, long, long> Sizes() =>
+        new()
+        {
+            { false, 3, 3 },
+            { true, 3, 3 },
+            { false, 4, 5 },
+            { true, 4, 5 },
+        };
 
     [Theory]
     [MemberData(nameof(Sizes))]
@@ -66,8 +71,12 @@ public class ChunkedAttentionTests
         Assert.Equal(1, graph.Graph.Node.Count(n => n.OpType == "Softmax"));
     }
 
-    private static void AssertSameOutput(OnnxGraph original, OnnxGraph chunked, GraphTestModel model,
-        IReadOnlyDictionary<string, (long[] Shape, double[] Values)> feeds)
+    private static void AssertSameOutput(
+        OnnxGraph original,
+        OnnxGraph chunked,
+        GraphTestModel model,
+        IReadOnlyDictionary<string, (long[] Shape, double[] Values)> feeds
+    )
     {
         var output = original.Graph.Output[0].Name;
         var expected = GraphRunner.Run(original, model, [output], feeds)[0];
