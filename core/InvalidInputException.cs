@@ -1,6 +1,8 @@
 namespace Pix2PixZero.Core;
 
-/// <summary>User-supplied input (a word, a sentence file, an embedding file, a stored artefact) that cannot be used.</summary>
+/// <summary>
+/// User-supplied input (a word, a sentence file, an embedding file, a stored artefact) that cannot be used.
+/// </summary>
 public sealed class InvalidInputException : Pix2PixZeroException
 {
     public InvalidInputException(string message)

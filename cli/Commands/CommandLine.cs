@@ -49,7 +49,9 @@ public static class CommandLine
         }
     }
 
-    /// <summary>Runs a command's work: its failures print as one line with the status they call for (see the class summary).</summary>
+    /// <summary>
+    /// Runs a command's work: its failures print as one line with the status they call for (see the class summary).
+    /// </summary>
     public static async Task<int> RunAsync(
         Func<Task> action,
         CancellationToken cancellationToken,
@@ -74,7 +76,9 @@ public static class CommandLine
         }
     }
 
-    /// <summary>A per-user cache folder: $XDG_CACHE_HOME/pix2pix-zero/{name}, else ~/.cache/pix2pix-zero/{name}.</summary>
+    /// <summary>
+    /// A per-user cache folder: $XDG_CACHE_HOME/pix2pix-zero/{name}, else ~/.cache/pix2pix-zero/{name}.
+    /// </summary>
     public static string CacheFolder(string name) =>
         Path.Combine(
             Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
@@ -115,7 +119,9 @@ public static class CommandLine
             _ => null,
         };
 
-    /// <summary>One line for a parse error: the option, the value given and what it accepts, where an option is at fault.</summary>
+    /// <summary>
+    /// One line for a parse error: the option, the value given and what it accepts, where an option is at fault.
+    /// </summary>
     private static string UsageError(ParseError parseError, ParseResult parsed)
     {
         var help = $"(pix2pix-zero {string.Join(' ', CommandPath(parsed.CommandResult))} --help lists them)".Replace(
@@ -123,7 +129,8 @@ public static class CommandLine
             " "
         );
         if (parsed.UnmatchedTokens.Count > 0)
-            return $"\"{InputText.Shorten(parsed.UnmatchedTokens[0])}\" is not a command, option or argument here {help}";
+            return $"\"{InputText.Shorten(parsed.UnmatchedTokens[0])}\" "
+                + $"is not a command, option or argument here {help}";
         return parseError.SymbolResult switch
         {
             OptionResult { Option: var option } result when option.ValueType != typeof(bool) =>

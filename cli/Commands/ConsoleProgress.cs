@@ -49,7 +49,9 @@ public sealed class ConsoleProgress(TextWriter? writer = null, TimeProvider? clo
         }
     }
 
-    /// <summary>"[#####.....]": <paramref name="done"/> of <paramref name="total"/> (full when the total is unknown or zero).</summary>
+    /// <summary>
+    /// "[#####.....]": <paramref name="done"/> of <paramref name="total"/> (full when the total is unknown or zero).
+    /// </summary>
     public static string Bar(long done, long total)
     {
         var filled = total <= 0 ? Width : (int)(Width * Math.Clamp(done, 0, total) / total);
@@ -65,7 +67,8 @@ public sealed class ConsoleProgress(TextWriter? writer = null, TimeProvider? clo
             _ => $"{span.TotalSeconds:0} s",
         };
 
-    // ", 34 s elapsed, about 1 min 40 s left" from the pace since the stage's first report; nothing before a step is done.
+    // ", 34 s elapsed, about 1 min 40 s left" from the pace since
+    // the stage's first report; nothing before a step is done.
     private string Timing(PipelineProgress value, long now)
     {
         var elapsed = _clock.GetElapsedTime(_stageStarted, now);

@@ -25,7 +25,8 @@ public sealed class ConsolePullProgress(TextWriter? writer = null) : IProgress<P
             ModelPuller.FormatBytes(value.Bytes)
             + (value.Size is { } total ? " / " + ModelPuller.FormatBytes(total) : "");
         var line =
-            $"[{value.FileNumber}/{value.FileCount}] {ConsoleProgress.Bar(value.Bytes, value.Size ?? 0)} {sizes, -22} {value.File}";
+            $"[{value.FileNumber}/{value.FileCount}] "
+            + $"{ConsoleProgress.Bar(value.Bytes, value.Size ?? 0)} {sizes, -22} {value.File}";
         if (_interactive)
         {
             if (!done && !firstOfFile && _clock.Elapsed - _drawn < RedrawEvery)

@@ -9,7 +9,9 @@ using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Cli.Commands;
 
-/// <summary>Runs the method for the command line: one image (or prompt), several tasks, PNG + JSON record per result.</summary>
+/// <summary>
+/// Runs the method for the command line: one image (or prompt), several tasks, PNG + JSON record per result.
+/// </summary>
 public sealed class EditRunner(
     string modelDirectory,
     ExecutionProvider provider,

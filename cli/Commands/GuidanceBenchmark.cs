@@ -76,16 +76,20 @@ public static class GuidanceBenchmark
                 + $"{compiled.Layers.Count} cross-attention layers, median of {runs} runs after a warm-up"
         );
         output.WriteLine(
-            $"{"compile", -10} {t.Total.TotalMilliseconds, 10:F1} ms  (hash {t.Hash.TotalMilliseconds:F0}, load {t.Load.TotalMilliseconds:F0}, "
-                + $"shapes {t.MeasureShapes.TotalMilliseconds:F0}, locate {t.Locate.TotalMilliseconds:F0}, build {t.Build.TotalMilliseconds:F0}, save {t.Save.TotalMilliseconds:F0})"
+            $"{"compile", -10} {t.Total.TotalMilliseconds, 10:F1} ms  "
+                + $"(hash {t.Hash.TotalMilliseconds:F0}, load {t.Load.TotalMilliseconds:F0}, "
+                + $"shapes {t.MeasureShapes.TotalMilliseconds:F0}, locate {t.Locate.TotalMilliseconds:F0}, "
+                + $"build {t.Build.TotalMilliseconds:F0}, save {t.Save.TotalMilliseconds:F0})"
         );
         output.WriteLine($"{"forward", -10} {forward, 10:F1} ms  (first run {forwardFirst:F1} ms)");
         output.WriteLine($"{"probe", -10} {probe, 10:F1} ms  (first run {probeFirst:F1} ms)");
         output.WriteLine($"{"guidance", -10} {guidance, 10:F1} ms  (first run {guidanceFirst:F1} ms)");
         output.WriteLine($"ratio guidance/forward {guidance / forward:F2} (target ≤ {TargetRatio})");
         output.WriteLine(
-            $"peak RSS {(perRun ? "of each first run" : "so far")}: compile {compilePeak:F0} MiB, forward {forwardPeak:F0} MiB, "
-                + $"probe {probePeak:F0} MiB, guidance {guidancePeak:F0} MiB (guidance/forward {guidancePeak / forwardPeak:F2})"
+            $"peak RSS {(perRun ? "of each first run" : "so far")}: "
+                + $"compile {compilePeak:F0} MiB, forward {forwardPeak:F0} MiB, "
+                + $"probe {probePeak:F0} MiB, guidance {guidancePeak:F0} "
+                + $"MiB (guidance/forward {guidancePeak / forwardPeak:F2})"
         );
     }
 

@@ -117,7 +117,10 @@ public sealed class MethodCommandOptions
         return (method, sentences, OutputDirectory(result));
     }
 
-    /// <summary>The image side asked for, checked against the rule every model shares (the model's own is checked when it opens).</summary>
+    /// <summary>
+    /// The image side asked for, checked against the rule every
+    /// model shares (the model's own is checked when it opens).
+    /// </summary>
     public int? ImageSize(ParseResult result) =>
         result.GetValue(Size) is { } size ? ModelBundle.CheckImageSize(size, "--size") : null;
 

@@ -8,7 +8,9 @@ using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Cli.Commands;
 
-/// <summary><c>edit</c>, <c>generate</c>, <c>direction</c>, <c>demo</c> and <c>bench</c>: the method from the command line.</summary>
+/// <summary>
+/// <c>edit</c>, <c>generate</c>, <c>direction</c>, <c>demo</c> and <c>bench</c>: the method from the command line.
+/// </summary>
 public static class MethodCommands
 {
     public const string DemoImage = "cat_1.png";
@@ -141,7 +143,8 @@ public static class MethodCommands
                     var store = new DirectionStore(options.DirectionCache(result));
                     var mean = pipeline.WordMean(result.GetValue(word)!, source, store, ct);
                     Console.WriteLine(
-                        $"{mean.Word.Value}: mean of {mean.SentenceCount} sentences, [{mean.Rows}, {mean.Width}], model {mean.ModelId}"
+                        $"{mean.Word.Value}: mean of {mean.SentenceCount} sentences, "
+                            + $"[{mean.Rows}, {mean.Width}], model {mean.ModelId}"
                     );
                     Console.WriteLine($"stored at {store.PathFor(mean.ModelId, mean.Word, mean.SentenceSetHash)}");
                 }));
@@ -161,16 +164,20 @@ public static class MethodCommands
                     var (method, sentences, output) = options.Checked(result);
                     var (model, image) = DemoInputs(result.GetValue(options.Model));
                     Console.Error.WriteLine(
-                        "Demo on the tiny random-weight test model: it exercises every stage of pix2pix-zero, but its pictures are noise."
+                        "Demo on the tiny random-weight test model: it exercises "
+                            + "every stage of pix2pix-zero, but its pictures are noise."
                     );
                     Console.Error.WriteLine(
-                        "For real edits: pix2pix-zero edit <photo> --task cat2dog --model <Stable Diffusion 1.x ONNX folder>."
+                        "For real edits: pix2pix-zero edit <photo> --task "
+                            + "cat2dog --model <Stable Diffusion 1.x ONNX folder>."
                     );
                     var pictures = Runner(options, result, model, sentences)
                         .EditImage(image, [EditTask.Parse("cat2dog")], caption: null, method, output, ct);
                     foreach (var picture in pictures)
                         Console.WriteLine(
-                            $"output: {picture} (the edited picture) and {Path.ChangeExtension(picture, ".json")} (its record: caption, directions, every hyperparameter, model, provider, seconds per stage)"
+                            $"output: {picture} (the edited picture) "
+                                + $"and {Path.ChangeExtension(picture, ".json")} (its record: caption, "
+                                + "directions, every hyperparameter, model, provider, seconds per stage)"
                         );
                 }));
         return command;
@@ -186,7 +193,8 @@ public static class MethodCommands
         };
         var command = new Command(
             "bench",
-            "Time one cat2dog edit stage by stage and graph by graph, and report peak memory (bench guidance: the guidance graphs alone)"
+            "Time one cat2dog edit stage by stage and graph by graph, and "
+                + "report peak memory (bench guidance: the guidance graphs alone)"
         )
         {
             image,
@@ -207,7 +215,8 @@ public static class MethodCommands
                         ct
                     );
                     Console.WriteLine(
-                        $"model {model}, {runner.ImageSize}×{runner.ImageSize}, {editOptions.Steps} steps, provider {runner.Provider}"
+                        $"model {model}, {runner.ImageSize}×{runner.ImageSize}, "
+                            + $"{editOptions.Steps} steps, provider {runner.Provider}"
                     );
                     Console.WriteLine($"{"stage", -12} {"seconds", 9} {"peak MiB", 9}");
                     foreach (var (stage, seconds, peak) in runner.Stages)
@@ -216,7 +225,8 @@ public static class MethodCommands
                     Console.WriteLine($"{"graph run", -48} {"runs", 5} {"first ms", 10} {"later ms/run", 13}");
                     foreach (var (graph, outputs, batch, runs, first, later) in runner.GraphRuns)
                         Console.WriteLine(
-                            $"{$"{graph} → {outputs}, batch {batch}", -48} {runs, 5} {first, 10:F1} {(later is { } ms ? ms.ToString("F1") : "-"), 13}"
+                            $"{$"{graph} → {outputs}, batch {batch}", -48} {runs, 5} "
+                                + $"{first, 10:F1} {(later is { } ms ? ms.ToString("F1") : "-"), 13}"
                         );
                     Console.WriteLine($"peak RSS {PeakResidentMiB():F0} MiB");
                 }));
@@ -291,11 +301,16 @@ public static class MethodCommands
         return (model?.FullName ?? bundle, File.Exists(photo) ? photo : Path.Combine(demo, "input_128.png"));
     }
 
-    /// <summary>The process's peak resident memory (Linux VmHWM) since it started or since <see cref="ResetPeakResident"/>, in MiB.</summary>
+    /// <summary>
+    /// The process's peak resident memory (Linux VmHWM) since it
+    /// started or since <see cref="ResetPeakResident"/>, in MiB.
+    /// </summary>
     public static double PeakResidentMiB() =>
         System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
 
-    /// <summary>Starts a new peak-memory measurement (Linux: "5" to /proc/self/clear_refs); false where that is not possible.</summary>
+    /// <summary>
+    /// Starts a new peak-memory measurement (Linux: "5" to /proc/self/clear_refs); false where that is not possible.
+    /// </summary>
     public static bool ResetPeakResident()
     {
         try

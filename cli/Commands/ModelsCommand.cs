@@ -11,7 +11,8 @@ namespace Pix2PixZero.Cli.Commands;
 
 /// <summary>
 /// <c>models inspect &lt;dir&gt;</c>: loads a bundle and prints its graphs, shapes, types, provider and problems.
-/// <c>models pull &lt;name&gt;</c>: downloads a bundle from the Hugging Face hub (or a mirror) and compiles its guidance graphs.
+/// <c>models pull &lt;name&gt;</c>: downloads a bundle from the Hugging Face hub (or a mirror) and compiles its
+/// guidance graphs.
 /// <c>models prepare &lt;dir&gt;</c>: compiles the guidance graphs of a bundle already on disk.
 /// </summary>
 public static class ModelsCommand
@@ -42,7 +43,8 @@ public static class ModelsCommand
         };
         var command = new Command(
             "prepare",
-            "Compile the attention-probe and guidance graphs beside the UNet (cached by its hash) and print what was found"
+            "Compile the attention-probe and guidance graphs beside "
+                + "the UNet (cached by its hash) and print what was found"
         )
         {
             dir,
@@ -62,7 +64,8 @@ public static class ModelsCommand
         var dir = new Argument<DirectoryInfo>("dir")
         {
             Description =
-                "the model folder (model_index.json, unet/, text_encoder/, vae_encoder/, vae_decoder/, tokenizer/, scheduler/)",
+                "the model folder (model_index.json, unet/, text_encoder/, "
+                + "vae_encoder/, vae_decoder/, tokenizer/, scheduler/)",
         };
         var provider = new Option<ExecutionProvider>("--provider")
         {
@@ -86,7 +89,8 @@ public static class ModelsCommand
         var name = new Argument<string>("name")
         {
             Description =
-                "sd14 (CompVis/stable-diffusion-v1-4@onnx, the paper's model), sd15 (onnx-community/stable-diffusion-v1-5-ONNX), or owner/repo[@revision]",
+                "sd14 (CompVis/stable-diffusion-v1-4@onnx, the paper's model), sd15 "
+                + "(onnx-community/stable-diffusion-v1-5-ONNX), or owner/repo[@revision]",
         };
         var dir = new Option<DirectoryInfo?>("--dir")
         {
@@ -117,7 +121,8 @@ public static class ModelsCommand
         };
         var command = new Command(
             "pull",
-            "Download a Stable Diffusion bundle (diffusers ONNX layout) from the Hugging Face hub, verify it and compile its guidance graphs"
+            "Download a Stable Diffusion bundle (diffusers ONNX layout) from "
+                + "the Hugging Face hub, verify it and compile its guidance graphs"
         )
         {
             name,
@@ -160,7 +165,10 @@ public static class ModelsCommand
         return command;
     }
 
-    /// <summary>Pulls <paramref name="model"/> into <paramref name="directory"/>, then compiles the guidance graphs and prints what they hold.</summary>
+    /// <summary>
+    /// Pulls <paramref name="model"/> into <paramref name="directory"/>,
+    /// then compiles the guidance graphs and prints what they hold.
+    /// </summary>
     public static async Task PullAsync(
         HubModelReference model,
         string directory,
@@ -182,8 +190,10 @@ public static class ModelsCommand
         output.WriteLine(
             pull.UpToDate
                 ? $"{pull.Directory} is up to date with {model} (commit {pull.Listing.Commit}): nothing downloaded"
-                : $"Pulled {model} (commit {pull.Listing.Commit}) into {pull.Directory}: {pull.Files.Count} of the repository's {pull.Listing.Files.Count} files, "
-                    + $"{size} ({ModelPuller.FormatBytes(pull.DownloadedBytes)} downloaded), sizes and checksums verified"
+                : $"Pulled {model} (commit {pull.Listing.Commit}) into {pull.Directory}: {pull.Files.Count} "
+                    + $"of the repository's {pull.Listing.Files.Count} files, "
+                    + $"{size} ({ModelPuller.FormatBytes(pull.DownloadedBytes)}"
+                    + " downloaded), sizes and checksums verified"
         );
 
         Prepare(pull.Directory, provider, force: false, output);
@@ -198,7 +208,8 @@ public static class ModelsCommand
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("compiler"));
         var graphs = pipeline.PrepareGuidanceGraphs(force);
         output.WriteLine(
-            $"guidance graphs: {graphs.Layers.Count} cross-attention layers in the {(graphs.SourceIsDynamic ? "dynamic" : "static")} UNet"
+            $"guidance graphs: {graphs.Layers.Count} cross-attention layers "
+                + $"in the {(graphs.SourceIsDynamic ? "dynamic" : "static")} UNet"
                 + (
                     graphs.FromCache
                         ? " (compiled before, taken from the cache)"
@@ -210,12 +221,14 @@ public static class ModelsCommand
         )
             output.WriteLine($"    {group.Count()} × {group.Key}");
         output.WriteLine(
-            $"    {Path.GetRelativePath(bundle.Directory, graphs.AttentionProbePath)}, {Path.GetRelativePath(bundle.Directory, graphs.GuidancePath)}"
+            $"    {Path.GetRelativePath(bundle.Directory, graphs.AttentionProbePath)}, "
+                + $"{Path.GetRelativePath(bundle.Directory, graphs.GuidancePath)}"
         );
         output.WriteLine(
             bundle.HasCaptioner
                 ? "captioner: BLIP (captioner/)"
-                : "captioner: none; pass --caption to edit, or export BLIP into captioner/ with tools/export-captioner (README: \"Use the real model\")"
+                : "captioner: none; pass --caption to edit, or export BLIP into "
+                    + "captioner/ with tools/export-captioner (README: \"Use the real model\")"
         );
     }
 
@@ -245,23 +258,27 @@ public static class ModelsCommand
         Describe(output, BundleComponent.VaeDecoder, bundle.VaeDecoder);
         output.WriteLine(
             bundle.HasCaptioner
-                ? $"captioner: BLIP, {bundle.Captioner.Options.NumBeams} beams, prompt \"{bundle.Captioner.Options.Prompt}\""
+                ? $"captioner: BLIP, {bundle.Captioner.Options.NumBeams}"
+                    + $" beams, prompt \"{bundle.Captioner.Options.Prompt}\""
                 : "captioner: none (captions must be given)"
         );
 
         var s = bundle.SchedulerConfig;
         output.WriteLine($"tokenizer: CLIP BPE, {bundle.Tokenizer.VocabularySize:N0} tokens");
         output.WriteLine(
-            $"scheduler: {s.BetaSchedule} betas {s.BetaStart}..{s.BetaEnd}, {s.TrainTimesteps} train steps, offset {s.StepsOffset}"
+            $"scheduler: {s.BetaSchedule} betas {s.BetaStart}..{s.BetaEnd}, "
+                + $"{s.TrainTimesteps} train steps, offset {s.StepsOffset}"
         );
         output.WriteLine(
-            $"image: {bundle.ImageSize}×{bundle.ImageSize}, latent {bundle.LatentChannels}×{bundle.LatentSize}×{bundle.LatentSize}, scaling factor {bundle.ScalingFactor}"
+            $"image: {bundle.ImageSize}×{bundle.ImageSize}, latent {bundle.LatentChannels}×"
+                + $"{bundle.LatentSize}×{bundle.LatentSize}, scaling factor {bundle.ScalingFactor}"
         );
         output.WriteLine(
             $"unet timestep: {bundle.Unet.TimestepType}, batch {(bundle.Unet.FixedBatch?.ToString() ?? "dynamic")}"
         );
         output.WriteLine(
-            $"provider: {sessions.ActiveProvider}{(sessions.FallbackReason is { } why ? $" (CUDA unavailable: {why})" : "")}"
+            $"provider: {sessions.ActiveProvider}"
+                + $"{(sessions.FallbackReason is { } why ? $" (CUDA unavailable: {why})" : "")}"
         );
         output.WriteLine($"sessions created in {clock.Elapsed.TotalSeconds:F1} s");
         output.WriteLine("Problems: none");
@@ -270,13 +287,20 @@ public static class ModelsCommand
 
     private static void Describe(TextWriter output, string name, OnnxModel model)
     {
-        output.WriteLine(
-            $"{name}: {Path.GetRelativePath(Path.GetDirectoryName(Path.GetDirectoryName(model.ModelPath)!)!, model.ModelPath)}"
-        );
+        var bundleDirectory = Path.GetDirectoryName(Path.GetDirectoryName(model.ModelPath)!)!;
+        output.WriteLine($"{name}: {Path.GetRelativePath(bundleDirectory, model.ModelPath)}");
         foreach (var (kind, metadata) in new[] { ("in ", model.Inputs), ("out", model.Outputs) })
         foreach (var (inputName, meta) in metadata)
-            output.WriteLine(
-                $"    {kind} {inputName, -24} {meta.ElementDataType, -8} [{string.Join(",", meta.Dimensions.Select((d, i) => d > 0 ? d.ToString() : meta.SymbolicDimensions.ElementAtOrDefault(i) is { Length: > 0 } sym ? sym : "?"))}]"
+        {
+            var dimensions = meta.Dimensions.Select(
+                (d, i) =>
+                    d > 0 ? d.ToString()
+                    : meta.SymbolicDimensions.ElementAtOrDefault(i) is { Length: > 0 } sym ? sym
+                    : "?"
             );
+            output.WriteLine(
+                $"    {kind} {inputName, -24} {meta.ElementDataType, -8} [{string.Join(",", dimensions)}]"
+            );
+        }
     }
 }

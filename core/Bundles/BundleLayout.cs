@@ -21,14 +21,17 @@ public static class BundleLayout
     public const string ComponentConfigName = "config.json";
 
     /// <summary>
-    /// External-weights file names next to a graph: diffusers' converter writes <c>weights.pb</c> (CompVis/stable-diffusion-v1-4@onnx,
-    /// onnx-community/stable-diffusion-v1-5-ONNX); torch.onnx and optimum write <c>model.onnx_data</c>. Whatever a graph
-    /// actually references is checked by <see cref="ModelBundleValidator"/>.
+    /// External-weights file names next to a graph: diffusers' converter writes <c>weights.pb</c>
+    /// (CompVis/stable-diffusion-v1-4@onnx, onnx-community/stable-diffusion-v1-5-ONNX); torch.onnx and optimum write
+    /// <c>model.onnx_data</c>. Whatever a graph actually references is checked by <see cref="ModelBundleValidator"/>.
     /// </summary>
     public static IReadOnlyList<string> ExternalWeightsNames { get; } =
     ["weights.pb", "model.onnx_data", "model.onnx.data"];
 
-    /// <summary>A sampling VAE encoder rewritten to return the posterior mean, written beside it (it keeps its external weights).</summary>
+    /// <summary>
+    /// A sampling VAE encoder rewritten to return the posterior
+    /// mean, written beside it (it keeps its external weights).
+    /// </summary>
     public const string PosteriorMeanEncoderFileName = "model.posterior-mean.onnx";
 
     /// <summary>

@@ -126,7 +126,8 @@ public sealed class ModelBundle : IDisposable
             throw new InvalidOptionException(
                 option,
                 imageSize,
-                $"this model's UNet was exported for {fixedSize.Height * VaeScale}×{fixedSize.Width * VaeScale} images only; use that size or leave it out"
+                $"this model's UNet was exported for {fixedSize.Height * VaeScale}×"
+                    + $"{fixedSize.Width * VaeScale} images only; use that size or leave it out"
             );
         _imageSize = imageSize;
     }

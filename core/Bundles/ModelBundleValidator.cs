@@ -111,7 +111,8 @@ public static class ModelBundleValidator
                 problems.Add(
                     new ModelBundleException(
                         dataPath,
-                        $"external weights file is {data.Length:N0} bytes but the graph reads up to byte {end:N0}; the download is incomplete"
+                        $"external weights file is {data.Length:N0} bytes but the "
+                            + $"graph reads up to byte {end:N0}; the download is incomplete"
                     )
                 );
             else if (!ReadableByOnnxRuntime(modelPath, dataPath))
@@ -119,8 +120,10 @@ public static class ModelBundleValidator
                     new ModelBundleException(
                         dataPath,
                         $"external weights file lies at {FileTarget.RealPath(dataPath)}, outside the folder of "
-                            + $"{Path.GetFileName(modelPath)}; ONNX Runtime reads external weights only from the graph's own folder (or, when the graph file is itself a link, "
-                            + "from its target's folder, as in the Hugging Face cache). Put the file itself there, or link the whole component folder instead"
+                            + $"{Path.GetFileName(modelPath)}; ONNX Runtime reads external weights only "
+                            + "from the graph's own folder (or, when the graph file is itself a link, "
+                            + "from its target's folder, as in the Hugging Face cache). Put the "
+                            + "file itself there, or link the whole component folder instead"
                     )
                 );
         }
@@ -174,7 +177,9 @@ public static class ModelBundleValidator
         }
     }
 
-    /// <summary>The file at <paramref name="path"/>, followed through symbolic links, when it is there and not empty.</summary>
+    /// <summary>
+    /// The file at <paramref name="path"/>, followed through symbolic links, when it is there and not empty.
+    /// </summary>
     private static FileInfo? RequireFile(string path, List<ModelBundleException> problems)
     {
         if (FileTarget.Resolve(path) is not { } file)

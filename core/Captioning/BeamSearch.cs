@@ -94,7 +94,8 @@ public sealed class BeamSearch
             }
             if (nextBeams.Count < NumBeams)
                 throw new InvalidOperationException(
-                    $"only {nextBeams.Count} non-EOS candidates for {NumBeams} beams; is the vocabulary smaller than 2·beams?"
+                    $"only {nextBeams.Count} non-EOS candidates for {NumBeams} "
+                        + "beams; is the vocabulary smaller than 2·beams?"
                 );
             done = hypotheses.IsDone(candidates[0].Score, curLength);
             beams = nextBeams;
@@ -112,7 +113,9 @@ public sealed class BeamSearch
         return new BeamSearchResult(sequence, bestScore, endedWithEos);
     }
 
-    /// <summary>The best 2·beams (beam, token, running score) candidates, best first, ties by lower flat index.</summary>
+    /// <summary>
+    /// The best 2·beams (beam, token, running score) candidates, best first, ties by lower flat index.
+    /// </summary>
     private List<(int Beam, long Token, double Score)> TopCandidates(
         IReadOnlyList<float[]> logits,
         double[] beamScores,

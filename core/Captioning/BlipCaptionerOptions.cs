@@ -36,7 +36,8 @@ public sealed record BlipCaptionerOptions
             throw new ArgumentOutOfRangeException(
                 nameof(Prompt),
                 Prompt?.Length,
-                $"{nameof(Prompt)} must be a text of at most {MaxPromptChars} characters (default \"a picture of \"; \"\" for none)."
+                $"{nameof(Prompt)} must be a text of at most {MaxPromptChars} "
+                    + "characters (default \"a picture of \"; \"\" for none)."
             );
         if (NumBeams is < 2 or > MaxBeams)
             throw new ArgumentOutOfRangeException(
@@ -48,13 +49,15 @@ public sealed record BlipCaptionerOptions
             throw new ArgumentOutOfRangeException(
                 nameof(MaxLength),
                 MaxLength,
-                $"{nameof(MaxLength)} must be between 2 and {MaxTokens} tokens, prompt included (default 30); got {MaxLength}."
+                $"{nameof(MaxLength)} must be between 2 and {MaxTokens} "
+                    + $"tokens, prompt included (default 30); got {MaxLength}."
             );
         if (MinLength < 0 || MinLength > MaxLength)
             throw new ArgumentOutOfRangeException(
                 nameof(MinLength),
                 MinLength,
-                $"{nameof(MinLength)} must be between 0 and {nameof(MaxLength)} ({MaxLength}) (default 10); got {MinLength}."
+                $"{nameof(MinLength)} must be between 0 and {nameof(MaxLength)} "
+                    + $"({MaxLength}) (default 10); got {MinLength}."
             );
         if (!double.IsFinite(LengthPenalty) || Math.Abs(LengthPenalty) > 10)
             throw new ArgumentOutOfRangeException(

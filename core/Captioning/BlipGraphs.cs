@@ -38,7 +38,8 @@ internal static class BlipGraphs
         if (!ranks.TryGetValue(name, out var actual))
             throw new ModelBundleException(
                 model.ModelPath,
-                $"the {model.Component} graph has no {kind} '{name}' (it has: {string.Join(", ", ranks.Keys)}); expected a {what} export"
+                $"the {model.Component} graph has no {kind} '{name}' (it "
+                    + $"has: {string.Join(", ", ranks.Keys)}); expected a {what} export"
             );
         if (actual != rank)
             throw new ModelBundleException(

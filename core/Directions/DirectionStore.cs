@@ -60,12 +60,15 @@ public sealed partial class DirectionStore
         mean = Read(path);
         if (mean.ModelId != modelId || mean.Word != word || mean.SentenceSetHash != sentenceSetHash)
             throw new InvalidInputException(
-                $"{path} holds the mean of \"{mean.Word}\" for {mean.ModelId} (sentences {mean.SentenceSetHash}), not \"{word}\" for {modelId}; delete the file."
+                $"{path} holds the mean of \"{mean.Word}\" for {mean.ModelId} "
+                    + $"(sentences {mean.SentenceSetHash}), not \"{word}\" for {modelId}; delete the file."
             );
         return true;
     }
 
-    /// <summary>Reads one cache file, checking magic, header and length; errors name the file and what is wrong.</summary>
+    /// <summary>
+    /// Reads one cache file, checking magic, header and length; errors name the file and what is wrong.
+    /// </summary>
     public static WordMean Read(string path)
     {
         byte[] headerBytes;
@@ -90,12 +93,14 @@ public sealed partial class DirectionStore
         }
         if (header.Format != FormatVersion || header.Dtype != "float32" || header.Shape is not [> 0, > 0])
             throw new InvalidInputException(
-                $"{path}: unsupported format {header.Format}, dtype {header.Dtype} or shape; expected format {FormatVersion}, float32, [rows, d]."
+                $"{path}: unsupported format {header.Format}, dtype {header.Dtype} "
+                    + $"or shape; expected format {FormatVersion}, float32, [rows, d]."
             );
         long expectedValues = (long)header.Shape[0] * header.Shape[1];
         if (values.Length != expectedValues)
             throw new InvalidInputException(
-                $"{path}: {4L * values.Length} data bytes, [{header.Shape[0]}, {header.Shape[1]}] float32 needs {4 * expectedValues}; delete it to recompute."
+                $"{path}: {4L * values.Length} data bytes, [{header.Shape[0]}, {header.Shape[1]}] "
+                    + $"float32 needs {4 * expectedValues}; delete it to recompute."
             );
         return new WordMean(
             header.ModelId,

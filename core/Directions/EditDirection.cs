@@ -51,11 +51,13 @@ public sealed class EditDirection
             );
         if (source.ModelId != target.ModelId)
             throw new InvalidInputException(
-                $"The means of \"{source.Word}\" and \"{target.Word}\" come from different text encoders ({source.ModelId} vs {target.ModelId}); compute both with the same model."
+                $"The means of \"{source.Word}\" and \"{target.Word}\" come from different text "
+                    + $"encoders ({source.ModelId} vs {target.ModelId}); compute both with the same model."
             );
         if (source.Rows != target.Rows || source.Width != target.Width)
             throw new InvalidInputException(
-                $"The means of \"{source.Word}\" [{source.Rows}, {source.Width}] and \"{target.Word}\" [{target.Rows}, {target.Width}] differ in shape."
+                $"The means of \"{source.Word}\" [{source.Rows}, {source.Width}] and "
+                    + $"\"{target.Word}\" [{target.Rows}, {target.Width}] differ in shape."
             );
 
         var delta = new float[source.Values.Length];
@@ -78,7 +80,8 @@ public sealed class EditDirection
         var delta = Values.Span;
         if (promptEmbedding.Length != delta.Length)
             throw new ArgumentException(
-                $"The prompt embedding has {promptEmbedding.Length} values; the direction is [{Rows}, {Width}] = {delta.Length}.",
+                $"The prompt embedding has {promptEmbedding.Length} values; "
+                    + $"the direction is [{Rows}, {Width}] = {delta.Length}.",
                 nameof(promptEmbedding)
             );
         for (int i = 0; i < delta.Length; i++)

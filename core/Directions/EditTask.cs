@@ -29,8 +29,10 @@ public readonly record struct EditTask(EditWord Source, EditWord Target)
             return Create(task[..twos[0]], task[(twos[0] + 1)..], task);
         throw new InvalidInputException(
             twos.Length == 0
-                ? $"the task \"{InputText.Shorten(task)}\" names no edit; write it as source2target (e.g. cat2dog) or source:target"
-                : $"the task \"{InputText.Shorten(task)}\" has more than one '2'; write it as source:target (e.g. r2d2:robot)"
+                ? $"the task \"{InputText.Shorten(task)}\" names no edit; "
+                    + "write it as source2target (e.g. cat2dog) or source:target"
+                : $"the task \"{InputText.Shorten(task)}\" has more than "
+                    + "one '2'; write it as source:target (e.g. r2d2:robot)"
         );
     }
 

@@ -23,7 +23,8 @@ public static class PtEmbeddingReader
         int[] shape = tensor.Shape is [1, _, _] ? tensor.Shape[1..] : tensor.Shape;
         if (shape is not [> 0, > 0])
             throw new InvalidInputException(
-                $"{path}: a word mean must have shape [1, 77, d] or [77, d]; this tensor is [{string.Join(", ", tensor.Shape)}]."
+                $"{path}: a word mean must have shape [1, 77, d] or [77, d]; "
+                    + $"this tensor is [{string.Join(", ", tensor.Shape)}]."
             );
         string hash =
             "pt:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
@@ -76,7 +77,9 @@ public static class PtEmbeddingReader
                 || storageEntry.Length != tensor.StorageElements * elementSize
             )
                 throw new InvalidInputException(
-                    $"{path}: storage data/{tensor.StorageKey} has {storageEntry.Length} bytes; {tensor.StorageElements} {dtype} values need {tensor.StorageElements * elementSize}."
+                    $"{path}: storage data/{tensor.StorageKey} "
+                        + $"has {storageEntry.Length} bytes; {tensor.StorageElements} "
+                        + $"{dtype} values need {tensor.StorageElements * elementSize}."
                 );
             var storage = ReadAll(storageEntry);
             return new PtTensor(tensor.Shape, Gather(tensor, storage, elementSize, path), dtype);

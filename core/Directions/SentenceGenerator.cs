@@ -201,7 +201,9 @@ public static class SentenceGenerator
         return sentences;
     }
 
-    /// <summary>"a" or "an" by how the phrase starts when spoken (a unicorn, an hour, an old cat, an 8-bit robot).</summary>
+    /// <summary>
+    /// "a" or "an" by how the phrase starts when spoken (a unicorn, an hour, an old cat, an 8-bit robot).
+    /// </summary>
     internal static string WithArticle(string phrase)
     {
         string start = phrase.ToLowerInvariant();

@@ -36,7 +36,9 @@ public abstract record SentenceSource
             {
                 if (sentence.Length > MaxSentenceLength)
                     throw new InvalidInputException(
-                        $"Sentence file {Path}, line {lineNumber}: {sentence.Length} characters; a sentence may have at most {MaxSentenceLength} (the text encoder reads only 77 tokens anyway)."
+                        $"Sentence file {Path}, line {lineNumber}: {sentence.Length} "
+                            + $"characters; a sentence may have at most {MaxSentenceLength} "
+                            + "(the text encoder reads only 77 tokens anyway)."
                     );
                 if (sentences.Count == MaxSentences)
                     throw new InvalidInputException(
@@ -67,7 +69,9 @@ public abstract record SentenceSource
         }
     }
 
-    /// <summary>A precomputed mean embedding saved with torch.save ([1, 77, d] or [77, d]); no sentences are involved.</summary>
+    /// <summary>
+    /// A precomputed mean embedding saved with torch.save ([1, 77, d] or [77, d]); no sentences are involved.
+    /// </summary>
     public sealed record ImportedPt(string Path) : SentenceSource
     {
         public override SentenceSet LoadSentences(EditWord word) =>

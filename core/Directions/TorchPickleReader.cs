@@ -191,7 +191,8 @@ internal static class TorchPickleReader
                 case (byte)'.': // STOP
                     return Pop(stack, source, at) as TensorReference
                         ?? throw new InvalidInputException(
-                            $"{source}: the file holds something other than a single tensor (e.g. a dict or a model); save the mean embedding itself with torch.save(tensor, path)."
+                            $"{source}: the file holds something other than a single tensor (e.g. a dict "
+                                + "or a model); save the mean embedding itself with torch.save(tensor, path)."
                         );
                 default:
                     throw Invalid(source, at, $"opcode 0x{op:x2} is not used by torch.save for a single tensor");

@@ -38,7 +38,8 @@ public sealed class WordEmbeddingAverager
         int rowSize = _embedder.SequenceLength * _embedder.HiddenSize;
         if (rowSize <= 0)
             throw new InvalidOperationException(
-                $"Embedder {_embedder.ModelId} reports an empty output [{_embedder.SequenceLength}, {_embedder.HiddenSize}]."
+                $"Embedder {_embedder.ModelId} reports an empty output "
+                    + $"[{_embedder.SequenceLength}, {_embedder.HiddenSize}]."
             );
         var sums = new double[rowSize];
         var batch = new float[Math.Min(_batchSize, sentences.Sentences.Count) * rowSize];

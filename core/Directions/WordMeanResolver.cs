@@ -37,7 +37,9 @@ public sealed class WordMeanResolver
             var mean = PtEmbeddingReader.ReadWordMean(imported.Path, word, _embedder.ModelId);
             if (mean.Rows != _embedder.SequenceLength || mean.Width != _embedder.HiddenSize)
                 throw new InvalidInputException(
-                    $"{imported.Path} holds a [{mean.Rows}, {mean.Width}] mean; the text encoder {_embedder.ModelId} produces [{_embedder.SequenceLength}, {_embedder.HiddenSize}]."
+                    $"{imported.Path} holds a [{mean.Rows}, {mean.Width}] "
+                        + $"mean; the text encoder {_embedder.ModelId} produces "
+                        + $"[{_embedder.SequenceLength}, {_embedder.HiddenSize}]."
                 );
             return mean;
         }

@@ -5,7 +5,8 @@ namespace Pix2PixZero.Core.Graph;
 /// <summary>The loss tensor and the gradients it seeds (see <see cref="AttentionLoss"/>).</summary>
 /// <param name="Loss">The scalar loss, shape [] in the loss type.</param>
 /// <param name="Seeds">For each map A, the tensor holding ∂loss/∂A up to <paramref name="GradientScale"/>.</param>
-/// <param name="GradientScale">A factor the gradient with respect to the sample still needs (1 when the seeds are exact).</param>
+/// <param name="GradientScale">A factor the gradient with respect
+/// to the sample still needs (1 when the seeds are exact).</param>
 public sealed record AttentionLossTerms(string Loss, IReadOnlyDictionary<string, string> Seeds, double GradientScale);
 
 /// <summary>

@@ -13,7 +13,9 @@ public static class ChunkedAttention
     /// <summary>At SD's 16 rows (CFG batch × 8 heads), 8 chunks of 2 rows: 134 MB per map at 512×512.</summary>
     public const int MaxChunks = 8;
 
-    /// <summary>Rewrites every block with more than one row; returns how many. Measured shapes are set for the new tensors.</summary>
+    /// <summary>
+    /// Rewrites every block with more than one row; returns how many. Measured shapes are set for the new tensors.
+    /// </summary>
     public static int Apply(OnnxGraph graph, TensorShapes shapes)
     {
         var index = new GraphIndex(graph);

@@ -6,7 +6,8 @@ namespace Pix2PixZero.Core.Graph;
 /// <param name="Index">Position in UNet (topological) order; names the probe output attn_map_NN.</param>
 /// <param name="SoftmaxNode">The node's name in the export (informative only; the search never uses names).</param>
 /// <param name="Output">The softmax output tensor: the attention probabilities.</param>
-/// <param name="Shape">Shape measured at the compile-time probe size ([B·heads, HW, tokens]); null if not measured.</param>
+/// <param name="Shape">Shape measured at the compile-time probe
+/// size ([B·heads, HW, tokens]); null if not measured.</param>
 /// <param name="Heads">Attention heads (rows per batch item); null if not measured.</param>
 public sealed record CrossAttentionLayer(int Index, string SoftmaxNode, string Output, long[]? Shape, int? Heads);
 
@@ -79,11 +80,13 @@ public static class CrossAttentionLocator
                 throw new NotSupportedException(
                     $"The UNet uses fused attention kernels ({string.Join(", ", fused)}), which never expose attention "
                         + "probabilities, so cross-attention guidance is impossible. Use an unoptimized export (plain "
-                        + "MatMul → Softmax attention, e.g. diffusers' ONNX export without the ORT transformer optimizer)."
+                        + "MatMul → Softmax attention, e.g. diffusers' ONNX "
+                        + "export without the ORT transformer optimizer)."
                 );
             throw new NotSupportedException(
                 "No cross-attention softmax found: no Softmax in the UNet has attention scores whose key side depends "
-                    + $"on '{signature.EncoderHiddenStates.Name}'. The model is not a text-conditioned SD UNet export with plain attention."
+                    + $"on '{signature.EncoderHiddenStates.Name}'. The model is "
+                    + "not a text-conditioned SD UNet export with plain attention."
             );
         }
         return layers;

@@ -2,7 +2,9 @@ using Pix2PixZero.Core.Graph.Onnx;
 
 namespace Pix2PixZero.Core.Graph;
 
-/// <summary>Producers, readers and outputs of a graph as it is when indexed, for the passes that match structure.</summary>
+/// <summary>
+/// Producers, readers and outputs of a graph as it is when indexed, for the passes that match structure.
+/// </summary>
 public sealed class GraphIndex(OnnxGraph graph)
 {
     private readonly Dictionary<string, NodeProto> _producers = graph.Producers();
@@ -13,7 +15,9 @@ public sealed class GraphIndex(OnnxGraph graph)
 
     public OnnxGraph Graph => graph;
 
-    /// <summary>The node producing <paramref name="tensor"/> when it is a default-domain <paramref name="opType"/>, else null.</summary>
+    /// <summary>
+    /// The node producing <paramref name="tensor"/> when it is a default-domain <paramref name="opType"/>, else null.
+    /// </summary>
     public NodeProto? Producer(string tensor, string opType) =>
         _producers.TryGetValue(tensor, out var node) && node.OpType == opType && node.Domain is "" or "ai.onnx"
             ? node

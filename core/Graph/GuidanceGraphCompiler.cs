@@ -29,7 +29,9 @@ public sealed record CompileTimings(
     public TimeSpan Total => Hash + Load + MeasureShapes + Locate + Build + Save;
 }
 
-/// <summary>The compiled companions of a UNet, written beside its model.onnx and sharing its external weights.</summary>
+/// <summary>
+/// The compiled companions of a UNet, written beside its model.onnx and sharing its external weights.
+/// </summary>
 public sealed record PreparedUnetGraphs(
     string SourceModelPath,
     string SourceSha256,

@@ -113,7 +113,9 @@ public sealed class OnnxGraph
         return map;
     }
 
-    /// <summary>Nodes ordered so every node follows the producers of its inputs (stable with respect to file order).</summary>
+    /// <summary>
+    /// Nodes ordered so every node follows the producers of its inputs (stable with respect to file order).
+    /// </summary>
     public List<NodeProto> TopologicalOrder()
     {
         var producers = Producers();
@@ -218,7 +220,9 @@ public sealed class OnnxGraph
         return name;
     }
 
-    /// <summary>Reserves a caller-chosen name (a new graph input or output); fails if the graph already uses it.</summary>
+    /// <summary>
+    /// Reserves a caller-chosen name (a new graph input or output); fails if the graph already uses it.
+    /// </summary>
     public string Reserve(string name)
     {
         if (!_usedNames.Add(name))
@@ -228,7 +232,9 @@ public sealed class OnnxGraph
         return name;
     }
 
-    /// <summary>Integer values of a constant tensor (initializer or Constant node), e.g. axes, shapes, split sizes.</summary>
+    /// <summary>
+    /// Integer values of a constant tensor (initializer or Constant node), e.g. axes, shapes, split sizes.
+    /// </summary>
     public bool TryGetConstantInts(string name, out long[] values)
     {
         values = [];
@@ -257,7 +263,9 @@ public sealed class OnnxGraph
         return false;
     }
 
-    /// <summary>Floating-point values of a constant tensor (initializer or Constant node), e.g. a Pow exponent.</summary>
+    /// <summary>
+    /// Floating-point values of a constant tensor (initializer or Constant node), e.g. a Pow exponent.
+    /// </summary>
     public bool TryGetConstantFloats(string name, out double[] values)
     {
         values = [];

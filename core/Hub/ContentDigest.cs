@@ -36,7 +36,9 @@ internal sealed class ContentDigest : IDisposable
 
     public void Append(ReadOnlySpan<byte> data) => _hash.AppendData(data);
 
-    /// <summary>Feeds the first <paramref name="length"/> bytes of a partial file (the part a resumed download keeps).</summary>
+    /// <summary>
+    /// Feeds the first <paramref name="length"/> bytes of a partial file (the part a resumed download keeps).
+    /// </summary>
     public void AppendFile(string path, long length)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);

@@ -78,7 +78,8 @@ public sealed class HubClient : IDisposable
     {
         var url = new Uri(
             _base,
-            $"{listing.Model.Repository}/resolve/{Uri.EscapeDataString(listing.Commit)}/{string.Join('/', file.Path.Split('/').Select(Uri.EscapeDataString))}"
+            $"{listing.Model.Repository}/resolve/{Uri.EscapeDataString(listing.Commit)}"
+                + $"/{string.Join('/', file.Path.Split('/').Select(Uri.EscapeDataString))}"
         );
         var what = $"downloading {file.Path} of {listing.Model}";
         var have = File.Exists(partial) ? new FileInfo(partial).Length : 0;
@@ -145,7 +146,9 @@ public sealed class HubClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary>The final response, and the checksum and size the hub's own answer named (before any CDN redirect).</summary>
+    /// <summary>
+    /// The final response, and the checksum and size the hub's own answer named (before any CDN redirect).
+    /// </summary>
     private sealed record Answer(HttpResponseMessage Response, string? HubEtag, long? HubLinkedSize) : IDisposable
     {
         public void Dispose() => Response.Dispose();
@@ -195,7 +198,9 @@ public sealed class HubClient : IDisposable
         return deadline;
     }
 
-    /// <summary>Fills what the listing left open from the hub's headers: LFS SHA-256 and size, or the git blob id.</summary>
+    /// <summary>
+    /// Fills what the listing left open from the hub's headers: LFS SHA-256 and size, or the git blob id.
+    /// </summary>
     private static HubFile Learn(HubFile file, Answer answer, long start)
     {
         var etag = answer.HubEtag?.Replace("W/", "").Trim('"').ToLowerInvariant();
@@ -241,7 +246,8 @@ public sealed class HubClient : IDisposable
         {
             File.Delete(partial);
             throw new HubException(
-                $"{what}: received {length:N0} bytes but the hub lists {expected:N0}; the damaged file was deleted, pull again"
+                $"{what}: received {length:N0} bytes but the hub "
+                    + $"lists {expected:N0}; the damaged file was deleted, pull again"
             );
         }
         if (digest is not null)
@@ -252,7 +258,8 @@ public sealed class HubClient : IDisposable
                 File.Delete(partial);
                 throw new HubException(
                     $"{what}: checksum mismatch: {digest.Algorithm} of the {length:N0} bytes received is {actual}, "
-                        + $"but the hub lists {digest.Expected}. The corrupt file was deleted; pull again to download it afresh "
+                        + $"but the hub lists {digest.Expected}. The corrupt "
+                        + "file was deleted; pull again to download it afresh "
                         + "(if it happens again, the mirror serves other bytes than the hub)."
                 );
             }
@@ -276,21 +283,24 @@ public sealed class HubClient : IDisposable
         var tokenHelp = "https://huggingface.co/settings/tokens";
         var message = code switch
         {
-            401 when _options.Token is null =>
-                $"{what}: {url.Host} answered 401 Unauthorized{detail}. {model.Repository} is private or gated, or does not exist: "
-                    + $"check the name, and give a Hugging Face access token ({tokenHelp}) with --token, HF_TOKEN or the Pix2PixZero:HubToken setting.",
-            401 =>
-                $"{what}: {url.Host} answered 401 Unauthorized{detail}: the access token was not accepted. Check it ({tokenHelp}) and the repository name {model.Repository}.",
+            401 when _options.Token is null => $"{what}: {url.Host} answered 401 Unauthorized{detail}. "
+                + $"{model.Repository} is private or gated, or does not exist: "
+                + $"check the name, and give a Hugging Face access token ({tokenHelp}) "
+                + "with --token, HF_TOKEN or the Pix2PixZero:HubToken setting.",
+            401 => $"{what}: {url.Host} answered 401 Unauthorized{detail}: the access token was not "
+                + $"accepted. Check it ({tokenHelp}) and the repository name {model.Repository}.",
             403 when errorCode == "GatedRepo" || _options.Token is null =>
-                $"{what}: 403 Forbidden{detail}: {model.Repository} is gated. Accept its license at {new Uri(_base, model.Repository)} "
+                $"{what}: 403 Forbidden{detail}: {model.Repository} is gated. "
+                    + $"Accept its license at {new Uri(_base, model.Repository)} "
                     + "with the account the token belongs to, then pull again.",
-            403 =>
-                $"{what}: 403 Forbidden{detail}: the token has no access to {model.Repository}; use a token of an account that has.",
+            403 => $"{what}: 403 Forbidden{detail}: the token has no access "
+                + $"to {model.Repository}; use a token of an account that has.",
             404 when errorCode == "RevisionNotFound" =>
-                $"{what}: the revision '{model.Revision}' does not exist in {model.Repository} (404){detail}; check --revision (sd14's ONNX export is on 'onnx').",
+                $"{what}: the revision '{model.Revision}' does not exist in {model.Repository} "
+                    + $"(404){detail}; check --revision (sd14's ONNX export is on 'onnx').",
             404 when path is not null => $"{what}: {path} is not in {model} (404){detail}.",
-            404 =>
-                $"{what}: {model.Repository} was not found at {_base} (404){detail}; check the name (sd14, sd15 or owner/repo) and the mirror URL.",
+            404 => $"{what}: {model.Repository} was not found at {_base} (404){detail}; "
+                + "check the name (sd14, sd15 or owner/repo) and the mirror URL.",
             408 or 429 or >= 500 =>
                 $"{what}: {url.Host} answered {code} {response.ReasonPhrase}{detail}; try again later.",
             _ => $"{what}: {url} answered {code} {response.ReasonPhrase}{detail}.",
@@ -338,7 +348,8 @@ public sealed class HubClient : IDisposable
             || siblings.ValueKind != JsonValueKind.Array
         )
             throw new HubException(
-                $"{url} did not answer with a hub file list (no \"siblings\"); is {_base} the Hugging Face hub or a mirror of it?"
+                $"{url} did not answer with a hub file list (no \"siblings\"); "
+                    + $"is {_base} the Hugging Face hub or a mirror of it?"
             );
         var commit =
             root.TryGetProperty("sha", out var sha) && sha.ValueKind == JsonValueKind.String

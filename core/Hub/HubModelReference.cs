@@ -13,7 +13,8 @@ public sealed partial record HubModelReference(string Repository, string Revisio
     public static IReadOnlyDictionary<string, HubModelReference> Aliases { get; } =
         new Dictionary<string, HubModelReference>(StringComparer.OrdinalIgnoreCase)
         {
-            // The paper's model. diffusers' ONNX export of it lives on the repository's "onnx" branch (weights.pb beside unet/model.onnx).
+            // The paper's model. diffusers' ONNX export of it lives on the
+            // repository's "onnx" branch (weights.pb beside unet/model.onnx).
             ["sd14"] = new("CompVis/stable-diffusion-v1-4", "onnx", "sd14"),
             ["sd15"] = new("onnx-community/stable-diffusion-v1-5-ONNX", DefaultRevision, "sd15"),
         };
@@ -48,7 +49,9 @@ public sealed partial record HubModelReference(string Repository, string Revisio
         return model;
     }
 
-    /// <summary>A folder name for the model: its alias, else owner-repo with the revision when it is not main.</summary>
+    /// <summary>
+    /// A folder name for the model: its alias, else owner-repo with the revision when it is not main.
+    /// </summary>
     public string FolderName =>
         Alias is not null && Aliases.TryGetValue(Alias, out var known) && known.Revision == Revision
             ? Alias

@@ -33,8 +33,10 @@ public sealed class ModelFolderProvisioner(ModelProvisioningOptions options, ILo
         if (options.PullModel is not { } model)
             throw new ModelBundleException(
                 directory,
-                $"the model folder is not usable ({problems[0].Message}{(problems.Count > 1 ? $", and {problems.Count - 1} more problems" : "")}) "
-                    + $"and {options.Names.Pull} is not set: put a bundle there (pix2pix-zero models pull sd14 --dir <folder>) "
+                $"the model folder is not usable ({problems[0].Message}"
+                    + $"{(problems.Count > 1 ? $", and {problems.Count - 1} more problems" : "")}) "
+                    + $"and {options.Names.Pull} is not set: put a bundle "
+                    + "there (pix2pix-zero models pull sd14 --dir <folder>) "
                     + $"or set {options.Names.Pull} (e.g. sd14) to pull it on start."
             );
         _log.LogInformation(

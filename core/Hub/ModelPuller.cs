@@ -7,7 +7,9 @@ using Polly.Retry;
 
 namespace Pix2PixZero.Core.Hub;
 
-/// <summary>What a pull did: the bundle folder, the listing it came from, its files, and the bytes it transferred.</summary>
+/// <summary>
+/// What a pull did: the bundle folder, the listing it came from, its files, and the bytes it transferred.
+/// </summary>
 public sealed record PullResult(
     string Directory,
     HubListing Listing,
@@ -65,8 +67,10 @@ public sealed class ModelPuller
         var selection = BundleLayout.Select(listing.Files.Select(f => f.Path));
         if (selection.Missing.Count > 0)
             throw new HubException(
-                $"{model} is not a Stable Diffusion bundle in the diffusers ONNX layout: it lacks {string.Join(", ", selection.Missing)} "
-                    + $"(it has {listing.Files.Count} files, e.g. {string.Join(", ", listing.Files.Take(5).Select(f => f.Path))}). "
+                $"{model} is not a Stable Diffusion bundle in the diffusers "
+                    + $"ONNX layout: it lacks {string.Join(", ", selection.Missing)} "
+                    + $"(it has {listing.Files.Count} files, "
+                    + $"e.g. {string.Join(", ", listing.Files.Take(5).Select(f => f.Path))}). "
                     + "Pull an ONNX export, e.g. sd14 (CompVis/stable-diffusion-v1-4@onnx)."
             );
         var files = selection.Files.Select(path => listing.Find(path)!).ToList();
@@ -152,7 +156,8 @@ public sealed class ModelPuller
         var problems = ModelBundleValidator.Validate(staging);
         if (problems.Count > 0)
             throw new HubException(
-                $"{model} was downloaded, but the files do not form a usable bundle, so nothing was placed at {target}:{Environment.NewLine}"
+                $"{model} was downloaded, but the files do not form a usable "
+                    + $"bundle, so nothing was placed at {target}:{Environment.NewLine}"
                     + string.Join(Environment.NewLine, problems.Select(p => "  - " + p.Message))
             );
         new PullManifest(
@@ -255,7 +260,8 @@ public sealed class ModelPuller
                 var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
                 if (File.Exists(path))
                     return new PullLock(path, stream);
-                // The holder before us deleted the file between our open and our lock: what we hold is no longer the lock.
+                // The holder before us deleted the file between our open
+                // and our lock: what we hold is no longer the lock.
                 await stream.DisposeAsync();
             }
             catch (IOException) when (clock.Elapsed < _options.LockWait)
@@ -272,7 +278,9 @@ public sealed class ModelPuller
         }
     }
 
-    /// <summary>The held lock; releasing it deletes the file first, while it is still held, so no pull leaves one behind.</summary>
+    /// <summary>
+    /// The held lock; releasing it deletes the file first, while it is still held, so no pull leaves one behind.
+    /// </summary>
     private sealed class PullLock(string path, FileStream stream) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
@@ -316,8 +324,10 @@ public sealed class ModelPuller
         var free = new DriveInfo(staging).AvailableFreeSpace;
         if (needed + _options.DiskReserveBytes > free)
             throw new HubException(
-                $"not enough disk space: the download needs {FormatBytes(needed)} more in {staging}, and {FormatBytes(_options.DiskReserveBytes)} must stay free "
-                    + $"for the compiled guidance graphs, but only {FormatBytes(free)} is free. Free some space or pull into another folder (--dir)."
+                $"not enough disk space: the download needs {FormatBytes(needed)} more "
+                    + $"in {staging}, and {FormatBytes(_options.DiskReserveBytes)} must stay free "
+                    + $"for the compiled guidance graphs, but only {FormatBytes(free)} "
+                    + "is free. Free some space or pull into another folder (--dir)."
             );
     }
 
@@ -337,7 +347,9 @@ public sealed class ModelPuller
     private static string Redacted(Uri endpoint) =>
         new UriBuilder(endpoint) { UserName = "", Password = "" }.Uri.ToString();
 
-    /// <summary>Forwards a file's progress and counts the bytes actually transferred (a restarted file counts again).</summary>
+    /// <summary>
+    /// Forwards a file's progress and counts the bytes actually transferred (a restarted file counts again).
+    /// </summary>
     private sealed class ByteCounter(long initial, HubFile file, int number, int count, IProgress<PullProgress>? target)
         : IProgress<long>
     {

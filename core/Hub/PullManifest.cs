@@ -25,7 +25,9 @@ public sealed record PullManifest(
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
-    /// <summary>The manifest of a folder, or <c>null</c> when it has none (or one that does not parse: then it is not ours).</summary>
+    /// <summary>
+    /// The manifest of a folder, or <c>null</c> when it has none (or one that does not parse: then it is not ours).
+    /// </summary>
     public static PullManifest? TryRead(string directory)
     {
         var path = Path.Combine(directory, FileName);
@@ -44,7 +46,9 @@ public sealed record PullManifest(
     public void Write(string directory) =>
         File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, Json));
 
-    /// <summary>Same repository and the same files (path, size, checksum where the listing has them) as a new listing selects.</summary>
+    /// <summary>
+    /// Same repository and the same files (path, size, checksum where the listing has them) as a new listing selects.
+    /// </summary>
     public bool Matches(HubModelReference model, IReadOnlyList<HubFile> files) =>
         string.Equals(Repository, model.Repository, StringComparison.OrdinalIgnoreCase)
         && Files.Count == files.Count

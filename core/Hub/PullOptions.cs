@@ -10,10 +10,14 @@ public sealed record PullOptions
 
     public string Endpoint { get; init; } = DefaultEndpoint;
 
-    /// <summary>A Hugging Face access token, sent as <c>Authorization: Bearer</c> to the endpoint's host only.</summary>
+    /// <summary>
+    /// A Hugging Face access token, sent as <c>Authorization: Bearer</c> to the endpoint's host only.
+    /// </summary>
     public string? Token { get; init; }
 
-    /// <summary>Longest wait for an answer, or between two pieces of a download, before the attempt counts as failed.</summary>
+    /// <summary>
+    /// Longest wait for an answer, or between two pieces of a download, before the attempt counts as failed.
+    /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Further attempts per file after a transient failure; each resumes where the last one stopped.</summary>
@@ -22,7 +26,9 @@ public sealed record PullOptions
     /// <summary>Wait before the first retry; the n-th retry waits n times as long.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Space that must stay free after the download (the compiled guidance graphs are written beside the UNet).</summary>
+    /// <summary>
+    /// Space that must stay free after the download (the compiled guidance graphs are written beside the UNet).
+    /// </summary>
     public long DiskReserveBytes { get; init; } = 512L * 1024 * 1024;
 
     /// <summary>How long to wait for another pull into the same folder to finish (zero: fail at once).</summary>

@@ -47,7 +47,8 @@ public static class ImageCodec
             catch (Exception e) when (IsDecoderFailure(e))
             {
                 throw new ImageRejectedException(
-                    $"{name} has a corrupt EXIF block, so its orientation is unknown ({e.Message}); save the image again without its metadata",
+                    $"{name} has a corrupt EXIF block, so its orientation is unknown "
+                        + $"({e.Message}); save the image again without its metadata",
                     e
                 );
             }
@@ -109,7 +110,8 @@ public static class ImageCodec
         CheckSize(name, info.Width, info.Height, limits);
         if (whole && !IsComplete(bytes, format))
             throw new ImageRejectedException(
-                $"{name} is a truncated {format.Name} file ({bytes.Length:N0} bytes, the end of the image is missing); upload it again"
+                $"{name} is a truncated {format.Name} file ({bytes.Length:N0} "
+                    + "bytes, the end of the image is missing); upload it again"
             );
         return new ImageHeader(format.Name, info.Width, info.Height);
     }
@@ -149,7 +151,8 @@ public static class ImageCodec
             throw new ImageRejectedException($"{name} has no pixels ({width}×{height})");
         if (width > limits.MaxSide || height > limits.MaxSide || (long)width * height > limits.MaxPixels)
             throw new ImageRejectedException(
-                $"{name} is {width}×{height} pixels; the limit is {limits.MaxPixels:N0} pixels and {limits.MaxSide} per side. Downscale it first."
+                $"{name} is {width}×{height} pixels; the limit is {limits.MaxPixels:N0} "
+                    + $"pixels and {limits.MaxSide} per side. Downscale it first."
             );
     }
 

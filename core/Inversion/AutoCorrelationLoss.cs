@@ -6,7 +6,8 @@ namespace Pix2PixZero.Core.Inversion;
 /// The auto-correlation loss of one noise channel (pix2pix-zero, src/utils/ddim_inv.py, auto_corr_loss) and its
 /// closed-form gradient. Pyramid n_0 = the S×S plane, n_{p+1} = avgpool2×2(n_p) without rescaling, stopping after the
 /// first level whose side is ≤ 8 (64 → 64, 32, 16, 8; 16 → 16, 8). At level p with side s and roll r:
-/// <c>L_p = mH² + mW²</c>, mH = mean(n ⊙ roll(n, r, H)), mW = mean(n ⊙ roll(n, r, W)), roll(n, r)[i] = n[(i − r) mod s];
+/// <c>L_p = mH² + mW²</c>, mH = mean(n ⊙ roll(n, r, H)), mW = mean(n ⊙ roll(n, r, W)),
+/// roll(n, r)[i] = n[(i − r) mod s];
 /// <c>∂L_p/∂n = (2 mH/s²)(roll(n, r, H) + roll(n, −r, H)) + (2 mW/s²)(roll(n, r, W) + roll(n, −r, W))</c>,
 /// carried to full resolution by the avg-pool adjoint (nearest ×2 upsample, ÷4) level by level.
 /// Generic so tests can check the closed form in double against finite differences; the product runs it in float
@@ -37,7 +38,9 @@ internal sealed class AutoCorrelationLoss<T>
     /// <summary>Side of each pyramid level, full size first; one roll is drawn per entry.</summary>
     public int[] LevelSizes { get; }
 
-    /// <summary>Pyramid sides for a square plane of side <paramref name="size"/>, or an error naming the problem.</summary>
+    /// <summary>
+    /// Pyramid sides for a square plane of side <paramref name="size"/>, or an error naming the problem.
+    /// </summary>
     public static int[] PyramidSizes(int size)
     {
         if (size < 4)
@@ -56,7 +59,8 @@ internal sealed class AutoCorrelationLoss<T>
                 throw new ArgumentOutOfRangeException(
                     nameof(size),
                     size,
-                    $"The auto-correlation pyramid halves the latent side until it is ≤ 8; side {s} is odd. Use a latent side of the form k·2^n with k ≤ 8 (64 for 512×512 images)."
+                    $"The auto-correlation pyramid halves the latent side until it is ≤ 8; side {s} "
+                        + "is odd. Use a latent side of the form k·2^n with k ≤ 8 (64 for 512×512 images)."
                 );
         }
     }
@@ -107,7 +111,9 @@ internal sealed class AutoCorrelationLoss<T>
         }
     }
 
-    /// <summary>Adjoint of the 2×2 average pool: every fine pixel receives a quarter of its coarse pixel's gradient.</summary>
+    /// <summary>
+    /// Adjoint of the 2×2 average pool: every fine pixel receives a quarter of its coarse pixel's gradient.
+    /// </summary>
     private static void AddPoolAdjoint(ReadOnlySpan<T> coarseGradient, int coarseSize, Span<T> fineGradient)
     {
         int fineSize = coarseSize * 2;

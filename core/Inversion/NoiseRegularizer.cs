@@ -37,12 +37,14 @@ public sealed class NoiseRegularizer
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         if (height != width)
             throw new ArgumentException(
-                $"The auto-correlation loss rolls both axes by the height's range, so it needs a square latent; got {height}×{width}.",
+                "The auto-correlation loss rolls both axes by the height's "
+                    + $"range, so it needs a square latent; got {height}×{width}.",
                 nameof(height)
             );
         if (noise.Length != channels * height * width)
             throw new ArgumentException(
-                $"Noise has {noise.Length} values; [1, {channels}, {height}, {width}] needs {channels * height * width}.",
+                $"Noise has {noise.Length} values; [1, {channels}, {height}, {width}] "
+                    + $"needs {channels * height * width}.",
                 nameof(noise)
             );
         var autoCorrelation = Prepare(height);

@@ -10,7 +10,10 @@ public sealed record NoiseRegularizerOptions
     public const float MaxLambda = 1000f;
     public const int MaxIterations = 100;
 
-    /// <summary>λ_ac, weight of the auto-correlation loss; each of the <see cref="AutoCorrelationRolls"/> steps uses λ_ac / rolls.</summary>
+    /// <summary>
+    /// λ_ac, weight of the auto-correlation loss; each of the
+    /// <see cref="AutoCorrelationRolls"/> steps uses λ_ac / rolls.
+    /// </summary>
     public float LambdaAc { get; init; } = 20f;
 
     /// <summary>λ_kl, weight of the KL loss.</summary>

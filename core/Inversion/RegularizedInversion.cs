@@ -4,7 +4,9 @@ using Pix2PixZero.Core.Scheduling;
 
 namespace Pix2PixZero.Core.Inversion;
 
-/// <summary>One inversion step as it happened: the UNet's ε, the regularized ε used, and the latent after the step.</summary>
+/// <summary>
+/// One inversion step as it happened: the UNet's ε, the regularized ε used, and the latent after the step.
+/// </summary>
 public sealed record InversionStepRecord(
     int Index,
     InversionStep Step,

@@ -60,7 +60,8 @@ public sealed class InvertedImage
             || !Enum.TryParse<InversionConvention>(header.Convention, out var convention)
         )
             throw new InvalidDataException(
-                $"{name}: header does not match the data (shape {string.Join("×", header.Shape)}, {values.Length} values, convention {header.Convention})"
+                $"{name}: header does not match the data (shape {string.Join("×", header.Shape)}, "
+                    + $"{values.Length} values, convention {header.Convention})"
             );
         return new InvertedImage(
             new DenseTensor<float>(values, header.Shape),

@@ -10,7 +10,9 @@ namespace Pix2PixZero.Core.Pipeline;
 /// </summary>
 public static class NonFiniteCheck
 {
-    /// <summary>Throws <see cref="NonFiniteValueException"/> naming the stage (and step) when a value is not finite.</summary>
+    /// <summary>
+    /// Throws <see cref="NonFiniteValueException"/> naming the stage (and step) when a value is not finite.
+    /// </summary>
     public static void Values(ReadOnlySpan<float> values, string stage, string? step = null)
     {
         var bad = IndexOfNonFinite(values);
@@ -19,8 +21,10 @@ public static class NonFiniteCheck
         var where = step is null ? stage : $"{stage} {step}";
         throw new NonFiniteValueException(
             stage,
-            $"the {where} produced {Describe(values[bad])} (at element {bad:N0} of {values.Length:N0}): the model's weights are likely corrupt "
-                + "(copy or pull the model folder again and compare its checksums) or overflow in their precision (fp16 exports: use an fp32 one)"
+            $"the {where} produced {Describe(values[bad])} (at element {bad:N0} "
+                + $"of {values.Length:N0}): the model's weights are likely corrupt "
+                + "(copy or pull the model folder again and compare its checksums) "
+                + "or overflow in their precision (fp16 exports: use an fp32 one)"
         );
     }
 

@@ -49,7 +49,8 @@ public sealed class OnnxSessionFactory
         _requested = requested;
         _log = log ?? NullLogger.Instance;
         _deviceId = deviceId;
-        // Settle ONNX Runtime's environment now, before anything else in the process creates it without the shared pool.
+        // Settle ONNX Runtime's environment now, before anything
+        // else in the process creates it without the shared pool.
         _ = SharedThreadPool;
     }
 
@@ -144,7 +145,8 @@ public sealed class OnnxSessionFactory
                 _log.LogInformation(
                     shared
                         ? "ONNX Runtime sessions share one intra-op thread pool"
-                        : "ONNX Runtime's environment was created elsewhere: sessions keep their own thread pools, spinning off"
+                        : "ONNX Runtime's environment was created elsewhere: "
+                            + "sessions keep their own thread pools, spinning off"
                 );
             }
             using var options = NewOptions(_active.Value, shared);
@@ -184,7 +186,9 @@ public sealed class OnnxSessionFactory
             if (_requested == ExecutionProvider.Cuda)
                 throw new Pix2PixZeroException(
                     FailureKind.Permanent,
-                    $"the CUDA execution provider was requested but could not be loaded ({e.Message}). It needs the Microsoft.ML.OnnxRuntime.Gpu package, CUDA 13 and cuDNN 9; use the CPU provider otherwise.",
+                    "the CUDA execution provider was requested but could not be "
+                        + $"loaded ({e.Message}). It needs the Microsoft.ML.OnnxRuntime.Gpu "
+                        + "package, CUDA 13 and cuDNN 9; use the CPU provider otherwise.",
                     e
                 );
             _log.LogWarning("CUDA execution provider unavailable, falling back to CPU: {Reason}", e.Message);

@@ -95,7 +95,8 @@ public sealed class SharedWeights : IDisposable
         if (offset + length > file.Length)
             throw new ModelBundleException(
                 path,
-                $"the initializer {tensor.Name} reads bytes {offset:N0}–{offset + length:N0} but the file has {file.Length:N0}"
+                $"the initializer {tensor.Name} reads "
+                    + $"bytes {offset:N0}–{offset + length:N0} but the file has {file.Length:N0}"
             );
         var key = (path, offset, length, type, string.Join(",", tensor.Dims));
         if (!_values.TryGetValue(key, out var value))

@@ -39,7 +39,9 @@ public sealed class DdimScheduler
         return TrainTimesteps / steps;
     }
 
-    /// <summary>Denoising timesteps, highest first: (steps−1−i)·ratio + offset, e.g. 981, 961, …, 1 for 50 steps.</summary>
+    /// <summary>
+    /// Denoising timesteps, highest first: (steps−1−i)·ratio + offset, e.g. 981, 961, …, 1 for 50 steps.
+    /// </summary>
     public int[] Timesteps(int steps)
     {
         var ratio = StepRatio(steps);
@@ -99,17 +101,20 @@ public sealed class DdimScheduler
     {
         if (noise.Length != sample.Length || destination.Length != sample.Length)
             throw new ArgumentException(
-                $"sample ({sample.Length}), noise ({noise.Length}) and destination ({destination.Length}) must have the same length"
+                $"sample ({sample.Length}), noise ({noise.Length}) and "
+                    + $"destination ({destination.Length}) must have the same length"
             );
         if (destination.Overlaps(noise))
             throw new ArgumentException(
-                "destination must not overlap noise: noise is read again after destination is first written (it may be the sample itself)"
+                "destination must not overlap noise: noise is read again after "
+                    + "destination is first written (it may be the sample itself)"
             );
         var sqrtFrom = MathF.Sqrt(alphaFrom);
         var sqrtOneMinusFrom = MathF.Sqrt(1f - alphaFrom);
         var sqrtTo = MathF.Sqrt(alphaTo);
         var sqrtOneMinusTo = MathF.Sqrt(1f - alphaTo);
-        // One elementwise pass per operation, each rounding as the scalar formula does: x0̂ into destination, then x_to.
+        // One elementwise pass per operation, each rounding as the
+        // scalar formula does: x0̂ into destination, then x_to.
         TensorPrimitives.MultiplyAdd(noise, -sqrtOneMinusFrom, sample, destination);
         TensorPrimitives.Divide(destination, sqrtFrom, destination);
         TensorPrimitives.Multiply(destination, sqrtTo, destination);

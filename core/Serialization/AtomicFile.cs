@@ -9,7 +9,9 @@ public static class AtomicFile
 {
     private const string TemporarySuffix = ".tmp";
 
-    /// <summary>Whether <paramref name="fileName"/> is one of the temporary files a write in progress leaves beside its target.</summary>
+    /// <summary>
+    /// Whether <paramref name="fileName"/> is one of the temporary files a write in progress leaves beside its target.
+    /// </summary>
     public static bool IsTemporary(string fileName) =>
         fileName.StartsWith('.') && fileName.EndsWith(TemporarySuffix, StringComparison.Ordinal);
 

@@ -2,9 +2,9 @@ namespace Pix2PixZero.Core.Serialization;
 
 /// <summary>
 /// The file a path leads to once symbolic links are followed. The Hugging Face cache lays a model out as links
-/// (<c>snapshots/{commit}/unet/weights.pb → ../../../blobs/{sha256}</c>), and a link's own <see cref="FileInfo.Length"/>
-/// is the length of the path it holds, so checks of a file's size read its final target. A dangling link still
-/// passes <see cref="File.Exists"/>, so absence is judged here too.
+/// (<c>snapshots/{commit}/unet/weights.pb → ../../../blobs/{sha256}</c>), and a link's own
+/// <see cref="FileInfo.Length"/> is the length of the path it holds, so checks of a file's size read its final target.
+/// A dangling link still passes <see cref="File.Exists"/>, so absence is judged here too.
 /// </summary>
 public static class FileTarget
 {
@@ -55,6 +55,7 @@ public static class FileTarget
     /// </summary>
     public static string? DanglingLink(string path) =>
         new FileInfo(path).LinkTarget is { } target
-            ? $"is a symbolic link to '{target}', which leads to no file; restore the file it points to or replace the link with the file"
+            ? $"is a symbolic link to '{target}', which leads to no file; "
+                + "restore the file it points to or replace the link with the file"
             : null;
 }

@@ -69,7 +69,9 @@ internal static class ByteLevelAlphabet
 
     private static readonly Dictionary<char, byte> ByteOfSymbol;
 
-    /// <summary>Maps byte symbols back to bytes and reads them as UTF-8; other characters (spaces) pass through.</summary>
+    /// <summary>
+    /// Maps byte symbols back to bytes and reads them as UTF-8; other characters (spaces) pass through.
+    /// </summary>
     public static string Decode(string symbols)
     {
         var bytes = new List<byte>(symbols.Length);

@@ -109,7 +109,9 @@ public sealed partial class ClipTokenizer
         return text.Trim();
     }
 
-    /// <summary>CLIP's <c>basic_clean</c> + <c>whitespace_clean</c> + lower-case (ftfy's NFC normalisation included).</summary>
+    /// <summary>
+    /// CLIP's <c>basic_clean</c> + <c>whitespace_clean</c> + lower-case (ftfy's NFC normalisation included).
+    /// </summary>
     public static string Clean(string text)
     {
         var unescaped = WebUtility.HtmlDecode(WebUtility.HtmlDecode(text));

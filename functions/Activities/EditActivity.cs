@@ -77,7 +77,8 @@ public sealed class EditActivity(
         return new EditResult(results, model.Provider, seconds);
     }
 
-    // This request stored the mean before the edit began: one gone since was deleted, and trying again cannot bring it back.
+    // This request stored the mean before the edit began: one gone
+    // since was deleted, and trying again cannot bring it back.
     private async Task<WordMean> LoadAsync(WordMeanRef mean, CancellationToken cancellationToken) =>
         await means.TryLoadAsync(EditWord.Parse(mean.Word), mean.SentenceSetHash, cancellationToken)
         ?? throw new Pix2PixZeroException(

@@ -12,7 +12,9 @@ public sealed record InvertInput(string RequestId, BlobRef Image, string Caption
 
 public sealed record InvertResult(BlobRef Latent, double Seconds);
 
-/// <summary>Regularized DDIM inversion of the prepared image (DESIGN.md §1.2 step 4); z_T is stored as a blob.</summary>
+/// <summary>
+/// Regularized DDIM inversion of the prepared image (DESIGN.md §1.2 step 4); z_T is stored as a blob.
+/// </summary>
 public sealed class InvertActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
     : PipelineActivity<InvertInput, InvertResult>
 {

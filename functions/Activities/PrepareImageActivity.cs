@@ -11,7 +11,9 @@ using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Activities;
 
-/// <summary>The request once its options and image are known to be usable; <see cref="Image"/> is the normalised copy.</summary>
+/// <summary>
+/// The request once its options and image are known to be usable; <see cref="Image"/> is the normalised copy.
+/// </summary>
 public sealed record PreparedEdit(
     BlobRef Image,
     RequestSettings Settings,
@@ -36,7 +38,8 @@ public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, I
         foreach (var (word, set) in settings.SentenceSets)
             if (!await blobs.ExistsAsync(StorageLayout.Sentences(set), cancellationToken))
                 throw new InvalidInputException(
-                    $"the sentence set {set} chosen for \"{word}\" is not stored; post it with the word to POST /api/directions first"
+                    $"the sentence set {set} chosen for \"{word}\" is not "
+                        + "stored; post it with the word to POST /api/directions first"
                 );
         var version = request.SourceETag is { } etag ? new ETag(etag) : (ETag?)null;
         var (bytes, _) = await blobs.ReadAsync(

@@ -7,10 +7,14 @@ using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Activities;
 
-/// <summary>A word and its sentences: <see cref="Sentences"/> built-in ones, or the lines of <see cref="SentenceFile"/>.</summary>
+/// <summary>
+/// A word and its sentences: <see cref="Sentences"/> built-in ones, or the lines of <see cref="SentenceFile"/>.
+/// </summary>
 public sealed record WordMeanRequest(string Word, int Sentences, BlobRef? SentenceFile = null);
 
-/// <summary>A stored word mean; <see cref="Computed"/> says whether this call computed it (false: it was stored already).</summary>
+/// <summary>
+/// A stored word mean; <see cref="Computed"/> says whether this call computed it (false: it was stored already).
+/// </summary>
 public sealed record WordMeanRef(
     string Word,
     BlobRef Blob,

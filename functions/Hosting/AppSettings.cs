@@ -33,7 +33,9 @@ public sealed record AppSettings
     /// <summary>The retry policy given to each request this worker starts.</summary>
     public Orchestrations.ActivityRetry Retry => new(ActivityAttempts, FirstRetryInterval);
 
-    /// <summary>A setting's name as an app setting or environment variable (<c>Pix2PixZero__ModelConcurrency</c>).</summary>
+    /// <summary>
+    /// A setting's name as an app setting or environment variable (<c>Pix2PixZero__ModelConcurrency</c>).
+    /// </summary>
     public static string SettingName(string key) => $"{Section}__{key}";
 
     public AppSettings Validate()

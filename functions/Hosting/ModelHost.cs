@@ -48,7 +48,9 @@ public sealed class ModelHost : IDisposable
         LocalDirections = new DirectionStore(settings.DirectionCache);
     }
 
-    /// <summary>Whether <see cref="LoadAsync"/> has finished: <see cref="Bundle"/> and <see cref="Pipeline"/> are usable.</summary>
+    /// <summary>
+    /// Whether <see cref="LoadAsync"/> has finished: <see cref="Bundle"/> and <see cref="Pipeline"/> are usable.
+    /// </summary>
     public bool IsLoaded => _loading is { IsCompletedSuccessfully: true };
 
     public ModelBundle Bundle => Loaded.Bundle;
@@ -78,7 +80,9 @@ public sealed class ModelHost : IDisposable
         return loading.WaitAsync(cancellationToken);
     }
 
-    /// <summary>SHA-256 of every graph and external-weights file of the bundle, by path relative to the model folder.</summary>
+    /// <summary>
+    /// SHA-256 of every graph and external-weights file of the bundle, by path relative to the model folder.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Hashes => _hashes.Value;
 
     /// <summary>Word means computed or downloaded by this worker, in core's file format.</summary>
@@ -141,7 +145,8 @@ public sealed class ModelHost : IDisposable
     }
 
     // Once per worker: a manifest names the exact weights a result came from. A pulled bundle's files keep the SHA-256
-    // its pull verified (pull-manifest.json) while unchanged, so gigabytes of weights are not read again on every start.
+    // its pull verified (pull-manifest.json) while unchanged, so
+    // gigabytes of weights are not read again on every start.
     private static Dictionary<string, string> HashGraphs(ModelBundle bundle)
     {
         var pulled = PullManifest.TryRead(bundle.Directory);

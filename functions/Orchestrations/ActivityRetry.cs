@@ -28,7 +28,9 @@ public sealed record ActivityRetry(int Attempts, TimeSpan FirstInterval)
         : failure.IsCausedBy<PermanentFailure>() ? FailureKind.Permanent
         : FailureKind.Transient;
 
-    /// <summary>The kind of a failure caught in orchestration code: an activity's, or one the orchestrator raised itself.</summary>
+    /// <summary>
+    /// The kind of a failure caught in orchestration code: an activity's, or one the orchestrator raised itself.
+    /// </summary>
     public static FailureKind KindOf(Exception failure) =>
         failure switch
         {

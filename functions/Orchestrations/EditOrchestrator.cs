@@ -97,7 +97,8 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
         }
         catch (Exception failure)
         {
-            // Every failure, an activity's or this code's own, leaves error.json and a status that says where it stopped.
+            // Every failure, an activity's or this code's own, leaves
+            // error.json and a status that says where it stopped.
             var kind =
                 ActivityRetry.KindOf(failure) == FailureKind.InvalidInput ? EditError.InvalidRequest : EditError.Failed;
             var message = failure is TaskFailedException activity

@@ -8,8 +8,8 @@ namespace Pix2PixZero.Functions.Requests;
 
 /// <summary>
 /// Reads a request's options from text (blob metadata or HTTP form/JSON fields — the same names either way; names are
-/// case-insensitive) into <see cref="RequestSettings"/>. Method defaults and ranges are <see cref="MethodParameters"/>'s.
-/// Unknown names are refused, so a typo never silently falls back to a default.
+/// case-insensitive) into <see cref="RequestSettings"/>. Method defaults and ranges are
+/// <see cref="MethodParameters"/>'s. Unknown names are refused, so a typo never silently falls back to a default.
 /// </summary>
 public static class EditRequestParser
 {
@@ -31,14 +31,19 @@ public static class EditRequestParser
         ["negative"] = "negative prompt (default: the caption)",
         ["convention"] = "inversion convention: Aligned (default) or Official",
         ["sentences"] =
-            $"built-in sentences per word for directions, 1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})",
+            "built-in sentences per word for directions, "
+            + $"1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})",
         ["mode"] =
-            "batched (default: all tasks in one edit activity sharing the reference pass) or fanout (one activity per task)",
+            "batched (default: all tasks in one edit activity sharing "
+            + "the reference pass) or fanout (one activity per task)",
         ["sets"] =
-            "sentence sets posted to POST /api/directions, as word=hash pairs separated by commas (e.g. cat=3f2a…,dog=9b1c…); other words use the built-in sentences",
+            "sentence sets posted to POST /api/directions, as word=hash pairs separated "
+            + "by commas (e.g. cat=3f2a…,dog=9b1c…); other words use the built-in sentences",
     };
 
-    /// <summary>Validates <paramref name="options"/>; <paramref name="tasks"/> come first (e.g. the inbox folder's task).</summary>
+    /// <summary>
+    /// Validates <paramref name="options"/>; <paramref name="tasks"/> come first (e.g. the inbox folder's task).
+    /// </summary>
     public static RequestSettings Parse(IReadOnlyDictionary<string, string> options, IEnumerable<string>? tasks = null)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -145,7 +150,8 @@ public static class EditRequestParser
                 throw new InvalidOptionException(
                     "sets",
                     pair,
-                    $"use word=hash with the 64-character sentenceSetHash POST /api/directions answered ({Accepted["sets"]})"
+                    "use word=hash with the 64-character sentenceSetHash "
+                        + $"POST /api/directions answered ({Accepted["sets"]})"
                 );
             var word = EditWord.Parse(parts[0]).Value;
             if (!words.Contains(word))

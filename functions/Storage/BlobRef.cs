@@ -11,14 +11,18 @@ public sealed record BlobRef(string Container, string Name)
 
     public override string ToString() => $"{Container}/{Name}";
 
-    /// <summary>Reads "container/name/with/slashes" (the form the HTTP API accepts), refusing what <see cref="CheckName"/> refuses.</summary>
+    /// <summary>
+    /// Reads "container/name/with/slashes" (the form the HTTP API
+    /// accepts), refusing what <see cref="CheckName"/> refuses.
+    /// </summary>
     public static BlobRef Parse(string? path, string label)
     {
         var text = (path ?? "").Trim().TrimStart('/');
         var slash = text.IndexOf('/');
         if (slash <= 0 || slash == text.Length - 1)
             throw new InvalidInputException(
-                $"{label} \"{InputText.Shorten(path)}\" does not name a blob; write it as container/name (e.g. edit-requests/cat2dog/photo.png)"
+                $"{label} \"{InputText.Shorten(path)}\" does not name a blob; "
+                    + "write it as container/name (e.g. edit-requests/cat2dog/photo.png)"
             );
         var (container, name) = (text[..slash], text[(slash + 1)..]);
         if (
@@ -26,7 +30,9 @@ public sealed record BlobRef(string Container, string Name)
             || !container.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
         )
             throw new InvalidInputException(
-                $"{label} \"{InputText.Shorten(path)}\" names the container \"{InputText.Shorten(container)}\", which is not a container name (3–63 lower-case letters, digits and hyphens)"
+                $"{label} \"{InputText.Shorten(path)}\" names the container "
+                    + $"\"{InputText.Shorten(container)}\", which is not a "
+                    + "container name (3–63 lower-case letters, digits and hyphens)"
             );
         CheckName(name, label);
         return new BlobRef(container, name);
@@ -35,8 +41,8 @@ public sealed record BlobRef(string Container, string Name)
     /// <summary>
     /// Refuses a blob name from a request (JSON, a multipart file name, an inbox blob) that could lead anywhere but
     /// where it says: a "." or ".." segment (URLs resolve them, so <c>work/../directions/x</c> reads
-    /// <c>directions/x</c>), an empty segment, a backslash, a control character, half a surrogate pair, a trailing dot, or over
-    /// <see cref="MaxNameLength"/> characters (names Azure Storage refuses). Checked before any storage call.
+    /// <c>directions/x</c>), an empty segment, a backslash, a control character, half a surrogate pair, a trailing dot,
+    /// or over <see cref="MaxNameLength"/> characters (names Azure Storage refuses). Checked before any storage call.
     /// </summary>
     public static void CheckName(string name, string label)
     {

@@ -22,7 +22,9 @@ public sealed record EditManifest(
     IReadOnlyDictionary<string, double> StageSeconds
 );
 
-/// <summary>The source as submitted (blob, version, content hash, size, options as given) and its normalised copy.</summary>
+/// <summary>
+/// The source as submitted (blob, version, content hash, size, options as given) and its normalised copy.
+/// </summary>
 public sealed record ManifestInput(
     BlobRef Source,
     string? ETag,
@@ -33,7 +35,9 @@ public sealed record ManifestInput(
     IReadOnlyDictionary<string, string> Options
 );
 
-/// <summary>One published result; <see cref="Record"/> holds every hyperparameter as used (core's per-result record).</summary>
+/// <summary>
+/// One published result; <see cref="Record"/> holds every hyperparameter as used (core's per-result record).
+/// </summary>
 public sealed record ManifestResult(string Task, BlobRef Image, string Sha256, EditRecord Record);
 
 /// <summary>The model folder, its text encoder id and the SHA-256 of each graph and weights file.</summary>

@@ -6,7 +6,9 @@ using Pix2PixZero.Core;
 
 namespace Pix2PixZero.Functions.Storage;
 
-/// <summary>The pipeline's blob reads and writes; the containers of <see cref="StorageLayout"/> are created on first use.</summary>
+/// <summary>
+/// The pipeline's blob reads and writes; the containers of <see cref="StorageLayout"/> are created on first use.
+/// </summary>
 public sealed class PipelineBlobs(BlobServiceClient service)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -55,7 +57,8 @@ public sealed class PipelineBlobs(BlobServiceClient service)
         catch (RequestFailedException e) when (e.Status == 412)
         {
             throw new InvalidInputException(
-                $"{label} {blob} was replaced after the request was made (ETag {version}); the new upload is a request of its own"
+                $"{label} {blob} was replaced after the request was made "
+                    + $"(ETag {version}); the new upload is a request of its own"
             );
         }
         if (properties.ContentLength > maxBytes)
@@ -72,7 +75,9 @@ public sealed class PipelineBlobs(BlobServiceClient service)
     public async Task<byte[]> ReadAsync(BlobRef blob, CancellationToken cancellationToken) =>
         (await Client(blob).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
 
-    /// <summary>Downloads to <paramref name="path"/> through a temporary file, so readers never see a partial copy.</summary>
+    /// <summary>
+    /// Downloads to <paramref name="path"/> through a temporary file, so readers never see a partial copy.
+    /// </summary>
     public async Task DownloadToFileAsync(BlobRef blob, string path, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);

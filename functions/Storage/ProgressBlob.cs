@@ -33,7 +33,8 @@ public sealed class ProgressBlob(PipelineBlobs blobs, string requestId) : IProgr
         using var deadline = new CancellationTokenSource(WriteTimeout);
         try
         {
-            // The pipeline reports from its compute thread and waits for nothing else, so a short blocking write is fine.
+            // The pipeline reports from its compute thread and waits
+            // for nothing else, so a short blocking write is fine.
             blobs
                 .WriteJsonAsync(
                     StorageLayout.Progress(requestId),

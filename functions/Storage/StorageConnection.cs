@@ -25,7 +25,8 @@ public static class StorageConnection
             : throw new InvalidOptionException(
                 Name,
                 null,
-                $"set {Name} to a connection string (\"UseDevelopmentStorage=true\" for Azurite) or set {Name}__accountName for an identity-based connection"
+                $"set {Name} to a connection string (\"UseDevelopmentStorage=true\" for "
+                    + $"Azurite) or set {Name}__accountName for an identity-based connection"
             );
         var credential = section["clientId"] is { Length: > 0 } clientId
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))

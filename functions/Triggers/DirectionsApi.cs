@@ -57,7 +57,8 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
             }
 
             var location =
-                $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}/{Uri.EscapeDataString(word.Value)}?set={set.Hash}";
+                $"{request.Scheme}://{request.Host}{request.PathBase}"
+                + $"{request.Path}/{Uri.EscapeDataString(word.Value)}?set={set.Hash}";
             if (await means.TryLoadAsync(word, set.Hash, cancellationToken) is { } stored)
                 return new OkObjectResult(Describe(stored));
             var id = $"direction-{Guid.NewGuid():N}";
@@ -102,7 +103,8 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
             return await means.TryLoadAsync(parsed, hash, cancellationToken) is { } mean
                 ? new OkObjectResult(Describe(mean))
                 : Problems.NotFound(
-                    $"no mean of \"{parsed.Value}\" for sentence set {hash} is stored for {model.ModelId}; POST /api/directions computes it"
+                    $"no mean of \"{parsed.Value}\" for sentence set {hash} is "
+                        + $"stored for {model.ModelId}; POST /api/directions computes it"
                 );
         }
         catch (Pix2PixZeroException e)
@@ -174,7 +176,8 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
         catch (JsonException e)
         {
             throw new InvalidInputException(
-                $"the request body is not {{\"word\": string, \"count\"?: number, \"sentences\"?: [string]}}: {e.Message}"
+                $"the request body is not {{\"word\": string, \"count\"?: "
+                    + $"number, \"sentences\"?: [string]}}: {e.Message}"
             );
         }
     }
@@ -184,7 +187,8 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
         : int.TryParse(text, out var count) ? count
         : throw new InvalidOptionException("count", text, $"use a whole number 1..{SentenceGenerator.MaxCount}");
 
-    // Cleaned as SentenceSource.UserFile cleans a file, so the stored file hashes to this set when the activity reads it.
+    // Cleaned as SentenceSource.UserFile cleans a file, so the
+    // stored file hashes to this set when the activity reads it.
     private static SentenceSet Sentences(string[] given)
     {
         var sentences = SentenceSource.UserFile.Clean(given).Select(s => s.Sentence).ToList();
@@ -192,7 +196,8 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
             throw new InvalidOptionException(
                 "sentences",
                 sentences.Count,
-                $"give 1..{SentenceSource.UserFile.MaxSentences} non-empty sentences (about 1,000 make a good direction)"
+                $"give 1..{SentenceSource.UserFile.MaxSentences} "
+                    + "non-empty sentences (about 1,000 make a good direction)"
             );
         if (
             sentences.FirstOrDefault(s =>
@@ -201,7 +206,8 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
             { } bad
         )
             throw new InvalidInputException(
-                $"the sentence \"{bad[..Math.Min(bad.Length, 60)]}…\" spans several lines or has over {SentenceSource.UserFile.MaxSentenceLength} characters; give one line each"
+                $"the sentence \"{bad[..Math.Min(bad.Length, 60)]}…\" spans several lines or has "
+                    + $"over {SentenceSource.UserFile.MaxSentenceLength} characters; give one line each"
             );
         return new SentenceSet(sentences);
     }

@@ -57,7 +57,8 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                 request.HasFormContentType ? await FromUploadAsync(request, id.Value, cancellationToken)
                 : request.HasJsonContentType() ? await FromJsonAsync(request, cancellationToken)
                 : throw new InvalidInputException(
-                    $"the content type \"{InputText.Shorten(request.ContentType)}\" is not accepted; send multipart/form-data with an image file part, or application/json naming a blob"
+                    $"the content type \"{InputText.Shorten(request.ContentType)}\" is not accepted; "
+                        + "send multipart/form-data with an image file part, or application/json naming a blob"
                 );
             EditRequestParser.Parse(options);
             await client.ScheduleNewOrchestrationInstanceAsync(
@@ -250,7 +251,8 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InvalidInputException(
-                    "the request body must be a JSON object such as {\"blob\": \"edit-requests/cat2dog/photo.png\", \"tasks\": [\"cat2dog\"]}"
+                    "the request body must be a JSON object such as {\"blob\": "
+                        + "\"edit-requests/cat2dog/photo.png\", \"tasks\": [\"cat2dog\"]}"
                 );
             var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             string? blob = null;
@@ -274,7 +276,8 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
             var source = BlobRef.Parse(blob, "\"blob\"");
             if (!StorageLayout.SourceContainers.Contains(source.Container))
                 throw new InvalidInputException(
-                    $"\"blob\" names the container \"{source.Container}\"; source images are read from {string.Join(", ", StorageLayout.SourceContainers)}"
+                    $"\"blob\" names the container \"{source.Container}\"; source images "
+                        + $"are read from {string.Join(", ", StorageLayout.SourceContainers)}"
                 );
             try
             {

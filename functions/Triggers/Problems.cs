@@ -21,7 +21,9 @@ public static class Problems
         return new ObjectResult(problem) { StatusCode = status, ContentTypes = { "application/problem+json" } };
     }
 
-    /// <summary>A failure answered as its kind calls for: the request's fault 400, one that may pass 503, any other 500.</summary>
+    /// <summary>
+    /// A failure answered as its kind calls for: the request's fault 400, one that may pass 503, any other 500.
+    /// </summary>
     public static IActionResult Of(Pix2PixZeroException error, string? detail = null) =>
         error.Kind switch
         {
@@ -44,10 +46,14 @@ public static class Problems
 
     public static IActionResult NotFound(string detail) => Of(StatusCodes.Status404NotFound, "Not found", detail);
 
-    public static IActionResult TooLarge(long? length, long limit) =>
-        Of(
+    public static IActionResult TooLarge(long? length, long limit)
+    {
+        var body = length is { } n ? $"the request body is {n:N0} bytes" : "the request body is larger than the limit";
+        var setting = Hosting.AppSettings.SettingName(nameof(Hosting.AppSettings.MaxRequestBytes));
+        return Of(
             StatusCodes.Status413PayloadTooLarge,
             "The request is too large",
-            $"{(length is { } n ? $"the request body is {n:N0} bytes" : "the request body is larger than the limit")}; the limit is {limit:N0} bytes (setting {Hosting.AppSettings.SettingName(nameof(Hosting.AppSettings.MaxRequestBytes))})"
+            $"{body}; the limit is {limit:N0} bytes (setting {setting})"
         );
+    }
 }

@@ -5,7 +5,10 @@ using Pix2PixZero.Functions.Web;
 
 namespace Pix2PixZero.Functions.Triggers;
 
-/// <summary>The web page's routes (<see cref="WebPage"/>): anonymous, as the page holds no secret; the API it calls needs the key.</summary>
+/// <summary>
+/// The web page's routes (<see cref="WebPage"/>): anonymous, as
+/// the page holds no secret; the API it calls needs the key.
+/// </summary>
 public sealed class WebPageTrigger(WebPage page)
 {
     [Function("WebPage")]

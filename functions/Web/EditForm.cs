@@ -29,8 +29,9 @@ public sealed record EditForm(
 
     /// <summary>
     /// One option of <see cref="EditRequestParser.Accepted"/>: a number in [<see cref="Min"/>, <see cref="Max"/>]
-    /// (<see cref="Min"/> itself excluded when <see cref="MinExclusive"/>; no upper bound when <see cref="Max"/> is null),
-    /// or text of at most <see cref="MaxLength"/> characters; <see cref="Advanced"/> ones are folded away on the page.
+    /// (<see cref="Min"/> itself excluded when <see cref="MinExclusive"/>; no upper bound when <see cref="Max"/> is
+    /// null), or text of at most <see cref="MaxLength"/> characters; <see cref="Advanced"/> ones are folded away on the
+    /// page.
     /// </summary>
     public sealed record Field(
         string Name,

@@ -17,7 +17,8 @@ public sealed class WebPage(AppSettings settings)
     public const string IndexFile = "index.html";
     public const string FormFile = "form.json";
 
-    // Only the page's own files, from this origin; the result images are blob: URLs the script makes from the API's PNGs.
+    // Only the page's own files, from this origin; the result
+    // images are blob: URLs the script makes from the API's PNGs.
     private const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

@@ -7,7 +7,8 @@ namespace Pix2PixZero.Infra.Tests;
 
 /// <summary>A resource as a deployment of the compiled template creates it: every expression evaluated.</summary>
 /// <param name="Module">Deployment names from main down to the declaring template; empty for main itself.</param>
-/// <param name="Id">The resource's ID: /subscriptions/…/resourceGroups/…/providers/{type}/{name}, or {scope}/providers/… for an extension resource.</param>
+/// <param name="Id">The resource's ID: /subscriptions/…/resourceGroups/…/providers/{type}/{name},
+/// or {scope}/providers/… for an extension resource.</param>
 public sealed record DeployedResource(
     string Module,
     string Type,
@@ -268,7 +269,8 @@ public sealed class ArmDeployment
                     return JsonValue.Create(ResourceId(ToText(args[0]), args.Skip(1).Select(ToText).ToList()));
                 case "subscriptionresourceid":
                     return JsonValue.Create(
-                        $"/subscriptions/{SubscriptionId}/providers/{ToText(args[0])}/{string.Join('/', args.Skip(1).Select(ToText))}"
+                        $"/subscriptions/{SubscriptionId}/providers/{ToText(args[0])}"
+                            + $"/{string.Join('/', args.Skip(1).Select(ToText))}"
                     );
                 case "extensionresourceid":
                     return JsonValue.Create(

@@ -10,7 +10,8 @@ public sealed partial class OutputTests(InfraFixture infra)
 
     // list*() returns keys and SAS tokens; the rest name values that embed a credential.
     [GeneratedRegex(
-        @"\blist[A-Za-z]*\(|connectionstring|instrumentationkey|accountkey|sharedkey|primarykey|secondarykey|password|secret",
+        @"\blist[A-Za-z]*\(|connectionstring|instrumentationkey|accountkey|sharedkey|"
+            + "primarykey|secondarykey|password|secret",
         RegexOptions.IgnoreCase
     )]
     private static partial Regex SecretValue { get; }

@@ -45,7 +45,8 @@ public sealed class LoopbackHub : IDisposable
     public LoopbackHub(string repository, string revision, IReadOnlyDictionary<string, byte[]> files)
         : this(repository, revision, files, FreePort) { }
 
-    /// <param name="proposePort">Proposes a free port; asked again when a proposed port was taken before the listener bound it.</param>
+    /// <param name="proposePort">Proposes a free port; asked again when
+    /// a proposed port was taken before the listener bound it.</param>
     public LoopbackHub(
         string repository,
         string revision,
@@ -69,7 +70,9 @@ public sealed class LoopbackHub : IDisposable
     /// <summary>The commit the revision points to; it changes whenever <see cref="Serve"/> changes the files.</summary>
     public string Commit { get; private set; } = "";
 
-    /// <summary>When set, every request to the hub port needs <c>Authorization: Bearer {token}</c> (a private repository).</summary>
+    /// <summary>
+    /// When set, every request to the hub port needs <c>Authorization: Bearer {token}</c> (a private repository).
+    /// </summary>
     public string? RequiredToken { get; set; }
 
     /// <summary>Downloads answer 403 GatedRepo: the token's account has not accepted the license.</summary>
@@ -111,11 +114,17 @@ public sealed class LoopbackHub : IDisposable
         );
     }
 
-    /// <summary>The next <paramref name="times"/> transfers of <paramref name="path"/> send <paramref name="afterBytes"/> bytes, then drop the connection.</summary>
+    /// <summary>
+    /// The next <paramref name="times"/> transfers of <paramref name="path"/>
+    /// send <paramref name="afterBytes"/> bytes, then drop the connection.
+    /// </summary>
     public void DropConnection(string path, long afterBytes, int times = 1) =>
         _faults[path] = new Fault { AfterBytes = afterBytes, Times = times };
 
-    /// <summary>The next <paramref name="times"/> transfers of <paramref name="path"/> send <paramref name="afterBytes"/> bytes, then go silent.</summary>
+    /// <summary>
+    /// The next <paramref name="times"/> transfers of <paramref name="path"/>
+    /// send <paramref name="afterBytes"/> bytes, then go silent.
+    /// </summary>
     public void Stall(string path, long afterBytes, int times = 1) =>
         _faults[path] = new Fault
         {
@@ -124,7 +133,10 @@ public sealed class LoopbackHub : IDisposable
             Stall = true,
         };
 
-    /// <summary>Serves <paramref name="path"/> with one byte changed (the listing still has the true checksum) until told otherwise.</summary>
+    /// <summary>
+    /// Serves <paramref name="path"/> with one byte changed (the
+    /// listing still has the true checksum) until told otherwise.
+    /// </summary>
     public void Corrupt(string path, bool corrupt = true) => _corrupt[path] = corrupt;
 
     public IEnumerable<Request> Downloads(string path) =>
@@ -281,7 +293,8 @@ public sealed class LoopbackHub : IDisposable
 
     private static (string Revision, string File) Split(string rest)
     {
-        // Revisions such as refs/pr/1 arrive %2F-escaped and so come unescaped here; the test repositories use plain ones.
+        // Revisions such as refs/pr/1 arrive %2F-escaped and so come
+        // unescaped here; the test repositories use plain ones.
         var slash = rest.IndexOf('/');
         return slash < 0 ? (rest, "") : (rest[..slash], rest[(slash + 1)..]);
     }

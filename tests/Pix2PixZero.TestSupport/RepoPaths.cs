@@ -23,7 +23,9 @@ public static class RepoPaths
 
     public static string Embedding(string word) => Path.Combine(SharedData, "embeddings_sd_1.4", $"{word}.pt");
 
-    /// <summary>A scratch copy of the tiny static bundle (without generated files), for tests that write into or break a bundle.</summary>
+    /// <summary>
+    /// A scratch copy of the tiny static bundle (without generated files), for tests that write into or break a bundle.
+    /// </summary>
     public static string CopyOfTinySd()
     {
         var target = Path.Combine(Directory.CreateTempSubdirectory("p2pz-bundle-").FullName, "tiny-sd");

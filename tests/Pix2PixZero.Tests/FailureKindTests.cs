@@ -10,7 +10,9 @@ using Pix2PixZero.Core.Scheduling;
 
 namespace Pix2PixZero.Tests;
 
-/// <summary>Every failure says what it is: the retry policy, the HTTP answers and the exit codes read its kind.</summary>
+/// <summary>
+/// Every failure says what it is: the retry policy, the HTTP answers and the exit codes read its kind.
+/// </summary>
 public sealed class FailureKindTests
 {
     public static TheoryData<Pix2PixZeroException, FailureKind> Failures =>

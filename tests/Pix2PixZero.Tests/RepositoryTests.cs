@@ -4,7 +4,10 @@ using Pix2PixZero.Cli.Commands;
 
 namespace Pix2PixZero.Tests;
 
-/// <summary>What a new user meets in the checkout itself: the README's promises about setup and outputs, and git's view of what runs leave behind.</summary>
+/// <summary>
+/// What a new user meets in the checkout itself: the README's promises
+/// about setup and outputs, and git's view of what runs leave behind.
+/// </summary>
 public class RepositoryTests
 {
     private static string Readme => File.ReadAllText(Path.Combine(RepoPaths.Root, "README.md"));

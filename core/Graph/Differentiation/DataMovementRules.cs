@@ -117,7 +117,8 @@ internal static class DataMovementRules
 
     /// <summary>
     /// The int64 values of a tensor computed from constants and shapes alone (chunk() exports its bounds as
-    /// Shape → Gather → Add → Div → Mul) in a static graph, where every shape is fixed; null when it reads anything else.
+    /// Shape → Gather → Add → Div → Mul) in a static graph, where
+    /// every shape is fixed; null when it reads anything else.
     /// </summary>
     private static long[]? StaticInts(GradientContext c, string tensor, int depth = 0)
     {
@@ -224,7 +225,9 @@ internal static class DataMovementRules
         c.Emit.Scope = scope;
     }
 
-    /// <summary>Nearest-neighbour upsampling by integer factors repeats each pixel; its adjoint sums each block.</summary>
+    /// <summary>
+    /// Nearest-neighbour upsampling by integer factors repeats each pixel; its adjoint sums each block.
+    /// </summary>
     public static void Resize(GradientContext c)
     {
         if (!c.Needs(0))

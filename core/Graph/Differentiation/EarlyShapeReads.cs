@@ -3,10 +3,10 @@ using Pix2PixZero.Core.Graph.Onnx;
 namespace Pix2PixZero.Core.Graph.Differentiation;
 
 /// <summary>
-/// The scheduling pass, run after everything else is emitted: in a graph with dynamic axes the backward reads the runtime shapes of forward
-/// tensors (Shape and Size nodes), and ONNX Runtime frees a tensor only after its last reader — a Shape node that
-/// runs in the backward pass keeps a whole activation alive through the forward pass just to read four integers
-/// from it (at 512×512, gigabytes of GEGLU and attention activations). ONNX Runtime orders execution by a
+/// The scheduling pass, run after everything else is emitted: in a graph with dynamic axes the backward reads the
+/// runtime shapes of forward tensors (Shape and Size nodes), and ONNX Runtime frees a tensor only after its last reader
+/// — a Shape node that runs in the backward pass keeps a whole activation alive through the forward pass just to read
+/// four integers from it (at 512×512, gigabytes of GEGLU and attention activations). ONNX Runtime orders execution by a
 /// depth-first walk from the graph's leaf nodes, the last leaf first; this pass adds one last leaf, a Concat of
 /// every such shape, as an extra graph output (<see cref="Output"/>), so the walk runs each of those Shape nodes
 /// right after the forward node whose output it reads.

@@ -63,7 +63,9 @@ internal static class ElementwiseRules
             c.Contribute(c.Input(input), c.Unbroadcast(grad(), c.Shapes[c.Output(0)], c.Input(input)));
     }
 
-    /// <summary>d(a^b)/da = b·a^(b−1); a constant exponent (x² in decomposed LayerNorm) folds to a cheaper form.</summary>
+    /// <summary>
+    /// d(a^b)/da = b·a^(b−1); a constant exponent (x² in decomposed LayerNorm) folds to a cheaper form.
+    /// </summary>
     private static string PowDerivative(GradientContext c, string a, string b)
     {
         if (c.Graph.TryGetConstantFloats(b, out var p) && p.Length == 1)

@@ -53,7 +53,9 @@ public sealed class GradientContext
 
     // ---- gradient bookkeeping ------------------------------------------------------------------------------
 
-    /// <summary>Whether input <paramref name="input"/> of the node needs a gradient (it is floating and depends on the input).</summary>
+    /// <summary>
+    /// Whether input <paramref name="input"/> of the node needs a gradient (it is floating and depends on the input).
+    /// </summary>
     public bool Needs(int input) =>
         input < Node.Input.Count
         && Node.Input[input].Length > 0
@@ -63,7 +65,9 @@ public sealed class GradientContext
     /// <summary>Whether a tensor outside the node (a pattern's input) needs a gradient.</summary>
     public bool Needs(string tensor) => DependsOnInput.Contains(tensor) && IsFloating(tensor);
 
-    /// <summary>Adds <paramref name="grad"/> to the gradient of input <paramref name="input"/> when it needs one.</summary>
+    /// <summary>
+    /// Adds <paramref name="grad"/> to the gradient of input <paramref name="input"/> when it needs one.
+    /// </summary>
     public void Pass(int input, string grad)
     {
         if (Needs(input))
@@ -100,7 +104,10 @@ public sealed class GradientContext
         return sum;
     }
 
-    /// <summary>Keeps a static slice's gradient until the sliced tensor's gradient is summed (see <see cref="DataMovementRules"/>).</summary>
+    /// <summary>
+    /// Keeps a static slice's gradient until the sliced tensor's
+    /// gradient is summed (see <see cref="DataMovementRules"/>).
+    /// </summary>
     internal void AddSlicePiece(string tensor, SlicePiece piece)
     {
         if (!_slicePieces.TryGetValue(tensor, out var pieces))
@@ -132,7 +139,9 @@ public sealed class GradientContext
         return cast;
     }
 
-    /// <summary>The shape of a forward tensor as an int64 vector: a constant for static graphs, Shape() otherwise.</summary>
+    /// <summary>
+    /// The shape of a forward tensor as an int64 vector: a constant for static graphs, Shape() otherwise.
+    /// </summary>
     public string ShapeOf(string tensor)
     {
         if (!Shapes.Dynamic)
@@ -170,7 +179,9 @@ public sealed class GradientContext
         throw Unsupported($"its {what} input is not a constant");
     }
 
-    /// <summary>The node producing <paramref name="tensor"/> when it is a default-domain <paramref name="opType"/>, else null.</summary>
+    /// <summary>
+    /// The node producing <paramref name="tensor"/> when it is a default-domain <paramref name="opType"/>, else null.
+    /// </summary>
     public NodeProto? Producer(string tensor, string opType) =>
         _producers.TryGetValue(tensor, out var node) && node.OpType == opType && node.Domain is "" or "ai.onnx"
             ? node
@@ -216,6 +227,7 @@ public sealed class GradientContext
         new(
             $"Cannot differentiate {(Node.Domain.Length > 0 ? Node.Domain + "." : "")}{Node.OpType} node '{Node.Name}' "
                 + $"on the path from the sample to the attention loss{(detail is null ? "" : ": " + detail)}. "
-                + "Re-export the UNet with standard ONNX ops (no fused/contrib kernels) or add a gradient rule for this op."
+                + "Re-export the UNet with standard ONNX ops (no "
+                + "fused/contrib kernels) or add a gradient rule for this op."
         );
 }

@@ -23,7 +23,8 @@ public abstract record FusedPattern(NodeProto Root)
 /// </summary>
 public static class GradientPatterns
 {
-    /// <param name="recomputeAttention">Match <see cref="SelfAttentionPattern"/>: attention maps recomputed in the backward.</param>
+    /// <param name="recomputeAttention">Match <see cref="SelfAttentionPattern"/>:
+    /// attention maps recomputed in the backward.</param>
     public static IReadOnlyDictionary<NodeProto, FusedPattern> Match(
         OnnxGraph graph,
         TensorShapes shapes,
@@ -57,7 +58,9 @@ public static class GradientPatterns
             : null;
     }
 
-    /// <summary>Exact GELU as exports spell it, y = (x ⊙ (Erf(x / c) + 1)) ⊙ h with scalar constants c (√2) and h (½).</summary>
+    /// <summary>
+    /// Exact GELU as exports spell it, y = (x ⊙ (Erf(x / c) + 1)) ⊙ h with scalar constants c (√2) and h (½).
+    /// </summary>
     private static FusedPattern? Gelu(GraphIndex g, NodeProto mul)
     {
         if (mul.Input.Count != 2)
@@ -91,7 +94,9 @@ public static class GradientPatterns
         return null;
     }
 
-    /// <summary>LayerNorm as opset-14 exports spell it: y = (x − mean(x)) / sqrt(mean((x − mean(x))²) + ε) over the same axes.</summary>
+    /// <summary>
+    /// LayerNorm as opset-14 exports spell it: y = (x − mean(x)) / sqrt(mean((x − mean(x))²) + ε) over the same axes.
+    /// </summary>
     private static FusedPattern? DecomposedLayerNorm(GraphIndex g, TensorShapes shapes, NodeProto div)
     {
         var (centered, sigma) = (div.Input[0], div.Input[1]);
@@ -280,7 +285,9 @@ internal sealed record AttentionSoftmaxPattern(NodeProto Root, string ValueProdu
     }
 }
 
-/// <summary>The scale of s·(A·B) applied to the gradients of A and B rather than to the larger gradient of A·B.</summary>
+/// <summary>
+/// The scale of s·(A·B) applied to the gradients of A and B rather than to the larger gradient of A·B.
+/// </summary>
 internal sealed record ScaledScoresPattern(NodeProto Root, NodeProto MatMul, double Scale) : FusedPattern(Root)
 {
     public override string Name => "scaled scores";

@@ -10,7 +10,9 @@ namespace Pix2PixZero.Core.Graph.Differentiation;
 /// </summary>
 public static class GroupNormAsLayerNormalization
 {
-    /// <summary>Rewrites every such node in place; returns how many. The graph is sorted topologically afterwards.</summary>
+    /// <summary>
+    /// Rewrites every such node in place; returns how many. The graph is sorted topologically afterwards.
+    /// </summary>
     public static int Apply(OnnxGraph graph, TensorShapes shapes, TensorTypes types)
     {
         var emit = new GraphEmitter(graph, "rewrite");

@@ -11,9 +11,10 @@ internal static class LinearRules
     public static void MatMul(GradientContext c) => MatMulGradients(c, c.Node, c.G, scale: null);
 
     /// <summary>
-    /// The gradients of Y = A·B (the node <paramref name="matMul"/>) for ∂L/∂Y = <paramref name="g"/>·<paramref name="scale"/>:
-    /// the scale (a scalar tensor or null) multiplies the operands' gradients instead of the output's, which for
-    /// attention scores (an N×N map from N×d operands) is the smaller tensor.
+    /// The gradients of Y = A·B (the node <paramref name="matMul"/>) for ∂L/∂Y =
+    /// <paramref name="g"/>·<paramref name="scale"/>: the scale (a scalar tensor or null) multiplies the operands'
+    /// gradients instead of the output's, which for attention scores (an N×N map from N×d operands) is the smaller
+    /// tensor.
     /// </summary>
     public static void MatMulGradients(GradientContext c, Onnx.NodeProto matMul, string g, string? scale)
     {

@@ -7,7 +7,8 @@ internal static class NormalizationRules
 {
     /// <summary>
     /// dx = y ⊙ (g − Σ g⊙y) over the softmax axes. Before opset 13 Softmax flattens the input to 2-D at `axis`
-    /// (default 1) and normalizes over all trailing axes together; from 13 on it normalizes over `axis` alone (default −1).
+    /// (default 1) and normalizes over all trailing axes together;
+    /// from 13 on it normalizes over `axis` alone (default −1).
     /// </summary>
     public static void Softmax(GradientContext c)
     {
@@ -54,8 +55,8 @@ internal static class NormalizationRules
 
     /// <summary>
     /// y = x̂·scale + bias over the trailing axes from `axis`. x̂ is y itself when the scale is ones and there is no
-    /// bias (GroupNorm rewritten by <see cref="GroupNormAsLayerNormalization"/>), and 1/σ is the node's InvStdDev output
-    /// when it has one; otherwise both are recomputed from x.
+    /// bias (GroupNorm rewritten by <see cref="GroupNormAsLayerNormalization"/>), and 1/σ is the node's InvStdDev
+    /// output when it has one; otherwise both are recomputed from x.
     /// </summary>
     public static void LayerNormalization(GradientContext c)
     {
@@ -153,7 +154,9 @@ internal static class NormalizationRules
         && gradType == TensorValues.Float
         && axes.SequenceEqual(Enumerable.Range(rank - axes.Length, axes.Length).Select(i => (long)i));
 
-    /// <summary>x̂ and 1/√(var + ε) over <paramref name="axes"/> of x (1/σ keeps the reduced axes as size 1), recomputed from x.</summary>
+    /// <summary>
+    /// x̂ and 1/√(var + ε) over <paramref name="axes"/> of x (1/σ keeps the reduced axes as size 1), recomputed from x.
+    /// </summary>
     public static (string Xhat, string InvStd) Statistics(GradientContext c, string x, long[] axes, float epsilon)
     {
         var xf = c.F(x);
@@ -191,7 +194,9 @@ internal static class NormalizationRules
         return c.Emit.Cast(count, c.GradType(y));
     }
 
-    /// <summary>How many elements of x one position of the other axes spans over <paramref name="axes"/> (static shapes).</summary>
+    /// <summary>
+    /// How many elements of x one position of the other axes spans over <paramref name="axes"/> (static shapes).
+    /// </summary>
     public static long StaticCount(TensorShapes shapes, string x, long[] axes) =>
         axes.Aggregate(1L, (p, a) => p * shapes[x][a]);
 }

@@ -33,7 +33,8 @@ public static class ReverseModeDifferentiator
     /// Appends to <paramref name="graph"/> the nodes computing ∂<paramref name="scalar"/>/∂<paramref name="wrt"/> and
     /// returns the gradient's tensor name (same shape as <paramref name="wrt"/>).
     /// </summary>
-    /// <exception cref="NotSupportedException">An op on the gradient path has no rule; the message names it.</exception>
+    /// <exception cref="NotSupportedException">An op on the
+    /// gradient path has no rule; the message names it.</exception>
     public static string Differentiate(
         OnnxGraph graph,
         string scalar,
@@ -51,10 +52,10 @@ public static class ReverseModeDifferentiator
     }
 
     /// <summary>
-    /// The same for a scalar L whose gradients are already in the graph for some of its inputs: <paramref name="seeds"/>
-    /// maps each such tensor t to the tensor holding ∂L/∂t (t's shape, the gradient's type), e.g. a loss
-    /// Σ (A − A_ref)² differentiated by hand to 2(A − A_ref). Only the graph between <paramref name="wrt"/> and
-    /// those tensors is differentiated.
+    /// The same for a scalar L whose gradients are already in the graph for some of its inputs:
+    /// <paramref name="seeds"/> maps each such tensor t to the tensor holding ∂L/∂t (t's shape, the gradient's type),
+    /// e.g. a loss Σ (A − A_ref)² differentiated by hand to 2(A − A_ref). Only the graph between <paramref name="wrt"/>
+    /// and those tensors is differentiated.
     /// </summary>
     public static string Differentiate(
         OnnxGraph graph,

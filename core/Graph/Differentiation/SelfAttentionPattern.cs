@@ -69,7 +69,9 @@ internal sealed record SelfAttentionPattern(AttentionBlock Block, int Chunks) : 
             c.Contribute(v, Joined(dV));
     }
 
-    /// <summary>Slice bounds along the rows (axis 0) of each chunk, ⌈rows/chunks⌉ rows each; [null] when unchunked.</summary>
+    /// <summary>
+    /// Slice bounds along the rows (axis 0) of each chunk, ⌈rows/chunks⌉ rows each; [null] when unchunked.
+    /// </summary>
     private IEnumerable<(string Start, string End)?> RowChunks(GradientContext c, string q)
     {
         if (Chunks <= 1)

@@ -6,7 +6,9 @@ using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Tests.Hosting;
 
-/// <summary>What the Functions host will see: the build's functions.metadata, the task registry, host.json, settings.</summary>
+/// <summary>
+/// What the Functions host will see: the build's functions.metadata, the task registry, host.json, settings.
+/// </summary>
 public sealed class FunctionsAppTests
 {
     private static readonly string AppOutput = typeof(FunctionsAppTests)

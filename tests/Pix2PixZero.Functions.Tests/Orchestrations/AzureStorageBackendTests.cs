@@ -6,7 +6,9 @@ using Pix2PixZero.Functions.Triggers;
 
 namespace Pix2PixZero.Functions.Tests.Orchestrations;
 
-/// <summary>The pipeline on the backend the Functions app uses, Azure Storage (queues, tables, blobs), over Azurite.</summary>
+/// <summary>
+/// The pipeline on the backend the Functions app uses, Azure Storage (queues, tables, blobs), over Azurite.
+/// </summary>
 [Collection(StorageCollection.Name)]
 public sealed class AzureStorageBackendTests(AzuriteFixture azurite)
 {
@@ -50,7 +52,7 @@ public sealed class AzureStorageBackendTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task A_worker_stopped_in_the_middle_of_an_edit_is_replaced_and_the_request_completes_with_every_result()
+    public async Task A_worker_stopped_mid_edit_is_replaced_and_the_request_completes_with_every_result()
     {
         const string taskHub = "durability";
         var blobs = new PipelineBlobs(new Azure.Storage.Blobs.BlobServiceClient(azurite.Storage.ConnectionString));

@@ -21,7 +21,7 @@ public sealed class FailureKindTests
     [InlineData(FailureKind.Transient, 3)]
     [InlineData(FailureKind.Permanent, 1)]
     [InlineData(FailureKind.InvalidInput, 1)]
-    public async Task A_new_kind_of_failure_is_tried_as_often_as_its_kind_allows_and_reaches_the_orchestrator_as_its_kind(
+    public async Task A_new_kind_of_failure_is_retried_as_its_kind_allows_and_reaches_the_orchestrator_as_its_kind(
         FailureKind kind,
         int tries
     )

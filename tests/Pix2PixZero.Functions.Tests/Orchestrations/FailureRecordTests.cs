@@ -119,7 +119,9 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
         Assert.Contains("is missing from storage; submit the request again", error.Message);
     }
 
-    /// <summary>Deletes each word mean as soon as it is stored, as someone clearing the directions container would.</summary>
+    /// <summary>
+    /// Deletes each word mean as soon as it is stored, as someone clearing the directions container would.
+    /// </summary>
     private sealed class MeansDeletedOnceStored(BlobContainerClient directions) : HttpPipelineSynchronousPolicy
     {
         public override void OnReceivedResponse(HttpMessage message)
@@ -135,7 +137,9 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
         }
     }
 
-    /// <summary>Refuses one blob call (method and path) with 503 before it reaches storage, every time it is made.</summary>
+    /// <summary>
+    /// Refuses one blob call (method and path) with 503 before it reaches storage, every time it is made.
+    /// </summary>
     private sealed class StorageOutage : HttpPipelinePolicy
     {
         private string? _method;

@@ -85,7 +85,9 @@ public sealed class LoadTests(AzuriteFixture azurite, ITestOutputHelper output)
         await File.WriteAllTextAsync(Path.Combine(folder.FullName, "functions-load.json"), json);
     }
 
-    /// <summary>Samples this process's working set while the load runs: the process-wide peak would include earlier tests.</summary>
+    /// <summary>
+    /// Samples this process's working set while the load runs: the process-wide peak would include earlier tests.
+    /// </summary>
     private sealed class PeakMemory : IDisposable
     {
         private readonly CancellationTokenSource _stop = new();

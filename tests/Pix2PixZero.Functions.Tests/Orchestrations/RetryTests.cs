@@ -49,7 +49,8 @@ public sealed class RetryTests(AzuriteFixture azurite)
         var observed = await Task.WhenAny(refusals.First, host.WaitAsync(id));
         Assert.True(
             observed == refusals.First,
-            $"the request ended before its write was refused: {(await host.Client.GetInstanceAsync(id, true))?.FailureDetails}"
+            "the request ended before its write was "
+                + $"refused: {(await host.Client.GetInstanceAsync(id, true))?.FailureDetails}"
         );
         await lease.ReleaseAsync();
 

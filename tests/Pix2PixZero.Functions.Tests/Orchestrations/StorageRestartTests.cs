@@ -4,7 +4,9 @@ using Pix2PixZero.Functions.Tests.Support;
 
 namespace Pix2PixZero.Functions.Tests.Orchestrations;
 
-/// <summary>Storage that goes away in the middle of a request and comes back, as a restarted storage emulator or an outage does.</summary>
+/// <summary>
+/// Storage that goes away in the middle of a request and comes back, as a restarted storage emulator or an outage does.
+/// </summary>
 [Collection(StorageCollection.Name)]
 public sealed class StorageRestartTests
 {
@@ -29,7 +31,8 @@ public sealed class StorageRestartTests
             while (await ProgressBlob.ReadAsync(host.Blobs, id, timeout.Token) is not { Stage: "invert", Step: > 0 })
                 await Task.Delay(25, timeout.Token);
 
-        // Down for longer than the storage client's own retries last, so the outage reaches the activities and they retry.
+        // Down for longer than the storage client's own retries
+        // last, so the outage reaches the activities and they retry.
         await storage.RestartAsync(down: TimeSpan.FromSeconds(25));
 
         var manifest = await Results.AssertCompleteAsync(host.Blobs, await host.WaitAsync(id), "cat2dog", "cat2horse");

@@ -13,7 +13,8 @@ public class ProgressBlobTests
     {
         // Nothing listens on this port: every storage call fails as it does while the storage account is unreachable.
         var unreachable = new BlobServiceClient(
-            $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:{PipelineTestHost.FreePort()}/devstoreaccount1;"
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;"
+                + $"BlobEndpoint=http://127.0.0.1:{PipelineTestHost.FreePort()}/devstoreaccount1;"
         );
         var progress = new ProgressBlob(new PipelineBlobs(unreachable), "0123abcd");
 

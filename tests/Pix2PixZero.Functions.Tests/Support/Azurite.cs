@@ -26,7 +26,8 @@ public sealed partial class Azurite : IAsyncDisposable
         _ports = ports;
         ConnectionString =
             $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};"
-            + $"BlobEndpoint=http://127.0.0.1:{ports["Blob"]}/{Account};QueueEndpoint=http://127.0.0.1:{ports["Queue"]}/{Account};TableEndpoint=http://127.0.0.1:{ports["Table"]}/{Account};";
+            + $"BlobEndpoint=http://127.0.0.1:{ports["Blob"]}/{Account};QueueEndpoint=http://127.0.0.1:"
+            + $"{ports["Queue"]}/{Account};TableEndpoint=http://127.0.0.1:{ports["Table"]}/{Account};";
     }
 
     public string ConnectionString { get; }
@@ -63,7 +64,9 @@ public sealed partial class Azurite : IAsyncDisposable
         _folder.Delete(recursive: true);
     }
 
-    /// <summary>Starts Azurite on <paramref name="ports"/> (null: ports the OS picks) and waits until its three services listen.</summary>
+    /// <summary>
+    /// Starts Azurite on <paramref name="ports"/> (null: ports the OS picks) and waits until its three services listen.
+    /// </summary>
     private static async Task<(Process Process, IReadOnlyDictionary<string, int> Ports)> LaunchAsync(
         DirectoryInfo folder,
         IReadOnlyDictionary<string, int>? ports
@@ -135,7 +138,8 @@ public sealed partial class Azurite : IAsyncDisposable
             if (!process.HasExited)
                 process.Kill(entireProcessTree: true);
             throw new InvalidOperationException(
-                $"Azurite did not report its three ports:{Environment.NewLine}{string.Join(Environment.NewLine, output)}"
+                $"Azurite did not report its three ports:{Environment.NewLine}"
+                    + $"{string.Join(Environment.NewLine, output)}"
             );
         }
         return (process, listening);

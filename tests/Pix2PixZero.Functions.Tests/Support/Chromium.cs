@@ -35,7 +35,8 @@ public sealed class Chromium : IAsyncDisposable
     {
         if (!File.Exists(ExecutablePath))
             throw new InvalidOperationException(
-                $"Chromium is not installed at {ExecutablePath}; run scripts/install-chromium.sh (scripts/test.sh runs it)"
+                $"Chromium is not installed at {ExecutablePath}; run "
+                    + "scripts/install-chromium.sh (scripts/test.sh runs it)"
             );
         var playwright = await Playwright.CreateAsync();
         var profile = Directory.CreateTempSubdirectory("p2pz-chromium-");

@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Pix2PixZero.Functions.Tests.Support;
 
-/// <summary>Real ASP.NET Core requests (as the Functions worker hands them to the HTTP triggers) and their results as JSON.</summary>
+/// <summary>
+/// Real ASP.NET Core requests (as the Functions worker hands them to the HTTP triggers) and their results as JSON.
+/// </summary>
 public static class HttpRequests
 {
     public static HttpRequest Get(string path, string query = "") => Create("GET", path, query, null, null);

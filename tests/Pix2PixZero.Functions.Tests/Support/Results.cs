@@ -15,7 +15,8 @@ public static class Results
     {
         Assert.True(
             instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed,
-            $"{instance.InstanceId} ended {instance.RuntimeStatus}: {instance.FailureDetails?.ErrorType}: {instance.FailureDetails?.ErrorMessage}"
+            $"{instance.InstanceId} ended {instance.RuntimeStatus}: "
+                + $"{instance.FailureDetails?.ErrorType}: {instance.FailureDetails?.ErrorMessage}"
         );
         var manifest = await blobs.ReadJsonAsync<EditManifest>(
             StorageLayout.Manifest(instance.InstanceId),

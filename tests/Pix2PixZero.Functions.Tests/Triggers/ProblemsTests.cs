@@ -4,7 +4,9 @@ using Pix2PixZero.Functions.Triggers;
 
 namespace Pix2PixZero.Functions.Tests.Triggers;
 
-/// <summary>A failure is answered with the HTTP status of its kind, as problem details that carry its message.</summary>
+/// <summary>
+/// A failure is answered with the HTTP status of its kind, as problem details that carry its message.
+/// </summary>
 public sealed class ProblemsTests
 {
     [Theory]

@@ -116,7 +116,7 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task A_text_file_and_an_oversized_photo_are_refused_before_upload_and_an_api_refusal_shows_its_problem_details()
+    public async Task Text_and_oversized_files_are_refused_before_upload_and_an_api_refusal_shows_its_problem_details()
     {
         await using var session = await Session.StartAsync(
             azurite.Storage,
@@ -150,10 +150,8 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
 
         // 256 KiB requests leave 192 KiB for the photo; cat_1.png is larger.
         await page.Locator("#photo").SetInputFilesAsync(RepoPaths.Image("cat_1.png"));
-        await Expect(problem)
-            .ToContainTextAsync(
-                $"\"cat_1.png\" is {Math.Ceiling(new FileInfo(RepoPaths.Image("cat_1.png")).Length / 1024.0)} KiB; photos of up to 192 KiB are accepted"
-            );
+        var kib = Math.Ceiling(new FileInfo(RepoPaths.Image("cat_1.png")).Length / 1024.0);
+        await Expect(problem).ToContainTextAsync($"\"cat_1.png\" is {kib} KiB; photos of up to 192 KiB are accepted");
         Assert.True(await page.Locator("#preview").IsHiddenAsync());
         Assert.Empty(uploads);
 
@@ -270,7 +268,9 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
         return png.ToArray();
     }
 
-    /// <summary>One test's pipeline, its HTTP functions on Kestrel and a browser, opened on the page with the key in the link.</summary>
+    /// <summary>
+    /// One test's pipeline, its HTTP functions on Kestrel and a browser, opened on the page with the key in the link.
+    /// </summary>
     private sealed class Session : IAsyncDisposable
     {
         private Session(PipelineTestHost pipeline, FunctionsWebHost web, Chromium browser) =>
@@ -293,7 +293,9 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
             return new Session(pipeline, web, await Chromium.LaunchAsync());
         }
 
-        /// <summary>Opens the page as a link with the key in its fragment, and waits for the ready-made edits.</summary>
+        /// <summary>
+        /// Opens the page as a link with the key in its fragment, and waits for the ready-made edits.
+        /// </summary>
         public async Task OpenAsync()
         {
             await Page.GotoAsync(new Uri(Web.Address, $"#key={Web.Key}").ToString());

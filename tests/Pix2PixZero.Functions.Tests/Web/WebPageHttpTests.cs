@@ -12,7 +12,9 @@ using Pix2PixZero.Functions.Web;
 
 namespace Pix2PixZero.Functions.Tests.Web;
 
-/// <summary>What the app serves for the page, over HTTP from its functions on Kestrel: files, headers, form and edits.</summary>
+/// <summary>
+/// What the app serves for the page, over HTTP from its functions on Kestrel: files, headers, form and edits.
+/// </summary>
 [Collection(StorageCollection.Name)]
 public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLifetime
 {
@@ -51,7 +53,8 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
                 (response.StatusCode, response.Content.Headers.ContentType!.MediaType)
             );
             Assert.Equal(
-                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+                    + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
                 response.Headers.GetValues("Content-Security-Policy").Single()
             );
             Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());

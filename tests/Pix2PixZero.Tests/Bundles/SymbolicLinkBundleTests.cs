@@ -23,7 +23,9 @@ public sealed class SymbolicLinkBundleTests : IDisposable
 
     public void Dispose() => Directory.Delete(Scratch, recursive: true);
 
-    /// <summary>Moves every file of the bundle into <c>blobs/</c> beside it, leaving a relative link in its place.</summary>
+    /// <summary>
+    /// Moves every file of the bundle into <c>blobs/</c> beside it, leaving a relative link in its place.
+    /// </summary>
     private void LayOutLikeTheHuggingFaceCache()
     {
         var blobs = Directory.CreateDirectory(Path.Combine(Scratch, "blobs")).FullName;

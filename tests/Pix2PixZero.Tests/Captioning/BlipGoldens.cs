@@ -8,7 +8,8 @@ namespace Pix2PixZero.Tests.Captioning;
 
 /// <summary>
 /// The tiny BLIP captioner goldens written by <c>/usr/bin/python3 tests/fixtures/generate.py</c>
-/// (tests/fixtures/blip/fixture.py) into tests/fixtures/blip/goldens/, and one captioner per bundle shared by the tests.
+/// (tests/fixtures/blip/fixture.py) into tests/fixtures/blip/goldens/,
+/// and one captioner per bundle shared by the tests.
 /// </summary>
 public sealed class BlipGoldens : IDisposable
 {

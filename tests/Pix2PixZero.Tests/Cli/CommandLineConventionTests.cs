@@ -220,7 +220,7 @@ public sealed class CommandLineConventionTests : IDisposable
     }
 
     [Fact]
-    public async Task An_edit_prints_results_on_standard_output_and_logs_and_progress_on_standard_error_and_two_tasks_never_share_a_file()
+    public async Task Edit_results_go_to_stdout_logs_and_progress_to_stderr_and_two_tasks_never_share_a_file()
     {
         var output = Path.Combine(_scratch, "out");
         var (status, stdout, stderr) = await CliProcess.RunAsync(

@@ -18,7 +18,7 @@ public class ConsoleProgressTests
     }
 
     [Fact]
-    public void Without_a_terminal_a_long_stage_prints_a_line_at_least_every_few_seconds_with_elapsed_and_estimated_time()
+    public void Without_a_terminal_long_stages_print_a_line_at_least_every_few_seconds_with_elapsed_and_estimated_time()
     {
         var clock = new ManualClock();
         var output = new StringWriter();

@@ -55,7 +55,8 @@ public class SentenceGeneratorTests
             {
                 string lower = " " + sentence.ToLowerInvariant();
                 Assert.DoesNotMatch(
-                    @" a (old|elegant|ancient|unusual|orange|enormous|iconic|interesting|ordinary|owl|elephant|oil|artistic|empty) ",
+                    @" a (old|elegant|ancient|unusual|orange|enormous|iconic|"
+                        + "interesting|ordinary|owl|elephant|oil|artistic|empty) ",
                     lower
                 );
                 Assert.DoesNotMatch(@" an (small|large|cat|cute|unicorn|photo|vintage|3d) ", lower);

@@ -13,7 +13,8 @@ public class AttentionLossTests
 {
     private const int F64 = TensorValues.Double;
 
-    // Two maps from x [3, 3, 4]: [3, 3, 5] (3 rows) and either [3, 3, 6] (3 rows, the same count) or [3, 3, 3, 2] (9 rows).
+    // Two maps from x [3, 3, 4]: [3, 3, 5] (3 rows) and either
+    // [3, 3, 6] (3 rows, the same count) or [3, 3, 3, 2] (9 rows).
     public static TheoryData<bool, bool> Cases() =>
         new()
         {

@@ -4,13 +4,16 @@ using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Graph;
 
-/// <summary><see cref="ChunkedAttention"/>: self-attention computed in chunks of rows of B·heads gives the same values.</summary>
+/// <summary>
+/// <see cref="ChunkedAttention"/>: self-attention computed in chunks of rows of B·heads gives the same values.
+/// </summary>
 public class ChunkedAttentionTests
 {
     private const long Tokens = 6,
         HeadDim = 2;
 
-    // rows = batch·heads, none a multiple of the chunk size: 9 rows → chunks of 2, the last of 1; 20 rows → chunks of 3, the last of 2.
+    // rows = batch·heads, none a multiple of the chunk size: 9 rows →
+    // chunks of 2, the last of 1; 20 rows → chunks of 3, the last of 2.
     public static TheoryData<bool, long, long> Sizes() =>
         new()
         {
@@ -40,7 +43,9 @@ public class ChunkedAttentionTests
         AssertSameOutput(original, chunked, model, model.Feeds);
     }
 
-    /// <summary>The chunk count is fixed at the probe's rows (9: 5 chunks); the chunk size is read at run time.</summary>
+    /// <summary>
+    /// The chunk count is fixed at the probe's rows (9: 5 chunks); the chunk size is read at run time.
+    /// </summary>
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

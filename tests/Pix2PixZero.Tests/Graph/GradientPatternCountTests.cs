@@ -76,10 +76,10 @@ public class GradientPatternCountTests(ITestOutputHelper output)
             var architecture = Architecture.Of(config, height, width);
 
             // Each transformer has two attention blocks with N×M maps from N×d queries and M×d keys: self-attention
-            // (M = N) and cross-attention (M = the context's tokens). Either is recomputed where its map outweighs Q and
-            // Kᵀ together, as AttentionBlock defines it (cross-attention too: only where the loss also reads its map, as
-            // in the guidance graph, is it left alone); otherwise its softmax is fused alone, and its scores are scaled
-            // at the operands where the map outweighs Q (M > d).
+            // (M = N) and cross-attention (M = the context's tokens). Either is recomputed where its map outweighs Q
+            // and Kᵀ together, as AttentionBlock defines it (cross-attention too: only where the loss also reads its
+            // map, as in the guidance graph, is it left alone); otherwise its softmax is fused alone, and its scores
+            // are scaled at the operands where the map outweighs Q (M > d).
             var blocks = architecture
                 .Transformers.SelectMany(t =>
                     new[] { (N: t.Tokens, M: t.Tokens), (N: t.Tokens, M: contextTokens) }.Select(b =>
@@ -92,7 +92,8 @@ public class GradientPatternCountTests(ITestOutputHelper output)
             var transformers = architecture.Transformers.Count;
             var expected = new Dictionary<string, int>
             {
-                ["SiLU"] = 2 * architecture.Resnets + 1, // norm1 and norm2 of each resnet, and conv_norm_out; not the timestep's
+                // norm1 and norm2 of each resnet, and conv_norm_out; not the timestep's
+                ["SiLU"] = 2 * architecture.Resnets + 1,
                 ["GELU"] = transformers,
                 ["LayerNorm"] = 3 * transformers,
                 ["self-attention (recomputed)"] = recomputed,

@@ -51,7 +51,8 @@ public class GroupNormAsLayerNormalizationTests
         Assert.True(result.MaxAbsGradient > 1e-3, "the gradient is ~0, the check would prove nothing");
         Assert.True(
             result.MaxAbsError <= 5e-3 * Math.Max(1, result.MaxAbsGradient),
-            $"max |analytic − finite difference| = {result.MaxAbsError:E3} over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}"
+            $"max |analytic − finite difference| = {result.MaxAbsError:E3} "
+                + $"over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}"
         );
     }
 

@@ -5,7 +5,9 @@ using Xunit.Abstractions;
 
 namespace Pix2PixZero.Tests.Graph;
 
-/// <summary>Both tiny UNets (static batch-2 int64 timestep; dynamic axes float timestep) compiled once per test class.</summary>
+/// <summary>
+/// Both tiny UNets (static batch-2 int64 timestep; dynamic axes float timestep) compiled once per test class.
+/// </summary>
 public sealed class CompiledTinyUnets : IDisposable
 {
     public CompiledTinyUnets()
@@ -150,7 +152,8 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
         ).Length;
         output.WriteLine(
             $"guidance.onnx: {new FileInfo(prepared.GuidancePath).Length} bytes, {guidance.Graph.Node.Count} nodes, "
-                + $"inline tensor data {inlineBytes} bytes (source graph {InlineTensorBytes(source.Graph)}); weights.pb {weightsBytes} bytes"
+                + $"inline tensor data {inlineBytes} bytes (source "
+                + $"graph {InlineTensorBytes(source.Graph)}); weights.pb {weightsBytes} bytes"
         );
         Assert.True(
             inlineBytes < 64 * 1024,

@@ -53,7 +53,8 @@ public class SelfAttentionPatternTests
         Assert.True(result.MaxAbsGradient > 1e-3, "the gradient is ~0, the check would prove nothing");
         Assert.True(
             result.MaxAbsError <= 1e-6 * Math.Max(1, result.MaxAbsGradient),
-            $"max |analytic − finite difference| = {result.MaxAbsError:E3} over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}"
+            $"max |analytic − finite difference| = {result.MaxAbsError:E3} "
+                + $"over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}"
         );
     }
 
@@ -119,7 +120,9 @@ public class SelfAttentionPatternTests
         );
     }
 
-    /// <summary>Keys and values of one row broadcast over every row of queries (rows of Kᵀ and V: 1, of Q: 3).</summary>
+    /// <summary>
+    /// Keys and values of one row broadcast over every row of queries (rows of Kᵀ and V: 1, of Q: 3).
+    /// </summary>
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -142,7 +145,8 @@ public class SelfAttentionPatternTests
         Assert.True(result.MaxAbsGradient > 1e-3, "the gradient is ~0, the check would prove nothing");
         Assert.True(
             result.MaxAbsError <= 1e-6 * Math.Max(1, result.MaxAbsGradient),
-            $"max |analytic − finite difference| = {result.MaxAbsError:E3} over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}"
+            $"max |analytic − finite difference| = {result.MaxAbsError:E3} "
+                + $"over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}"
         );
     }
 }

@@ -19,7 +19,9 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
     public const string Repository = "tiny/sd-onnx";
     public const string Revision = "onnx";
 
-    /// <summary>What real SD 1.x ONNX repositories hold besides the bundle; a pull must not download any of it.</summary>
+    /// <summary>
+    /// What real SD 1.x ONNX repositories hold besides the bundle; a pull must not download any of it.
+    /// </summary>
     public static readonly Dictionary<string, byte[]> NotBundleFiles = new()
     {
         ["safety_checker/model.onnx"] = Encoding.ASCII.GetBytes("a safety checker graph"),
@@ -216,7 +218,8 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         var result = await PullAsync(hub, Target);
 
         Assert.Equal($"bytes={cut}-", hub.Downloads("unet/weights.pb").Last(r => r.Server == "cdn").Range);
-        Assert.Equal(graphRequests, hub.Downloads("text_encoder/model.onnx").Count()); // verified files are kept, not fetched again
+        // verified files are kept, not fetched again
+        Assert.Equal(graphRequests, hub.Downloads("text_encoder/model.onnx").Count());
         Assert.Equal(hub.TotalBytes(BundleFiles(hub)) - hub.TotalBytes(verified) - cut, result.DownloadedBytes);
         Assert.Empty(ModelBundleValidator.Validate(Target));
         Assert.False(Directory.Exists(staging));

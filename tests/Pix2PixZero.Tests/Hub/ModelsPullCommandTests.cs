@@ -7,7 +7,9 @@ using Xunit.Abstractions;
 
 namespace Pix2PixZero.Tests.Hub;
 
-/// <summary><c>models pull</c>: downloads over the loopback hub, then compiles the guidance graphs and says what they hold.</summary>
+/// <summary>
+/// <c>models pull</c>: downloads over the loopback hub, then compiles the guidance graphs and says what they hold.
+/// </summary>
 public sealed class ModelsPullCommandTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("p2pz-pull-cli-").FullName;

@@ -47,7 +47,9 @@ public class ImageDecoderFuzzTests
         }.Select(Encode),
     ];
 
-    /// <summary>A seed file with some of these edits: flip bits, overwrite bytes, cut the end, insert bytes, repeat a slice.</summary>
+    /// <summary>
+    /// A seed file with some of these edits: flip bits, overwrite bytes, cut the end, insert bytes, repeat a slice.
+    /// </summary>
     private static readonly Gen<byte[]> MutatedFiles = Gen.Select(
         Gen.Int[0, Seeds.Length - 1],
         Gen.Int[0, int.MaxValue].Array[1, 6],

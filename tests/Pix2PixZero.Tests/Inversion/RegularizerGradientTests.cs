@@ -2,7 +2,9 @@ using Pix2PixZero.Core.Inversion;
 
 namespace Pix2PixZero.Tests.Inversion;
 
-/// <summary>The closed-form gradients, in double, against central finite differences of the losses computed in C#.</summary>
+/// <summary>
+/// The closed-form gradients, in double, against central finite differences of the losses computed in C#.
+/// </summary>
 public class RegularizerGradientTests
 {
     private const double Step = 1e-5;

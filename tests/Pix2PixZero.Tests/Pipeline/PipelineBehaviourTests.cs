@@ -35,7 +35,9 @@ public sealed class TinyDirectionsFixture : IDisposable
     }
 }
 
-/// <summary>What a user relies on beyond parity: option checks, determinism, cancellation, progress, shared passes.</summary>
+/// <summary>
+/// What a user relies on beyond parity: option checks, determinism, cancellation, progress, shared passes.
+/// </summary>
 public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<TinyDirectionsFixture>
 {
     private const string Caption = "a cat sitting next to a mirror";

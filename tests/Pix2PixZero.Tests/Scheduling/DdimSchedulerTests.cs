@@ -145,7 +145,9 @@ public class DdimSchedulerTests
     public void Scheduler_config_is_read_from_diffusers_json_and_validated()
     {
         var config = SchedulerConfig.Parse(
-            """{"_class_name":"PNDMScheduler","beta_start":0.00085,"beta_end":0.012,"beta_schedule":"scaled_linear","num_train_timesteps":1000,"set_alpha_to_one":false,"steps_offset":1}"""
+            """{"_class_name":"PNDMScheduler","beta_start":0.00085,"beta_end":0.012"""
+                + ""","beta_schedule":"scaled_linear","num_train_timesteps":1000"""
+                + ""","set_alpha_to_one":false,"steps_offset":1}"""
         );
         Assert.Equal(SchedulerConfig.StableDiffusion, config);
         var e = Assert.Throws<FormatException>(() =>

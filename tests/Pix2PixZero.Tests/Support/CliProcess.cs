@@ -69,7 +69,9 @@ public sealed class CliProcess : IDisposable
         );
     }
 
-    /// <summary>Runs to the end (at most <paramref name="seconds"/>): exit status, standard output, standard error.</summary>
+    /// <summary>
+    /// Runs to the end (at most <paramref name="seconds"/>): exit status, standard output, standard error.
+    /// </summary>
     public static async Task<(int Status, string Output, string Error)> RunAsync(params string[] args) =>
         await RunAsync(120, args);
 

@@ -47,7 +47,9 @@ public static class GraphGradientCheck
         return new Result(maxErr, maxGrad, indices.Length, graph);
     }
 
-    /// <summary>The compiled gradient of Σ(y ⊙ R) with respect to <paramref name="wrt"/> at the model's feeds.</summary>
+    /// <summary>
+    /// The compiled gradient of Σ(y ⊙ R) with respect to <paramref name="wrt"/> at the model's feeds.
+    /// </summary>
     public static (double[] Gradient, OnnxGraph Compiled) Gradient(GraphTestModel model, string output, string wrt)
     {
         var (graph, loss, grad) = Compile(model, output, wrt, options: null);

@@ -5,10 +5,15 @@ using Pix2PixZero.Core.Graph.Onnx;
 
 namespace Pix2PixZero.Tests.Support;
 
-/// <summary>Runs small in-memory graphs of a <see cref="GraphTestModel"/> with ONNX Runtime, values as float64.</summary>
+/// <summary>
+/// Runs small in-memory graphs of a <see cref="GraphTestModel"/> with ONNX Runtime, values as float64.
+/// </summary>
 public static class GraphRunner
 {
-    /// <summary>The named tensors of <paramref name="graph"/> (graph outputs or not) at the model's feeds, or at <paramref name="feeds"/>.</summary>
+    /// <summary>
+    /// The named tensors of <paramref name="graph"/> (graph outputs
+    /// or not) at the model's feeds, or at <paramref name="feeds"/>.
+    /// </summary>
     public static double[][] Run(
         OnnxGraph graph,
         GraphTestModel model,
@@ -52,7 +57,9 @@ public static class GraphRunner
         }
     }
 
-    /// <summary>The shapes of every tensor of <paramref name="graph"/> at the model's feeds, symbolic when the model is.</summary>
+    /// <summary>
+    /// The shapes of every tensor of <paramref name="graph"/> at the model's feeds, symbolic when the model is.
+    /// </summary>
     public static TensorShapes Measure(OnnxGraph graph, GraphTestModel model)
     {
         var dir = Directory.CreateTempSubdirectory("p2pz-graph-").FullName;

@@ -3,7 +3,9 @@ using static Pix2PixZero.Core.Graph.GraphEmitter;
 
 namespace Pix2PixZero.Tests.Support;
 
-/// <summary>Blocks of the tiny UNet (tests/fixtures/tinysd/unet.py) spelled op by op as its ONNX export spells them.</summary>
+/// <summary>
+/// Blocks of the tiny UNet (tests/fixtures/tinysd/unet.py) spelled op by op as its ONNX export spells them.
+/// </summary>
 public static class GraphTestBlocks
 {
     /// <summary>

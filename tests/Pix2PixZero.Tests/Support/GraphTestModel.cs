@@ -102,6 +102,8 @@ public sealed class GraphTestModel
             .ToArray();
     }
 
-    /// <summary>Round every random value to float16, so an fp32 twin of an fp16 graph computes at the same point.</summary>
+    /// <summary>
+    /// Round every random value to float16, so an fp32 twin of an fp16 graph computes at the same point.
+    /// </summary>
     public bool HalfPrecisionValues { get; init; }
 }

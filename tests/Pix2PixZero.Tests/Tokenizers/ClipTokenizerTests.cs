@@ -99,7 +99,9 @@ public class ClipTokenizerTests
     }
 }
 
-/// <summary>Cases tokenized by the fixture generator's independent Python CLIP tokenizer (tests/fixtures/generate.py).</summary>
+/// <summary>
+/// Cases tokenized by the fixture generator's independent Python CLIP tokenizer (tests/fixtures/generate.py).
+/// </summary>
 public class ClipTokenizerPythonParityTests
 {
     private static readonly Lazy<ClipTokenizer> Tokenizer = new(() =>
