@@ -5,5 +5,6 @@ var root = new RootCommand("pix2pix-zero: zero-shot image-to-image translation w
 {
     ModelsCommand.Create(),
 };
-foreach (var command in MethodCommands.Create()) root.Subcommands.Add(command);
+foreach (var command in MethodCommands.Create())
+    root.Subcommands.Add(command);
 return await CommandLine.InvokeAsync(root, args);

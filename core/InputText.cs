@@ -8,7 +8,11 @@ public static class InputText
 {
     public const int MaxQuoted = 60;
 
-    /// <summary>The value as it is when short, else its first <see cref="MaxQuoted"/> characters, "…" and its length.</summary>
+    /// <summary>
+    /// The value as it is when short, else its first <see cref="MaxQuoted"/> characters, "…" and its length.
+    /// </summary>
     public static string Shorten(string? value) =>
-        value is null || value.Length <= MaxQuoted ? value ?? "" : $"{value[..MaxQuoted]}… ({value.Length:N0} characters)";
+        value is null || value.Length <= MaxQuoted
+            ? value ?? ""
+            : $"{value[..MaxQuoted]}… ({value.Length:N0} characters)";
 }

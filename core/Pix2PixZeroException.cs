@@ -6,9 +6,11 @@ namespace Pix2PixZero.Core;
 /// </summary>
 public class Pix2PixZeroException : Exception
 {
-    public Pix2PixZeroException(FailureKind kind, string message) : base(message) => Kind = kind;
+    public Pix2PixZeroException(FailureKind kind, string message)
+        : base(message) => Kind = kind;
 
-    public Pix2PixZeroException(FailureKind kind, string message, Exception? inner) : base(message, inner) => Kind = kind;
+    public Pix2PixZeroException(FailureKind kind, string message, Exception? inner)
+        : base(message, inner) => Kind = kind;
 
     public FailureKind Kind { get; }
 }

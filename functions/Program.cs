@@ -7,6 +7,7 @@ using Pix2PixZero.Functions.Hosting;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.Services.AddPipelineServices(builder.Configuration);
+
 // Class-based orchestrators and activities: the Durable extension lists them as functions at start-up.
 builder.ConfigureDurableWorker().AddTasks(PipelineRegistration.AddPipelineTasks);
 builder.Build().Run();

@@ -37,7 +37,10 @@ public static class CommandLine
         {
             // Without the default handler, a user error thrown by any command lands here rather than as a stack trace;
             // without System.CommandLine's termination handling, the signals above decide how a run stops.
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, cancel.Token);
+            return await parsed.InvokeAsync(
+                new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null },
+                cancel.Token
+            );
         }
         catch (Exception e) when (Describe(e) is { } described)
         {
@@ -46,8 +49,14 @@ public static class CommandLine
         }
     }
 
-    /// <summary>Runs a command's work: its failures print as one line with the status they call for (see the class summary).</summary>
-    public static async Task<int> RunAsync(Func<Task> action, CancellationToken cancellationToken, TextWriter? error = null)
+    /// <summary>
+    /// Runs a command's work: its failures print as one line with the status they call for (see the class summary).
+    /// </summary>
+    public static async Task<int> RunAsync(
+        Func<Task> action,
+        CancellationToken cancellationToken,
+        TextWriter? error = null
+    )
     {
         error ??= Console.Error;
         try
@@ -67,46 +76,74 @@ public static class CommandLine
         }
     }
 
-    /// <summary>A per-user cache folder: $XDG_CACHE_HOME/pix2pix-zero/{name}, else ~/.cache/pix2pix-zero/{name}.</summary>
+    /// <summary>
+    /// A per-user cache folder: $XDG_CACHE_HOME/pix2pix-zero/{name}, else ~/.cache/pix2pix-zero/{name}.
+    /// </summary>
     public static string CacheFolder(string name) =>
-        Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
-            ? cache : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "pix2pix-zero", name);
+        Path.Combine(
+            Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
+                ? cache
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
+            "pix2pix-zero",
+            name
+        );
 
     /// <summary>Log lines go to standard error, so standard output holds only results.</summary>
-    public static ILoggerFactory Logging(bool verbose) => LoggerFactory.Create(b => b
-        .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-        .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-        .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information));
+    public static ILoggerFactory Logging(bool verbose) =>
+        LoggerFactory.Create(b =>
+            b.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss ";
+                })
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+        );
 
     // The first signal asks the running step to stop; a second one ends the process at once.
     private static void Cancel(PosixSignalContext context, CancellationTokenSource cancel)
     {
-        if (cancel.IsCancellationRequested) return;
+        if (cancel.IsCancellationRequested)
+            return;
         context.Cancel = true;
         cancel.Cancel();
     }
 
     private static int StatusOf(FailureKind kind) => kind == FailureKind.Transient ? Failed : UserError;
 
-    private static (string Line, int Status)? Describe(Exception e) => e switch
-    {
-        Pix2PixZeroException known => ($"error: {e.Message}", StatusOf(known.Kind)),
-        IOException or UnauthorizedAccessException => ($"error: {e.Message}", Failed),
-        _ => null,
-    };
+    private static (string Line, int Status)? Describe(Exception e) =>
+        e switch
+        {
+            Pix2PixZeroException known => ($"error: {e.Message}", StatusOf(known.Kind)),
+            IOException or UnauthorizedAccessException => ($"error: {e.Message}", Failed),
+            _ => null,
+        };
 
-    /// <summary>One line for a parse error: the option, the value given and what it accepts, where an option is at fault.</summary>
+    /// <summary>
+    /// One line for a parse error: the option, the value given and what it accepts, where an option is at fault.
+    /// </summary>
     private static string UsageError(ParseError parseError, ParseResult parsed)
     {
-        var help = $"(pix2pix-zero {string.Join(' ', CommandPath(parsed.CommandResult))} --help lists them)".Replace("  ", " ");
+        var help = $"(pix2pix-zero {string.Join(' ', CommandPath(parsed.CommandResult))} --help lists them)".Replace(
+            "  ",
+            " "
+        );
         if (parsed.UnmatchedTokens.Count > 0)
-            return $"\"{InputText.Shorten(parsed.UnmatchedTokens[0])}\" is not a command, option or argument here {help}";
+            return $"\"{InputText.Shorten(parsed.UnmatchedTokens[0])}\" "
+                + $"is not a command, option or argument here {help}";
         return parseError.SymbolResult switch
         {
             OptionResult { Option: var option } result when option.ValueType != typeof(bool) =>
-                new InvalidOptionException(option.Name, result.Tokens.Count > 0 ? string.Join(' ', result.Tokens.Select(t => t.Value)) : null, Accepted(option)).Message,
-            ArgumentResult { Argument: var argument, Parent: CommandResult } =>
-                new InvalidOptionException($"<{argument.Name}>", null, argument.Description ?? "give it").Message,
+                new InvalidOptionException(
+                    option.Name,
+                    result.Tokens.Count > 0 ? string.Join(' ', result.Tokens.Select(t => t.Value)) : null,
+                    Accepted(option)
+                ).Message,
+            ArgumentResult { Argument: var argument, Parent: CommandResult } => new InvalidOptionException(
+                $"<{argument.Name}>",
+                null,
+                argument.Description ?? "give it"
+            ).Message,
             _ => $"{parseError.Message} {help}",
         };
     }

@@ -11,7 +11,8 @@ namespace Pix2PixZero.Cli.Commands;
 /// logger writes to standard error from its own thread and the runner writes results to standard output, neither
 /// through Spectre's console, so its bars would tear. One line redrawn with "\r" survives those writes.
 /// </summary>
-public sealed class ConsoleProgress(TextWriter? writer = null, TimeProvider? clock = null, TimeSpan? every = null) : IProgress<PipelineProgress>
+public sealed class ConsoleProgress(TextWriter? writer = null, TimeProvider? clock = null, TimeSpan? every = null)
+    : IProgress<PipelineProgress>
 {
     public static readonly TimeSpan DefaultEvery = TimeSpan.FromSeconds(5);
 
@@ -29,13 +30,17 @@ public sealed class ConsoleProgress(TextWriter? writer = null, TimeProvider? clo
     {
         var now = _clock.GetTimestamp();
         var starts = value.Stage != _stage;
-        if (starts) (_stage, _stageStarted, _firstStep) = (value.Stage, now, value.Step);
+        if (starts)
+            (_stage, _stageStarted, _firstStep) = (value.Stage, now, value.Step);
         var done = value.Step >= value.TotalSteps;
         var timing = Timing(value, now);
         if (_interactive)
         {
-            _out.Write($"\r{value.Stage,-8} {Bar(value.Step, value.TotalSteps)} {value.Step}/{value.TotalSteps}{timing}   ");
-            if (done) _out.WriteLine();
+            _out.Write(
+                $"\r{value.Stage, -8} {Bar(value.Step, value.TotalSteps)} {value.Step}/{value.TotalSteps}{timing}   "
+            );
+            if (done)
+                _out.WriteLine();
         }
         else if (done || starts || _clock.GetElapsedTime(_lastLine, now) >= _every)
         {
@@ -44,7 +49,9 @@ public sealed class ConsoleProgress(TextWriter? writer = null, TimeProvider? clo
         }
     }
 
-    /// <summary>"[#####.....]": <paramref name="done"/> of <paramref name="total"/> (full when the total is unknown or zero).</summary>
+    /// <summary>
+    /// "[#####.....]": <paramref name="done"/> of <paramref name="total"/> (full when the total is unknown or zero).
+    /// </summary>
     public static string Bar(long done, long total)
     {
         var filled = total <= 0 ? Width : (int)(Width * Math.Clamp(done, 0, total) / total);
@@ -52,20 +59,24 @@ public sealed class ConsoleProgress(TextWriter? writer = null, TimeProvider? clo
     }
 
     /// <summary>"45 s", "2 min 05 s", "1 h 02 min".</summary>
-    public static string Duration(TimeSpan span) => span switch
-    {
-        { TotalHours: >= 1 } => $"{(int)span.TotalHours} h {span.Minutes:00} min",
-        { TotalMinutes: >= 1 } => $"{(int)span.TotalMinutes} min {span.Seconds:00} s",
-        _ => $"{span.TotalSeconds:0} s",
-    };
+    public static string Duration(TimeSpan span) =>
+        span switch
+        {
+            { TotalHours: >= 1 } => $"{(int)span.TotalHours} h {span.Minutes:00} min",
+            { TotalMinutes: >= 1 } => $"{(int)span.TotalMinutes} min {span.Seconds:00} s",
+            _ => $"{span.TotalSeconds:0} s",
+        };
 
-    // ", 34 s elapsed, about 1 min 40 s left" from the pace since the stage's first report; nothing before a step is done.
+    // ", 34 s elapsed, about 1 min 40 s left" from the pace since
+    // the stage's first report; nothing before a step is done.
     private string Timing(PipelineProgress value, long now)
     {
         var elapsed = _clock.GetElapsedTime(_stageStarted, now);
         var stepsDone = value.Step - _firstStep;
-        if (stepsDone <= 0) return "";
-        if (value.Step >= value.TotalSteps) return $", {Duration(elapsed)}";
+        if (stepsDone <= 0)
+            return "";
+        if (value.Step >= value.TotalSteps)
+            return $", {Duration(elapsed)}";
         var left = elapsed / stepsDone * (value.TotalSteps - value.Step);
         return $", {Duration(elapsed)} elapsed, about {Duration(left)} left";
     }

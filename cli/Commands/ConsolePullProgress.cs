@@ -21,14 +21,20 @@ public sealed class ConsolePullProgress(TextWriter? writer = null) : IProgress<P
         var done = value.Size is { } size && value.Bytes >= size;
         var firstOfFile = value.FileNumber != _file;
         _file = value.FileNumber;
-        var sizes = ModelPuller.FormatBytes(value.Bytes) + (value.Size is { } total ? " / " + ModelPuller.FormatBytes(total) : "");
-        var line = $"[{value.FileNumber}/{value.FileCount}] {ConsoleProgress.Bar(value.Bytes, value.Size ?? 0)} {sizes,-22} {value.File}";
+        var sizes =
+            ModelPuller.FormatBytes(value.Bytes)
+            + (value.Size is { } total ? " / " + ModelPuller.FormatBytes(total) : "");
+        var line =
+            $"[{value.FileNumber}/{value.FileCount}] "
+            + $"{ConsoleProgress.Bar(value.Bytes, value.Size ?? 0)} {sizes, -22} {value.File}";
         if (_interactive)
         {
-            if (!done && !firstOfFile && _clock.Elapsed - _drawn < RedrawEvery) return;
+            if (!done && !firstOfFile && _clock.Elapsed - _drawn < RedrawEvery)
+                return;
             _drawn = _clock.Elapsed;
             _out.Write("\r" + line);
-            if (done) _out.WriteLine();
+            if (done)
+                _out.WriteLine();
         }
         else if (done || (firstOfFile && value.Size is null))
         {

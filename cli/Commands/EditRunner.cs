@@ -9,15 +9,31 @@ using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Cli.Commands;
 
-/// <summary>Runs the method for the command line: one image (or prompt), several tasks, PNG + JSON record per result.</summary>
-public sealed class EditRunner(string modelDirectory, ExecutionProvider provider, string directionCache, int sentences, TextWriter output,
-    IProgress<PipelineProgress> progress, int? imageSize = null)
+/// <summary>
+/// Runs the method for the command line: one image (or prompt), several tasks, PNG + JSON record per result.
+/// </summary>
+public sealed class EditRunner(
+    string modelDirectory,
+    ExecutionProvider provider,
+    string directionCache,
+    int sentences,
+    TextWriter output,
+    IProgress<PipelineProgress> progress,
+    int? imageSize = null
+)
 {
     /// <summary>Seconds and peak working set (MiB) after each stage, for <c>bench</c>.</summary>
     public List<(string Stage, double Seconds, double PeakMiB)> Stages { get; } = [];
 
     /// <summary>Each graph's runs in the last edit, by what was asked and the batch, for <c>bench</c>.</summary>
-    public List<(string Graph, string Outputs, long Batch, int Runs, double FirstMilliseconds, double? LaterMillisecondsPerRun)> GraphRuns { get; } = [];
+    public List<(
+        string Graph,
+        string Outputs,
+        long Batch,
+        int Runs,
+        double FirstMilliseconds,
+        double? LaterMillisecondsPerRun
+    )> GraphRuns { get; } = [];
 
     /// <summary>The image side the last run worked at.</summary>
     public int ImageSize { get; private set; }
@@ -25,7 +41,14 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
     /// <summary>The execution provider the sessions run on ("Cuda" or "Cpu"), once a run has created them.</summary>
     public string Provider { get; private set; } = "?";
 
-    public IReadOnlyList<string> EditImage(string imagePath, IReadOnlyList<EditTask> tasks, string? caption, MethodParameters options, string outputDirectory, CancellationToken cancellationToken)
+    public IReadOnlyList<string> EditImage(
+        string imagePath,
+        IReadOnlyList<EditTask> tasks,
+        string? caption,
+        MethodParameters options,
+        string outputDirectory,
+        CancellationToken cancellationToken
+    )
     {
         using var loggers = CommandLine.Logging(verbose: false);
         var clock = Stopwatch.StartNew();
@@ -34,7 +57,14 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
         Mark("load", clock);
 
-        var request = new PhotoEditRequest(image, Path.GetFullPath(imagePath), tasks, options, Sentences, new DirectionStore(directionCache))
+        var request = new PhotoEditRequest(
+            image,
+            Path.GetFullPath(imagePath),
+            tasks,
+            options,
+            Sentences,
+            new DirectionStore(directionCache)
+        )
         {
             Caption = caption,
             Captioned = (text, source) => output.WriteLine($"caption ({source}): {text}"),
@@ -45,17 +75,34 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
         // The pipeline's stage times, with the load stage before them, which the pipeline does not see.
         var stageSeconds = StageSeconds();
-        return Write([.. pictures.Select(p => p.Image)], tasks, outputDirectory, Path.GetFileNameWithoutExtension(imagePath),
-            i => pictures[i].Record with { StageSeconds = stageSeconds });
+        return Write(
+            [.. pictures.Select(p => p.Image)],
+            tasks,
+            outputDirectory,
+            Path.GetFileNameWithoutExtension(imagePath),
+            i => pictures[i].Record with { StageSeconds = stageSeconds }
+        );
     }
 
-    public IReadOnlyList<string> Generate(string prompt, IReadOnlyList<EditTask> tasks, MethodParameters options, string outputDirectory, CancellationToken cancellationToken)
+    public IReadOnlyList<string> Generate(
+        string prompt,
+        IReadOnlyList<EditTask> tasks,
+        MethodParameters options,
+        string outputDirectory,
+        CancellationToken cancellationToken
+    )
     {
         using var loggers = CommandLine.Logging(verbose: false);
         var clock = Stopwatch.StartNew();
         using var bundle = OpenBundle(loggers);
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
-        var directions = pipeline.Directions(tasks, Sentences, new DirectionStore(directionCache), progress, cancellationToken);
+        var directions = pipeline.Directions(
+            tasks,
+            Sentences,
+            new DirectionStore(directionCache),
+            progress,
+            cancellationToken
+        );
         Mark("directions", clock);
         var (reference, edits) = pipeline.Generate(prompt, directions, options, progress, cancellationToken);
         Mark("generate", clock);
@@ -63,12 +110,28 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
         Directory.CreateDirectory(outputDirectory);
         var referencePath = Path.Combine(outputDirectory, $"{stem}.reference.png");
-        using (reference) AtomicFile.WriteAllBytes(referencePath, ImageCodec.EncodePng(reference));
+        using (reference)
+            AtomicFile.WriteAllBytes(referencePath, ImageCodec.EncodePng(reference));
         output.WriteLine($"wrote {referencePath}");
-        var provenance = new EditProvenance(Synthetic: true, Input: null, Prompt: prompt, Caption: prompt, CaptionSource: "prompt",
-            ModelDirectory: bundle.Directory, ModelId: pipeline.Prompts.ModelId, Provider: Provider, ImageSize: bundle.ImageSize,
-            DirectionSentences: Sentences.Label);
-        return [referencePath, .. Write(edits, tasks, outputDirectory, stem, i => EditRecord.Create(provenance, tasks[i].Name, options, StageSeconds()))];
+        var provenance = new EditProvenance(
+            Synthetic: true,
+            Input: null,
+            Prompt: prompt,
+            Caption: prompt,
+            CaptionSource: "prompt",
+            ModelDirectory: bundle.Directory,
+            ModelId: pipeline.Prompts.ModelId,
+            Provider: Provider,
+            ImageSize: bundle.ImageSize,
+            DirectionSentences: Sentences.Label
+        );
+        return
+        [
+            referencePath,
+            .. Write(edits, tasks, outputDirectory, stem, i =>
+                EditRecord.Create(provenance, tasks[i].Name, options, StageSeconds())
+            ),
+        ];
     }
 
     private ModelBundle OpenBundle(ILoggerFactory loggers)
@@ -76,7 +139,8 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
         var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
         try
         {
-            if (imageSize is { } side) bundle.UseImageSize(side, "--size");
+            if (imageSize is { } side)
+                bundle.UseImageSize(side, "--size");
         }
         catch
         {
@@ -89,8 +153,13 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
 
     private SentenceSource.BuiltIn Sentences => new(sentences);
 
-    private List<string> Write(IReadOnlyList<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>> images, IReadOnlyList<EditTask> tasks,
-        string outputDirectory, string stem, Func<int, EditRecord> record)
+    private List<string> Write(
+        IReadOnlyList<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>> images,
+        IReadOnlyList<EditTask> tasks,
+        string outputDirectory,
+        string stem,
+        Func<int, EditRecord> record
+    )
     {
         Directory.CreateDirectory(outputDirectory);
         var paths = new List<string>();
@@ -109,13 +178,27 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
     private void CollectGraphRuns(ModelBundle bundle, Pix2PixZeroPipeline pipeline)
     {
         GraphRuns.Clear();
-        foreach (var (graph, model) in new (string, OnnxModel)[]
-                 {
-                     ("text encoder", bundle.TextEncoder), ("VAE encoder", bundle.VaeEncoder), ("attention probe", pipeline.AttentionProbe),
-                     ("guidance", pipeline.Guidance), ("VAE decoder", bundle.VaeDecoder),
-                 })
-            foreach (var ((outputs, batch), (runs, first, time)) in model.RunTimes.OrderBy(r => r.Key.Batch))
-                GraphRuns.Add((graph, outputs, batch, runs, first.TotalMilliseconds, runs > 1 ? (time - first).TotalMilliseconds / (runs - 1) : null));
+        foreach (
+            var (graph, model) in new (string, OnnxModel)[]
+            {
+                ("text encoder", bundle.TextEncoder),
+                ("VAE encoder", bundle.VaeEncoder),
+                ("attention probe", pipeline.AttentionProbe),
+                ("guidance", pipeline.Guidance),
+                ("VAE decoder", bundle.VaeDecoder),
+            }
+        )
+        foreach (var ((outputs, batch), (runs, first, time)) in model.RunTimes.OrderBy(r => r.Key.Batch))
+            GraphRuns.Add(
+                (
+                    graph,
+                    outputs,
+                    batch,
+                    runs,
+                    first.TotalMilliseconds,
+                    runs > 1 ? (time - first).TotalMilliseconds / (runs - 1) : null
+                )
+            );
     }
 
     private void Mark(string stage, Stopwatch clock)
@@ -127,5 +210,6 @@ public sealed class EditRunner(string modelDirectory, ExecutionProvider provider
     private void Mark(string stage, TimeSpan elapsed) =>
         Stages.Add((stage, elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0));
 
-    private Dictionary<string, double> StageSeconds() => Stages.ToDictionary(s => s.Stage, s => Math.Round(s.Seconds, 3));
+    private Dictionary<string, double> StageSeconds() =>
+        Stages.ToDictionary(s => s.Stage, s => Math.Round(s.Seconds, 3));
 }

@@ -13,37 +13,98 @@ public sealed class MethodCommandOptions
 {
     private static readonly MethodParameters Defaults = new();
 
-    public Option<DirectoryInfo> Model { get; } = new("--model", "-m") { Description = "model folder (diffusers ONNX layout); default: $PIX2PIX_ZERO_MODEL" };
-    public Option<ExecutionProvider> Provider { get; } = new("--provider") { Description = "Auto (CUDA, else CPU), Cpu or Cuda", DefaultValueFactory = _ => ExecutionProvider.Auto };
-    public Option<int> Steps { get; } = new("--steps") { Description = $"DDIM steps (2..{Core.Pipeline.MethodParameters.MaxSteps})", DefaultValueFactory = _ => Defaults.Steps };
-    public Option<ulong> Seed { get; } = new("--seed") { Description = "seed of the regularizer's rolls / of the synthetic z_T", DefaultValueFactory = _ => 0UL };
-    public Option<float> GuidanceScale { get; } = new("--guidance-scale") { Description = "classifier-free guidance scale (> 1)", DefaultValueFactory = _ => Defaults.GuidanceScale };
-    public Option<float?> CrossAttention { get; } = new("--xa") { Description = "cross-attention guidance step λ_xa (default 0.1 photos, 0.15 generated)" };
-    public Option<InversionConvention> Convention { get; } = new("--convention") { Description = "inversion convention: Aligned or Official", DefaultValueFactory = _ => InversionConvention.Aligned };
-    public Option<float> Multiplier { get; } = new("--edit-multiplier") { Description = "scale of the edit direction", DefaultValueFactory = _ => 1f };
-    public Option<string?> Negative { get; } = new("--negative") { Description = "negative prompt (default: the caption for photos, empty for generated images)" };
-    public Option<int> Sentences { get; } = new("--sentences") { Description = $"built-in sentences per word for directions (1..{SentenceGenerator.MaxCount})", DefaultValueFactory = _ => SentenceGenerator.DefaultCount };
-    public Option<DirectoryInfo?> Directions { get; } = new("--directions") { Description = "cache folder for per-word embeddings (default ~/.cache/pix2pix-zero/directions)" };
-    public Option<int?> Size { get; } = new("--size") { Description = "image side in pixels, a multiple of 64 (default: the model's, 512 for SD 1.x)" };
-    public Option<DirectoryInfo> Output { get; } = new("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("out") };
+    public Option<DirectoryInfo> Model { get; } =
+        new("--model", "-m") { Description = "model folder (diffusers ONNX layout); default: $PIX2PIX_ZERO_MODEL" };
+    public Option<ExecutionProvider> Provider { get; } =
+        new("--provider")
+        {
+            Description = "Auto (CUDA, else CPU), Cpu or Cuda",
+            DefaultValueFactory = _ => ExecutionProvider.Auto,
+        };
+    public Option<int> Steps { get; } =
+        new("--steps")
+        {
+            Description = $"DDIM steps (2..{Core.Pipeline.MethodParameters.MaxSteps})",
+            DefaultValueFactory = _ => Defaults.Steps,
+        };
+    public Option<ulong> Seed { get; } =
+        new("--seed")
+        {
+            Description = "seed of the regularizer's rolls / of the synthetic z_T",
+            DefaultValueFactory = _ => 0UL,
+        };
+    public Option<float> GuidanceScale { get; } =
+        new("--guidance-scale")
+        {
+            Description = "classifier-free guidance scale (> 1)",
+            DefaultValueFactory = _ => Defaults.GuidanceScale,
+        };
+    public Option<float?> CrossAttention { get; } =
+        new("--xa") { Description = "cross-attention guidance step λ_xa (default 0.1 photos, 0.15 generated)" };
+    public Option<InversionConvention> Convention { get; } =
+        new("--convention")
+        {
+            Description = "inversion convention: Aligned or Official",
+            DefaultValueFactory = _ => InversionConvention.Aligned,
+        };
+    public Option<float> Multiplier { get; } =
+        new("--edit-multiplier") { Description = "scale of the edit direction", DefaultValueFactory = _ => 1f };
+    public Option<string?> Negative { get; } =
+        new("--negative")
+        {
+            Description = "negative prompt (default: the caption for photos, empty for generated images)",
+        };
+    public Option<int> Sentences { get; } =
+        new("--sentences")
+        {
+            Description = $"built-in sentences per word for directions (1..{SentenceGenerator.MaxCount})",
+            DefaultValueFactory = _ => SentenceGenerator.DefaultCount,
+        };
+    public Option<DirectoryInfo?> Directions { get; } =
+        new("--directions")
+        {
+            Description = "cache folder for per-word embeddings (default ~/.cache/pix2pix-zero/directions)",
+        };
+    public Option<int?> Size { get; } =
+        new("--size") { Description = "image side in pixels, a multiple of 64 (default: the model's, 512 for SD 1.x)" };
+    public Option<DirectoryInfo> Output { get; } =
+        new("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("out") };
 
     public void AddTo(Command command, bool withModel = true)
     {
-        if (withModel) command.Options.Add(Model);
-        foreach (var option in new Option[] { Provider, Steps, Seed, GuidanceScale, CrossAttention, Convention, Multiplier, Negative, Sentences, Size, Directions, Output })
+        if (withModel)
+            command.Options.Add(Model);
+        foreach (
+            var option in new Option[]
+            {
+                Provider,
+                Steps,
+                Seed,
+                GuidanceScale,
+                CrossAttention,
+                Convention,
+                Multiplier,
+                Negative,
+                Sentences,
+                Size,
+                Directions,
+                Output,
+            }
+        )
             command.Options.Add(option);
     }
 
-    public MethodParameters Parameters(ParseResult result) => new MethodParameters
-    {
-        Steps = result.GetValue(Steps),
-        Seed = result.GetValue(Seed),
-        GuidanceScale = result.GetValue(GuidanceScale),
-        CrossAttentionGuidance = result.GetValue(CrossAttention),
-        Convention = result.GetValue(Convention),
-        EditMultiplier = result.GetValue(Multiplier),
-        NegativePrompt = result.GetValue(Negative),
-    }.Validate();
+    public MethodParameters Parameters(ParseResult result) =>
+        new MethodParameters
+        {
+            Steps = result.GetValue(Steps),
+            Seed = result.GetValue(Seed),
+            GuidanceScale = result.GetValue(GuidanceScale),
+            CrossAttentionGuidance = result.GetValue(CrossAttention),
+            Convention = result.GetValue(Convention),
+            EditMultiplier = result.GetValue(Multiplier),
+            NegativePrompt = result.GetValue(Negative),
+        }.Validate();
 
     /// <summary>
     /// Every method option checked, before anything is loaded: the edit's options, the sentence count, the image size
@@ -56,21 +117,32 @@ public sealed class MethodCommandOptions
         return (method, sentences, OutputDirectory(result));
     }
 
-    /// <summary>The image side asked for, checked against the rule every model shares (the model's own is checked when it opens).</summary>
+    /// <summary>
+    /// The image side asked for, checked against the rule every
+    /// model shares (the model's own is checked when it opens).
+    /// </summary>
     public int? ImageSize(ParseResult result) =>
         result.GetValue(Size) is { } size ? ModelBundle.CheckImageSize(size, "--size") : null;
 
     public string ModelDirectory(ParseResult result) =>
         result.GetValue(Model)?.FullName
         ?? Environment.GetEnvironmentVariable("PIX2PIX_ZERO_MODEL")
-        ?? throw new InvalidOptionException("--model", null, "name a model folder with --model or set PIX2PIX_ZERO_MODEL");
+        ?? throw new InvalidOptionException(
+            "--model",
+            null,
+            "name a model folder with --model or set PIX2PIX_ZERO_MODEL"
+        );
 
     public int SentenceCount(ParseResult result)
     {
         var count = result.GetValue(Sentences);
         return count is >= 1 and <= SentenceGenerator.MaxCount
             ? count
-            : throw new InvalidOptionException("--sentences", count, $"use 1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})");
+            : throw new InvalidOptionException(
+                "--sentences",
+                count,
+                $"use 1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})"
+            );
     }
 
     /// <summary>
@@ -90,9 +162,14 @@ public sealed class MethodCommandOptions
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            throw new InvalidOptionException("--out", folder, $"the pictures could not be written there ({e.Message}); name a folder you can write to");
+            throw new InvalidOptionException(
+                "--out",
+                folder,
+                $"the pictures could not be written there ({e.Message}); name a folder you can write to"
+            );
         }
     }
 
-    public string DirectionCache(ParseResult result) => result.GetValue(Directions)?.FullName ?? CommandLine.CacheFolder("directions");
+    public string DirectionCache(ParseResult result) =>
+        result.GetValue(Directions)?.FullName ?? CommandLine.CacheFolder("directions");
 }

@@ -8,7 +8,9 @@ using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Cli.Commands;
 
-/// <summary><c>edit</c>, <c>generate</c>, <c>direction</c>, <c>demo</c> and <c>bench</c>: the method from the command line.</summary>
+/// <summary>
+/// <c>edit</c>, <c>generate</c>, <c>direction</c>, <c>demo</c> and <c>bench</c>: the method from the command line.
+/// </summary>
 public static class MethodCommands
 {
     public const string DemoImage = "cat_1.png";
@@ -19,39 +21,68 @@ public static class MethodCommands
     {
         var options = new MethodCommandOptions();
         var image = new Argument<FileInfo>("image") { Description = "the photo to describe (PNG, JPEG or WebP)" };
-        var command = new Command("caption", "Describe a photo with the model folder's BLIP captioner, as the edit would") { image };
+        var command = new Command(
+            "caption",
+            "Describe a photo with the model folder's BLIP captioner, as the edit would"
+        )
+        {
+            image,
+        };
         command.Options.Add(options.Model);
         command.Options.Add(options.Provider);
         command.SetAction((result, ct) => Run(ct, () =>
-        {
-            using var photo = ImageCodec.Load(result.GetValue(image)!.FullName);
-            using var bundle = ModelBundle.Open(options.ModelDirectory(result), new OnnxSessionFactory(result.GetValue(options.Provider)));
-            using var pipeline = new Pix2PixZeroPipeline(bundle);
-            Console.WriteLine(pipeline.Caption(photo, ct));
-        }));
+                {
+                    using var photo = ImageCodec.Load(result.GetValue(image)!.FullName);
+                    using var bundle = ModelBundle.Open(
+                        options.ModelDirectory(result),
+                        new OnnxSessionFactory(result.GetValue(options.Provider))
+                    );
+                    using var pipeline = new Pix2PixZeroPipeline(bundle);
+                    Console.WriteLine(pipeline.Caption(photo, ct));
+                }));
         return command;
     }
 
-    private static Option<string[]> Tasks() => new("--task", "-t")
-    {
-        Description = "edit task as source2target (e.g. cat2dog) or source:target; repeat for several",
-        Required = true,
-        AllowMultipleArgumentsPerToken = true,
-    };
+    private static Option<string[]> Tasks() =>
+        new("--task", "-t")
+        {
+            Description = "edit task as source2target (e.g. cat2dog) or source:target; repeat for several",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
 
     private static Command Edit()
     {
         var options = new MethodCommandOptions();
         var image = new Argument<FileInfo>("image") { Description = "the photo to edit (PNG, JPEG or WebP)" };
         var tasks = Tasks();
-        var caption = new Option<string?>("--caption") { Description = "describe the photo yourself instead of captioning it with BLIP" };
-        var command = new Command("edit", "Edit a photo: invert it, then translate source → target for each task") { image, tasks, caption };
+        var caption = new Option<string?>("--caption")
+        {
+            Description = "describe the photo yourself instead of captioning it with BLIP",
+        };
+        var command = new Command("edit", "Edit a photo: invert it, then translate source → target for each task")
+        {
+            image,
+            tasks,
+            caption,
+        };
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
-        {
-            var (edits, (method, sentences, output)) = (ParseTasks(result.GetValue(tasks)), options.Checked(result));
-            Runner(options, result, options.ModelDirectory(result), sentences).EditImage(result.GetValue(image)!.FullName, edits, result.GetValue(caption), method, output, ct);
-        }));
+                {
+                    var (edits, (method, sentences, output)) = (
+                        ParseTasks(result.GetValue(tasks)),
+                        options.Checked(result)
+                    );
+                    Runner(options, result, options.ModelDirectory(result), sentences)
+                        .EditImage(
+                            result.GetValue(image)!.FullName,
+                            edits,
+                            result.GetValue(caption),
+                            method,
+                            output,
+                            ct
+                        );
+                }));
         return command;
     }
 
@@ -60,13 +91,21 @@ public static class MethodCommands
         var options = new MethodCommandOptions();
         var prompt = new Option<string>("--prompt", "-p") { Description = "what to generate", Required = true };
         var tasks = Tasks();
-        var command = new Command("generate", "Synthetic mode: generate an image from a prompt and seed, and its edits") { prompt, tasks };
+        var command = new Command("generate", "Synthetic mode: generate an image from a prompt and seed, and its edits")
+        {
+            prompt,
+            tasks,
+        };
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
-        {
-            var (edits, (method, sentences, output)) = (ParseTasks(result.GetValue(tasks)), options.Checked(result));
-            Runner(options, result, options.ModelDirectory(result), sentences).Generate(result.GetValue(prompt)!, edits, method, output, ct);
-        }));
+                {
+                    var (edits, (method, sentences, output)) = (
+                        ParseTasks(result.GetValue(tasks)),
+                        options.Checked(result)
+                    );
+                    Runner(options, result, options.ModelDirectory(result), sentences)
+                        .Generate(result.GetValue(prompt)!, edits, method, output, ct);
+                }));
         return command;
     }
 
@@ -74,41 +113,73 @@ public static class MethodCommands
     {
         var options = new MethodCommandOptions();
         var word = new Argument<string>("word") { Description = "the word whose mean embedding to compute and cache" };
-        var file = new Option<FileInfo?>("--sentences-file") { Description = "use these sentences (one per line) instead of the built-in generator" };
-        var command = new Command("direction", "Compute and cache the mean text embedding of a word (edit directions are differences of two)") { word, file };
+        var file = new Option<FileInfo?>("--sentences-file")
+        {
+            Description = "use these sentences (one per line) instead of the built-in generator",
+        };
+        var command = new Command(
+            "direction",
+            "Compute and cache the mean text embedding of a word (edit directions are differences of two)"
+        )
+        {
+            word,
+            file,
+        };
         command.Options.Add(options.Model);
         command.Options.Add(options.Provider);
         command.Options.Add(options.Sentences);
         command.Options.Add(options.Directions);
         command.SetAction((result, ct) => Run(ct, () =>
-        {
-            EditWord.Parse(result.GetValue(word));
-            SentenceSource source = result.GetValue(file) is { } f ? new SentenceSource.UserFile(f.FullName) : new SentenceSource.BuiltIn(options.SentenceCount(result));
-            using var bundle = ModelBundle.Open(options.ModelDirectory(result), new OnnxSessionFactory(result.GetValue(options.Provider)));
-            using var pipeline = new Pix2PixZeroPipeline(bundle);
-            var store = new DirectionStore(options.DirectionCache(result));
-            var mean = pipeline.WordMean(result.GetValue(word)!, source, store, ct);
-            Console.WriteLine($"{mean.Word.Value}: mean of {mean.SentenceCount} sentences, [{mean.Rows}, {mean.Width}], model {mean.ModelId}");
-            Console.WriteLine($"stored at {store.PathFor(mean.ModelId, mean.Word, mean.SentenceSetHash)}");
-        }));
+                {
+                    EditWord.Parse(result.GetValue(word));
+                    SentenceSource source = result.GetValue(file) is { } f
+                        ? new SentenceSource.UserFile(f.FullName)
+                        : new SentenceSource.BuiltIn(options.SentenceCount(result));
+                    using var bundle = ModelBundle.Open(
+                        options.ModelDirectory(result),
+                        new OnnxSessionFactory(result.GetValue(options.Provider))
+                    );
+                    using var pipeline = new Pix2PixZeroPipeline(bundle);
+                    var store = new DirectionStore(options.DirectionCache(result));
+                    var mean = pipeline.WordMean(result.GetValue(word)!, source, store, ct);
+                    Console.WriteLine(
+                        $"{mean.Word.Value}: mean of {mean.SentenceCount} sentences, "
+                            + $"[{mean.Rows}, {mean.Width}], model {mean.ModelId}"
+                    );
+                    Console.WriteLine($"stored at {store.PathFor(mean.ModelId, mean.Word, mean.SentenceSetHash)}");
+                }));
         return command;
     }
 
     private static Command Demo()
     {
         var options = new MethodCommandOptions();
-        var command = new Command("demo", "Run the whole method on the bundled tiny test model (its output is noise: random weights)");
+        var command = new Command(
+            "demo",
+            "Run the whole method on the bundled tiny test model (its output is noise: random weights)"
+        );
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
-        {
-            var (method, sentences, output) = options.Checked(result);
-            var (model, image) = DemoInputs(result.GetValue(options.Model));
-            Console.Error.WriteLine("Demo on the tiny random-weight test model: it exercises every stage of pix2pix-zero, but its pictures are noise.");
-            Console.Error.WriteLine("For real edits: pix2pix-zero edit <photo> --task cat2dog --model <Stable Diffusion 1.x ONNX folder>.");
-            var pictures = Runner(options, result, model, sentences).EditImage(image, [EditTask.Parse("cat2dog")], caption: null, method, output, ct);
-            foreach (var picture in pictures)
-                Console.WriteLine($"output: {picture} (the edited picture) and {Path.ChangeExtension(picture, ".json")} (its record: caption, directions, every hyperparameter, model, provider, seconds per stage)");
-        }));
+                {
+                    var (method, sentences, output) = options.Checked(result);
+                    var (model, image) = DemoInputs(result.GetValue(options.Model));
+                    Console.Error.WriteLine(
+                        "Demo on the tiny random-weight test model: it exercises "
+                            + "every stage of pix2pix-zero, but its pictures are noise."
+                    );
+                    Console.Error.WriteLine(
+                        "For real edits: pix2pix-zero edit <photo> --task "
+                            + "cat2dog --model <Stable Diffusion 1.x ONNX folder>."
+                    );
+                    var pictures = Runner(options, result, model, sentences)
+                        .EditImage(image, [EditTask.Parse("cat2dog")], caption: null, method, output, ct);
+                    foreach (var picture in pictures)
+                        Console.WriteLine(
+                            $"output: {picture} (the edited picture) "
+                                + $"and {Path.ChangeExtension(picture, ".json")} (its record: caption, "
+                                + "directions, every hyperparameter, model, provider, seconds per stage)"
+                        );
+                }));
         return command;
     }
 
@@ -116,28 +187,49 @@ public static class MethodCommands
     {
         var options = new MethodCommandOptions();
         var image = new Option<FileInfo?>("--image") { Description = "photo to edit (default: the demo photo)" };
-        var caption = new Option<string?>("--caption") { Description = "describe the photo instead of captioning it (for models without a captioner)" };
-        var command = new Command("bench", "Time one cat2dog edit stage by stage and graph by graph, and report peak memory (bench guidance: the guidance graphs alone)")
+        var caption = new Option<string?>("--caption")
         {
-            image, caption,
+            Description = "describe the photo instead of captioning it (for models without a captioner)",
+        };
+        var command = new Command(
+            "bench",
+            "Time one cat2dog edit stage by stage and graph by graph, and "
+                + "report peak memory (bench guidance: the guidance graphs alone)"
+        )
+        {
+            image,
+            caption,
         };
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
-        {
-            var (editOptions, sentences, output) = options.Checked(result);
-            var (model, demoImage) = DemoInputs(result.GetValue(options.Model));
-            var runner = Runner(options, result, model, sentences);
-            runner.EditImage(result.GetValue(image)?.FullName ?? demoImage, [EditTask.Parse("cat2dog")], result.GetValue(caption), editOptions, output, ct);
-            Console.WriteLine($"model {model}, {runner.ImageSize}×{runner.ImageSize}, {editOptions.Steps} steps, provider {runner.Provider}");
-            Console.WriteLine($"{"stage",-12} {"seconds",9} {"peak MiB",9}");
-            foreach (var (stage, seconds, peak) in runner.Stages)
-                Console.WriteLine($"{stage,-12} {seconds,9:F2} {peak,9:F0}");
-            Console.WriteLine($"{"total",-12} {runner.Stages.Sum(s => s.Seconds),9:F2}");
-            Console.WriteLine($"{"graph run",-48} {"runs",5} {"first ms",10} {"later ms/run",13}");
-            foreach (var (graph, outputs, batch, runs, first, later) in runner.GraphRuns)
-                Console.WriteLine($"{$"{graph} → {outputs}, batch {batch}",-48} {runs,5} {first,10:F1} {(later is { } ms ? ms.ToString("F1") : "-"),13}");
-            Console.WriteLine($"peak RSS {PeakResidentMiB():F0} MiB");
-        }));
+                {
+                    var (editOptions, sentences, output) = options.Checked(result);
+                    var (model, demoImage) = DemoInputs(result.GetValue(options.Model));
+                    var runner = Runner(options, result, model, sentences);
+                    runner.EditImage(
+                        result.GetValue(image)?.FullName ?? demoImage,
+                        [EditTask.Parse("cat2dog")],
+                        result.GetValue(caption),
+                        editOptions,
+                        output,
+                        ct
+                    );
+                    Console.WriteLine(
+                        $"model {model}, {runner.ImageSize}×{runner.ImageSize}, "
+                            + $"{editOptions.Steps} steps, provider {runner.Provider}"
+                    );
+                    Console.WriteLine($"{"stage", -12} {"seconds", 9} {"peak MiB", 9}");
+                    foreach (var (stage, seconds, peak) in runner.Stages)
+                        Console.WriteLine($"{stage, -12} {seconds, 9:F2} {peak, 9:F0}");
+                    Console.WriteLine($"{"total", -12} {runner.Stages.Sum(s => s.Seconds), 9:F2}");
+                    Console.WriteLine($"{"graph run", -48} {"runs", 5} {"first ms", 10} {"later ms/run", 13}");
+                    foreach (var (graph, outputs, batch, runs, first, later) in runner.GraphRuns)
+                        Console.WriteLine(
+                            $"{$"{graph} → {outputs}, batch {batch}", -48} {runs, 5} "
+                                + $"{first, 10:F1} {(later is { } ms ? ms.ToString("F1") : "-"), 13}"
+                        );
+                    Console.WriteLine($"peak RSS {PeakResidentMiB():F0} MiB");
+                }));
         command.Subcommands.Add(BenchGuidance());
         return command;
     }
@@ -145,24 +237,51 @@ public static class MethodCommands
     private static Command BenchGuidance()
     {
         var options = new MethodCommandOptions();
-        var runs = new Option<int>("--runs") { Description = "timed runs per graph (the median is printed)", DefaultValueFactory = _ => 5 };
-        var size = new Option<int?>("--size") { Description = "image side in pixels, a multiple of 64 (default: the model's)" };
-        var command = new Command("guidance", "Compile the guidance graphs and time a UNet forward, an attention-probe run and a guidance run") { runs, size };
+        var runs = new Option<int>("--runs")
+        {
+            Description = "timed runs per graph (the median is printed)",
+            DefaultValueFactory = _ => 5,
+        };
+        var size = new Option<int?>("--size")
+        {
+            Description = "image side in pixels, a multiple of 64 (default: the model's)",
+        };
+        var command = new Command(
+            "guidance",
+            "Compile the guidance graphs and time a UNet forward, an attention-probe run and a guidance run"
+        )
+        {
+            runs,
+            size,
+        };
         command.Options.Add(options.Model);
         command.Options.Add(options.Provider);
         command.SetAction((result, ct) => Run(ct, () =>
-        {
-            if (result.GetValue(runs) is < 1 or > 1000)
-                throw new InvalidOptionException("--runs", result.GetValue(runs), "use 1..1000");
-            var side = result.GetValue(size) is { } s ? ModelBundle.CheckImageSize(s, "--size") : (int?)null;
-            GuidanceBenchmark.Run(DemoInputs(result.GetValue(options.Model)).Model, result.GetValue(options.Provider), result.GetValue(runs),
-                side, Console.Out);
-        }));
+                {
+                    if (result.GetValue(runs) is < 1 or > 1000)
+                        throw new InvalidOptionException("--runs", result.GetValue(runs), "use 1..1000");
+                    var side = result.GetValue(size) is { } s ? ModelBundle.CheckImageSize(s, "--size") : (int?)null;
+                    GuidanceBenchmark.Run(
+                        DemoInputs(result.GetValue(options.Model)).Model,
+                        result.GetValue(options.Provider),
+                        result.GetValue(runs),
+                        side,
+                        Console.Out
+                    );
+                }));
         return command;
     }
 
     private static EditRunner Runner(MethodCommandOptions options, ParseResult result, string model, int sentences) =>
-        new(model, result.GetValue(options.Provider), options.DirectionCache(result), sentences, Console.Out, new ConsoleProgress(), options.ImageSize(result));
+        new(
+            model,
+            result.GetValue(options.Provider),
+            options.DirectionCache(result),
+            sentences,
+            Console.Out,
+            new ConsoleProgress(),
+            options.ImageSize(result)
+        );
 
     private static List<EditTask> ParseTasks(string[]? tasks) => EditTask.ParseDistinct(tasks ?? []);
 
@@ -175,15 +294,23 @@ public static class MethodCommands
         var demo = Path.Combine(AppContext.BaseDirectory, "demo");
         var bundle = Path.Combine(demo, "tiny-sd");
         if (model is null && !Directory.Exists(bundle))
-            throw new InvalidInputException($"the demo model is missing from {bundle}; build the CLI again, or name a model folder with --model");
+            throw new InvalidInputException(
+                $"the demo model is missing from {bundle}; build the CLI again, or name a model folder with --model"
+            );
         var photo = Path.Combine(demo, DemoImage);
         return (model?.FullName ?? bundle, File.Exists(photo) ? photo : Path.Combine(demo, "input_128.png"));
     }
 
-    /// <summary>The process's peak resident memory (Linux VmHWM) since it started or since <see cref="ResetPeakResident"/>, in MiB.</summary>
-    public static double PeakResidentMiB() => System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
+    /// <summary>
+    /// The process's peak resident memory (Linux VmHWM) since it
+    /// started or since <see cref="ResetPeakResident"/>, in MiB.
+    /// </summary>
+    public static double PeakResidentMiB() =>
+        System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
 
-    /// <summary>Starts a new peak-memory measurement (Linux: "5" to /proc/self/clear_refs); false where that is not possible.</summary>
+    /// <summary>
+    /// Starts a new peak-memory measurement (Linux: "5" to /proc/self/clear_refs); false where that is not possible.
+    /// </summary>
     public static bool ResetPeakResident()
     {
         try

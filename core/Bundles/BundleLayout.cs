@@ -21,13 +21,17 @@ public static class BundleLayout
     public const string ComponentConfigName = "config.json";
 
     /// <summary>
-    /// External-weights file names next to a graph: diffusers' converter writes <c>weights.pb</c> (CompVis/stable-diffusion-v1-4@onnx,
-    /// onnx-community/stable-diffusion-v1-5-ONNX); torch.onnx and optimum write <c>model.onnx_data</c>. Whatever a graph
-    /// actually references is checked by <see cref="ModelBundleValidator"/>.
+    /// External-weights file names next to a graph: diffusers' converter writes <c>weights.pb</c>
+    /// (CompVis/stable-diffusion-v1-4@onnx, onnx-community/stable-diffusion-v1-5-ONNX); torch.onnx and optimum write
+    /// <c>model.onnx_data</c>. Whatever a graph actually references is checked by <see cref="ModelBundleValidator"/>.
     /// </summary>
-    public static IReadOnlyList<string> ExternalWeightsNames { get; } = ["weights.pb", "model.onnx_data", "model.onnx.data"];
+    public static IReadOnlyList<string> ExternalWeightsNames { get; } =
+    ["weights.pb", "model.onnx_data", "model.onnx.data"];
 
-    /// <summary>A sampling VAE encoder rewritten to return the posterior mean, written beside it (it keeps its external weights).</summary>
+    /// <summary>
+    /// A sampling VAE encoder rewritten to return the posterior
+    /// mean, written beside it (it keeps its external weights).
+    /// </summary>
     public const string PosteriorMeanEncoderFileName = "model.posterior-mean.onnx";
 
     /// <summary>
@@ -35,14 +39,20 @@ public static class BundleLayout
     /// rewritten VAE encoder. Derived from the bundle's own files, so never copied or served as its content.
     /// </summary>
     public static IReadOnlyList<string> GeneratedFileNames { get; } =
-        [GuidanceGraphCompiler.AttentionProbeFile, GuidanceGraphCompiler.GuidanceFile, GuidanceGraphCompiler.ManifestFile, PosteriorMeanEncoderFileName];
+    [
+        GuidanceGraphCompiler.AttentionProbeFile,
+        GuidanceGraphCompiler.GuidanceFile,
+        GuidanceGraphCompiler.ManifestFile,
+        PosteriorMeanEncoderFileName,
+    ];
 
-    public static IReadOnlyList<string> OptionalTokenizerFiles { get; } = ["tokenizer/special_tokens_map.json", "tokenizer/tokenizer_config.json"];
+    public static IReadOnlyList<string> OptionalTokenizerFiles { get; } =
+    ["tokenizer/special_tokens_map.json", "tokenizer/tokenizer_config.json"];
 
     public static string Graph(string component) => $"{component}/{GraphFileName}";
 
     public static IReadOnlyList<string> RequiredFiles { get; } =
-        [ModelIndex, SchedulerConfig, TokenizerVocab, TokenizerMerges, .. BundleComponent.Graphs.Select(Graph)];
+    [ModelIndex, SchedulerConfig, TokenizerVocab, TokenizerMerges, .. BundleComponent.Graphs.Select(Graph)];
 
     /// <summary>The local path of a repository path inside <paramref name="root"/>.</summary>
     public static string LocalPath(string root, string repositoryPath) =>
@@ -64,6 +74,7 @@ public static class BundleLayout
         wanted.AddRange(BlipCaptioner.RequiredFiles.Select(name => $"{BundleComponent.Captioner}/{name}"));
         return new BundleFileSelection(
             wanted.Where(available.Contains).ToList(),
-            RequiredFiles.Where(f => !available.Contains(f)).ToList());
+            RequiredFiles.Where(f => !available.Contains(f)).ToList()
+        );
     }
 }

@@ -36,17 +36,40 @@ public sealed class ModelBundle : IDisposable
         Directory = directory;
         _sessions = sessions;
         _log = log;
-        Tokenizer = ClipTokenizer.FromFiles(BundleLayout.LocalPath(directory, BundleLayout.TokenizerVocab), BundleLayout.LocalPath(directory, BundleLayout.TokenizerMerges));
-        SchedulerConfig = SchedulerConfig.Parse(File.ReadAllText(BundleLayout.LocalPath(directory, BundleLayout.SchedulerConfig)));
-        ScalingFactor = (float)(ReadConfigNumber("scaling_factor", BundleComponent.VaeDecoder, BundleComponent.VaeEncoder, "vae") ?? DefaultScalingFactor);
-        _textEncoder = new(() => new TextEncoder(_sessions.Create(GraphPath(BundleComponent.TextEncoder)), GraphPath(BundleComponent.TextEncoder)));
+        Tokenizer = ClipTokenizer.FromFiles(
+            BundleLayout.LocalPath(directory, BundleLayout.TokenizerVocab),
+            BundleLayout.LocalPath(directory, BundleLayout.TokenizerMerges)
+        );
+        SchedulerConfig = SchedulerConfig.Parse(
+            File.ReadAllText(BundleLayout.LocalPath(directory, BundleLayout.SchedulerConfig))
+        );
+        ScalingFactor = (float)(
+            ReadConfigNumber("scaling_factor", BundleComponent.VaeDecoder, BundleComponent.VaeEncoder, "vae")
+            ?? DefaultScalingFactor
+        );
+        _textEncoder = new(() =>
+            new TextEncoder(
+                _sessions.Create(GraphPath(BundleComponent.TextEncoder)),
+                GraphPath(BundleComponent.TextEncoder)
+            )
+        );
         _unet = new(() => new Unet(_sessions.Create(GraphPath(BundleComponent.Unet)), GraphPath(BundleComponent.Unet)));
         _unetSignature = new(() => UnetSignature.Read(OnnxGraph.Load(GraphPath(BundleComponent.Unet))));
         _vaeEncoder = new(OpenVaeEncoder);
-        _vaeDecoder = new(() => new VaeDecoder(_sessions.Create(GraphPath(BundleComponent.VaeDecoder)), GraphPath(BundleComponent.VaeDecoder)));
-        _captioner = new(() => HasCaptioner
-            ? BlipCaptioner.Load(CaptionerDirectory, _sessions)
-            : throw new ModelBundleException(CaptionerDirectory, "the model folder has no BLIP captioner; pass a caption for the image, or add a captioner/ folder"));
+        _vaeDecoder = new(() =>
+            new VaeDecoder(
+                _sessions.Create(GraphPath(BundleComponent.VaeDecoder)),
+                GraphPath(BundleComponent.VaeDecoder)
+            )
+        );
+        _captioner = new(() =>
+            HasCaptioner
+                ? BlipCaptioner.Load(CaptionerDirectory, _sessions)
+                : throw new ModelBundleException(
+                    CaptionerDirectory,
+                    "the model folder has no BLIP captioner; pass a caption for the image, or add a captioner/ folder"
+                )
+        );
     }
 
     public string Directory { get; }
@@ -84,8 +107,11 @@ public sealed class ModelBundle : IDisposable
     /// Latent side: the UNet's fixed size, else the side chosen with <see cref="UseImageSize"/>, else
     /// <c>unet/config.json</c>'s sample_size, else SD 1.x's 64.
     /// </summary>
-    public int LatentSize => UnetSignature.FixedLatentSize?.Height ?? _imageSize / VaeScale
-        ?? (int?)ReadConfigNumber("sample_size", BundleComponent.Unet) ?? DefaultLatentSize;
+    public int LatentSize =>
+        UnetSignature.FixedLatentSize?.Height
+        ?? _imageSize / VaeScale
+        ?? (int?)ReadConfigNumber("sample_size", BundleComponent.Unet)
+        ?? DefaultLatentSize;
 
     /// <summary>
     /// Runs the method at <paramref name="imageSize"/>² pixels instead of the model's own size: a multiple of 64 (the
@@ -97,8 +123,12 @@ public sealed class ModelBundle : IDisposable
     {
         CheckImageSize(imageSize, option);
         if (UnetSignature.FixedLatentSize is { } fixedSize && fixedSize.Height * VaeScale != imageSize)
-            throw new InvalidOptionException(option, imageSize,
-                $"this model's UNet was exported for {fixedSize.Height * VaeScale}×{fixedSize.Width * VaeScale} images only; use that size or leave it out");
+            throw new InvalidOptionException(
+                option,
+                imageSize,
+                $"this model's UNet was exported for {fixedSize.Height * VaeScale}×"
+                    + $"{fixedSize.Width * VaeScale} images only; use that size or leave it out"
+            );
         _imageSize = imageSize;
     }
 
@@ -108,9 +138,14 @@ public sealed class ModelBundle : IDisposable
     public static int CheckImageSize(int imageSize, string option = "size") =>
         imageSize % 64 == 0 && imageSize is >= 64 and <= MaxImageSize
             ? imageSize
-            : throw new InvalidOptionException(option, imageSize, $"use a multiple of 64 from 64 to {MaxImageSize} (the image side in pixels)");
+            : throw new InvalidOptionException(
+                option,
+                imageSize,
+                $"use a multiple of 64 from 64 to {MaxImageSize} (the image side in pixels)"
+            );
 
-    public int LatentChannels => UnetSignature.FixedLatentChannels ?? (int?)ReadConfigNumber("in_channels", BundleComponent.Unet) ?? 4;
+    public int LatentChannels =>
+        UnetSignature.FixedLatentChannels ?? (int?)ReadConfigNumber("in_channels", BundleComponent.Unet) ?? 4;
 
     /// <summary>The VAE's spatial factor: 8 for every SD 1.x VAE.</summary>
     public int VaeScale => 8;
@@ -124,10 +159,14 @@ public sealed class ModelBundle : IDisposable
     {
         var full = Path.GetFullPath(directory);
         var problems = ModelBundleValidator.Validate(full);
-        if (problems.Count == 1) throw problems[0];
+        if (problems.Count == 1)
+            throw problems[0];
         if (problems.Count > 1)
-            throw new ModelBundleException(full,
-                $"the model folder has {problems.Count} problems:{Environment.NewLine}" + string.Join(Environment.NewLine, problems.Select(p => "  - " + p.Message)));
+            throw new ModelBundleException(
+                full,
+                $"the model folder has {problems.Count} problems:{Environment.NewLine}"
+                    + string.Join(Environment.NewLine, problems.Select(p => "  - " + p.Message))
+            );
         return new ModelBundle(full, sessions ?? new OnnxSessionFactory(log: log), log ?? NullLogger.Instance);
     }
 
@@ -137,12 +176,15 @@ public sealed class ModelBundle : IDisposable
         DisposeIfCreated(_unet);
         DisposeIfCreated(_vaeEncoder);
         DisposeIfCreated(_vaeDecoder);
-        if (_captioner.IsValueCreated) _captioner.Value.Dispose();
+        if (_captioner.IsValueCreated)
+            _captioner.Value.Dispose();
     }
 
-    private static void DisposeIfCreated<T>(Lazy<T> model) where T : OnnxModel
+    private static void DisposeIfCreated<T>(Lazy<T> model)
+        where T : OnnxModel
     {
-        if (model.IsValueCreated) model.Value.Dispose();
+        if (model.IsValueCreated)
+            model.Value.Dispose();
     }
 
     private VaeEncoder OpenVaeEncoder()
@@ -153,7 +195,9 @@ public sealed class ModelBundle : IDisposable
             return new VaeEncoder(_sessions.Create(path), path, LatentChannels, rewrittenFromSampling: false);
         PosteriorMeanRewriter.Rewrite(model, path);
         _log.LogInformation("{Path} samples the latent; rewritten to return the posterior mean", path);
-        var hasExternalData = model.Graph.Initializer.Any(t => t.DataLocation == Graph.Onnx.TensorProto.Types.DataLocation.External);
+        var hasExternalData = model.Graph.Initializer.Any(t =>
+            t.DataLocation == Graph.Onnx.TensorProto.Types.DataLocation.External
+        );
         var session = hasExternalData
             ? _sessions.Create(WriteBeside(path, BundleLayout.PosteriorMeanEncoderFileName, model.ToByteArray()))
             : _sessions.Create(model.ToByteArray(), path);
@@ -173,11 +217,16 @@ public sealed class ModelBundle : IDisposable
         foreach (var component in components)
         {
             var path = BundleLayout.LocalPath(Directory, $"{component}/{BundleLayout.ComponentConfigName}");
-            if (!File.Exists(path)) continue;
+            if (!File.Exists(path))
+                continue;
             try
             {
                 using var doc = JsonDocument.Parse(File.ReadAllText(path));
-                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Number)
+                if (
+                    doc.RootElement.ValueKind == JsonValueKind.Object
+                    && doc.RootElement.TryGetProperty(key, out var value)
+                    && value.ValueKind == JsonValueKind.Number
+                )
                     return value.GetDouble();
             }
             catch (JsonException e)

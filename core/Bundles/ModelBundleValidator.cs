@@ -30,7 +30,11 @@ public static class ModelBundleValidator
         CheckJson(BundleLayout.LocalPath(directory, BundleLayout.ModelIndex), problems);
         foreach (var component in BundleComponent.Graphs)
             CheckGraph(BundleLayout.LocalPath(directory, BundleLayout.Graph(component)), problems);
-        CheckTokenizer(BundleLayout.LocalPath(directory, BundleLayout.TokenizerVocab), BundleLayout.LocalPath(directory, BundleLayout.TokenizerMerges), problems);
+        CheckTokenizer(
+            BundleLayout.LocalPath(directory, BundleLayout.TokenizerVocab),
+            BundleLayout.LocalPath(directory, BundleLayout.TokenizerMerges),
+            problems
+        );
         var captioner = Path.Combine(directory, BundleComponent.Captioner);
         if (Directory.Exists(captioner))
             problems.AddRange(BlipCaptioner.CheckFolder(captioner));
@@ -59,7 +63,8 @@ public static class ModelBundleValidator
 
     private static void CheckGraph(string path, List<ModelBundleException> problems)
     {
-        if (RequireFile(path, problems) is not { } file || file.Length > ParseLimitBytes) return;
+        if (RequireFile(path, problems) is not { } file || file.Length > ParseLimitBytes)
+            return;
         Capture(path, problems, () =>
         {
             var model = ReadModel(path);
@@ -71,29 +76,56 @@ public static class ModelBundleValidator
     {
         var folder = Path.GetDirectoryName(modelPath)!;
         var needed = new Dictionary<string, long>();
-        foreach (var tensor in model.Graph.Initializer.Where(t => t.DataLocation == TensorProto.Types.DataLocation.External))
+        foreach (
+            var tensor in model.Graph.Initializer.Where(t => t.DataLocation == TensorProto.Types.DataLocation.External)
+        )
         {
             var entries = tensor.ExternalData.ToDictionary(e => e.Key, e => e.Value);
             if (!entries.TryGetValue("location", out var location))
             {
-                problems.Add(new ModelBundleException(modelPath, $"initializer '{tensor.Name}' is external but names no location"));
+                problems.Add(
+                    new ModelBundleException(
+                        modelPath,
+                        $"initializer '{tensor.Name}' is external but names no location"
+                    )
+                );
                 continue;
             }
-            var end = (entries.TryGetValue("offset", out var o) ? long.Parse(o) : 0) + (entries.TryGetValue("length", out var l) ? long.Parse(l) : 0);
+            var end =
+                (entries.TryGetValue("offset", out var o) ? long.Parse(o) : 0)
+                + (entries.TryGetValue("length", out var l) ? long.Parse(l) : 0);
             needed[location] = Math.Max(needed.GetValueOrDefault(location), end);
         }
         foreach (var (location, end) in needed)
         {
             var dataPath = Path.Combine(folder, location);
             if (FileTarget.Resolve(dataPath) is not { } data)
-                problems.Add(new ModelBundleException(dataPath, $"external weights file referenced by {Path.GetFileName(modelPath)} "
-                    + (FileTarget.DanglingLink(dataPath) ?? "is missing")));
+                problems.Add(
+                    new ModelBundleException(
+                        dataPath,
+                        $"external weights file referenced by {Path.GetFileName(modelPath)} "
+                            + (FileTarget.DanglingLink(dataPath) ?? "is missing")
+                    )
+                );
             else if (data.Length < end)
-                problems.Add(new ModelBundleException(dataPath, $"external weights file is {data.Length:N0} bytes but the graph reads up to byte {end:N0}; the download is incomplete"));
+                problems.Add(
+                    new ModelBundleException(
+                        dataPath,
+                        $"external weights file is {data.Length:N0} bytes but the "
+                            + $"graph reads up to byte {end:N0}; the download is incomplete"
+                    )
+                );
             else if (!ReadableByOnnxRuntime(modelPath, dataPath))
-                problems.Add(new ModelBundleException(dataPath, $"external weights file lies at {FileTarget.RealPath(dataPath)}, outside the folder of "
-                    + $"{Path.GetFileName(modelPath)}; ONNX Runtime reads external weights only from the graph's own folder (or, when the graph file is itself a link, "
-                    + "from its target's folder, as in the Hugging Face cache). Put the file itself there, or link the whole component folder instead"));
+                problems.Add(
+                    new ModelBundleException(
+                        dataPath,
+                        $"external weights file lies at {FileTarget.RealPath(dataPath)}, outside the folder of "
+                            + $"{Path.GetFileName(modelPath)}; ONNX Runtime reads external weights only "
+                            + "from the graph's own folder (or, when the graph file is itself a link, "
+                            + "from its target's folder, as in the Hugging Face cache). Put the "
+                            + "file itself there, or link the whole component folder instead"
+                    )
+                );
         }
     }
 
@@ -109,24 +141,31 @@ public static class ModelBundleValidator
     }
 
     private static bool IsUnder(string path, string folder) =>
-        path.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        path.StartsWith(
+            Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar,
+            StringComparison.Ordinal
+        );
 
     private static void CheckTokenizer(string vocab, string merges, List<ModelBundleException> problems)
     {
         var ok = RequireFile(vocab, problems) is not null & RequireFile(merges, problems) is not null;
-        if (ok) Capture(vocab, problems, () => ClipTokenizer.FromFiles(vocab, merges));
+        if (ok)
+            Capture(vocab, problems, () => ClipTokenizer.FromFiles(vocab, merges));
     }
 
     private static string? CheckJson(string path, List<ModelBundleException> problems)
     {
-        if (RequireFile(path, problems) is null) return null;
+        if (RequireFile(path, problems) is null)
+            return null;
         var text = File.ReadAllText(path);
         try
         {
             using var doc = JsonDocument.Parse(text);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
-                problems.Add(new ModelBundleException(path, $"expected a JSON object, found a {doc.RootElement.ValueKind}"));
+                problems.Add(
+                    new ModelBundleException(path, $"expected a JSON object, found a {doc.RootElement.ValueKind}")
+                );
                 return null;
             }
             return text;
@@ -138,12 +177,16 @@ public static class ModelBundleValidator
         }
     }
 
-    /// <summary>The file at <paramref name="path"/>, followed through symbolic links, when it is there and not empty.</summary>
+    /// <summary>
+    /// The file at <paramref name="path"/>, followed through symbolic links, when it is there and not empty.
+    /// </summary>
     private static FileInfo? RequireFile(string path, List<ModelBundleException> problems)
     {
         if (FileTarget.Resolve(path) is not { } file)
         {
-            problems.Add(new ModelBundleException(path, "required file " + (FileTarget.DanglingLink(path) ?? "is missing")));
+            problems.Add(
+                new ModelBundleException(path, "required file " + (FileTarget.DanglingLink(path) ?? "is missing"))
+            );
             return null;
         }
         if (file.Length == 0)

@@ -22,8 +22,10 @@ public sealed class BeamSearch
 
     public BeamSearch(int numBeams, int minLength, int maxLength, long eosTokenId, double lengthPenalty = 1.0)
     {
-        if (numBeams < 2) throw new ArgumentOutOfRangeException(nameof(numBeams), numBeams, "beam search needs at least 2 beams");
-        if (maxLength < 1 || minLength < 0) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "lengths must be positive");
+        if (numBeams < 2)
+            throw new ArgumentOutOfRangeException(nameof(numBeams), numBeams, "beam search needs at least 2 beams");
+        if (maxLength < 1 || minLength < 0)
+            throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "lengths must be positive");
         NumBeams = numBeams;
         MinLength = minLength;
         MaxLength = maxLength;
@@ -45,12 +47,19 @@ public sealed class BeamSearch
     /// Runs the search from <paramref name="prompt"/>. <paramref name="nextLogits"/> receives the live sequences
     /// (all of the current length) and returns, per sequence, the logits of its last position (vocabulary size V).
     /// </summary>
-    public BeamSearchResult Search(IReadOnlyList<long> prompt, Func<IReadOnlyList<long[]>, IReadOnlyList<float[]>> nextLogits,
-        CancellationToken cancellationToken = default)
+    public BeamSearchResult Search(
+        IReadOnlyList<long> prompt,
+        Func<IReadOnlyList<long[]>, IReadOnlyList<float[]>> nextLogits,
+        CancellationToken cancellationToken = default
+    )
     {
-        if (prompt.Count == 0) throw new ArgumentException("the prompt needs at least the start token", nameof(prompt));
+        if (prompt.Count == 0)
+            throw new ArgumentException("the prompt needs at least the start token", nameof(prompt));
         if (prompt.Count >= MaxLength)
-            throw new ArgumentException($"the prompt has {prompt.Count} tokens; max length {MaxLength} leaves no room to generate", nameof(prompt));
+            throw new ArgumentException(
+                $"the prompt has {prompt.Count} tokens; max length {MaxLength} leaves no room to generate",
+                nameof(prompt)
+            );
 
         var beams = Enumerable.Range(0, NumBeams).Select(_ => prompt.ToArray()).ToList();
         var beamScores = new double[NumBeams];
@@ -64,7 +73,9 @@ public sealed class BeamSearch
             var curLength = beams[0].Length;
             var logits = nextLogits(beams);
             if (logits.Count != NumBeams)
-                throw new InvalidOperationException($"the logits function returned {logits.Count} rows for {NumBeams} beams");
+                throw new InvalidOperationException(
+                    $"the logits function returned {logits.Count} rows for {NumBeams} beams"
+                );
             var candidates = TopCandidates(logits, beamScores, curLength < MinLength);
 
             var nextBeams = new List<long[]>(NumBeams);
@@ -74,30 +85,42 @@ public sealed class BeamSearch
                 var (beam, token, score) = candidates[rank];
                 if (token == EosTokenId)
                 {
-                    if (rank < NumBeams) hypotheses.Add(beams[beam], score);
+                    if (rank < NumBeams)
+                        hypotheses.Add(beams[beam], score);
                     continue;
                 }
                 nextBeams.Add([.. beams[beam], token]);
                 nextScores.Add(score);
             }
             if (nextBeams.Count < NumBeams)
-                throw new InvalidOperationException($"only {nextBeams.Count} non-EOS candidates for {NumBeams} beams; is the vocabulary smaller than 2·beams?");
+                throw new InvalidOperationException(
+                    $"only {nextBeams.Count} non-EOS candidates for {NumBeams} "
+                        + "beams; is the vocabulary smaller than 2·beams?"
+                );
             done = hypotheses.IsDone(candidates[0].Score, curLength);
             beams = nextBeams;
             beamScores = [.. nextScores];
-            if (done || beams[0].Length >= MaxLength) break;
+            if (done || beams[0].Length >= MaxLength)
+                break;
         }
 
         if (!done)
-            for (var b = 0; b < NumBeams; b++) hypotheses.Add(beams[b], beamScores[b]);
+            for (var b = 0; b < NumBeams; b++)
+                hypotheses.Add(beams[b], beamScores[b]);
         var (bestScore, tokens) = hypotheses.Best();
         var endedWithEos = tokens.Length < MaxLength;
         IReadOnlyList<long> sequence = endedWithEos ? [.. tokens, EosTokenId] : tokens;
         return new BeamSearchResult(sequence, bestScore, endedWithEos);
     }
 
-    /// <summary>The best 2·beams (beam, token, running score) candidates, best first, ties by lower flat index.</summary>
-    private List<(int Beam, long Token, double Score)> TopCandidates(IReadOnlyList<float[]> logits, double[] beamScores, bool blockEos)
+    /// <summary>
+    /// The best 2·beams (beam, token, running score) candidates, best first, ties by lower flat index.
+    /// </summary>
+    private List<(int Beam, long Token, double Score)> TopCandidates(
+        IReadOnlyList<float[]> logits,
+        double[] beamScores,
+        bool blockEos
+    )
     {
         var keep = 2 * NumBeams;
         var top = new List<(int Beam, long Token, double Score)>(keep + 1);
@@ -105,19 +128,25 @@ public sealed class BeamSearch
         {
             var row = logits[b];
             var max = double.NegativeInfinity;
-            foreach (var v in row) max = Math.Max(max, v);
+            foreach (var v in row)
+                max = Math.Max(max, v);
             var sum = 0.0;
-            foreach (var v in row) sum += Math.Exp(v - max);
+            foreach (var v in row)
+                sum += Math.Exp(v - max);
             var logNormalizer = max + Math.Log(sum);
             for (var t = 0; t < row.Length; t++)
             {
-                var score = blockEos && t == EosTokenId ? double.NegativeInfinity : row[t] - logNormalizer + beamScores[b];
+                var score =
+                    blockEos && t == EosTokenId ? double.NegativeInfinity : row[t] - logNormalizer + beamScores[b];
                 // Strictly better than the last kept: scanning in flat-index order keeps the earlier of equal scores.
-                if (top.Count == keep && !(score > top[^1].Score)) continue;
+                if (top.Count == keep && !(score > top[^1].Score))
+                    continue;
                 var at = top.Count;
-                while (at > 0 && score > top[at - 1].Score) at--;
+                while (at > 0 && score > top[at - 1].Score)
+                    at--;
                 top.Insert(at, (b, t, score));
-                if (top.Count > keep) top.RemoveAt(keep);
+                if (top.Count > keep)
+                    top.RemoveAt(keep);
             }
         }
         return top;
@@ -132,11 +161,16 @@ public sealed class BeamSearch
         public void Add(long[] tokens, double sumLogProbs)
         {
             var score = sumLogProbs / Math.Pow(tokens.Length, lengthPenalty);
-            if (_items.Count >= capacity && !(score > _worst)) return;
+            if (_items.Count >= capacity && !(score > _worst))
+                return;
             _items.Add((score, tokens));
             if (_items.Count > capacity)
             {
-                var ranked = _items.Select((h, i) => (h.Score, Index: i)).OrderBy(h => h.Score).ThenBy(h => h.Index).ToList();
+                var ranked = _items
+                    .Select((h, i) => (h.Score, Index: i))
+                    .OrderBy(h => h.Score)
+                    .ThenBy(h => h.Index)
+                    .ToList();
                 _items.RemoveAt(ranked[0].Index);
                 _worst = ranked[1].Score;
             }
@@ -153,7 +187,8 @@ public sealed class BeamSearch
         {
             var best = 0;
             for (var i = 1; i < _items.Count; i++)
-                if (_items[i].Score >= _items[best].Score) best = i;
+                if (_items[i].Score >= _items[best].Score)
+                    best = i;
             return _items[best];
         }
     }

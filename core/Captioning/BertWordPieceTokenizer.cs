@@ -27,8 +27,18 @@ public sealed class BertWordPieceTokenizer
     private static readonly string[] SpecialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[DEC]", "[ENC]"];
 
     private static readonly (string Dirty, string Clean)[] CleanUps =
-        [(" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
-         (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")];
+    [
+        (" .", "."),
+        (" ?", "?"),
+        (" !", "!"),
+        (" ,", ","),
+        (" ' ", "'"),
+        (" n't", "n't"),
+        (" 'm", "'m"),
+        (" 's", "'s"),
+        (" 've", "'ve"),
+        (" 're", "'re"),
+    ];
 
     private readonly string[] _tokens;
     private readonly Dictionary<string, long> _ids;
@@ -43,18 +53,25 @@ public sealed class BertWordPieceTokenizer
         _ids = new Dictionary<string, long>(_tokens.Length, StringComparer.Ordinal);
         for (var i = 0; i < _tokens.Length; i++)
             if (!_ids.TryAdd(_tokens[i], i))
-                throw new ModelBundleException(source, $"token '{_tokens[i]}' appears twice (lines {_ids[_tokens[i]] + 1} and {i + 1})");
+                throw new ModelBundleException(
+                    source,
+                    $"token '{_tokens[i]}' appears twice (lines {_ids[_tokens[i]] + 1} and {i + 1})"
+                );
         _specials = SpecialTokens.Where(_ids.ContainsKey).ToDictionary(t => t, t => _ids[t], StringComparer.Ordinal);
         if (!_specials.TryGetValue("[UNK]", out _unknown))
             throw new ModelBundleException(source, "has no [UNK] token; is it a BERT WordPiece vocab.txt?");
         _specialIds = [.. _specials.Values];
-        _specialSplit = new Regex("(" + string.Join("|", _specials.Keys.Select(Regex.Escape)) + ")", RegexOptions.CultureInvariant);
+        _specialSplit = new Regex(
+            "(" + string.Join("|", _specials.Keys.Select(Regex.Escape)) + ")",
+            RegexOptions.CultureInvariant
+        );
     }
 
     /// <summary>Reads a vocab.txt: one token per line, the line number (from 0) is its id.</summary>
     public static BertWordPieceTokenizer Load(string path)
     {
-        if (!File.Exists(path)) throw new ModelBundleException(path, "the WordPiece vocabulary file does not exist");
+        if (!File.Exists(path))
+            throw new ModelBundleException(path, "the WordPiece vocabulary file does not exist");
         var lines = File.ReadAllLines(path, Encoding.UTF8);
         return new BertWordPieceTokenizer(lines, path);
     }
@@ -71,9 +88,11 @@ public sealed class BertWordPieceTokenizer
         var ids = new List<long>();
         foreach (var part in _specialSplit.Split(text))
         {
-            if (_specials.TryGetValue(part, out var special)) ids.Add(special);
+            if (_specials.TryGetValue(part, out var special))
+                ids.Add(special);
             else if (part.Length > 0)
-                foreach (var word in BasicTokens(part)) WordPiece(word, ids);
+                foreach (var word in BasicTokens(part))
+                    WordPiece(word, ids);
         }
         return ids;
     }
@@ -81,8 +100,10 @@ public sealed class BertWordPieceTokenizer
     public string Decode(IEnumerable<long> ids)
     {
         var text = string.Join(" ", ids.Where(id => !_specialIds.Contains(id)).Select(id => _tokens[id]))
-            .Replace(" ##", "", StringComparison.Ordinal).Trim();
-        foreach (var (dirty, clean) in CleanUps) text = text.Replace(dirty, clean, StringComparison.Ordinal);
+            .Replace(" ##", "", StringComparison.Ordinal)
+            .Trim();
+        foreach (var (dirty, clean) in CleanUps)
+            text = text.Replace(dirty, clean, StringComparison.Ordinal);
         return text;
     }
 
@@ -91,10 +112,14 @@ public sealed class BertWordPieceTokenizer
         var cleaned = new StringBuilder(text.Length);
         foreach (var rune in text.EnumerateRunes())
         {
-            if (rune.Value is 0 or 0xFFFD || IsControl(rune)) continue;
-            if (IsWhitespace(rune)) cleaned.Append(' ');
-            else if (IsCjk(rune.Value)) cleaned.Append(' ').Append(rune.ToString()).Append(' ');
-            else cleaned.Append(rune.ToString());
+            if (rune.Value is 0 or 0xFFFD || IsControl(rune))
+                continue;
+            if (IsWhitespace(rune))
+                cleaned.Append(' ');
+            else if (IsCjk(rune.Value))
+                cleaned.Append(' ').Append(rune.ToString()).Append(' ');
+            else
+                cleaned.Append(rune.ToString());
         }
         var words = new List<string>();
         foreach (var token in cleaned.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
@@ -104,7 +129,8 @@ public sealed class BertWordPieceTokenizer
             {
                 if (IsPunctuation(rune))
                 {
-                    if (current.Length > 0) words.Add(current.ToString());
+                    if (current.Length > 0)
+                        words.Add(current.ToString());
                     words.Add(rune.ToString());
                     current.Clear();
                 }
@@ -113,7 +139,8 @@ public sealed class BertWordPieceTokenizer
                     current.Append(rune.ToString());
                 }
             }
-            if (current.Length > 0) words.Add(current.ToString());
+            if (current.Length > 0)
+                words.Add(current.ToString());
         }
         return words;
     }
@@ -127,7 +154,7 @@ public sealed class BertWordPieceTokenizer
             return;
         }
         var pieces = new List<long>();
-        for (var start = 0; start < chars.Length;)
+        for (var start = 0; start < chars.Length; )
         {
             long? found = null;
             var end = chars.Length;
@@ -155,7 +182,8 @@ public sealed class BertWordPieceTokenizer
     {
         var builder = new StringBuilder(text.Length);
         foreach (var rune in text.Normalize(NormalizationForm.FormD).EnumerateRunes())
-            if (Rune.GetUnicodeCategory(rune) != UnicodeCategory.NonSpacingMark) builder.Append(rune.ToString());
+            if (Rune.GetUnicodeCategory(rune) != UnicodeCategory.NonSpacingMark)
+                builder.Append(rune.ToString());
         return builder.ToString();
     }
 
@@ -163,15 +191,36 @@ public sealed class BertWordPieceTokenizer
         r.Value is ' ' or '\t' or '\n' or '\r' || Rune.GetUnicodeCategory(r) == UnicodeCategory.SpaceSeparator;
 
     private static bool IsControl(Rune r) =>
-        r.Value is not ('\t' or '\n' or '\r') && Rune.GetUnicodeCategory(r) is UnicodeCategory.Control or UnicodeCategory.Format;
+        r.Value is not ('\t' or '\n' or '\r')
+        && Rune.GetUnicodeCategory(r) is UnicodeCategory.Control or UnicodeCategory.Format;
 
     private static bool IsPunctuation(Rune r) =>
         r.Value is >= 33 and <= 47 or >= 58 and <= 64 or >= 91 and <= 96 or >= 123 and <= 126
-        || Rune.GetUnicodeCategory(r) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
-            or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation
-            or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
+        || Rune.GetUnicodeCategory(r)
+            is UnicodeCategory.ConnectorPunctuation
+                or UnicodeCategory.DashPunctuation
+                or UnicodeCategory.OpenPunctuation
+                or UnicodeCategory.ClosePunctuation
+                or UnicodeCategory.InitialQuotePunctuation
+                or UnicodeCategory.FinalQuotePunctuation
+                or UnicodeCategory.OtherPunctuation;
 
     private static bool IsCjk(int cp) =>
-        cp is >= 0x4E00 and <= 0x9FFF or >= 0x3400 and <= 0x4DBF or >= 0x20000 and <= 0x2A6DF or >= 0x2A700 and <= 0x2B73F
-            or >= 0x2B740 and <= 0x2B81F or >= 0x2B820 and <= 0x2CEAF or >= 0xF900 and <= 0xFAFF or >= 0x2F800 and <= 0x2FA1F;
+        cp
+            is >= 0x4E00
+                and <= 0x9FFF
+                or >= 0x3400
+                and <= 0x4DBF
+                or >= 0x20000
+                and <= 0x2A6DF
+                or >= 0x2A700
+                and <= 0x2B73F
+                or >= 0x2B740
+                and <= 0x2B81F
+                or >= 0x2B820
+                and <= 0x2CEAF
+                or >= 0xF900
+                and <= 0xFAFF
+                or >= 0x2F800
+                and <= 0x2FA1F;
 }

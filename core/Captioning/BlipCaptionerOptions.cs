@@ -33,20 +33,38 @@ public sealed record BlipCaptionerOptions
     public BlipCaptionerOptions Validate()
     {
         if (Prompt is null || Prompt.Length > MaxPromptChars)
-            throw new ArgumentOutOfRangeException(nameof(Prompt), Prompt?.Length,
-                $"{nameof(Prompt)} must be a text of at most {MaxPromptChars} characters (default \"a picture of \"; \"\" for none).");
+            throw new ArgumentOutOfRangeException(
+                nameof(Prompt),
+                Prompt?.Length,
+                $"{nameof(Prompt)} must be a text of at most {MaxPromptChars} "
+                    + "characters (default \"a picture of \"; \"\" for none)."
+            );
         if (NumBeams is < 2 or > MaxBeams)
-            throw new ArgumentOutOfRangeException(nameof(NumBeams), NumBeams,
-                $"{nameof(NumBeams)} must be between 2 and {MaxBeams} (default 3); got {NumBeams}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(NumBeams),
+                NumBeams,
+                $"{nameof(NumBeams)} must be between 2 and {MaxBeams} (default 3); got {NumBeams}."
+            );
         if (MaxLength is < 2 or > MaxTokens)
-            throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength,
-                $"{nameof(MaxLength)} must be between 2 and {MaxTokens} tokens, prompt included (default 30); got {MaxLength}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(MaxLength),
+                MaxLength,
+                $"{nameof(MaxLength)} must be between 2 and {MaxTokens} "
+                    + $"tokens, prompt included (default 30); got {MaxLength}."
+            );
         if (MinLength < 0 || MinLength > MaxLength)
-            throw new ArgumentOutOfRangeException(nameof(MinLength), MinLength,
-                $"{nameof(MinLength)} must be between 0 and {nameof(MaxLength)} ({MaxLength}) (default 10); got {MinLength}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(MinLength),
+                MinLength,
+                $"{nameof(MinLength)} must be between 0 and {nameof(MaxLength)} "
+                    + $"({MaxLength}) (default 10); got {MinLength}."
+            );
         if (!double.IsFinite(LengthPenalty) || Math.Abs(LengthPenalty) > 10)
-            throw new ArgumentOutOfRangeException(nameof(LengthPenalty), LengthPenalty,
-                $"{nameof(LengthPenalty)} must be a finite number between -10 and 10 (default 1); got {LengthPenalty}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(LengthPenalty),
+                LengthPenalty,
+                $"{nameof(LengthPenalty)} must be a finite number between -10 and 10 (default 1); got {LengthPenalty}."
+            );
         return this;
     }
 }

@@ -1,8 +1,8 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
-using Pix2PixZero.Core.Imaging;
 
 namespace Pix2PixZero.Core.Captioning;
 
@@ -12,11 +12,26 @@ namespace Pix2PixZero.Core.Captioning;
 /// </summary>
 public static class BlipImageProcessor
 {
-    public static DenseTensor<float> Preprocess(Image<Rgb24> image, int size, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
+    public static DenseTensor<float> Preprocess(
+        Image<Rgb24> image,
+        int size,
+        ReadOnlySpan<float> mean,
+        ReadOnlySpan<float> std
+    )
     {
-        using var resized = image.Width == size && image.Height == size
-            ? image.Clone()  // PIL returns an unchanged copy for a same-size resize
-            : image.Clone(x => x.Resize(new ResizeOptions { Size = new Size(size, size), Sampler = KnownResamplers.Bicubic, Mode = ResizeMode.Stretch }));
+        using var resized =
+            image.Width == size && image.Height == size
+                ? image.Clone() // PIL returns an unchanged copy for a same-size resize
+                : image.Clone(x =>
+                    x.Resize(
+                        new ResizeOptions
+                        {
+                            Size = new Size(size, size),
+                            Sampler = KnownResamplers.Bicubic,
+                            Mode = ResizeMode.Stretch,
+                        }
+                    )
+                );
         return new PixelNormalization(255f, mean, std).ToTensor(resized);
     }
 }

@@ -40,7 +40,8 @@ public sealed partial class DirectionStore
         $"{Slug(modelId)}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(modelId)))[..12]}";
 
     /// <summary>The file of one word's mean over one sentence set, inside its <see cref="ModelFolder"/>.</summary>
-    public static string FileName(EditWord word, string sentenceSetHash) => $"{Slug(word.Value)}-{Slug(sentenceSetHash)}{Extension}";
+    public static string FileName(EditWord word, string sentenceSetHash) =>
+        $"{Slug(word.Value)}-{Slug(sentenceSetHash)}{Extension}";
 
     public void Save(WordMean mean)
     {
@@ -59,11 +60,15 @@ public sealed partial class DirectionStore
         mean = Read(path);
         if (mean.ModelId != modelId || mean.Word != word || mean.SentenceSetHash != sentenceSetHash)
             throw new InvalidInputException(
-                $"{path} holds the mean of \"{mean.Word}\" for {mean.ModelId} (sentences {mean.SentenceSetHash}), not \"{word}\" for {modelId}; delete the file.");
+                $"{path} holds the mean of \"{mean.Word}\" for {mean.ModelId} "
+                    + $"(sentences {mean.SentenceSetHash}), not \"{word}\" for {modelId}; delete the file."
+            );
         return true;
     }
 
-    /// <summary>Reads one cache file, checking magic, header and length; errors name the file and what is wrong.</summary>
+    /// <summary>
+    /// Reads one cache file, checking magic, header and length; errors name the file and what is wrong.
+    /// </summary>
     public static WordMean Read(string path)
     {
         byte[] headerBytes;
@@ -80,24 +85,48 @@ public sealed partial class DirectionStore
         try
         {
             header = JsonSerializer.Deserialize(headerBytes, HeaderJson.Default.Header)
-                     ?? throw new InvalidInputException($"{path}: empty header.");
+                ?? throw new InvalidInputException($"{path}: empty header.");
         }
         catch (JsonException e)
         {
             throw new InvalidInputException($"{path}: unreadable header ({e.Message}); delete it to recompute.", e);
         }
         if (header.Format != FormatVersion || header.Dtype != "float32" || header.Shape is not [> 0, > 0])
-            throw new InvalidInputException($"{path}: unsupported format {header.Format}, dtype {header.Dtype} or shape; expected format {FormatVersion}, float32, [rows, d].");
+            throw new InvalidInputException(
+                $"{path}: unsupported format {header.Format}, dtype {header.Dtype} "
+                    + $"or shape; expected format {FormatVersion}, float32, [rows, d]."
+            );
         long expectedValues = (long)header.Shape[0] * header.Shape[1];
         if (values.Length != expectedValues)
-            throw new InvalidInputException($"{path}: {4L * values.Length} data bytes, [{header.Shape[0]}, {header.Shape[1]}] float32 needs {4 * expectedValues}; delete it to recompute.");
-        return new WordMean(header.ModelId, EditWord.Parse(header.Word), header.Shape[0], header.Shape[1], values, header.SentenceCount, header.SentenceSetHash);
+            throw new InvalidInputException(
+                $"{path}: {4L * values.Length} data bytes, [{header.Shape[0]}, {header.Shape[1]}] "
+                    + $"float32 needs {4 * expectedValues}; delete it to recompute."
+            );
+        return new WordMean(
+            header.ModelId,
+            EditWord.Parse(header.Word),
+            header.Shape[0],
+            header.Shape[1],
+            values,
+            header.SentenceCount,
+            header.SentenceSetHash
+        );
     }
 
     private static void Write(Stream stream, WordMean mean)
     {
-        var header = new Header(FormatVersion, "float32", [mean.Rows, mean.Width], mean.ModelId, mean.Word.Value, mean.SentenceCount, mean.SentenceSetHash);
-        stream.Write(TensorFile.Write(Magic, JsonSerializer.SerializeToUtf8Bytes(header, HeaderJson.Default.Header), mean.Values));
+        var header = new Header(
+            FormatVersion,
+            "float32",
+            [mean.Rows, mean.Width],
+            mean.ModelId,
+            mean.Word.Value,
+            mean.SentenceCount,
+            mean.SentenceSetHash
+        );
+        stream.Write(
+            TensorFile.Write(Magic, JsonSerializer.SerializeToUtf8Bytes(header, HeaderJson.Default.Header), mean.Values)
+        );
     }
 
     /// <summary>File-name-safe text: ASCII letters, digits, '.', '-' and '_' kept, everything else '_'.</summary>
@@ -116,7 +145,8 @@ public sealed partial class DirectionStore
         [property: JsonPropertyName("modelId")] string ModelId,
         [property: JsonPropertyName("word")] string Word,
         [property: JsonPropertyName("sentenceCount")] int SentenceCount,
-        [property: JsonPropertyName("sentenceSetHash")] string SentenceSetHash);
+        [property: JsonPropertyName("sentenceSetHash")] string SentenceSetHash
+    );
 
     [JsonSerializable(typeof(Header))]
     internal sealed partial class HeaderJson : JsonSerializerContext;

@@ -19,11 +19,16 @@ public readonly record struct EditWord
         if (word.Length == 0)
             throw new InvalidInputException("The edit word is empty; give a word such as \"cat\".");
         if (word.Length > MaxLength)
-            throw new InvalidInputException($"The edit word \"{InputText.Shorten(word)}\" has {word.Length} characters; at most {MaxLength} are allowed.");
+            throw new InvalidInputException(
+                $"The edit word \"{InputText.Shorten(word)}\" has {word.Length} "
+                    + $"characters; at most {MaxLength} are allowed."
+            );
         foreach (char c in word)
             if (!(char.IsLetterOrDigit(c) || c is ' ' or '-' or '\''))
                 throw new InvalidInputException(
-                    $"The edit word \"{InputText.Shorten(word)}\" contains '{c}' (U+{(int)c:X4}); only letters, digits, spaces, hyphens and apostrophes are allowed.");
+                    $"The edit word \"{InputText.Shorten(word)}\" contains '{c}' (U+{(int)c:X4}); "
+                        + "only letters, digits, spaces, hyphens and apostrophes are allowed."
+                );
         if (!word.Any(char.IsLetterOrDigit))
             throw new InvalidInputException($"The edit word \"{InputText.Shorten(word)}\" has no letter or digit.");
         return new EditWord(word);

@@ -17,43 +17,151 @@ public static class SentenceGenerator
 
     private static readonly string[] Styles =
     [
-        "a photo", "a close-up photo", "a painting", "a watercolor painting", "an oil painting", "a sketch",
-        "a pencil drawing", "a digital illustration", "a black and white photo", "a blurry photo", "a cartoon",
-        "a 3D render", "an artistic photo", "a high resolution photo", "a vintage photograph", "a snapshot",
-        "a detailed drawing", "a cropped photo",
+        "a photo",
+        "a close-up photo",
+        "a painting",
+        "a watercolor painting",
+        "an oil painting",
+        "a sketch",
+        "a pencil drawing",
+        "a digital illustration",
+        "a black and white photo",
+        "a blurry photo",
+        "a cartoon",
+        "a 3D render",
+        "an artistic photo",
+        "a high resolution photo",
+        "a vintage photograph",
+        "a snapshot",
+        "a detailed drawing",
+        "a cropped photo",
     ];
 
     private static readonly string[] Adjectives =
     [
-        "small", "large", "beautiful", "colorful", "old", "bright", "tiny", "huge", "elegant", "simple", "classic",
-        "lonely", "quiet", "famous", "strange", "lovely", "majestic", "ordinary", "unusual", "vintage", "modern",
-        "ancient", "curious", "graceful", "sleepy", "friendly", "mysterious", "wet", "dusty", "shiny", "orange",
-        "white", "black", "brown", "gray", "golden", "enormous", "iconic", "interesting", "cute",
+        "small",
+        "large",
+        "beautiful",
+        "colorful",
+        "old",
+        "bright",
+        "tiny",
+        "huge",
+        "elegant",
+        "simple",
+        "classic",
+        "lonely",
+        "quiet",
+        "famous",
+        "strange",
+        "lovely",
+        "majestic",
+        "ordinary",
+        "unusual",
+        "vintage",
+        "modern",
+        "ancient",
+        "curious",
+        "graceful",
+        "sleepy",
+        "friendly",
+        "mysterious",
+        "wet",
+        "dusty",
+        "shiny",
+        "orange",
+        "white",
+        "black",
+        "brown",
+        "gray",
+        "golden",
+        "enormous",
+        "iconic",
+        "interesting",
+        "cute",
     ];
 
     private static readonly string[] Poses =
     [
-        "sitting", "standing", "resting", "lying", "waiting", "shown", "seen", "photographed", "pictured", "posing",
-        "relaxing", "placed", "captured",
+        "sitting",
+        "standing",
+        "resting",
+        "lying",
+        "waiting",
+        "shown",
+        "seen",
+        "photographed",
+        "pictured",
+        "posing",
+        "relaxing",
+        "placed",
+        "captured",
     ];
 
     private static readonly string[] Settings =
     [
-        "in a park", "on a beach", "in the snow", "on a wooden table", "next to a window", "in a living room",
-        "on a city street", "in a forest", "in a garden", "on a sunny day", "at night", "in the rain", "near a river",
-        "on a green lawn", "in front of a house", "in a studio", "on a mountain trail", "in a field of flowers",
-        "by the lake", "on a farm", "under a tree", "in an empty room", "at sunset", "in the desert", "on a rooftop",
-        "in a kitchen", "on a stone wall", "in the morning light", "in an old barn", "on a busy sidewalk",
+        "in a park",
+        "on a beach",
+        "in the snow",
+        "on a wooden table",
+        "next to a window",
+        "in a living room",
+        "on a city street",
+        "in a forest",
+        "in a garden",
+        "on a sunny day",
+        "at night",
+        "in the rain",
+        "near a river",
+        "on a green lawn",
+        "in front of a house",
+        "in a studio",
+        "on a mountain trail",
+        "in a field of flowers",
+        "by the lake",
+        "on a farm",
+        "under a tree",
+        "in an empty room",
+        "at sunset",
+        "in the desert",
+        "on a rooftop",
+        "in a kitchen",
+        "on a stone wall",
+        "in the morning light",
+        "in an old barn",
+        "on a busy sidewalk",
     ];
 
     private static readonly string[] Closings =
     [
-        "with a blurred background", "in soft light", "on a cloudy afternoon", "in warm colors", "from above",
-        "from a low angle", "in high detail", "during the winter", "in the summer", "against a plain wall",
+        "with a blurred background",
+        "in soft light",
+        "on a cloudy afternoon",
+        "in warm colors",
+        "from above",
+        "from a low angle",
+        "in high detail",
+        "during the winter",
+        "in the summer",
+        "against a plain wall",
     ];
 
     // Consonant sounds spelled with a leading vowel, and vowel sounds spelled with a leading 'h'.
-    private static readonly string[] VowelLettersSoundingConsonant = ["uni", "use", "usu", "uti", "ute", "ura", "uro", "euro", "eu", "ewe", "one", "once"];
+    private static readonly string[] VowelLettersSoundingConsonant =
+    [
+        "uni",
+        "use",
+        "usu",
+        "uti",
+        "ute",
+        "ura",
+        "uro",
+        "euro",
+        "eu",
+        "ewe",
+        "one",
+        "once",
+    ];
     private static readonly string[] SilentH = ["hour", "honest", "honor", "honour", "heir"];
 
     public static IReadOnlyList<string> Generate(EditWord word, int count = DefaultCount)
@@ -61,7 +169,9 @@ public static class SentenceGenerator
         if (count is < 1 or > MaxCount)
             throw new InvalidOptionException("sentence count", count, $"use 1..{MaxCount} (default {DefaultCount})");
         string w = word.Value ?? throw new ArgumentException("The edit word is uninitialized.", nameof(word));
-        var random = new SplitMix64(BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes("sentences:" + w)), 0));
+        var random = new SplitMix64(
+            BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes("sentences:" + w)), 0)
+        );
         string Pick(string[] pool) => pool[random.NextInt(pool.Length)];
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -91,19 +201,26 @@ public static class SentenceGenerator
         return sentences;
     }
 
-    /// <summary>"a" or "an" by how the phrase starts when spoken (a unicorn, an hour, an old cat, an 8-bit robot).</summary>
+    /// <summary>
+    /// "a" or "an" by how the phrase starts when spoken (a unicorn, an hour, an old cat, an 8-bit robot).
+    /// </summary>
     internal static string WithArticle(string phrase)
     {
         string start = phrase.ToLowerInvariant();
-        bool vowelSound = start.Length > 0 && start[0] switch
-        {
-            'a' or 'e' or 'i' or 'o' or 'u' => !VowelLettersSoundingConsonant.Any(p => start.StartsWith(p, StringComparison.Ordinal)),
-            'h' => SilentH.Any(p => start.StartsWith(p, StringComparison.Ordinal)),
-            '8' => true,
-            '1' => (start.StartsWith("11", StringComparison.Ordinal) || start.StartsWith("18", StringComparison.Ordinal))
-                   && (start.Length == 2 || !char.IsDigit(start[2])),
-            _ => false,
-        };
+        bool vowelSound =
+            start.Length > 0
+            && start[0] switch
+            {
+                'a' or 'e' or 'i' or 'o' or 'u' => !VowelLettersSoundingConsonant.Any(p =>
+                    start.StartsWith(p, StringComparison.Ordinal)
+                ),
+                'h' => SilentH.Any(p => start.StartsWith(p, StringComparison.Ordinal)),
+                '8' => true,
+                '1' => (
+                    start.StartsWith("11", StringComparison.Ordinal) || start.StartsWith("18", StringComparison.Ordinal)
+                ) && (start.Length == 2 || !char.IsDigit(start[2])),
+                _ => false,
+            };
         return (vowelSound ? "an " : "a ") + phrase;
     }
 }

@@ -6,9 +6,7 @@ namespace Pix2PixZero.Core.Directions;
 /// </summary>
 public abstract record SentenceSource
 {
-    private SentenceSource()
-    {
-    }
+    private SentenceSource() { }
 
     /// <summary>Sentences from the built-in generator.</summary>
     public sealed record BuiltIn(int Count = SentenceGenerator.DefaultCount) : SentenceSource
@@ -38,9 +36,14 @@ public abstract record SentenceSource
             {
                 if (sentence.Length > MaxSentenceLength)
                     throw new InvalidInputException(
-                        $"Sentence file {Path}, line {lineNumber}: {sentence.Length} characters; a sentence may have at most {MaxSentenceLength} (the text encoder reads only 77 tokens anyway).");
+                        $"Sentence file {Path}, line {lineNumber}: {sentence.Length} "
+                            + $"characters; a sentence may have at most {MaxSentenceLength} "
+                            + "(the text encoder reads only 77 tokens anyway)."
+                    );
                 if (sentences.Count == MaxSentences)
-                    throw new InvalidInputException($"Sentence file {Path} has more than {MaxSentences} sentences; split it or keep about 1,000.");
+                    throw new InvalidInputException(
+                        $"Sentence file {Path} has more than {MaxSentences} sentences; split it or keep about 1,000."
+                    );
                 sentences.Add(sentence);
             }
             if (sentences.Count == 0)
@@ -66,11 +69,15 @@ public abstract record SentenceSource
         }
     }
 
-    /// <summary>A precomputed mean embedding saved with torch.save ([1, 77, d] or [77, d]); no sentences are involved.</summary>
+    /// <summary>
+    /// A precomputed mean embedding saved with torch.save ([1, 77, d] or [77, d]); no sentences are involved.
+    /// </summary>
     public sealed record ImportedPt(string Path) : SentenceSource
     {
         public override SentenceSet LoadSentences(EditWord word) =>
-            throw new InvalidOperationException($"An imported .pt mean ({Path}) has no sentences; read it with {nameof(PtEmbeddingReader)}.");
+            throw new InvalidOperationException(
+                $"An imported .pt mean ({Path}) has no sentences; read it with {nameof(PtEmbeddingReader)}."
+            );
 
         public override string Label => $"imported mean {Path}";
     }

@@ -16,11 +16,19 @@ public sealed class WordEmbeddingAverager
     private readonly int _batchSize;
     private readonly ILogger _logger;
 
-    public WordEmbeddingAverager(ISentenceEmbedder embedder, int batchSize = DefaultBatchSize, ILogger<WordEmbeddingAverager>? logger = null)
+    public WordEmbeddingAverager(
+        ISentenceEmbedder embedder,
+        int batchSize = DefaultBatchSize,
+        ILogger<WordEmbeddingAverager>? logger = null
+    )
     {
         _embedder = embedder ?? throw new ArgumentNullException(nameof(embedder));
         if (batchSize is < 1 or > MaxBatchSize)
-            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"The batch size must be between 1 and {MaxBatchSize} (default {DefaultBatchSize}); got {batchSize}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(batchSize),
+                batchSize,
+                $"The batch size must be between 1 and {MaxBatchSize} (default {DefaultBatchSize}); got {batchSize}."
+            );
         _batchSize = batchSize;
         _logger = logger ?? NullLogger<WordEmbeddingAverager>.Instance;
     }
@@ -29,7 +37,10 @@ public sealed class WordEmbeddingAverager
     {
         int rowSize = _embedder.SequenceLength * _embedder.HiddenSize;
         if (rowSize <= 0)
-            throw new InvalidOperationException($"Embedder {_embedder.ModelId} reports an empty output [{_embedder.SequenceLength}, {_embedder.HiddenSize}].");
+            throw new InvalidOperationException(
+                $"Embedder {_embedder.ModelId} reports an empty output "
+                    + $"[{_embedder.SequenceLength}, {_embedder.HiddenSize}]."
+            );
         var sums = new double[rowSize];
         var batch = new float[Math.Min(_batchSize, sentences.Sentences.Count) * rowSize];
         int total = sentences.Sentences.Count;
@@ -52,6 +63,14 @@ public sealed class WordEmbeddingAverager
         var mean = new float[rowSize];
         for (int i = 0; i < rowSize; i++)
             mean[i] = (float)(sums[i] / total);
-        return new WordMean(_embedder.ModelId, word, _embedder.SequenceLength, _embedder.HiddenSize, mean, total, sentences.Hash);
+        return new WordMean(
+            _embedder.ModelId,
+            word,
+            _embedder.SequenceLength,
+            _embedder.HiddenSize,
+            mean,
+            total,
+            sentences.Hash
+        );
     }
 }

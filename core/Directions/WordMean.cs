@@ -8,7 +8,15 @@ namespace Pix2PixZero.Core.Directions;
 /// </summary>
 public sealed record WordMean
 {
-    public WordMean(string modelId, EditWord word, int rows, int width, float[] values, int sentenceCount, string sentenceSetHash)
+    public WordMean(
+        string modelId,
+        EditWord word,
+        int rows,
+        int width,
+        float[] values,
+        int sentenceCount,
+        string sentenceSetHash
+    )
     {
         if (string.IsNullOrWhiteSpace(modelId))
             throw new ArgumentException("A word mean needs a model id.", nameof(modelId));
@@ -16,10 +24,21 @@ public sealed record WordMean
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegative(sentenceCount);
         if (values.Length != rows * width)
-            throw new ArgumentException($"A [{rows}, {width}] mean needs {rows * width} values, got {values.Length}.", nameof(values));
+            throw new ArgumentException(
+                $"A [{rows}, {width}] mean needs {rows * width} values, got {values.Length}.",
+                nameof(values)
+            );
         if (string.IsNullOrEmpty(sentenceSetHash))
             throw new ArgumentException("A word mean needs the hash of its sentence set.", nameof(sentenceSetHash));
-        (ModelId, Word, Rows, Width, Values, SentenceCount, SentenceSetHash) = (modelId, word, rows, width, values, sentenceCount, sentenceSetHash);
+        (ModelId, Word, Rows, Width, Values, SentenceCount, SentenceSetHash) = (
+            modelId,
+            word,
+            rows,
+            width,
+            values,
+            sentenceCount,
+            sentenceSetHash
+        );
     }
 
     public string ModelId { get; }

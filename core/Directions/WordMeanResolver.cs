@@ -15,7 +15,12 @@ public sealed class WordMeanResolver
     private readonly WordEmbeddingAverager _averager;
     private readonly ILogger _logger;
 
-    public WordMeanResolver(ISentenceEmbedder embedder, DirectionStore store, int batchSize = WordEmbeddingAverager.DefaultBatchSize, ILoggerFactory? loggers = null)
+    public WordMeanResolver(
+        ISentenceEmbedder embedder,
+        DirectionStore store,
+        int batchSize = WordEmbeddingAverager.DefaultBatchSize,
+        ILoggerFactory? loggers = null
+    )
     {
         _embedder = embedder ?? throw new ArgumentNullException(nameof(embedder));
         _store = store ?? throw new ArgumentNullException(nameof(store));
@@ -32,17 +37,28 @@ public sealed class WordMeanResolver
             var mean = PtEmbeddingReader.ReadWordMean(imported.Path, word, _embedder.ModelId);
             if (mean.Rows != _embedder.SequenceLength || mean.Width != _embedder.HiddenSize)
                 throw new InvalidInputException(
-                    $"{imported.Path} holds a [{mean.Rows}, {mean.Width}] mean; the text encoder {_embedder.ModelId} produces [{_embedder.SequenceLength}, {_embedder.HiddenSize}].");
+                    $"{imported.Path} holds a [{mean.Rows}, {mean.Width}] "
+                        + $"mean; the text encoder {_embedder.ModelId} produces "
+                        + $"[{_embedder.SequenceLength}, {_embedder.HiddenSize}]."
+                );
             return mean;
         }
 
         var sentences = source.LoadSentences(word);
         if (_store.TryLoad(_embedder.ModelId, word, sentences.Hash, out var cached))
         {
-            _logger.LogInformation("Reusing the cached mean of \"{Word}\" ({Count} sentences)", word, cached!.SentenceCount);
+            _logger.LogInformation(
+                "Reusing the cached mean of \"{Word}\" ({Count} sentences)",
+                word,
+                cached!.SentenceCount
+            );
             return cached;
         }
-        _logger.LogInformation("Computing the mean of \"{Word}\" over {Count} sentences", word, sentences.Sentences.Count);
+        _logger.LogInformation(
+            "Computing the mean of \"{Word}\" over {Count} sentences",
+            word,
+            sentences.Sentences.Count
+        );
         var computed = _averager.Average(word, sentences, cancellationToken);
         _store.Save(computed);
         return computed;

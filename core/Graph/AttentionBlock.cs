@@ -13,7 +13,13 @@ namespace Pix2PixZero.Core.Graph;
 /// <param name="Scalings">The Mul/Div nodes by scalar constants between the scores and the softmax, in order.</param>
 /// <param name="Scale">Their product.</param>
 /// <param name="ValueProduct">The P·V MatMul, whose output is O.</param>
-public sealed record AttentionBlock(NodeProto Scores, IReadOnlyList<NodeProto> Scalings, double Scale, NodeProto Softmax, NodeProto ValueProduct)
+public sealed record AttentionBlock(
+    NodeProto Scores,
+    IReadOnlyList<NodeProto> Scalings,
+    double Scale,
+    NodeProto Softmax,
+    NodeProto ValueProduct
+)
 {
     public string Q => Scores.Input[0];
     public string KeyTransposed => Scores.Input[1];
@@ -24,18 +30,30 @@ public sealed record AttentionBlock(NodeProto Scores, IReadOnlyList<NodeProto> S
     /// <summary>The block whose P·V MatMul is <paramref name="valueProduct"/>, or null.</summary>
     public static AttentionBlock? At(GraphIndex g, TensorShapes shapes, NodeProto valueProduct)
     {
-        if (valueProduct.OpType != "MatMul" || valueProduct.Domain is not ("" or "ai.onnx")) return null;
+        if (valueProduct.OpType != "MatMul" || valueProduct.Domain is not ("" or "ai.onnx"))
+            return null;
         var p = valueProduct.Input[0];
-        if (g.Producer(p, "Softmax") is not { } softmax || valueProduct.Input[1] == p || !SingleReader(g, p) || !shapes.Contains(p)) return null;
+        if (
+            g.Producer(p, "Softmax") is not { } softmax
+            || valueProduct.Input[1] == p
+            || !SingleReader(g, p)
+            || !shapes.Contains(p)
+        )
+            return null;
         var rank = shapes.Rank(p);
-        if (rank < 3 || NormalizationRules.SoftmaxAxes(g.Graph, softmax, rank) is not [var axis] || axis != rank - 1) return null;
+        if (rank < 3 || NormalizationRules.SoftmaxAxes(g.Graph, softmax, rank) is not [var axis] || axis != rank - 1)
+            return null;
         var scalings = new List<NodeProto>();
         var scale = 1.0;
         var tensor = softmax.Input[0];
         while (g.Producer(tensor, "MatMul") is null)
         {
-            if (!SingleReader(g, tensor) || g.ProducerOf(tensor) is not { OpType: "Mul" or "Div", Domain: "" or "ai.onnx" } node
-                || node.Input.Count != 2) return null;
+            if (
+                !SingleReader(g, tensor)
+                || g.ProducerOf(tensor) is not { OpType: "Mul" or "Div", Domain: "" or "ai.onnx" } node
+                || node.Input.Count != 2
+            )
+                return null;
             if (g.ScalarConstant(node.Input[1]) is { } right and not 0)
             {
                 scale *= node.OpType == "Mul" ? right : 1 / right;
@@ -46,18 +64,26 @@ public sealed record AttentionBlock(NodeProto Scores, IReadOnlyList<NodeProto> S
                 scale *= left;
                 tensor = node.Input[1];
             }
-            else return null;
+            else
+                return null;
             scalings.Insert(0, node);
         }
         var scores = g.Producer(tensor, "MatMul")!;
-        if (!SingleReader(g, tensor)) return null;
+        if (!SingleReader(g, tensor))
+            return null;
         var (q, kT, v) = (scores.Input[0], scores.Input[1], valueProduct.Input[1]);
-        if (shapes.Rank(q) != rank || shapes.Rank(kT) != rank || shapes.Rank(v) != rank
-            || Count(shapes[p]) <= Count(shapes[q]) + Count(shapes[kT])) return null;
+        if (
+            shapes.Rank(q) != rank
+            || shapes.Rank(kT) != rank
+            || shapes.Rank(v) != rank
+            || Count(shapes[p]) <= Count(shapes[q]) + Count(shapes[kT])
+        )
+            return null;
         return new AttentionBlock(scores, scalings, scale, softmax, valueProduct);
     }
 
-    private static bool SingleReader(GraphIndex g, string tensor) => g.Readers(tensor).Count == 1 && !g.IsGraphOutput(tensor);
+    private static bool SingleReader(GraphIndex g, string tensor) =>
+        g.Readers(tensor).Count == 1 && !g.IsGraphOutput(tensor);
 
     private static long Count(long[] shape) => shape.Aggregate(1L, (p, d) => p * d);
 }

@@ -5,7 +5,8 @@ namespace Pix2PixZero.Core.Graph;
 /// <summary>The loss tensor and the gradients it seeds (see <see cref="AttentionLoss"/>).</summary>
 /// <param name="Loss">The scalar loss, shape [] in the loss type.</param>
 /// <param name="Seeds">For each map A, the tensor holding ∂loss/∂A up to <paramref name="GradientScale"/>.</param>
-/// <param name="GradientScale">A factor the gradient with respect to the sample still needs (1 when the seeds are exact).</param>
+/// <param name="GradientScale">A factor the gradient with respect
+/// to the sample still needs (1 when the seeds are exact).</param>
 public sealed record AttentionLossTerms(string Loss, IReadOnlyDictionary<string, string> Seeds, double GradientScale);
 
 /// <summary>
@@ -19,7 +20,12 @@ public static class AttentionLoss
     public static string ReferenceInput(int index) => $"attn_ref_{index:00}";
 
     /// <param name="maps">The attention maps with the index that names their reference input.</param>
-    public static AttentionLossTerms Emit(OnnxGraph graph, IReadOnlyList<(string Map, int Index)> maps, TensorShapes shapes, TensorTypes types)
+    public static AttentionLossTerms Emit(
+        OnnxGraph graph,
+        IReadOnlyList<(string Map, int Index)> maps,
+        TensorShapes shapes,
+        TensorTypes types
+    )
     {
         var e = new GraphEmitter(graph, "loss");
         var lossType = maps.Any(m => types.Of(m.Map) == TensorValues.Double) ? TensorValues.Double : TensorValues.Float;
@@ -41,9 +47,15 @@ public static class AttentionLoss
             // runs faster than a reduction over the last two axes.
             var rowCount = shape[..^2].Aggregate(1L, (p, n) => p * n);
             var rows = shapes.Dynamic
-                ? e.Cast(e.Node("ReduceProd", [e.ShapeSlice(diff, 0, rank - 2)], GraphEmitter.Int("keepdims", 0)), lossType)
+                ? e.Cast(
+                    e.Node("ReduceProd", [e.ShapeSlice(diff, 0, rank - 2)], GraphEmitter.Int("keepdims", 0)),
+                    lossType
+                )
                 : e.Scalar(rowCount, lossType);
-            var term = e.Div(e.ReduceSumSquare(diff, Enumerable.Range(0, rank).Select(i => (long)i).ToArray(), keepDims: false), rows);
+            var term = e.Div(
+                e.ReduceSumSquare(diff, Enumerable.Range(0, rank).Select(i => (long)i).ToArray(), keepDims: false),
+                rows
+            );
             shapes.Set(diff, shape);
             shapes.Set(term, []);
             terms.Add(term);
@@ -67,7 +79,8 @@ public static class AttentionLoss
 
     private static string Upcast(GraphEmitter e, TensorTypes types, TensorShapes shapes, string tensor, int lossType)
     {
-        if (types.Of(tensor) == lossType) return tensor;
+        if (types.Of(tensor) == lossType)
+            return tensor;
         var cast = e.Cast(tensor, lossType);
         shapes.Set(cast, shapes[tensor]);
         return cast;
@@ -78,10 +91,18 @@ public static class AttentionLoss
         var name = graph.Reserve(ReferenceInput(index));
         var tensorType = new TypeProto.Types.Tensor { ElemType = type, Shape = new TensorShapeProto() };
         for (var i = 0; i < shape.Length; i++)
-            tensorType.Shape.Dim.Add(dynamic
-                ? new TensorShapeProto.Types.Dimension { DimParam = $"attn_{index:00}_d{i}" }
-                : new TensorShapeProto.Types.Dimension { DimValue = shape[i] });
-        graph.Graph.Input.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } });
+            tensorType.Shape.Dim.Add(
+                dynamic
+                    ? new TensorShapeProto.Types.Dimension { DimParam = $"attn_{index:00}_d{i}" }
+                    : new TensorShapeProto.Types.Dimension { DimValue = shape[i] }
+            );
+        graph.Graph.Input.Add(
+            new ValueInfoProto
+            {
+                Name = name,
+                Type = new TypeProto { TensorType = tensorType },
+            }
+        );
         return name;
     }
 }

@@ -18,11 +18,16 @@ public static class AttentionProbeGraph
         foreach (var layer in layers)
         {
             var name = emitter.NodeNamed("Identity", [layer.Output], OutputName(layer.Index));
-            graph.Graph.Output.Add(new ValueInfoProto
-            {
-                Name = name,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = types.Of(layer.Output) } },
-            });
+            graph.Graph.Output.Add(
+                new ValueInfoProto
+                {
+                    Name = name,
+                    Type = new TypeProto
+                    {
+                        TensorType = new TypeProto.Types.Tensor { ElemType = types.Of(layer.Output) },
+                    },
+                }
+            );
         }
         // After the maps became outputs, so that only self-attention is chunked.
         ChunkedAttention.Apply(graph, shapes);

@@ -13,11 +13,16 @@ public static class ChunkedAttention
     /// <summary>At SD's 16 rows (CFG batch × 8 heads), 8 chunks of 2 rows: 134 MB per map at 512×512.</summary>
     public const int MaxChunks = 8;
 
-    /// <summary>Rewrites every block with more than one row; returns how many. Measured shapes are set for the new tensors.</summary>
+    /// <summary>
+    /// Rewrites every block with more than one row; returns how many. Measured shapes are set for the new tensors.
+    /// </summary>
     public static int Apply(OnnxGraph graph, TensorShapes shapes)
     {
         var index = new GraphIndex(graph);
-        var blocks = graph.Graph.Node.Select(n => AttentionBlock.At(index, shapes, n)).OfType<AttentionBlock>().ToList();
+        var blocks = graph
+            .Graph.Node.Select(n => AttentionBlock.At(index, shapes, n))
+            .OfType<AttentionBlock>()
+            .ToList();
         var emit = new GraphEmitter(graph, "chunk");
         var count = 0;
         foreach (var block in blocks)
@@ -25,9 +30,14 @@ public static class ChunkedAttention
             var rows = shapes[block.Q][0];
             var size = (rows + Math.Min(rows, MaxChunks) - 1) / Math.Min(rows, MaxChunks);
             var chunks = (int)((rows + size - 1) / size);
-            if (chunks <= 1 || shapes[block.KeyTransposed][0] != rows || shapes[block.V][0] != rows) continue;
+            if (chunks <= 1 || shapes[block.KeyTransposed][0] != rows || shapes[block.V][0] != rows)
+                continue;
             emit.Scope = block.Softmax.Name;
-            var nodes = new[] { block.Scores }.Concat(block.Scalings).Append(block.Softmax).Append(block.ValueProduct).ToList();
+            var nodes = new[] { block.Scores }
+                .Concat(block.Scalings)
+                .Append(block.Softmax)
+                .Append(block.ValueProduct)
+                .ToList();
             var runtimeSize = shapes.Dynamic
                 ? emit.Div(emit.Add(emit.ShapeSlice(block.Q, 0, 1), emit.Int64s(chunks - 1)), emit.Int64s(chunks))
                 : null;
@@ -46,14 +56,17 @@ public static class ChunkedAttention
                 }
                 var renamed = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
-                    [block.Q] = Part(block.Q), [block.KeyTransposed] = Part(block.KeyTransposed), [block.V] = Part(block.V),
+                    [block.Q] = Part(block.Q),
+                    [block.KeyTransposed] = Part(block.KeyTransposed),
+                    [block.V] = Part(block.V),
                 };
                 foreach (var node in nodes)
                 {
                     var clone = node.Clone();
                     clone.Name = graph.UniqueName($"{node.Name}/chunk{i}");
                     for (var k = 0; k < clone.Input.Count; k++)
-                        if (renamed.TryGetValue(clone.Input[k], out var input)) clone.Input[k] = input;
+                        if (renamed.TryGetValue(clone.Input[k], out var input))
+                            clone.Input[k] = input;
                     var output = graph.UniqueName($"{node.Output[0]}_chunk{i}");
                     shapes.Set(output, [chunkRows, .. shapes[node.Output[0]][1..]]);
                     renamed[node.Output[0]] = output;
@@ -62,15 +75,21 @@ public static class ChunkedAttention
                 }
                 outputs.Add(renamed[block.O]);
             }
-            foreach (var node in nodes) graph.Graph.Node.Remove(node);
-            var concat = new NodeProto { OpType = "Concat", Name = graph.UniqueName($"{block.ValueProduct.Name}/chunks") };
+            foreach (var node in nodes)
+                graph.Graph.Node.Remove(node);
+            var concat = new NodeProto
+            {
+                OpType = "Concat",
+                Name = graph.UniqueName($"{block.ValueProduct.Name}/chunks"),
+            };
             concat.Input.AddRange(outputs);
             concat.Output.Add(block.O);
             concat.Attribute.Add(GraphEmitter.Int("axis", 0));
             graph.Graph.Node.Add(concat);
             count++;
         }
-        if (count > 0) graph.SortTopologically();
+        if (count > 0)
+            graph.SortTopologically();
         return count;
     }
 }

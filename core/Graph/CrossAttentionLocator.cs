@@ -6,7 +6,8 @@ namespace Pix2PixZero.Core.Graph;
 /// <param name="Index">Position in UNet (topological) order; names the probe output attn_map_NN.</param>
 /// <param name="SoftmaxNode">The node's name in the export (informative only; the search never uses names).</param>
 /// <param name="Output">The softmax output tensor: the attention probabilities.</param>
-/// <param name="Shape">Shape measured at the compile-time probe size ([B·heads, HW, tokens]); null if not measured.</param>
+/// <param name="Shape">Shape measured at the compile-time probe
+/// size ([B·heads, HW, tokens]); null if not measured.</param>
 /// <param name="Heads">Attention heads (rows per batch item); null if not measured.</param>
 public sealed record CrossAttentionLayer(int Index, string SoftmaxNode, string Output, long[]? Shape, int? Heads);
 
@@ -18,14 +19,37 @@ public sealed record CrossAttentionLayer(int Index, string SoftmaxNode, string O
 public static class CrossAttentionLocator
 {
     private static readonly HashSet<string> FusedAttentionOps =
-        ["Attention", "MultiHeadAttention", "PackedAttention", "PackedMultiHeadAttention", "GroupQueryAttention",
-         "DecoderAttention", "DecoderMaskedMultiHeadAttention", "LongformerAttention", "QAttention", "SparseAttention"];
+    [
+        "Attention",
+        "MultiHeadAttention",
+        "PackedAttention",
+        "PackedMultiHeadAttention",
+        "GroupQueryAttention",
+        "DecoderAttention",
+        "DecoderMaskedMultiHeadAttention",
+        "LongformerAttention",
+        "QAttention",
+        "SparseAttention",
+    ];
 
     // Ops allowed between the scores MatMul and the Softmax (scaling, masking, casts, reshapes).
     private static readonly HashSet<string> ScorePassThrough =
-        ["Mul", "Div", "Add", "Sub", "Cast", "Identity", "Reshape", "Where"];
+    [
+        "Mul",
+        "Div",
+        "Add",
+        "Sub",
+        "Cast",
+        "Identity",
+        "Reshape",
+        "Where",
+    ];
 
-    public static IReadOnlyList<CrossAttentionLayer> Locate(OnnxGraph graph, UnetSignature signature, TensorShapes? shapes = null)
+    public static IReadOnlyList<CrossAttentionLayer> Locate(
+        OnnxGraph graph,
+        UnetSignature signature,
+        TensorShapes? shapes = null
+    )
     {
         var producers = graph.Producers();
         var types = new TensorTypes(graph);
@@ -35,9 +59,11 @@ public static class CrossAttentionLocator
         foreach (var node in graph.TopologicalOrder().Where(n => n.OpType == "Softmax" && n.Domain is "" or "ai.onnx"))
         {
             var scores = ScoresMatMul(node, producers);
-            if (scores is null) continue;
+            if (scores is null)
+                continue;
             var key = scores.Input[1];
-            if (!fromText.Contains(key) || fromSample.Contains(key)) continue;
+            if (!fromText.Contains(key) || fromSample.Contains(key))
+                continue;
             long[]? shape = shapes?.Contains(node.Output[0]) == true ? shapes[node.Output[0]] : null;
             int? heads = shape is null || shapes is null ? null : HeadCount(shape, shapes[signature.Sample.Name][0]);
             layers.Add(new CrossAttentionLayer(layers.Count, node.Name, node.Output[0], shape, heads));
@@ -45,16 +71,23 @@ public static class CrossAttentionLocator
 
         if (layers.Count == 0)
         {
-            var fused = graph.Graph.Node.Where(n => n.Domain == "com.microsoft" && FusedAttentionOps.Contains(n.OpType))
-                .GroupBy(n => n.OpType).Select(g => $"com.microsoft.{g.Key} ×{g.Count()}").ToList();
+            var fused = graph
+                .Graph.Node.Where(n => n.Domain == "com.microsoft" && FusedAttentionOps.Contains(n.OpType))
+                .GroupBy(n => n.OpType)
+                .Select(g => $"com.microsoft.{g.Key} ×{g.Count()}")
+                .ToList();
             if (fused.Count > 0)
                 throw new NotSupportedException(
-                    $"The UNet uses fused attention kernels ({string.Join(", ", fused)}), which never expose attention " +
-                    "probabilities, so cross-attention guidance is impossible. Use an unoptimized export (plain " +
-                    "MatMul → Softmax attention, e.g. diffusers' ONNX export without the ORT transformer optimizer).");
+                    $"The UNet uses fused attention kernels ({string.Join(", ", fused)}), which never expose attention "
+                        + "probabilities, so cross-attention guidance is impossible. Use an unoptimized export (plain "
+                        + "MatMul → Softmax attention, e.g. diffusers' ONNX "
+                        + "export without the ORT transformer optimizer)."
+                );
             throw new NotSupportedException(
-                "No cross-attention softmax found: no Softmax in the UNet has attention scores whose key side depends " +
-                $"on '{signature.EncoderHiddenStates.Name}'. The model is not a text-conditioned SD UNet export with plain attention.");
+                "No cross-attention softmax found: no Softmax in the UNet has attention scores whose key side depends "
+                    + $"on '{signature.EncoderHiddenStates.Name}'. The model is "
+                    + "not a text-conditioned SD UNet export with plain attention."
+            );
         }
         return layers;
     }
@@ -66,18 +99,23 @@ public static class CrossAttentionLocator
         frontier.Enqueue((softmax.Input[0], 0));
         while (frontier.TryDequeue(out var item))
         {
-            if (item.Depth > 6 || !producers.TryGetValue(item.Tensor, out var node)) continue;
-            if (node.OpType == "MatMul") return node;
-            if (!ScorePassThrough.Contains(node.OpType)) continue;
-            foreach (var input in node.Input.Where(i => i.Length > 0)) frontier.Enqueue((input, item.Depth + 1));
+            if (item.Depth > 6 || !producers.TryGetValue(item.Tensor, out var node))
+                continue;
+            if (node.OpType == "MatMul")
+                return node;
+            if (!ScorePassThrough.Contains(node.OpType))
+                continue;
+            foreach (var input in node.Input.Where(i => i.Length > 0))
+                frontier.Enqueue((input, item.Depth + 1));
         }
         return null;
     }
 
-    private static int? HeadCount(long[] shape, long batch) => shape.Length switch
-    {
-        3 when batch > 0 && shape[0] % batch == 0 => (int)(shape[0] / batch),
-        4 => (int)shape[1],
-        _ => null,
-    };
+    private static int? HeadCount(long[] shape, long batch) =>
+        shape.Length switch
+        {
+            3 when batch > 0 && shape[0] % batch == 0 => (int)(shape[0] / batch),
+            4 => (int)shape[1],
+            _ => null,
+        };
 }

@@ -28,12 +28,19 @@ public sealed class GraphEmitter
     public long Opset => Graph.Opset;
 
     private string NodeName(string opType) =>
-        Graph.UniqueName(Scope is { Length: > 0 } scope ? $"{Prefix}/{scope.TrimStart('/')}/{opType}" : $"{Prefix}/{opType}");
+        Graph.UniqueName(
+            Scope is { Length: > 0 } scope ? $"{Prefix}/{scope.TrimStart('/')}/{opType}" : $"{Prefix}/{opType}"
+        );
 
     public string Node(string opType, IEnumerable<string> inputs, params AttributeProto[] attributes) =>
         Nodes(opType, inputs, 1, attributes)[0];
 
-    public string[] Nodes(string opType, IEnumerable<string> inputs, int outputCount, params AttributeProto[] attributes)
+    public string[] Nodes(
+        string opType,
+        IEnumerable<string> inputs,
+        int outputCount,
+        params AttributeProto[] attributes
+    )
     {
         var node = new NodeProto { OpType = opType, Name = NodeName(opType) };
         node.Input.AddRange(inputs);
@@ -45,7 +52,12 @@ public sealed class GraphEmitter
     }
 
     /// <summary>A node whose single output gets a caller-chosen (reserved) name, e.g. a new graph output.</summary>
-    public string NodeNamed(string opType, IEnumerable<string> inputs, string output, params AttributeProto[] attributes)
+    public string NodeNamed(
+        string opType,
+        IEnumerable<string> inputs,
+        string output,
+        params AttributeProto[] attributes
+    )
     {
         var node = new NodeProto { OpType = opType, Name = NodeName(opType) };
         node.Input.AddRange(inputs);
@@ -56,7 +68,12 @@ public sealed class GraphEmitter
     }
 
     public static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+        new()
+        {
+            Name = name,
+            Type = AttributeProto.Types.AttributeType.Int,
+            I = value,
+        };
 
     public static AttributeProto Ints(string name, IEnumerable<long> values)
     {
@@ -66,22 +83,33 @@ public sealed class GraphEmitter
     }
 
     public static AttributeProto Float(string name, float value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+        new()
+        {
+            Name = name,
+            Type = AttributeProto.Types.AttributeType.Float,
+            F = value,
+        };
 
     public static AttributeProto Tensor(string name, TensorProto value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = value };
+        new()
+        {
+            Name = name,
+            Type = AttributeProto.Types.AttributeType.Tensor,
+            T = value,
+        };
 
     /// <summary>A shared int64 1-D constant (axes, shapes, pads).</summary>
-    public string Int64s(params long[] values) => Constant("i:" + string.Join(",", values),
-        name => TensorValues.Int64s(name, values));
+    public string Int64s(params long[] values) =>
+        Constant("i:" + string.Join(",", values), name => TensorValues.Int64s(name, values));
 
     /// <summary>A shared scalar of a floating element type (broadcasts against anything).</summary>
-    public string Scalar(double value, int dataType) => Constant($"f{dataType}:{value:R}",
-        name => TensorValues.Scalar(name, value, dataType));
+    public string Scalar(double value, int dataType) =>
+        Constant($"f{dataType}:{value:R}", name => TensorValues.Scalar(name, value, dataType));
 
     private string Constant(string key, Func<string, TensorProto> make)
     {
-        if (_constants.TryGetValue(key, out var name)) return name;
+        if (_constants.TryGetValue(key, out var name))
+            return name;
         name = Graph.UniqueName($"{Prefix}_const");
         Graph.Graph.Initializer.Add(make(name));
         _constants[key] = name;
@@ -89,15 +117,25 @@ public sealed class GraphEmitter
     }
 
     public string Add(string a, string b) => Node("Add", [a, b]);
+
     public string Sub(string a, string b) => Node("Sub", [a, b]);
+
     public string Mul(string a, string b) => Node("Mul", [a, b]);
+
     public string Div(string a, string b) => Node("Div", [a, b]);
+
     public string Neg(string a) => Node("Neg", [a]);
+
     public string Shape(string x) => Node("Shape", [x]);
+
     public string Reshape(string x, string shape) => Node("Reshape", [x, shape]);
+
     public string Expand(string x, string shape) => Node("Expand", [x, shape]);
+
     public string Cast(string x, int to) => Node("Cast", [x], Int("to", to));
+
     public string Transpose(string x, IEnumerable<long> perm) => Node("Transpose", [x], Ints("perm", perm));
+
     public string Concat(IEnumerable<string> parts, long axis) => Node("Concat", parts, Int("axis", axis));
 
     /// <summary>Dimensions [start, end) of a tensor's runtime shape, as a 1-D int64 tensor.</summary>
@@ -115,7 +153,11 @@ public sealed class GraphEmitter
 
     private string Reduce(string op, string x, IReadOnlyList<long> axes, bool keepDims, long axesAsInputFrom)
     {
-        if (axes.Count == 0) throw new ArgumentException("An empty axes list would mean 'reduce all' or 'no-op' depending on opset; pass the axes.", nameof(axes));
+        if (axes.Count == 0)
+            throw new ArgumentException(
+                "An empty axes list would mean 'reduce all' or 'no-op' depending on opset; pass the axes.",
+                nameof(axes)
+            );
         var keep = Int("keepdims", keepDims ? 1 : 0);
         return Opset >= axesAsInputFrom
             ? Node(op, [x, Int64s(axes.ToArray())], keep)

@@ -18,8 +18,13 @@ public static class GuidanceGraph
 
     public static string ReferenceInput(int index) => AttentionLoss.ReferenceInput(index);
 
-    public static OnnxGraph Build(OnnxGraph unet, UnetSignature signature, IReadOnlyList<CrossAttentionLayer> layers, TensorShapes shapes,
-        DifferentiationOptions? options = null)
+    public static OnnxGraph Build(
+        OnnxGraph unet,
+        UnetSignature signature,
+        IReadOnlyList<CrossAttentionLayer> layers,
+        TensorShapes shapes,
+        DifferentiationOptions? options = null
+    )
     {
         var graph = unet.Clone();
         var types = new TensorTypes(graph);
@@ -32,8 +37,16 @@ public static class GuidanceGraph
         e.NodeNamed("Reshape", [terms.Loss, e.Int64s(1)], LossOutput);
         var forward = new HashSet<NodeProto>(graph.Graph.Node, ReferenceEqualityComparer.Instance);
 
-        var grad = ReverseModeDifferentiator.Differentiate(graph, terms.Seeds, signature.Sample.Name, shapes, types, options);
-        if (terms.GradientScale != 1) grad = e.Mul(grad, e.Scalar(terms.GradientScale, lossType));
+        var grad = ReverseModeDifferentiator.Differentiate(
+            graph,
+            terms.Seeds,
+            signature.Sample.Name,
+            shapes,
+            types,
+            options
+        );
+        if (terms.GradientScale != 1)
+            grad = e.Mul(grad, e.Scalar(terms.GradientScale, lossType));
         e.NodeNamed("Identity", [grad], GradientOutput);
         graph.Graph.Output.Add(Output(LossOutput, lossType, [new TensorShapeProto.Types.Dimension { DimValue = 1 }]));
         graph.Graph.Output.Add(Output(GradientOutput, lossType, signature.Sample.Type.TensorType.Shape.Dim));
@@ -47,6 +60,10 @@ public static class GuidanceGraph
     {
         var tensorType = new TypeProto.Types.Tensor { ElemType = type, Shape = new TensorShapeProto() };
         tensorType.Shape.Dim.AddRange(dims.Select(d => d.Clone()));
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } };
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = tensorType },
+        };
     }
 }

@@ -18,16 +18,26 @@ public sealed class OnnxGraph
     public OnnxGraph(ModelProto model)
     {
         Model = model;
-        Opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+        Opset = model
+            .OpsetImport.Where(o => o.Domain is "" or "ai.onnx")
+            .Select(o => o.Version)
+            .DefaultIfEmpty(0)
+            .Max();
         if (Opset == 0)
-            throw new InvalidDataException("The model declares no default-domain (ai.onnx) opset; it is not a usable ONNX graph.");
+            throw new InvalidDataException(
+                "The model declares no default-domain (ai.onnx) opset; it is not a usable ONNX graph."
+            );
         foreach (var n in Graph.Node)
         {
-            if (n.Name.Length > 0) _usedNames.Add(n.Name);
-            foreach (var o in n.Output) _usedNames.Add(o);
+            if (n.Name.Length > 0)
+                _usedNames.Add(n.Name);
+            foreach (var o in n.Output)
+                _usedNames.Add(o);
         }
-        foreach (var i in Graph.Input) _usedNames.Add(i.Name);
-        foreach (var i in Graph.Initializer) _usedNames.Add(i.Name);
+        foreach (var i in Graph.Input)
+            _usedNames.Add(i.Name);
+        foreach (var i in Graph.Initializer)
+            _usedNames.Add(i.Name);
     }
 
     public ModelProto Model { get; }
@@ -45,9 +55,13 @@ public sealed class OnnxGraph
     public void UpgradeOpset(long version)
     {
         if (Opset < 13 || version > 17 || version < Opset)
-            throw new InvalidOperationException($"opset {Opset} cannot be declared as {version}: only 13–16 → ≤ 17 keeps every op's meaning");
-        if (version == Opset) return;
-        foreach (var import in Model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx")) import.Version = version;
+            throw new InvalidOperationException(
+                $"opset {Opset} cannot be declared as {version}: only 13–16 → ≤ 17 keeps every op's meaning"
+            );
+        if (version == Opset)
+            return;
+        foreach (var import in Model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx"))
+            import.Version = version;
         Model.IrVersion = Math.Max(Model.IrVersion, 8);
         Opset = version;
     }
@@ -56,7 +70,11 @@ public sealed class OnnxGraph
     {
         using var stream = File.OpenRead(path);
         var parser = new MessageParser<ModelProto>(() => new ModelProto());
-        return new OnnxGraph(parser.WithDiscardUnknownFields(false).ParseFrom(CodedInputStream.CreateWithLimits(stream, int.MaxValue, 1000)));
+        return new OnnxGraph(
+            parser
+                .WithDiscardUnknownFields(false)
+                .ParseFrom(CodedInputStream.CreateWithLimits(stream, int.MaxValue, 1000))
+        );
     }
 
     public static OnnxGraph FromBytes(byte[] bytes) => new(ModelProto.Parser.ParseFrom(bytes));
@@ -75,8 +93,9 @@ public sealed class OnnxGraph
     {
         var map = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
         foreach (var n in Graph.Node)
-            foreach (var o in n.Output)
-                if (o.Length > 0) map[o] = n;
+        foreach (var o in n.Output)
+            if (o.Length > 0)
+                map[o] = n;
         return map;
     }
 
@@ -84,15 +103,19 @@ public sealed class OnnxGraph
     {
         var map = new Dictionary<string, List<NodeProto>>(StringComparer.Ordinal);
         foreach (var n in Graph.Node)
-            foreach (var i in n.Input.Where(i => i.Length > 0))
-            {
-                if (!map.TryGetValue(i, out var list)) map[i] = list = new List<NodeProto>();
-                if (!list.Contains(n)) list.Add(n);
-            }
+        foreach (var i in n.Input.Where(i => i.Length > 0))
+        {
+            if (!map.TryGetValue(i, out var list))
+                map[i] = list = new List<NodeProto>();
+            if (!list.Contains(n))
+                list.Add(n);
+        }
         return map;
     }
 
-    /// <summary>Nodes ordered so every node follows the producers of its inputs (stable with respect to file order).</summary>
+    /// <summary>
+    /// Nodes ordered so every node follows the producers of its inputs (stable with respect to file order).
+    /// </summary>
     public List<NodeProto> TopologicalOrder()
     {
         var producers = Producers();
@@ -101,10 +124,12 @@ public sealed class OnnxGraph
         foreach (var n in Graph.Node)
             pending[n] = n.Input.Where(i => i.Length > 0 && producers.ContainsKey(i)).Distinct().Count();
         var index = new Dictionary<NodeProto, int>(ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < Graph.Node.Count; i++) index[Graph.Node[i]] = i;
+        for (var i = 0; i < Graph.Node.Count; i++)
+            index[Graph.Node[i]] = i;
         var ready = new PriorityQueue<NodeProto, int>();
         foreach (var (n, c) in pending)
-            if (c == 0) ready.Enqueue(n, index[n]);
+            if (c == 0)
+                ready.Enqueue(n, index[n]);
         var order = new List<NodeProto>(Graph.Node.Count);
         while (ready.TryDequeue(out var node, out _))
         {
@@ -112,10 +137,13 @@ public sealed class OnnxGraph
             foreach (var o in node.Output.Where(o => o.Length > 0).Distinct())
                 if (consumers.TryGetValue(o, out var users))
                     foreach (var u in users)
-                        if (--pending[u] == 0) ready.Enqueue(u, index[u]);
+                        if (--pending[u] == 0)
+                            ready.Enqueue(u, index[u]);
         }
         if (order.Count != Graph.Node.Count)
-            throw new InvalidDataException("The graph has a cycle or a node reads a tensor that nothing produces; it cannot be ordered.");
+            throw new InvalidDataException(
+                "The graph has a cycle or a node reads a tensor that nothing produces; it cannot be ordered."
+            );
         return order;
     }
 
@@ -137,7 +165,8 @@ public sealed class OnnxGraph
         var reached = new HashSet<string>(StringComparer.Ordinal) { source };
         foreach (var n in TopologicalOrder())
             if (n.Input.Any(reached.Contains))
-                foreach (var o in n.Output.Where(o => o.Length > 0 && types.IsFloating(o))) reached.Add(o);
+                foreach (var o in n.Output.Where(o => o.Length > 0 && types.IsFloating(o)))
+                    reached.Add(o);
         return reached;
     }
 
@@ -150,8 +179,10 @@ public sealed class OnnxGraph
         while (stack.Count > 0)
         {
             var t = stack.Pop();
-            if (!seen.Add(t) || !producers.TryGetValue(t, out var n)) continue;
-            foreach (var i in n.Input.Where(i => i.Length > 0)) stack.Push(i);
+            if (!seen.Add(t) || !producers.TryGetValue(t, out var n))
+                continue;
+            foreach (var i in n.Input.Where(i => i.Length > 0))
+                stack.Push(i);
         }
         return seen;
     }
@@ -184,53 +215,77 @@ public sealed class OnnxGraph
     public string UniqueName(string prefix)
     {
         string name;
-        do name = $"{prefix}_{_nameCounter++}"; while (!_usedNames.Add(name));
+        do name = $"{prefix}_{_nameCounter++}";
+        while (!_usedNames.Add(name));
         return name;
     }
 
-    /// <summary>Reserves a caller-chosen name (a new graph input or output); fails if the graph already uses it.</summary>
+    /// <summary>
+    /// Reserves a caller-chosen name (a new graph input or output); fails if the graph already uses it.
+    /// </summary>
     public string Reserve(string name)
     {
         if (!_usedNames.Add(name))
-            throw new InvalidOperationException($"The name '{name}' is already used in the graph; cannot add it as a new tensor.");
+            throw new InvalidOperationException(
+                $"The name '{name}' is already used in the graph; cannot add it as a new tensor."
+            );
         return name;
     }
 
-    /// <summary>Integer values of a constant tensor (initializer or Constant node), e.g. axes, shapes, split sizes.</summary>
+    /// <summary>
+    /// Integer values of a constant tensor (initializer or Constant node), e.g. axes, shapes, split sizes.
+    /// </summary>
     public bool TryGetConstantInts(string name, out long[] values)
     {
         values = [];
-        if (name.Length == 0) return false;
+        if (name.Length == 0)
+            return false;
         var init = Initializer(name);
-        if (init is not null) return TensorValues.TryReadInts(init, out values);
+        if (init is not null)
+            return TensorValues.TryReadInts(init, out values);
         var node = Graph.Node.FirstOrDefault(n => n.OpType == "Constant" && n.Output.Contains(name));
-        if (node is null) return false;
+        if (node is null)
+            return false;
         foreach (var a in node.Attribute)
         {
             switch (a.Name)
             {
-                case "value": return TensorValues.TryReadInts(a.T, out values);
-                case "value_ints": values = a.Ints.ToArray(); return true;
-                case "value_int": values = [a.I]; return true;
+                case "value":
+                    return TensorValues.TryReadInts(a.T, out values);
+                case "value_ints":
+                    values = a.Ints.ToArray();
+                    return true;
+                case "value_int":
+                    values = [a.I];
+                    return true;
             }
         }
         return false;
     }
 
-    /// <summary>Floating-point values of a constant tensor (initializer or Constant node), e.g. a Pow exponent.</summary>
+    /// <summary>
+    /// Floating-point values of a constant tensor (initializer or Constant node), e.g. a Pow exponent.
+    /// </summary>
     public bool TryGetConstantFloats(string name, out double[] values)
     {
         values = [];
         var init = Initializer(name);
-        if (init is not null) return TensorValues.TryReadFloats(init, out values);
+        if (init is not null)
+            return TensorValues.TryReadFloats(init, out values);
         var node = Graph.Node.FirstOrDefault(n => n.OpType == "Constant" && n.Output.Contains(name));
         var attr = node?.Attribute.FirstOrDefault(a => a.Name is "value" or "value_float" or "value_floats");
-        if (attr is null) return false;
+        if (attr is null)
+            return false;
         switch (attr.Name)
         {
-            case "value": return TensorValues.TryReadFloats(attr.T, out values);
-            case "value_float": values = [attr.F]; return true;
-            default: values = attr.Floats.Select(f => (double)f).ToArray(); return true;
+            case "value":
+                return TensorValues.TryReadFloats(attr.T, out values);
+            case "value_float":
+                values = [attr.F];
+                return true;
+            default:
+                values = attr.Floats.Select(f => (double)f).ToArray();
+                return true;
         }
     }
 }

@@ -18,9 +18,10 @@ public sealed class TensorShapes
     /// <summary>True when the source graph has symbolic input dimensions: sizes must be read at run time.</summary>
     public bool Dynamic { get; }
 
-    public long[] this[string tensor] => _shapes.TryGetValue(tensor, out var s)
-        ? s
-        : throw new InvalidOperationException($"No measured shape for tensor '{tensor}'.");
+    public long[] this[string tensor] =>
+        _shapes.TryGetValue(tensor, out var s)
+            ? s
+            : throw new InvalidOperationException($"No measured shape for tensor '{tensor}'.");
 
     public bool Contains(string tensor) => _shapes.ContainsKey(tensor);
 
@@ -38,8 +39,13 @@ public sealed class TensorShapes
     /// </summary>
     /// <param name="modelDirectory">Folder the graph's external weights are resolved against.</param>
     /// <param name="options">Session options instead of <see cref="MeasurementOptions"/>.</param>
-    public static TensorShapes Measure(OnnxGraph graph, string modelDirectory, IReadOnlyDictionary<string, OrtValue> inputs,
-        bool dynamic, SessionOptions? options = null)
+    public static TensorShapes Measure(
+        OnnxGraph graph,
+        string modelDirectory,
+        IReadOnlyDictionary<string, OrtValue> inputs,
+        bool dynamic,
+        SessionOptions? options = null
+    )
     {
         var probe = graph.Clone();
         var g = probe.Graph;
@@ -56,16 +62,20 @@ public sealed class TensorShapes
             fetch[k] = shapeName;
         }
         foreach (var name in fetch)
-            g.Output.Add(new ValueInfoProto
-            {
-                Name = name,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = TensorValues.Int64 } },
-            });
+            g.Output.Add(
+                new ValueInfoProto
+                {
+                    Name = name,
+                    Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = TensorValues.Int64 } },
+                }
+            );
 
         var result = new TensorShapes(dynamic);
         foreach (var i in graph.Graph.Input)
-            if (inputs.TryGetValue(i.Name, out var v)) result.Set(i.Name, v.GetTensorTypeAndShape().Shape);
-        foreach (var t in graph.Graph.Initializer) result.Set(t.Name, t.Dims.ToArray());
+            if (inputs.TryGetValue(i.Name, out var v))
+                result.Set(i.Name, v.GetTensorTypeAndShape().Shape);
+        foreach (var t in graph.Graph.Initializer)
+            result.Set(t.Name, t.Dims.ToArray());
 
         // The probe must sit beside the source so ONNX Runtime resolves the external weights' relative location.
         var path = Path.Combine(modelDirectory, $".shape_probe_{Guid.NewGuid():N}.onnx");

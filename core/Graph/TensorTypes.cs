@@ -17,22 +17,27 @@ public sealed class TensorTypes
         _graph = graph;
         _producers = graph.Producers();
         foreach (var v in graph.Graph.Input.Concat(graph.Graph.ValueInfo).Concat(graph.Graph.Output))
-            if (v.Type?.TensorType is { ElemType: > 0 } t) _known[v.Name] = t.ElemType;
-        foreach (var t in graph.Graph.Initializer) _known[t.Name] = t.DataType;
+            if (v.Type?.TensorType is { ElemType: > 0 } t)
+                _known[v.Name] = t.ElemType;
+        foreach (var t in graph.Graph.Initializer)
+            _known[t.Name] = t.DataType;
     }
 
     public void Set(string tensor, int dataType) => _known[tensor] = dataType;
 
     public int Of(string tensor)
     {
-        if (_known.TryGetValue(tensor, out var type)) return type;
+        if (_known.TryGetValue(tensor, out var type))
+            return type;
         if (!_producers.TryGetValue(tensor, out var node))
         {
             // Initializers and nodes added after construction (emitted gradients) are looked up lazily.
             if (_graph.Graph.Initializer.LastOrDefault(t => t.Name == tensor) is { } constant)
                 return _known[tensor] = constant.DataType;
             node = _graph.Graph.Node.LastOrDefault(n => n.Output.Contains(tensor))
-                ?? throw new InvalidOperationException($"Tensor '{tensor}' has no producer, initializer or declared type.");
+                ?? throw new InvalidOperationException(
+                    $"Tensor '{tensor}' has no producer, initializer or declared type."
+                );
             _producers[tensor] = node;
         }
         type = Infer(node, tensor);
@@ -47,13 +52,26 @@ public sealed class TensorTypes
         long Attr(string name, long fallback) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? fallback;
         switch (node.OpType)
         {
-            case "Cast": return (int)Attr("to", 0);
-            case "CastLike": return Of(node.Input[1]);
-            case "Shape" or "Size" or "NonZero" or "ArgMax" or "ArgMin": return TensorValues.Int64;
-            case "Equal" or "Less" or "Greater" or "LessOrEqual" or "GreaterOrEqual" or "Not" or "And" or "Or" or "Xor"
-                or "IsNaN" or "IsInf":
+            case "Cast":
+                return (int)Attr("to", 0);
+            case "CastLike":
+                return Of(node.Input[1]);
+            case "Shape" or "Size" or "NonZero" or "ArgMax" or "ArgMin":
+                return TensorValues.Int64;
+            case "Equal"
+            or "Less"
+            or "Greater"
+            or "LessOrEqual"
+            or "GreaterOrEqual"
+            or "Not"
+            or "And"
+            or "Or"
+            or "Xor"
+            or "IsNaN"
+            or "IsInf":
                 return TensorValues.Bool;
-            case "Where": return Of(node.Input[1]);
+            case "Where":
+                return Of(node.Input[1]);
             case "Constant":
                 var value = node.Attribute.First();
                 return value.Name switch
@@ -61,11 +79,14 @@ public sealed class TensorTypes
                     "value" => value.T.DataType,
                     "value_float" or "value_floats" => TensorValues.Float,
                     "value_int" or "value_ints" => TensorValues.Int64,
-                    _ => throw new InvalidOperationException($"Constant node '{node.Name}' has an unsupported value kind '{value.Name}'."),
+                    _ => throw new InvalidOperationException(
+                        $"Constant node '{node.Name}' has an unsupported value kind '{value.Name}'."
+                    ),
                 };
             case "ConstantOfShape":
                 return node.Attribute.FirstOrDefault(a => a.Name == "value")?.T.DataType ?? TensorValues.Float;
-            case "Range": return Of(node.Input[0]);
+            case "Range":
+                return Of(node.Input[0]);
             case "EyeLike" or "RandomNormalLike" or "RandomUniformLike":
                 var dtype = Attr("dtype", 0);
                 return dtype != 0 ? (int)dtype : Of(node.Input[0]);
@@ -73,7 +94,9 @@ public sealed class TensorTypes
                 return (int)Attr("stash_type", TensorValues.Float);
             default:
                 var first = node.Input.FirstOrDefault(i => i.Length > 0)
-                    ?? throw new InvalidOperationException($"Cannot infer the element type of '{output}' produced by {node.OpType} node '{node.Name}'.");
+                    ?? throw new InvalidOperationException(
+                        $"Cannot infer the element type of '{output}' produced by {node.OpType} node '{node.Name}'."
+                    );
                 return Of(first);
         }
     }

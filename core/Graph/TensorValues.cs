@@ -22,16 +22,21 @@ public static class TensorValues
     public static bool TryReadInts(TensorProto t, out long[] values)
     {
         values = [];
-        if (IsExternal(t)) return false;
+        if (IsExternal(t))
+            return false;
         switch (t.DataType)
         {
             case Int64:
-                values = t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, long>(t.RawData.Span).ToArray() : t.Int64Data.ToArray();
+                values =
+                    t.RawData.Length > 0
+                        ? MemoryMarshal.Cast<byte, long>(t.RawData.Span).ToArray()
+                        : t.Int64Data.ToArray();
                 return true;
             case Int32:
-                values = t.RawData.Length > 0
-                    ? MemoryMarshal.Cast<byte, int>(t.RawData.Span).ToArray().Select(v => (long)v).ToArray()
-                    : t.Int32Data.Select(v => (long)v).ToArray();
+                values =
+                    t.RawData.Length > 0
+                        ? MemoryMarshal.Cast<byte, int>(t.RawData.Span).ToArray().Select(v => (long)v).ToArray()
+                        : t.Int32Data.Select(v => (long)v).ToArray();
                 return true;
             default:
                 return false;
@@ -41,21 +46,33 @@ public static class TensorValues
     public static bool TryReadFloats(TensorProto t, out double[] values)
     {
         values = [];
-        if (IsExternal(t)) return false;
+        if (IsExternal(t))
+            return false;
         switch (t.DataType)
         {
             case Float:
-                values = (t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : t.FloatData.ToArray())
-                    .Select(v => (double)v).ToArray();
+                values = (
+                    t.RawData.Length > 0
+                        ? MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray()
+                        : t.FloatData.ToArray()
+                )
+                    .Select(v => (double)v)
+                    .ToArray();
                 return true;
             case Double:
-                values = t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, double>(t.RawData.Span).ToArray() : t.DoubleData.ToArray();
+                values =
+                    t.RawData.Length > 0
+                        ? MemoryMarshal.Cast<byte, double>(t.RawData.Span).ToArray()
+                        : t.DoubleData.ToArray();
                 return true;
             case Float16:
-                values = (t.RawData.Length > 0
+                values = (
+                    t.RawData.Length > 0
                         ? MemoryMarshal.Cast<byte, Half>(t.RawData.Span).ToArray()
-                        : t.Int32Data.Select(b => BitConverter.UInt16BitsToHalf((ushort)b)).ToArray())
-                    .Select(v => (double)v).ToArray();
+                        : t.Int32Data.Select(b => BitConverter.UInt16BitsToHalf((ushort)b)).ToArray()
+                )
+                    .Select(v => (double)v)
+                    .ToArray();
                 return true;
             default:
                 return TryReadInts(t, out var ints) && (values = ints.Select(v => (double)v).ToArray()) is not null;
@@ -79,7 +96,11 @@ public static class TensorValues
             Float => ByteString.CopyFrom(BitConverter.GetBytes((float)value)),
             Double => ByteString.CopyFrom(BitConverter.GetBytes(value)),
             Float16 => ByteString.CopyFrom(BitConverter.GetBytes((Half)value)),
-            _ => throw new ArgumentOutOfRangeException(nameof(dataType), dataType, "Only float, double and float16 scalars are emitted."),
+            _ => throw new ArgumentOutOfRangeException(
+                nameof(dataType),
+                dataType,
+                "Only float, double and float16 scalars are emitted."
+            ),
         };
         return t;
     }

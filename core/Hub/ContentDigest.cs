@@ -27,7 +27,8 @@ internal sealed class ContentDigest : IDisposable
     {
         if (file.Sha256 is { } sha256)
             return new ContentDigest(IncrementalHash.CreateHash(HashAlgorithmName.SHA256), "SHA-256", sha256);
-        if (file.GitBlobId is not { } blob) return null;
+        if (file.GitBlobId is not { } blob)
+            return null;
         var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
         hash.AppendData(Encoding.ASCII.GetBytes($"blob {size}\0"));
         return new ContentDigest(hash, "git blob SHA-1", blob);
@@ -35,15 +36,18 @@ internal sealed class ContentDigest : IDisposable
 
     public void Append(ReadOnlySpan<byte> data) => _hash.AppendData(data);
 
-    /// <summary>Feeds the first <paramref name="length"/> bytes of a partial file (the part a resumed download keeps).</summary>
+    /// <summary>
+    /// Feeds the first <paramref name="length"/> bytes of a partial file (the part a resumed download keeps).
+    /// </summary>
     public void AppendFile(string path, long length)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         var buffer = new byte[1 << 20];
-        for (long left = length; left > 0;)
+        for (long left = length; left > 0; )
         {
             var read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
-            if (read == 0) throw new IOException($"{path} is shorter than {length} bytes");
+            if (read == 0)
+                throw new IOException($"{path} is shorter than {length} bytes");
             _hash.AppendData(buffer, 0, read);
             left -= read;
         }

@@ -7,11 +7,11 @@ namespace Pix2PixZero.Core.Hub;
 /// </summary>
 public sealed class HubException : Pix2PixZeroException
 {
-    public HubException(string message, int? statusCode = null, bool transient = false) : base(KindOf(transient), message) =>
-        StatusCode = statusCode;
+    public HubException(string message, int? statusCode = null, bool transient = false)
+        : base(KindOf(transient), message) => StatusCode = statusCode;
 
-    public HubException(string message, Exception inner, int? statusCode = null, bool transient = false) : base(KindOf(transient), message, inner) =>
-        StatusCode = statusCode;
+    public HubException(string message, Exception inner, int? statusCode = null, bool transient = false)
+        : base(KindOf(transient), message, inner) => StatusCode = statusCode;
 
     public int? StatusCode { get; }
 

@@ -17,7 +17,10 @@ public sealed class ModelFolderProvisioner(ModelProvisioningOptions options, ILo
 {
     private readonly ILogger _log = log ?? NullLogger.Instance;
 
-    public async Task<ProvisionedModel> EnsureAsync(IProgress<PullProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<ProvisionedModel> EnsureAsync(
+        IProgress<PullProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         options.Validate();
         var directory = Path.GetFullPath(options.ModelDirectory);
@@ -28,11 +31,20 @@ public sealed class ModelFolderProvisioner(ModelProvisioningOptions options, ILo
             return new ProvisionedModel(directory, Pull: null);
         }
         if (options.PullModel is not { } model)
-            throw new ModelBundleException(directory,
-                $"the model folder is not usable ({problems[0].Message}{(problems.Count > 1 ? $", and {problems.Count - 1} more problems" : "")}) "
-                + $"and {options.Names.Pull} is not set: put a bundle there (pix2pix-zero models pull sd14 --dir <folder>) "
-                + $"or set {options.Names.Pull} (e.g. sd14) to pull it on start.");
-        _log.LogInformation("Model folder {Directory} holds no bundle ({Problem}); pulling {Model}", directory, problems[0].Message, model);
+            throw new ModelBundleException(
+                directory,
+                $"the model folder is not usable ({problems[0].Message}"
+                    + $"{(problems.Count > 1 ? $", and {problems.Count - 1} more problems" : "")}) "
+                    + $"and {options.Names.Pull} is not set: put a bundle "
+                    + "there (pix2pix-zero models pull sd14 --dir <folder>) "
+                    + $"or set {options.Names.Pull} (e.g. sd14) to pull it on start."
+            );
+        _log.LogInformation(
+            "Model folder {Directory} holds no bundle ({Problem}); pulling {Model}",
+            directory,
+            problems[0].Message,
+            model
+        );
         var pull = await new ModelPuller(options.Hub, _log).PullAsync(model, directory, progress, cancellationToken);
         return new ProvisionedModel(pull.Directory, pull);
     }

@@ -13,12 +13,16 @@ public sealed record ModelProvisioningOptions
     /// <summary>The bundle folder, e.g. a mounted share's /mnt/models/stable-diffusion-v1-4.</summary>
     public required string ModelDirectory { get; init; }
 
-    /// <summary>The model to pull when the folder holds no bundle: sd14, sd15 or owner/repo[@revision]; <c>null</c>: never pull.</summary>
+    /// <summary>
+    /// The model to pull when the folder holds no bundle: sd14, sd15 or owner/repo[@revision]; <c>null</c>: never pull.
+    /// </summary>
     public string? Pull { get; init; }
 
     public PullOptions Hub { get; init; } = new() { LockWait = DefaultLockWait };
 
-    /// <summary>What the host calls <see cref="ModelDirectory"/> and <see cref="Pull"/> (e.g. its app settings' names).</summary>
+    /// <summary>
+    /// What the host calls <see cref="ModelDirectory"/> and <see cref="Pull"/> (e.g. its app settings' names).
+    /// </summary>
     public OptionNames Names { get; init; } = OptionNames.Default;
 
     /// <summary>The model <see cref="Pull"/> names, or <c>null</c>.</summary>
@@ -27,10 +31,15 @@ public sealed record ModelProvisioningOptions
     public ModelProvisioningOptions Validate()
     {
         if (string.IsNullOrWhiteSpace(ModelDirectory))
-            throw new InvalidOptionException(Names.ModelDirectory, null, "the folder that holds (or will hold) the model bundle, e.g. /mnt/models/stable-diffusion-v1-4");
+            throw new InvalidOptionException(
+                Names.ModelDirectory,
+                null,
+                "the folder that holds (or will hold) the model bundle, e.g. /mnt/models/stable-diffusion-v1-4"
+            );
         try
         {
-            if (Pull is not null) HubModelReference.Parse(Pull);
+            if (Pull is not null)
+                HubModelReference.Parse(Pull);
         }
         catch (InvalidOptionException e)
         {

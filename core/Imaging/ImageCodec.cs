@@ -17,7 +17,11 @@ public static class ImageCodec
 {
     public const string SupportedFormats = "PNG, JPEG or WebP";
 
-    private static readonly Configuration Formats = new(new PngConfigurationModule(), new JpegConfigurationModule(), new WebpConfigurationModule());
+    private static readonly Configuration Formats = new(
+        new PngConfigurationModule(),
+        new JpegConfigurationModule(),
+        new WebpConfigurationModule()
+    );
 
     /// <summary>Decodes and normalises an image; <paramref name="name"/> only labels errors.</summary>
     public static Image<Rgb24> Load(byte[] bytes, string name, ImageLimits? limits = null)
@@ -42,7 +46,11 @@ public static class ImageCodec
             }
             catch (Exception e) when (IsDecoderFailure(e))
             {
-                throw new ImageRejectedException($"{name} has a corrupt EXIF block, so its orientation is unknown ({e.Message}); save the image again without its metadata", e);
+                throw new ImageRejectedException(
+                    $"{name} has a corrupt EXIF block, so its orientation is unknown "
+                        + $"({e.Message}); save the image again without its metadata",
+                    e
+                );
             }
             return FlattenOntoWhite(decoded);
         }
@@ -53,7 +61,9 @@ public static class ImageCodec
         if (Directory.Exists(path))
             throw new ImageRejectedException($"{path} is a folder; name an image file ({SupportedFormats})");
         if (FileTarget.Resolve(path) is not { } file)
-            throw new ImageRejectedException($"image file {path} " + (FileTarget.DanglingLink(path) ?? "does not exist"));
+            throw new ImageRejectedException(
+                $"image file {path} " + (FileTarget.DanglingLink(path) ?? "does not exist")
+            );
         var length = file.Length;
         var max = (limits ?? ImageLimits.Default).MaxBytes;
         if (length > max)
@@ -85,17 +95,24 @@ public static class ImageCodec
         }
         catch (Exception e) when (IsDecoderFailure(e))
         {
-            if (!whole && Image.DetectFormat(Formats, bytes) is not null) return null;
+            if (!whole && Image.DetectFormat(Formats, bytes) is not null)
+                return null;
             throw new ImageRejectedException($"{name} could not be read as an image: {e.Message}", e);
         }
         if (info is null || format is null)
         {
-            if (!whole && Image.DetectFormat(Formats, bytes) is not null) return null;
-            throw new ImageRejectedException($"{name} is not a {SupportedFormats} image (unrecognised content, starts with {Signature(bytes)})");
+            if (!whole && Image.DetectFormat(Formats, bytes) is not null)
+                return null;
+            throw new ImageRejectedException(
+                $"{name} is not a {SupportedFormats} image (unrecognised content, starts with {Signature(bytes)})"
+            );
         }
         CheckSize(name, info.Width, info.Height, limits);
         if (whole && !IsComplete(bytes, format))
-            throw new ImageRejectedException($"{name} is a truncated {format.Name} file ({bytes.Length:N0} bytes, the end of the image is missing); upload it again");
+            throw new ImageRejectedException(
+                $"{name} is a truncated {format.Name} file ({bytes.Length:N0} "
+                    + "bytes, the end of the image is missing); upload it again"
+            );
         return new ImageHeader(format.Name, info.Width, info.Height);
     }
 
@@ -104,7 +121,16 @@ public static class ImageCodec
     {
         var copy = image.Clone();
         if (image.Width != width || image.Height != height)
-            copy.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(width, height), Sampler = KnownResamplers.Lanczos3, Mode = ResizeMode.Stretch }));
+            copy.Mutate(x =>
+                x.Resize(
+                    new ResizeOptions
+                    {
+                        Size = new Size(width, height),
+                        Sampler = KnownResamplers.Lanczos3,
+                        Mode = ResizeMode.Stretch,
+                    }
+                )
+            );
         return copy;
     }
 
@@ -125,7 +151,9 @@ public static class ImageCodec
             throw new ImageRejectedException($"{name} has no pixels ({width}×{height})");
         if (width > limits.MaxSide || height > limits.MaxSide || (long)width * height > limits.MaxPixels)
             throw new ImageRejectedException(
-                $"{name} is {width}×{height} pixels; the limit is {limits.MaxPixels:N0} pixels and {limits.MaxSide} per side. Downscale it first.");
+                $"{name} is {width}×{height} pixels; the limit is {limits.MaxPixels:N0} "
+                    + $"pixels and {limits.MaxSide} per side. Downscale it first."
+            );
     }
 
     // The decoder fills missing rows of a cut-off file with black instead of failing, so the end is checked here.
@@ -164,6 +192,5 @@ public static class ImageCodec
 
     private static byte Blend(byte channel, float alpha) => (byte)MathF.Round(channel * alpha + 255f * (1f - alpha));
 
-    private static string Signature(byte[] bytes) =>
-        Convert.ToHexString(bytes.AsSpan(0, Math.Min(8, bytes.Length)));
+    private static string Signature(byte[] bytes) => Convert.ToHexString(bytes.AsSpan(0, Math.Min(8, bytes.Length)));
 }

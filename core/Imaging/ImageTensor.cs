@@ -13,15 +13,17 @@ public static class ImageTensor
     public static Image<Rgb24> FromModelOutput(ReadOnlySpan<float> chw, int height, int width)
     {
         if (chw.Length < 3 * height * width)
-            throw new ArgumentException($"a {height}×{width} RGB image needs {3 * height * width} values, got {chw.Length}");
+            throw new ArgumentException(
+                $"a {height}×{width} RGB image needs {3 * height * width} values, got {chw.Length}"
+            );
         var image = new Image<Rgb24>(width, height);
         var plane = height * width;
         for (var y = 0; y < height; y++)
-            for (var x = 0; x < width; x++)
-            {
-                var i = y * width + x;
-                image[x, y] = new Rgb24(ToByte(chw[i]), ToByte(chw[plane + i]), ToByte(chw[2 * plane + i]));
-            }
+        for (var x = 0; x < width; x++)
+        {
+            var i = y * width + x;
+            image[x, y] = new Rgb24(ToByte(chw[i]), ToByte(chw[plane + i]), ToByte(chw[2 * plane + i]));
+        }
         return image;
     }
 

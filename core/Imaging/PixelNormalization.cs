@@ -18,11 +18,13 @@ public sealed class PixelNormalization
     public PixelNormalization(float divisor, ReadOnlySpan<float> mean, ReadOnlySpan<float> std)
     {
         if (mean.Length != 3 || std.Length != 3)
-            throw new ArgumentException($"RGB normalization needs 3 means and 3 standard deviations, got {mean.Length} and {std.Length}");
+            throw new ArgumentException(
+                $"RGB normalization needs 3 means and 3 standard deviations, got {mean.Length} and {std.Length}"
+            );
         _values = new float[3 * Levels];
         for (var c = 0; c < 3; c++)
-            for (var level = 0; level < Levels; level++)
-                _values[c * Levels + level] = (level / divisor - mean[c]) / std[c];
+        for (var level = 0; level < Levels; level++)
+            _values[c * Levels + level] = (level / divisor - mean[c]) / std[c];
     }
 
     /// <summary>byte/127.5 − 1: the [−1, 1] range the VAE encoder was trained on.</summary>
@@ -30,7 +32,9 @@ public sealed class PixelNormalization
 
     public DenseTensor<float> ToTensor(Image<Rgb24> image)
     {
-        int h = image.Height, w = image.Width, plane = h * w;
+        int h = image.Height,
+            w = image.Width,
+            plane = h * w;
         var tensor = new DenseTensor<float>([1, 3, h, w]);
         var buffer = tensor.Buffer;
         var values = _values;

@@ -11,13 +11,15 @@ internal static class KlDivergenceLoss
 {
     private const double Epsilon = 1e-7;
 
-    public static double Loss<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    public static double Loss<T>(ReadOnlySpan<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (mean, variance) = Moments(x);
         return variance + mean * mean - 1 - Math.Log(variance + Epsilon);
     }
 
-    public static void Gradient<T>(ReadOnlySpan<T> x, Span<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Gradient<T>(ReadOnlySpan<T> x, Span<T> gradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (mean, slope, offset) = GradientCoefficients(x);
         for (int i = 0; i < x.Length; i++)
@@ -25,7 +27,8 @@ internal static class KlDivergenceLoss
     }
 
     /// <summary>x −= λ·∂L/∂x, with the gradient taken at x before the step.</summary>
-    public static void Step<T>(Span<T> x, T lambda) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Step<T>(Span<T> x, T lambda)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (mean, slope, offset) = GradientCoefficients(x);
         for (int i = 0; i < x.Length; i++)
@@ -40,7 +43,8 @@ internal static class KlDivergenceLoss
         return (mean, 2.0 / (n - 1) * (1 - 1 / (variance + Epsilon)), 2 * mean / n);
     }
 
-    private static (double Mean, double Variance) Moments<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    private static (double Mean, double Variance) Moments<T>(ReadOnlySpan<T> x)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (x.Length < 2)
             throw new ArgumentException("The KL loss needs at least two values (unbiased variance).", nameof(x));

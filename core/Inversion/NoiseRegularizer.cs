@@ -37,10 +37,16 @@ public sealed class NoiseRegularizer
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         if (height != width)
             throw new ArgumentException(
-                $"The auto-correlation loss rolls both axes by the height's range, so it needs a square latent; got {height}×{width}.", nameof(height));
+                "The auto-correlation loss rolls both axes by the height's "
+                    + $"range, so it needs a square latent; got {height}×{width}.",
+                nameof(height)
+            );
         if (noise.Length != channels * height * width)
             throw new ArgumentException(
-                $"Noise has {noise.Length} values; [1, {channels}, {height}, {width}] needs {channels * height * width}.", nameof(noise));
+                $"Noise has {noise.Length} values; [1, {channels}, {height}, {width}] "
+                    + $"needs {channels * height * width}.",
+                nameof(noise)
+            );
         var autoCorrelation = Prepare(height);
 
         int planeSize = height * width;

@@ -10,7 +10,10 @@ public sealed record NoiseRegularizerOptions
     public const float MaxLambda = 1000f;
     public const int MaxIterations = 100;
 
-    /// <summary>λ_ac, weight of the auto-correlation loss; each of the <see cref="AutoCorrelationRolls"/> steps uses λ_ac / rolls.</summary>
+    /// <summary>
+    /// λ_ac, weight of the auto-correlation loss; each of the
+    /// <see cref="AutoCorrelationRolls"/> steps uses λ_ac / rolls.
+    /// </summary>
     public float LambdaAc { get; init; } = 20f;
 
     /// <summary>λ_kl, weight of the KL loss.</summary>
@@ -27,15 +30,27 @@ public sealed record NoiseRegularizerOptions
         CheckLambda(LambdaAc, nameof(LambdaAc));
         CheckLambda(LambdaKl, nameof(LambdaKl));
         if (OuterIterations is < 0 or > MaxIterations)
-            throw new InvalidOptionException(nameof(OuterIterations), OuterIterations, $"use 0..{MaxIterations} (public default 5)");
+            throw new InvalidOptionException(
+                nameof(OuterIterations),
+                OuterIterations,
+                $"use 0..{MaxIterations} (public default 5)"
+            );
         if (AutoCorrelationRolls is < 1 or > MaxIterations)
-            throw new InvalidOptionException(nameof(AutoCorrelationRolls), AutoCorrelationRolls, $"use 1..{MaxIterations} (public default 5)");
+            throw new InvalidOptionException(
+                nameof(AutoCorrelationRolls),
+                AutoCorrelationRolls,
+                $"use 1..{MaxIterations} (public default 5)"
+            );
         return this;
     }
 
     private static void CheckLambda(float value, string name)
     {
         if (!float.IsFinite(value) || value < 0 || value > MaxLambda)
-            throw new InvalidOptionException(name, value, $"use a finite number in 0..{MaxLambda} (public default 20; 0 turns the loss off)");
+            throw new InvalidOptionException(
+                name,
+                value,
+                $"use a finite number in 0..{MaxLambda} (public default 20; 0 turns the loss off)"
+            );
     }
 }

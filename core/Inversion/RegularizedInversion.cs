@@ -4,8 +4,16 @@ using Pix2PixZero.Core.Scheduling;
 
 namespace Pix2PixZero.Core.Inversion;
 
-/// <summary>One inversion step as it happened: the UNet's ε, the regularized ε used, and the latent after the step.</summary>
-public sealed record InversionStepRecord(int Index, InversionStep Step, float[] RawNoise, float[] RegularizedNoise, float[] Latent);
+/// <summary>
+/// One inversion step as it happened: the UNet's ε, the regularized ε used, and the latent after the step.
+/// </summary>
+public sealed record InversionStepRecord(
+    int Index,
+    InversionStep Step,
+    float[] RawNoise,
+    float[] RegularizedNoise,
+    float[] Latent
+);
 
 /// <summary>
 /// Regularized DDIM inversion (DESIGN.md §1.2 step 4): z0 is walked up the schedule conditioned on the caption,
@@ -24,7 +32,8 @@ public sealed class RegularizedInversion(INoisePredictor unet, DdimScheduler sch
         ulong seed,
         IProgress<(int Step, int Total)>? progress = null,
         Action<InversionStepRecord>? observe = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default
+    )
     {
         var plan = scheduler.InversionSteps(steps, convention);
         var rolls = new SeededRolls(seed);
@@ -32,7 +41,13 @@ public sealed class RegularizedInversion(INoisePredictor unet, DdimScheduler sch
         for (var i = 0; i < plan.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (raw, regularized) = Noise(new DenseTensor<float>(latent, z0.Dimensions), plan[i].Timestep, captionEmbedding, regularizer, rolls);
+            var (raw, regularized) = Noise(
+                new DenseTensor<float>(latent, z0.Dimensions),
+                plan[i].Timestep,
+                captionEmbedding,
+                regularizer,
+                rolls
+            );
             var next = new float[latent.Length];
             DdimScheduler.InvertStep(plan[i], regularized, latent, next);
             latent = next;
@@ -44,7 +59,12 @@ public sealed class RegularizedInversion(INoisePredictor unet, DdimScheduler sch
 
     /// <summary>ε at one step: the UNet's prediction, then the regularized copy the scheduler uses.</summary>
     public (float[] Raw, float[] Regularized) Noise(
-        DenseTensor<float> latent, int timestep, DenseTensor<float> captionEmbedding, NoiseRegularizer regularizer, SeededRolls rolls)
+        DenseTensor<float> latent,
+        int timestep,
+        DenseTensor<float> captionEmbedding,
+        NoiseRegularizer regularizer,
+        SeededRolls rolls
+    )
     {
         var raw = unet.PredictNoise(latent, timestep, captionEmbedding).Buffer.ToArray();
         var regularized = (float[])raw.Clone();

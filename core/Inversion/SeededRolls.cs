@@ -22,7 +22,11 @@ public sealed class SeededRolls(ulong seed)
     public int Next(int size)
     {
         if (size < 4)
-            throw new ArgumentOutOfRangeException(nameof(size), size, "A roll needs a level of side 4 or more (r ∈ [1, S/2 − 1]).");
+            throw new ArgumentOutOfRangeException(
+                nameof(size),
+                size,
+                "A roll needs a level of side 4 or more (r ∈ [1, S/2 − 1])."
+            );
         return 1 + _generator.NextInt(size / 2 - 1);
     }
 }

@@ -32,7 +32,9 @@ public sealed class SplitMix64(ulong seed)
     /// <summary>Uniform in [0, 1): the top 53 bits of one draw times 2^-53.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / 9007199254740992.0);
 
-    /// <summary>Uniform integer in [0, bound) as <c>next() % bound</c>; the modulo bias is below 2^-40 for our bounds.</summary>
+    /// <summary>
+    /// Uniform integer in [0, bound) as <c>next() % bound</c>; the modulo bias is below 2^-40 for our bounds.
+    /// </summary>
     public int NextInt(int bound)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bound);

@@ -28,7 +28,8 @@ public sealed record EditRecord(
     float EditMultiplier,
     string NegativePrompt,
     string DirectionSentences,
-    IReadOnlyDictionary<string, double> StageSeconds)
+    IReadOnlyDictionary<string, double> StageSeconds
+)
 {
     public string Scheduler => "DDIM, eta 0, leading timesteps, steps_offset 1";
 
@@ -47,12 +48,34 @@ public sealed record EditRecord(
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>The record of one result; the options' defaults are resolved to the values actually used.</summary>
-    public static EditRecord Create(EditProvenance from, string task, MethodParameters options, IReadOnlyDictionary<string, double> stageSeconds) => new(
-        from.Synthetic ? "synthetic" : "real", from.Input, from.Prompt, from.Caption, from.CaptionSource, task, from.ModelDirectory,
-        from.ModelId, from.Provider, from.ImageSize,
-        options.Steps, options.GuidanceScale, options.EffectiveCrossAttentionGuidance(from.Synthetic), options.Convention.ToString(),
-        options.Regularizer, options.Seed, options.EditMultiplier,
-        options.NegativePrompt ?? (from.Synthetic ? "" : from.Caption), from.DirectionSentences, stageSeconds);
+    public static EditRecord Create(
+        EditProvenance from,
+        string task,
+        MethodParameters options,
+        IReadOnlyDictionary<string, double> stageSeconds
+    ) =>
+        new(
+            from.Synthetic ? "synthetic" : "real",
+            from.Input,
+            from.Prompt,
+            from.Caption,
+            from.CaptionSource,
+            task,
+            from.ModelDirectory,
+            from.ModelId,
+            from.Provider,
+            from.ImageSize,
+            options.Steps,
+            options.GuidanceScale,
+            options.EffectiveCrossAttentionGuidance(from.Synthetic),
+            options.Convention.ToString(),
+            options.Regularizer,
+            options.Seed,
+            options.EditMultiplier,
+            options.NegativePrompt ?? (from.Synthetic ? "" : from.Caption),
+            from.DirectionSentences,
+            stageSeconds
+        );
 }
 
 /// <summary>
@@ -69,4 +92,5 @@ public sealed record EditProvenance(
     string ModelId,
     string Provider,
     int ImageSize,
-    string DirectionSentences);
+    string DirectionSentences
+);

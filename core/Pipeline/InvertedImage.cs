@@ -13,7 +13,14 @@ public sealed class InvertedImage
 {
     private static ReadOnlySpan<byte> Magic => "P2PZINV1"u8;
 
-    public InvertedImage(DenseTensor<float> latent, string caption, int steps, InversionConvention convention, ulong seed, string modelId)
+    public InvertedImage(
+        DenseTensor<float> latent,
+        string caption,
+        int steps,
+        InversionConvention convention,
+        ulong seed,
+        string modelId
+    )
     {
         Latent = latent;
         Caption = caption;
@@ -46,10 +53,24 @@ public sealed class InvertedImage
     public static InvertedImage FromBytes(byte[] bytes, string name = "inverted latent")
     {
         var (headerBytes, values) = TensorFile.Read(bytes, Magic, name);
-        var header = JsonSerializer.Deserialize<Header>(headerBytes) ?? throw new InvalidDataException($"{name}: empty header");
-        if (header.Shape.Aggregate(1L, (a, b) => a * b) != values.Length || !Enum.TryParse<InversionConvention>(header.Convention, out var convention))
-            throw new InvalidDataException($"{name}: header does not match the data (shape {string.Join("×", header.Shape)}, {values.Length} values, convention {header.Convention})");
-        return new InvertedImage(new DenseTensor<float>(values, header.Shape), header.Caption, header.Steps, convention, header.Seed, header.ModelId);
+        var header = JsonSerializer.Deserialize<Header>(headerBytes)
+            ?? throw new InvalidDataException($"{name}: empty header");
+        if (
+            header.Shape.Aggregate(1L, (a, b) => a * b) != values.Length
+            || !Enum.TryParse<InversionConvention>(header.Convention, out var convention)
+        )
+            throw new InvalidDataException(
+                $"{name}: header does not match the data (shape {string.Join("×", header.Shape)}, "
+                    + $"{values.Length} values, convention {header.Convention})"
+            );
+        return new InvertedImage(
+            new DenseTensor<float>(values, header.Shape),
+            header.Caption,
+            header.Steps,
+            convention,
+            header.Seed,
+            header.ModelId
+        );
     }
 
     private sealed record Header(int[] Shape, string Caption, int Steps, string Convention, ulong Seed, string ModelId);

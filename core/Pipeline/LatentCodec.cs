@@ -1,8 +1,8 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Imaging;
-using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace Pix2PixZero.Core.Pipeline;
 
@@ -39,6 +39,7 @@ public sealed class LatentCodec(ModelBundle bundle)
 
     private static void Scale(Span<float> values, float factor)
     {
-        for (var i = 0; i < values.Length; i++) values[i] *= factor;
+        for (var i = 0; i < values.Length; i++)
+            values[i] *= factor;
     }
 }

@@ -22,7 +22,9 @@ public sealed record MethodParameters
     /// <summary>Classifier-free guidance scale s of the reference and edit passes.</summary>
     public float GuidanceScale { get; init; } = 5f;
 
-    /// <summary>λ_xa, the step size of the cross-attention guidance; null means 0.1 (real) / 0.15 (synthetic).</summary>
+    /// <summary>
+    /// λ_xa, the step size of the cross-attention guidance; null means 0.1 (real) / 0.15 (synthetic).
+    /// </summary>
     public float? CrossAttentionGuidance { get; init; }
 
     public InversionConvention Convention { get; init; } = InversionConvention.Aligned;
@@ -46,17 +48,34 @@ public sealed record MethodParameters
         if (Steps is < 2 or > MaxSteps)
             throw new InvalidOptionException("steps", Steps, $"use 2..{MaxSteps} (default 50)");
         if (!float.IsFinite(GuidanceScale) || GuidanceScale <= 1f || GuidanceScale > MaxGuidanceScale)
-            throw new InvalidOptionException("guidance scale", GuidanceScale,
-                $"use a value above 1 and at most {MaxGuidanceScale} (default 5); at 1 or below classifier-free guidance ignores the edited prompt, so the edit would silently do nothing");
+            throw new InvalidOptionException(
+                "guidance scale",
+                GuidanceScale,
+                $"use a value above 1 and at most {MaxGuidanceScale} (default 5); at 1 or below "
+                    + "classifier-free guidance ignores the edited prompt, so the edit would silently do nothing"
+            );
         if (CrossAttentionGuidance is { } xa && (!float.IsFinite(xa) || xa < 0 || xa > MaxCrossAttentionGuidance))
-            throw new InvalidOptionException("cross-attention guidance (xa)", xa,
-                $"use 0..{MaxCrossAttentionGuidance} (default 0.1 for photos, 0.15 for generated images); 0 turns structure preservation off");
+            throw new InvalidOptionException(
+                "cross-attention guidance (xa)",
+                xa,
+                $"use 0..{MaxCrossAttentionGuidance} (default 0.1 for photos, "
+                    + "0.15 for generated images); 0 turns structure preservation off"
+            );
         if (!float.IsFinite(EditMultiplier) || Math.Abs(EditMultiplier) > Directions.EditDirection.MaxAbsMultiplier)
-            throw new InvalidOptionException("edit multiplier", EditMultiplier, $"use a value in -{Directions.EditDirection.MaxAbsMultiplier}..{Directions.EditDirection.MaxAbsMultiplier} (default 1)");
+            throw new InvalidOptionException(
+                "edit multiplier",
+                EditMultiplier,
+                $"use a value in -{Directions.EditDirection.MaxAbsMultiplier}.."
+                    + $"{Directions.EditDirection.MaxAbsMultiplier} (default 1)"
+            );
         if (!Enum.IsDefined(Convention))
             throw new InvalidOptionException("inversion convention", Convention, "use Aligned (default) or Official");
         if (NegativePrompt is { Length: > 1000 })
-            throw new InvalidOptionException("negative prompt", $"{NegativePrompt.Length} characters", "use at most 1000 characters");
+            throw new InvalidOptionException(
+                "negative prompt",
+                $"{NegativePrompt.Length} characters",
+                "use at most 1000 characters"
+            );
         Regularizer.Validate();
         return this;
     }

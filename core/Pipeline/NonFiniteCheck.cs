@@ -10,19 +10,27 @@ namespace Pix2PixZero.Core.Pipeline;
 /// </summary>
 public static class NonFiniteCheck
 {
-    /// <summary>Throws <see cref="NonFiniteValueException"/> naming the stage (and step) when a value is not finite.</summary>
+    /// <summary>
+    /// Throws <see cref="NonFiniteValueException"/> naming the stage (and step) when a value is not finite.
+    /// </summary>
     public static void Values(ReadOnlySpan<float> values, string stage, string? step = null)
     {
         var bad = IndexOfNonFinite(values);
-        if (bad < 0) return;
+        if (bad < 0)
+            return;
         var where = step is null ? stage : $"{stage} {step}";
-        throw new NonFiniteValueException(stage,
-            $"the {where} produced {Describe(values[bad])} (at element {bad:N0} of {values.Length:N0}): the model's weights are likely corrupt "
-            + "(copy or pull the model folder again and compare its checksums) or overflow in their precision (fp16 exports: use an fp32 one)");
+        throw new NonFiniteValueException(
+            stage,
+            $"the {where} produced {Describe(values[bad])} (at element {bad:N0} "
+                + $"of {values.Length:N0}): the model's weights are likely corrupt "
+                + "(copy or pull the model folder again and compare its checksums) "
+                + "or overflow in their precision (fp16 exports: use an fp32 one)"
+        );
     }
 
     /// <summary>Checks each inversion step's latent.</summary>
-    public static void InversionStep(InversionStepRecord step) => Values(step.Latent, "invert", Step(step.Index, step.Step.Timestep));
+    public static void InversionStep(InversionStepRecord step) =>
+        Values(step.Latent, "invert", Step(step.Index, step.Step.Timestep));
 
     /// <summary>Checks the reference latent and every edited latent of one lockstep step.</summary>
     public static void EditStep(EditStepRecord step)
@@ -37,9 +45,13 @@ public static class NonFiniteCheck
     private static int IndexOfNonFinite(ReadOnlySpan<float> values)
     {
         for (var i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i])) return i;
+            if (!float.IsFinite(values[i]))
+                return i;
         return -1;
     }
 
-    private static string Describe(float value) => float.IsNaN(value) ? "NaN (not a number)" : value > 0 ? "+∞" : "−∞";
+    private static string Describe(float value) =>
+        float.IsNaN(value) ? "NaN (not a number)"
+        : value > 0 ? "+∞"
+        : "−∞";
 }

@@ -10,12 +10,20 @@ namespace Pix2PixZero.Core.Pipeline;
 /// in the records.
 /// </summary>
 public sealed record PhotoEditRequest(
-    Image<Rgb24> Image, string Input, IReadOnlyList<EditTask> Tasks, MethodParameters Options, SentenceSource Sentences, DirectionStore Store)
+    Image<Rgb24> Image,
+    string Input,
+    IReadOnlyList<EditTask> Tasks,
+    MethodParameters Options,
+    SentenceSource Sentences,
+    DirectionStore Store
+)
 {
     /// <summary>The caption to invert with; BLIP's when null.</summary>
     public string? Caption { get; init; }
 
-    /// <summary>Called with the caption and where it came from ("BLIP" or "user") before the long stages start.</summary>
+    /// <summary>
+    /// Called with the caption and where it came from ("BLIP" or "user") before the long stages start.
+    /// </summary>
     public Action<string, string>? Captioned { get; init; }
 
     /// <summary>Called as each stage ends, with the time it took: caption, directions, invert, edit.</summary>

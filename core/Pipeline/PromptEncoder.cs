@@ -1,6 +1,6 @@
-using Pix2PixZero.Core.Serialization;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Core.Pipeline;
 
@@ -11,7 +11,9 @@ namespace Pix2PixZero.Core.Pipeline;
 public sealed class PromptEncoder(ModelBundle bundle) : ISentenceEmbedder
 {
     private const int BatchSize = 16;
-    private readonly Lazy<string> _modelId = new(() => "text_encoder:" + FileDigest.Sha256(bundle.GraphPath(BundleComponent.TextEncoder))[..16]);
+    private readonly Lazy<string> _modelId = new(() =>
+        "text_encoder:" + FileDigest.Sha256(bundle.GraphPath(BundleComponent.TextEncoder))[..16]
+    );
 
     public string ModelId => _modelId.Value;
 
@@ -25,7 +27,9 @@ public sealed class PromptEncoder(ModelBundle bundle) : ISentenceEmbedder
     {
         var rowSize = SequenceLength * HiddenSize;
         if (destination.Length != sentences.Count * rowSize)
-            throw new ArgumentException($"{sentences.Count} sentences need {sentences.Count * rowSize} floats, got {destination.Length}");
+            throw new ArgumentException(
+                $"{sentences.Count} sentences need {sentences.Count * rowSize} floats, got {destination.Length}"
+            );
         for (var start = 0; start < sentences.Count; start += BatchSize)
         {
             var batch = sentences.Skip(start).Take(BatchSize).ToArray();

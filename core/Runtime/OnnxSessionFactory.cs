@@ -40,19 +40,28 @@ public sealed class OnnxSessionFactory
     private static bool? _sharedThreadPool;
     private static bool _environmentArena;
 
-    public OnnxSessionFactory(ExecutionProvider requested = ExecutionProvider.Auto, ILogger? log = null, int deviceId = 0)
+    public OnnxSessionFactory(
+        ExecutionProvider requested = ExecutionProvider.Auto,
+        ILogger? log = null,
+        int deviceId = 0
+    )
     {
         _requested = requested;
         _log = log ?? NullLogger.Instance;
         _deviceId = deviceId;
-        // Settle ONNX Runtime's environment now, before anything else in the process creates it without the shared pool.
+        // Settle ONNX Runtime's environment now, before anything
+        // else in the process creates it without the shared pool.
         _ = SharedThreadPool;
     }
 
     /// <summary>The provider sessions run on; <c>null</c> until the first session is created.</summary>
     public ExecutionProvider? ActiveProvider
     {
-        get { lock (_gate) return _active; }
+        get
+        {
+            lock (_gate)
+                return _active;
+        }
     }
 
     /// <summary>
@@ -65,8 +74,10 @@ public sealed class OnnxSessionFactory
         {
             lock (EnvironmentGate)
             {
-                if (_sharedThreadPool is { } settled) return settled;
-                if (OrtEnv.IsCreated) return (_sharedThreadPool = false).Value;
+                if (_sharedThreadPool is { } settled)
+                    return settled;
+                if (OrtEnv.IsCreated)
+                    return (_sharedThreadPool = false).Value;
                 // ONNX Runtime's own choice of pool size left the build machine's second core idle (one busy thread
                 // through a whole edit), so the pool gets a thread per processor the process may use.
                 var options = new EnvironmentCreationOptions
@@ -90,27 +101,40 @@ public sealed class OnnxSessionFactory
     /// named in <paramref name="fixedDimensions"/> take those values: the session then accepts only inputs of that
     /// size, and ONNX Runtime plans it with concrete shapes.
     /// </summary>
-    public InferenceSession Create(string modelPath, SharedWeights? weights, IReadOnlyDictionary<string, long>? fixedDimensions = null)
+    public InferenceSession Create(
+        string modelPath,
+        SharedWeights? weights,
+        IReadOnlyDictionary<string, long>? fixedDimensions = null
+    )
     {
         if (!File.Exists(modelPath))
             throw new FileNotFoundException($"ONNX model {modelPath} does not exist", modelPath);
-        return CreateCore(options => new InferenceSession(modelPath, options), modelPath, (options, provider) =>
-        {
-            foreach (var (name, value) in fixedDimensions ?? new Dictionary<string, long>())
-                options.AddFreeDimensionOverrideByName(name, value);
-            if (weights is null || provider != ExecutionProvider.Cpu) return;
-            options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
-            options.EnableMemoryPattern = false;
-            options.AddSessionConfigEntry("session.disable_prepacking", "1");
-            var shared = weights.AddTo(options, modelPath);
-            _log.LogDebug("{Path}: {Count} initializers read from the shared weights map", modelPath, shared);
-        });
+        return CreateCore(
+            options => new InferenceSession(modelPath, options),
+            modelPath,
+            (options, provider) =>
+            {
+                foreach (var (name, value) in fixedDimensions ?? new Dictionary<string, long>())
+                    options.AddFreeDimensionOverrideByName(name, value);
+                if (weights is null || provider != ExecutionProvider.Cpu)
+                    return;
+                options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
+                options.EnableMemoryPattern = false;
+                options.AddSessionConfigEntry("session.disable_prepacking", "1");
+                var shared = weights.AddTo(options, modelPath);
+                _log.LogDebug("{Path}: {Count} initializers read from the shared weights map", modelPath, shared);
+            }
+        );
     }
 
     public InferenceSession Create(byte[] model, string label) =>
         CreateCore(options => new InferenceSession(model, options), label);
 
-    private InferenceSession CreateCore(Func<SessionOptions, InferenceSession> open, string label, Action<SessionOptions, ExecutionProvider>? configure = null)
+    private InferenceSession CreateCore(
+        Func<SessionOptions, InferenceSession> open,
+        string label,
+        Action<SessionOptions, ExecutionProvider>? configure = null
+    )
     {
         var shared = SharedThreadPool;
         lock (_gate)
@@ -118,9 +142,12 @@ public sealed class OnnxSessionFactory
             if (_active is null)
             {
                 _active = Choose();
-                _log.LogInformation(shared
-                    ? "ONNX Runtime sessions share one intra-op thread pool"
-                    : "ONNX Runtime's environment was created elsewhere: sessions keep their own thread pools, spinning off");
+                _log.LogInformation(
+                    shared
+                        ? "ONNX Runtime sessions share one intra-op thread pool"
+                        : "ONNX Runtime's environment was created elsewhere: "
+                            + "sessions keep their own thread pools, spinning off"
+                );
             }
             using var options = NewOptions(_active.Value, shared);
             configure?.Invoke(options, _active.Value);
@@ -130,7 +157,11 @@ public sealed class OnnxSessionFactory
             }
             catch (OnnxRuntimeException e)
             {
-                throw new Pix2PixZeroException(FailureKind.Permanent, $"ONNX Runtime could not load {label}: {e.Message}", e);
+                throw new Pix2PixZeroException(
+                    FailureKind.Permanent,
+                    $"ONNX Runtime could not load {label}: {e.Message}",
+                    e
+                );
             }
         }
     }
@@ -153,8 +184,13 @@ public sealed class OnnxSessionFactory
         {
             FallbackReason = e.Message;
             if (_requested == ExecutionProvider.Cuda)
-                throw new Pix2PixZeroException(FailureKind.Permanent,
-                    $"the CUDA execution provider was requested but could not be loaded ({e.Message}). It needs the Microsoft.ML.OnnxRuntime.Gpu package, CUDA 13 and cuDNN 9; use the CPU provider otherwise.", e);
+                throw new Pix2PixZeroException(
+                    FailureKind.Permanent,
+                    "the CUDA execution provider was requested but could not be "
+                        + $"loaded ({e.Message}). It needs the Microsoft.ML.OnnxRuntime.Gpu "
+                        + "package, CUDA 13 and cuDNN 9; use the CPU provider otherwise.",
+                    e
+                );
             _log.LogWarning("CUDA execution provider unavailable, falling back to CPU: {Reason}", e.Message);
             return ExecutionProvider.Cpu;
         }
@@ -163,8 +199,10 @@ public sealed class OnnxSessionFactory
     private SessionOptions NewOptions(ExecutionProvider provider, bool sharedThreadPool)
     {
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-        if (sharedThreadPool) options.DisablePerSessionThreads();
-        else options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (sharedThreadPool)
+            options.DisablePerSessionThreads();
+        else
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (provider == ExecutionProvider.Cuda)
         {
             options.AppendExecutionProvider_CUDA(_deviceId);
@@ -182,9 +220,20 @@ public sealed class OnnxSessionFactory
     {
         lock (EnvironmentGate)
         {
-            if (_environmentArena) return;
-            using var memory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
-            using var arena = new OrtArenaCfg(maxMemory: 0, arenaExtendStrategy: 1, initialChunkSizeBytes: -1, maxDeadBytesPerChunk: -1);
+            if (_environmentArena)
+                return;
+            using var memory = new OrtMemoryInfo(
+                OrtMemoryInfo.allocatorCPU,
+                OrtAllocatorType.ArenaAllocator,
+                0,
+                OrtMemType.Default
+            );
+            using var arena = new OrtArenaCfg(
+                maxMemory: 0,
+                arenaExtendStrategy: 1,
+                initialChunkSizeBytes: -1,
+                maxDeadBytesPerChunk: -1
+            );
             OrtEnv.Instance().CreateAndRegisterAllocator(memory, arena);
             _environmentArena = true;
         }

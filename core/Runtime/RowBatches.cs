@@ -10,7 +10,8 @@ internal static class RowBatches
 {
     public static DenseTensor<float> Run(int rows, int? modelBatch, Func<int[], DenseTensor<float>> runRows)
     {
-        if (rows <= 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "a batch needs at least one row");
+        if (rows <= 0)
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "a batch needs at least one row");
         var chunk = modelBatch ?? rows;
         var parts = new List<DenseTensor<float>>();
         for (var start = 0; start < rows; start += chunk)

@@ -22,8 +22,14 @@ namespace Pix2PixZero.Core.Runtime;
 /// </summary>
 public sealed class SharedWeights : IDisposable
 {
-    private readonly Dictionary<string, (MemoryMappedFile File, MemoryMappedViewAccessor View, long Length, IntPtr Base)> _files = [];
-    private readonly Dictionary<(string File, long Offset, long Length, TensorElementType Type, string Shape), OrtValue> _values = [];
+    private readonly Dictionary<
+        string,
+        (MemoryMappedFile File, MemoryMappedViewAccessor View, long Length, IntPtr Base)
+    > _files = [];
+    private readonly Dictionary<
+        (string File, long Offset, long Length, TensorElementType Type, string Shape),
+        OrtValue
+    > _values = [];
     private readonly object _gate = new();
     private bool _disposed;
 
@@ -42,7 +48,8 @@ public sealed class SharedWeights : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             foreach (var tensor in graph.Graph.Initializer)
             {
-                if (tensor.DataLocation != DataLocation.External || ValueFor(tensor, directory) is not { } value) continue;
+                if (tensor.DataLocation != DataLocation.External || ValueFor(tensor, directory) is not { } value)
+                    continue;
                 options.AddInitializer(tensor.Name, value);
                 added++;
             }
@@ -54,9 +61,11 @@ public sealed class SharedWeights : IDisposable
     {
         lock (_gate)
         {
-            if (_disposed) return;
+            if (_disposed)
+                return;
             _disposed = true;
-            foreach (var value in _values.Values) value.Dispose();
+            foreach (var value in _values.Values)
+                value.Dispose();
             foreach (var (file, view, _, _) in _files.Values)
             {
                 view.SafeMemoryMappedViewHandle.ReleasePointer();
@@ -69,23 +78,36 @@ public sealed class SharedWeights : IDisposable
     private OrtValue? ValueFor(TensorProto tensor, string directory)
     {
         var entries = tensor.ExternalData.ToDictionary(e => e.Key, e => e.Value);
-        if (!entries.TryGetValue("location", out var location)) return null;
+        if (!entries.TryGetValue("location", out var location))
+            return null;
         var type = (TensorElementType)tensor.DataType;
         var elementSize = ElementSize(type);
-        if (elementSize == 0) return null;
+        if (elementSize == 0)
+            return null;
         var count = tensor.Dims.Aggregate(1L, (a, d) => a * d);
         var offset = entries.TryGetValue("offset", out var o) ? long.Parse(o) : 0;
         var length = entries.TryGetValue("length", out var l) ? long.Parse(l) : count * elementSize;
-        if (length != count * elementSize || offset % elementSize != 0) return null;
+        if (length != count * elementSize || offset % elementSize != 0)
+            return null;
 
         var path = Path.GetFullPath(Path.Combine(directory, location));
         var file = Map(path);
         if (offset + length > file.Length)
-            throw new ModelBundleException(path, $"the initializer {tensor.Name} reads bytes {offset:N0}–{offset + length:N0} but the file has {file.Length:N0}");
+            throw new ModelBundleException(
+                path,
+                $"the initializer {tensor.Name} reads "
+                    + $"bytes {offset:N0}–{offset + length:N0} but the file has {file.Length:N0}"
+            );
         var key = (path, offset, length, type, string.Join(",", tensor.Dims));
         if (!_values.TryGetValue(key, out var value))
         {
-            value = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, type, tensor.Dims.ToArray(), file.Base + (nint)offset, length);
+            value = OrtValue.CreateTensorValueWithData(
+                OrtMemoryInfo.DefaultInstance,
+                type,
+                tensor.Dims.ToArray(),
+                file.Base + (nint)offset,
+                length
+            );
             _values[key] = value;
         }
         return value;
@@ -93,7 +115,8 @@ public sealed class SharedWeights : IDisposable
 
     private (MemoryMappedFile File, MemoryMappedViewAccessor View, long Length, IntPtr Base) Map(string path)
     {
-        if (_files.TryGetValue(path, out var mapped)) return mapped;
+        if (_files.TryGetValue(path, out var mapped))
+            return mapped;
         var length = new FileInfo(path) is { Exists: true } info
             ? (info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info).Length
             : throw new ModelBundleException(path, "the external weights file does not exist");
@@ -111,12 +134,16 @@ public sealed class SharedWeights : IDisposable
         return mapped;
     }
 
-    private static int ElementSize(TensorElementType type) => type switch
-    {
-        TensorElementType.Float or TensorElementType.Int32 or TensorElementType.UInt32 => 4,
-        TensorElementType.Float16 or TensorElementType.BFloat16 or TensorElementType.Int16 or TensorElementType.UInt16 => 2,
-        TensorElementType.Int64 or TensorElementType.UInt64 or TensorElementType.Double => 8,
-        TensorElementType.Int8 or TensorElementType.UInt8 or TensorElementType.Bool => 1,
-        _ => 0,
-    };
+    private static int ElementSize(TensorElementType type) =>
+        type switch
+        {
+            TensorElementType.Float or TensorElementType.Int32 or TensorElementType.UInt32 => 4,
+            TensorElementType.Float16
+            or TensorElementType.BFloat16
+            or TensorElementType.Int16
+            or TensorElementType.UInt16 => 2,
+            TensorElementType.Int64 or TensorElementType.UInt64 or TensorElementType.Double => 8,
+            TensorElementType.Int8 or TensorElementType.UInt8 or TensorElementType.Bool => 1,
+            _ => 0,
+        };
 }

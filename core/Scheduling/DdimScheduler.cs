@@ -39,7 +39,9 @@ public sealed class DdimScheduler
         return TrainTimesteps / steps;
     }
 
-    /// <summary>Denoising timesteps, highest first: (steps−1−i)·ratio + offset, e.g. 981, 961, …, 1 for 50 steps.</summary>
+    /// <summary>
+    /// Denoising timesteps, highest first: (steps−1−i)·ratio + offset, e.g. 981, 961, …, 1 for 50 steps.
+    /// </summary>
     public int[] Timesteps(int steps)
     {
         var ratio = StepRatio(steps);
@@ -53,8 +55,13 @@ public sealed class DdimScheduler
     public int PreviousTimestep(int t, int steps) => t - StepRatio(steps);
 
     /// <summary>x_prev = √ᾱ_prev·x0̂ + √(1−ᾱ_prev)·ε with x0̂ = (x − √(1−ᾱ_t)·ε)/√ᾱ_t.</summary>
-    public void Step(ReadOnlySpan<float> noise, int t, int steps, ReadOnlySpan<float> sample, Span<float> destination) =>
-        Transfer(sample, noise, AlphaCumprod(t), AlphaCumprod(PreviousTimestep(t, steps)), destination);
+    public void Step(
+        ReadOnlySpan<float> noise,
+        int t,
+        int steps,
+        ReadOnlySpan<float> sample,
+        Span<float> destination
+    ) => Transfer(sample, noise, AlphaCumprod(t), AlphaCumprod(PreviousTimestep(t, steps)), destination);
 
     /// <summary>The upward steps of DDIM inversion in the given convention, in the order they are run.</summary>
     public InversionStep[] InversionSteps(int steps, InversionConvention convention)
@@ -76,21 +83,38 @@ public sealed class DdimScheduler
     }
 
     /// <summary>One inversion step: the same DDIM formula run from ᾱ_from up to ᾱ_to.</summary>
-    public static void InvertStep(InversionStep step, ReadOnlySpan<float> noise, ReadOnlySpan<float> sample, Span<float> destination) =>
-        Transfer(sample, noise, step.AlphaCumprodFrom, step.AlphaCumprodTo, destination);
+    public static void InvertStep(
+        InversionStep step,
+        ReadOnlySpan<float> noise,
+        ReadOnlySpan<float> sample,
+        Span<float> destination
+    ) => Transfer(sample, noise, step.AlphaCumprodFrom, step.AlphaCumprodTo, destination);
 
     /// <summary>Moves x from noise level ᾱ_from to ᾱ_to along the predicted noise ε (DDIM, eta = 0), in fp32.</summary>
-    public static void Transfer(ReadOnlySpan<float> sample, ReadOnlySpan<float> noise, float alphaFrom, float alphaTo, Span<float> destination)
+    public static void Transfer(
+        ReadOnlySpan<float> sample,
+        ReadOnlySpan<float> noise,
+        float alphaFrom,
+        float alphaTo,
+        Span<float> destination
+    )
     {
         if (noise.Length != sample.Length || destination.Length != sample.Length)
-            throw new ArgumentException($"sample ({sample.Length}), noise ({noise.Length}) and destination ({destination.Length}) must have the same length");
+            throw new ArgumentException(
+                $"sample ({sample.Length}), noise ({noise.Length}) and "
+                    + $"destination ({destination.Length}) must have the same length"
+            );
         if (destination.Overlaps(noise))
-            throw new ArgumentException("destination must not overlap noise: noise is read again after destination is first written (it may be the sample itself)");
+            throw new ArgumentException(
+                "destination must not overlap noise: noise is read again after "
+                    + "destination is first written (it may be the sample itself)"
+            );
         var sqrtFrom = MathF.Sqrt(alphaFrom);
         var sqrtOneMinusFrom = MathF.Sqrt(1f - alphaFrom);
         var sqrtTo = MathF.Sqrt(alphaTo);
         var sqrtOneMinusTo = MathF.Sqrt(1f - alphaTo);
-        // One elementwise pass per operation, each rounding as the scalar formula does: x0̂ into destination, then x_to.
+        // One elementwise pass per operation, each rounding as the
+        // scalar formula does: x0̂ into destination, then x_to.
         TensorPrimitives.MultiplyAdd(noise, -sqrtOneMinusFrom, sample, destination);
         TensorPrimitives.Divide(destination, sqrtFrom, destination);
         TensorPrimitives.Multiply(destination, sqrtTo, destination);
@@ -106,9 +130,15 @@ public sealed class DdimScheduler
         {
             var fraction = (double)i / (n - 1);
             // scaled_linear: linspace over √β, squared (float32 like torch's linspace(..., dtype=float32) ** 2).
-            var beta = config.BetaSchedule == "scaled_linear"
-                ? Square((float)(Math.Sqrt(config.BetaStart) + fraction * (Math.Sqrt(config.BetaEnd) - Math.Sqrt(config.BetaStart))))
-                : (float)(config.BetaStart + fraction * (config.BetaEnd - config.BetaStart));
+            var beta =
+                config.BetaSchedule == "scaled_linear"
+                    ? Square(
+                        (float)(
+                            Math.Sqrt(config.BetaStart)
+                            + fraction * (Math.Sqrt(config.BetaEnd) - Math.Sqrt(config.BetaStart))
+                        )
+                    )
+                    : (float)(config.BetaStart + fraction * (config.BetaEnd - config.BetaStart));
             product *= 1f - beta;
             result[i] = product;
         }

@@ -9,12 +9,18 @@ public static class AtomicFile
 {
     private const string TemporarySuffix = ".tmp";
 
-    /// <summary>Whether <paramref name="fileName"/> is one of the temporary files a write in progress leaves beside its target.</summary>
-    public static bool IsTemporary(string fileName) => fileName.StartsWith('.') && fileName.EndsWith(TemporarySuffix, StringComparison.Ordinal);
+    /// <summary>
+    /// Whether <paramref name="fileName"/> is one of the temporary files a write in progress leaves beside its target.
+    /// </summary>
+    public static bool IsTemporary(string fileName) =>
+        fileName.StartsWith('.') && fileName.EndsWith(TemporarySuffix, StringComparison.Ordinal);
 
     public static void Write(string path, Action<Stream> write)
     {
-        var temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{TemporarySuffix}");
+        var temporary = Path.Combine(
+            Path.GetDirectoryName(Path.GetFullPath(path))!,
+            $".{Path.GetFileName(path)}.{Guid.NewGuid():N}{TemporarySuffix}"
+        );
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -32,5 +38,6 @@ public static class AtomicFile
 
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
 
-    public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
+    public static void WriteAllText(string path, string text) =>
+        WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 }

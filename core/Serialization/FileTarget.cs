@@ -2,9 +2,9 @@ namespace Pix2PixZero.Core.Serialization;
 
 /// <summary>
 /// The file a path leads to once symbolic links are followed. The Hugging Face cache lays a model out as links
-/// (<c>snapshots/{commit}/unet/weights.pb → ../../../blobs/{sha256}</c>), and a link's own <see cref="FileInfo.Length"/>
-/// is the length of the path it holds, so checks of a file's size read its final target. A dangling link still
-/// passes <see cref="File.Exists"/>, so absence is judged here too.
+/// (<c>snapshots/{commit}/unet/weights.pb → ../../../blobs/{sha256}</c>), and a link's own
+/// <see cref="FileInfo.Length"/> is the length of the path it holds, so checks of a file's size read its final target.
+/// A dangling link still passes <see cref="File.Exists"/>, so absence is judged here too.
 /// </summary>
 public static class FileTarget
 {
@@ -15,14 +15,15 @@ public static class FileTarget
     public static FileInfo? Resolve(string path)
     {
         var file = new FileInfo(path);
-        if (file.LinkTarget is null) return file.Exists ? file : null;
+        if (file.LinkTarget is null)
+            return file.Exists ? file : null;
         try
         {
             return file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target ? target : null;
         }
         catch (IOException)
         {
-            return null;  // a loop of links: "Too many levels of symbolic links"
+            return null; // a loop of links: "Too many levels of symbolic links"
         }
     }
 
@@ -37,7 +38,9 @@ public static class FileTarget
         var full = Path.GetFullPath(path);
         var root = Path.GetPathRoot(full)!;
         var current = root;
-        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        foreach (
+            var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries)
+        )
         {
             current = Path.Combine(current, part);
             if (depth < 40 && new FileInfo(current).LinkTarget is { } target)
@@ -52,6 +55,7 @@ public static class FileTarget
     /// </summary>
     public static string? DanglingLink(string path) =>
         new FileInfo(path).LinkTarget is { } target
-            ? $"is a symbolic link to '{target}', which leads to no file; restore the file it points to or replace the link with the file"
+            ? $"is a symbolic link to '{target}', which leads to no file; "
+                + "restore the file it points to or replace the link with the file"
             : null;
 }

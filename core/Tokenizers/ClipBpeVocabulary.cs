@@ -34,7 +34,9 @@ public sealed class ClipBpeVocabulary
         while (merges.Count < MergeCount && reader.ReadLine() is { } line)
         {
             if (line.Split(' ').Length != 2)
-                throw new FormatException($"{path}: merge line {merges.Count + 2} '{line}' is not two symbols separated by a space");
+                throw new FormatException(
+                    $"{path}: merge line {merges.Count + 2} '{line}' is not two symbols separated by a space"
+                );
             merges.Add(line);
         }
         if (merges.Count < MergeCount)
@@ -67,14 +69,18 @@ internal static class ByteLevelAlphabet
 
     private static readonly Dictionary<char, byte> ByteOfSymbol;
 
-    /// <summary>Maps byte symbols back to bytes and reads them as UTF-8; other characters (spaces) pass through.</summary>
+    /// <summary>
+    /// Maps byte symbols back to bytes and reads them as UTF-8; other characters (spaces) pass through.
+    /// </summary>
     public static string Decode(string symbols)
     {
         var bytes = new List<byte>(symbols.Length);
         foreach (var c in symbols)
         {
-            if (ByteOfSymbol.TryGetValue(c, out var b)) bytes.Add(b);
-            else bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
+            if (ByteOfSymbol.TryGetValue(c, out var b))
+                bytes.Add(b);
+            else
+                bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
         }
         return Encoding.UTF8.GetString(bytes.ToArray());
     }
@@ -82,15 +88,19 @@ internal static class ByteLevelAlphabet
     private static string[] Build(out Dictionary<char, byte> byteOfSymbol)
     {
         var printable = new List<int>();
-        for (var b = '!'; b <= '~'; b++) printable.Add(b);
-        for (var b = 0xA1; b <= 0xAC; b++) printable.Add(b);
-        for (var b = 0xAE; b <= 0xFF; b++) printable.Add(b);
+        for (var b = '!'; b <= '~'; b++)
+            printable.Add(b);
+        for (var b = 0xA1; b <= 0xAC; b++)
+            printable.Add(b);
+        for (var b = 0xAE; b <= 0xFF; b++)
+            printable.Add(b);
         var byteValues = new List<int>(printable);
         var codePoints = new List<int>(printable);
         var extra = 0;
         for (var b = 0; b < 256; b++)
         {
-            if (printable.Contains(b)) continue;
+            if (printable.Contains(b))
+                continue;
             byteValues.Add(b);
             codePoints.Add(256 + extra++);
         }

@@ -27,7 +27,9 @@ public sealed partial class ClipTokenizer
         foreach (var (token, id) in bpe.Vocabulary)
         {
             if (id < 0 || id >= _tokenOfId.Length)
-                throw new FormatException($"the tokenizer vocabulary maps '{token}' to id {id}, outside 0..{_tokenOfId.Length - 1}");
+                throw new FormatException(
+                    $"the tokenizer vocabulary maps '{token}' to id {id}, outside 0..{_tokenOfId.Length - 1}"
+                );
             _tokenOfId[id] = token;
         }
         BosId = RequireId(StartOfText);
@@ -48,21 +50,39 @@ public sealed partial class ClipTokenizer
                 throw new FileNotFoundException($"tokenizer file {path} is missing", path);
         try
         {
-            var vocabulary = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(vocabJsonPath))
-                ?? throw new FormatException("vocab.json is empty");
-            return new ClipTokenizer(BpeTokenizer.Create(Options(new BpeOptions(vocabulary) { Merges = ReadMerges(mergesPath) }, vocabulary)));
+            var vocabulary = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, int>>(
+                File.ReadAllText(vocabJsonPath)
+            ) ?? throw new FormatException("vocab.json is empty");
+            return new ClipTokenizer(
+                BpeTokenizer.Create(Options(new BpeOptions(vocabulary) { Merges = ReadMerges(mergesPath) }, vocabulary))
+            );
         }
-        catch (Exception e) when (e is not KeyNotFoundException and (FormatException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException))
+        catch (Exception e)
+            when (e
+                    is not KeyNotFoundException
+                        and (
+                            FormatException
+                            or ArgumentException
+                            or InvalidOperationException
+                            or System.Text.Json.JsonException
+                        )
+            )
         {
             throw new FormatException($"tokenizer files {vocabJsonPath} / {mergesPath} are malformed: {e.Message}", e);
         }
     }
 
     public static ClipTokenizer FromVocabulary(ClipBpeVocabulary vocabulary) =>
-        new(BpeTokenizer.Create(Options(new BpeOptions(vocabulary.Vocabulary) { Merges = vocabulary.Merges }, vocabulary.Vocabulary)));
+        new(
+            BpeTokenizer.Create(
+                Options(new BpeOptions(vocabulary.Vocabulary) { Merges = vocabulary.Merges }, vocabulary.Vocabulary)
+            )
+        );
 
     private static List<string> ReadMerges(string path) =>
-        File.ReadLines(path).Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal)).ToList();
+        File.ReadLines(path)
+            .Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal))
+            .ToList();
 
     /// <summary>Ids of a text: BOS, at most 75 BPE tokens, EOS, then EOS padding to <see cref="MaxLength"/>.</summary>
     public int[] Encode(string text)
@@ -73,7 +93,8 @@ public sealed partial class ClipTokenizer
         ids[0] = BosId;
         var tokens = Tokenize(text);
         var kept = Math.Min(tokens.Count, MaxLength - 2);
-        for (var i = 0; i < kept; i++) ids[i + 1] = tokens[i];
+        for (var i = 0; i < kept; i++)
+            ids[i + 1] = tokens[i];
         return ids;
     }
 
@@ -88,7 +109,9 @@ public sealed partial class ClipTokenizer
         return text.Trim();
     }
 
-    /// <summary>CLIP's <c>basic_clean</c> + <c>whitespace_clean</c> + lower-case (ftfy's NFC normalisation included).</summary>
+    /// <summary>
+    /// CLIP's <c>basic_clean</c> + <c>whitespace_clean</c> + lower-case (ftfy's NFC normalisation included).
+    /// </summary>
     public static string Clean(string text)
     {
         var unescaped = WebUtility.HtmlDecode(WebUtility.HtmlDecode(text));
@@ -113,7 +136,10 @@ public sealed partial class ClipTokenizer
     }
 
     // CLIP's split pattern (SimpleTokenizer.pat), case-insensitive as in CLIP.
-    [GeneratedRegex(@"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(
+        @"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+",
+        RegexOptions.IgnoreCase
+    )]
     private static partial Regex ClipSplit();
 
     [GeneratedRegex(@"\s+")]

@@ -12,30 +12,35 @@ namespace Pix2PixZero.Functions.Activities;
 /// </summary>
 public abstract class ActivityFailure : Pix2PixZeroException
 {
-    private protected ActivityFailure(FailureKind kind, Pix2PixZeroException failure) : base(kind, failure.Message, failure) { }
+    private protected ActivityFailure(FailureKind kind, Pix2PixZeroException failure)
+        : base(kind, failure.Message, failure) { }
 
-    public static ActivityFailure Of(Pix2PixZeroException failure) => failure.Kind switch
-    {
-        FailureKind.InvalidInput => new InvalidInputFailure(failure),
-        FailureKind.Transient => new TransientFailure(failure),
-        _ => new PermanentFailure(failure),
-    };
+    public static ActivityFailure Of(Pix2PixZeroException failure) =>
+        failure.Kind switch
+        {
+            FailureKind.InvalidInput => new InvalidInputFailure(failure),
+            FailureKind.Transient => new TransientFailure(failure),
+            _ => new PermanentFailure(failure),
+        };
 }
 
 /// <summary>An activity failed on the request's input or options: <see cref="FailureKind.InvalidInput"/>.</summary>
 public sealed class InvalidInputFailure : ActivityFailure
 {
-    internal InvalidInputFailure(Pix2PixZeroException failure) : base(FailureKind.InvalidInput, failure) { }
+    internal InvalidInputFailure(Pix2PixZeroException failure)
+        : base(FailureKind.InvalidInput, failure) { }
 }
 
 /// <summary>An activity failed in a way trying again repeats: <see cref="FailureKind.Permanent"/>.</summary>
 public sealed class PermanentFailure : ActivityFailure
 {
-    internal PermanentFailure(Pix2PixZeroException failure) : base(FailureKind.Permanent, failure) { }
+    internal PermanentFailure(Pix2PixZeroException failure)
+        : base(FailureKind.Permanent, failure) { }
 }
 
 /// <summary>An activity failed in a way that may pass: <see cref="FailureKind.Transient"/>.</summary>
 public sealed class TransientFailure : ActivityFailure
 {
-    internal TransientFailure(Pix2PixZeroException failure) : base(FailureKind.Transient, failure) { }
+    internal TransientFailure(Pix2PixZeroException failure)
+        : base(FailureKind.Transient, failure) { }
 }

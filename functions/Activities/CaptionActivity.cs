@@ -10,7 +10,8 @@ namespace Pix2PixZero.Functions.Activities;
 public sealed record CaptionResult(string Caption, string Source, double Seconds);
 
 /// <summary>BLIP's caption of the prepared image (DESIGN.md §1.2 step 2).</summary>
-public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : PipelineActivity<BlobRef, CaptionResult>
+public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
+    : PipelineActivity<BlobRef, CaptionResult>
 {
     public const string FromBlip = "BLIP";
     public const string FromUser = "user";
@@ -22,6 +23,10 @@ public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostA
         using var slot = await model.EnterAsync(cancellationToken);
         var clock = Stopwatch.StartNew();
         using var decoded = ImageCodec.Load(bytes, image.ToString());
-        return new CaptionResult(model.Pipeline.Caption(decoded, cancellationToken), FromBlip, clock.Elapsed.TotalSeconds);
+        return new CaptionResult(
+            model.Pipeline.Caption(decoded, cancellationToken),
+            FromBlip,
+            clock.Elapsed.TotalSeconds
+        );
     }
 }

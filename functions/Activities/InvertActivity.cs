@@ -12,8 +12,11 @@ public sealed record InvertInput(string RequestId, BlobRef Image, string Caption
 
 public sealed record InvertResult(BlobRef Latent, double Seconds);
 
-/// <summary>Regularized DDIM inversion of the prepared image (DESIGN.md §1.2 step 4); z_T is stored as a blob.</summary>
-public sealed class InvertActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : PipelineActivity<InvertInput, InvertResult>
+/// <summary>
+/// Regularized DDIM inversion of the prepared image (DESIGN.md §1.2 step 4); z_T is stored as a blob.
+/// </summary>
+public sealed class InvertActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
+    : PipelineActivity<InvertInput, InvertResult>
 {
     protected override async Task<InvertResult> RunActivityAsync(TaskActivityContext context, InvertInput input)
     {
@@ -25,7 +28,13 @@ public sealed class InvertActivity(PipelineBlobs blobs, ModelHost model, IHostAp
         {
             clock.Restart();
             using var image = ImageCodec.Load(bytes, input.Image.ToString());
-            inverted = model.Pipeline.Invert(image, input.Caption, input.Method, new ProgressBlob(blobs, input.RequestId), cancellationToken);
+            inverted = model.Pipeline.Invert(
+                image,
+                input.Caption,
+                input.Method,
+                new ProgressBlob(blobs, input.RequestId),
+                cancellationToken
+            );
         }
         var latent = StorageLayout.InvertedLatent(input.RequestId);
         await blobs.WriteAsync(latent, inverted.ToBytes(), "application/octet-stream", cancellationToken);

@@ -11,14 +11,24 @@ using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Activities;
 
-/// <summary>The request once its options and image are known to be usable; <see cref="Image"/> is the normalised copy.</summary>
-public sealed record PreparedEdit(BlobRef Image, RequestSettings Settings, string SourceSha256, int SourceWidth, int SourceHeight, double Seconds);
+/// <summary>
+/// The request once its options and image are known to be usable; <see cref="Image"/> is the normalised copy.
+/// </summary>
+public sealed record PreparedEdit(
+    BlobRef Image,
+    RequestSettings Settings,
+    string SourceSha256,
+    int SourceWidth,
+    int SourceHeight,
+    double Seconds
+);
 
 /// <summary>
 /// Validates the options and the source image (format, size, integrity; EXIF orientation and alpha applied) and stores
 /// the image at the model's size as PNG, so later stages read one small, known-good file.
 /// </summary>
-public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : PipelineActivity<EditRequest, PreparedEdit>
+public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
+    : PipelineActivity<EditRequest, PreparedEdit>
 {
     protected override async Task<PreparedEdit> RunActivityAsync(TaskActivityContext context, EditRequest request)
     {
@@ -27,15 +37,31 @@ public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, I
         var settings = EditRequestParser.Parse(request.Options);
         foreach (var (word, set) in settings.SentenceSets)
             if (!await blobs.ExistsAsync(StorageLayout.Sentences(set), cancellationToken))
-                throw new InvalidInputException($"the sentence set {set} chosen for \"{word}\" is not stored; post it with the word to POST /api/directions first");
+                throw new InvalidInputException(
+                    $"the sentence set {set} chosen for \"{word}\" is not "
+                        + "stored; post it with the word to POST /api/directions first"
+                );
         var version = request.SourceETag is { } etag ? new ETag(etag) : (ETag?)null;
-        var (bytes, _) = await blobs.ReadAsync(request.Source, ImageLimits.Default.MaxBytes, version, "the source image", cancellationToken);
+        var (bytes, _) = await blobs.ReadAsync(
+            request.Source,
+            ImageLimits.Default.MaxBytes,
+            version,
+            "the source image",
+            cancellationToken
+        );
         using var image = ImageCodec.Load(bytes, request.Source.ToString());
         await model.LoadAsync(cancellationToken);
         var size = model.Bundle.ImageSize;
         using var sized = ImageCodec.ResizeForModel(image, size, size);
         var prepared = StorageLayout.PreparedImage(request.Id);
         await blobs.WriteAsync(prepared, ImageCodec.EncodePng(sized), "image/png", cancellationToken);
-        return new PreparedEdit(prepared, settings, Convert.ToHexStringLower(SHA256.HashData(bytes)), image.Width, image.Height, clock.Elapsed.TotalSeconds);
+        return new PreparedEdit(
+            prepared,
+            settings,
+            Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            image.Width,
+            image.Height,
+            clock.Elapsed.TotalSeconds
+        );
     }
 }

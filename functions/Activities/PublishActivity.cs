@@ -15,13 +15,15 @@ public sealed record PublishInput(
     IReadOnlyList<WordMeanRef> Directions,
     IReadOnlyList<StagedResult> Results,
     string Provider,
-    IReadOnlyDictionary<string, double> StageSeconds);
+    IReadOnlyDictionary<string, double> StageSeconds
+);
 
 /// <summary>
 /// Copies the staged results to <c>edit-results/{id}/{task}.png</c> and then writes <c>manifest.json</c>: until the
 /// manifest exists nothing there counts as complete, so a publish that fails half-way shows nothing finished.
 /// </summary>
-public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime) : PipelineActivity<PublishInput, EditManifest>
+public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
+    : PipelineActivity<PublishInput, EditManifest>
 {
     protected override async Task<EditManifest> RunActivityAsync(TaskActivityContext context, PublishInput input)
     {
@@ -29,9 +31,18 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
         await model.LoadAsync(cancellationToken);
         var request = input.Request;
         var settings = input.Prepared.Settings;
-        var provenance = new EditProvenance(Synthetic: false, Input: request.Source.ToString(), Prompt: null, Caption: input.Caption.Caption,
-            CaptionSource: input.Caption.Source, ModelDirectory: model.Bundle.Directory, ModelId: model.ModelId, Provider: input.Provider,
-            ImageSize: model.Bundle.ImageSize, DirectionSentences: settings.SentenceLabel);
+        var provenance = new EditProvenance(
+            Synthetic: false,
+            Input: request.Source.ToString(),
+            Prompt: null,
+            Caption: input.Caption.Caption,
+            CaptionSource: input.Caption.Source,
+            ModelDirectory: model.Bundle.Directory,
+            ModelId: model.ModelId,
+            Provider: input.Provider,
+            ImageSize: model.Bundle.ImageSize,
+            DirectionSentences: settings.SentenceLabel
+        );
         var results = new List<ManifestResult>();
         foreach (var staged in input.Results)
         {
@@ -39,14 +50,33 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
             var published = StorageLayout.Result(request.Id, staged.Task);
             await blobs.WriteAsync(published, bytes, "image/png", cancellationToken);
             var record = EditRecord.Create(provenance, staged.Task, settings.Method, input.StageSeconds);
-            results.Add(new ManifestResult(staged.Task, published, Convert.ToHexStringLower(SHA256.HashData(bytes)), record));
+            results.Add(
+                new ManifestResult(staged.Task, published, Convert.ToHexStringLower(SHA256.HashData(bytes)), record)
+            );
         }
         var prepared = input.Prepared;
         var manifest = new EditManifest(
-            request.Id, request.SubmittedAt, DateTimeOffset.UtcNow,
-            new ManifestInput(request.Source, request.SourceETag, prepared.SourceSha256, prepared.SourceWidth, prepared.SourceHeight, prepared.Image, request.Options),
-            input.Caption.Caption, input.Caption.Source, results, input.Directions, settings.Mode.ToString(),
-            new ManifestModel(model.Bundle.Directory, model.ModelId, model.Hashes), input.Provider, input.StageSeconds);
+            request.Id,
+            request.SubmittedAt,
+            DateTimeOffset.UtcNow,
+            new ManifestInput(
+                request.Source,
+                request.SourceETag,
+                prepared.SourceSha256,
+                prepared.SourceWidth,
+                prepared.SourceHeight,
+                prepared.Image,
+                request.Options
+            ),
+            input.Caption.Caption,
+            input.Caption.Source,
+            results,
+            input.Directions,
+            settings.Mode.ToString(),
+            new ManifestModel(model.Bundle.Directory, model.ModelId, model.Hashes),
+            input.Provider,
+            input.StageSeconds
+        );
         await blobs.WriteJsonAsync(StorageLayout.Manifest(request.Id), manifest, cancellationToken);
         return manifest;
     }

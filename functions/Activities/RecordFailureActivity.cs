@@ -12,7 +12,11 @@ public sealed class RecordFailureActivity(PipelineBlobs blobs) : PipelineActivit
     protected override async Task<BlobRef> RunActivityAsync(TaskActivityContext context, EditError error)
     {
         await blobs.EnsureContainersAsync();
-        await blobs.DeletePrefixAsync(StorageLayout.Results, StorageLayout.ResultPrefix(error.Id), CancellationToken.None);
+        await blobs.DeletePrefixAsync(
+            StorageLayout.Results,
+            StorageLayout.ResultPrefix(error.Id),
+            CancellationToken.None
+        );
         var blob = StorageLayout.Error(error.Id);
         await blobs.WriteJsonAsync(blob, error, CancellationToken.None);
         return blob;

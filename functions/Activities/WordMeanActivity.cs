@@ -7,18 +7,33 @@ using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Activities;
 
-/// <summary>A word and its sentences: <see cref="Sentences"/> built-in ones, or the lines of <see cref="SentenceFile"/>.</summary>
+/// <summary>
+/// A word and its sentences: <see cref="Sentences"/> built-in ones, or the lines of <see cref="SentenceFile"/>.
+/// </summary>
 public sealed record WordMeanRequest(string Word, int Sentences, BlobRef? SentenceFile = null);
 
-/// <summary>A stored word mean; <see cref="Computed"/> says whether this call computed it (false: it was stored already).</summary>
-public sealed record WordMeanRef(string Word, BlobRef Blob, string SentenceSetHash, int SentenceCount, bool Computed, double Seconds);
+/// <summary>
+/// A stored word mean; <see cref="Computed"/> says whether this call computed it (false: it was stored already).
+/// </summary>
+public sealed record WordMeanRef(
+    string Word,
+    BlobRef Blob,
+    string SentenceSetHash,
+    int SentenceCount,
+    bool Computed,
+    double Seconds
+);
 
 /// <summary>
 /// Makes sure the directions container holds a word's mean embedding (DESIGN.md §1.3), computing it at most once:
 /// workers that need the same mean at the same time queue on a blob lease, and all but the first find it stored.
 /// </summary>
-public sealed class WordMeanActivity(PipelineBlobs blobs, WordMeanBlobs means, ModelHost model, IHostApplicationLifetime lifetime)
-    : PipelineActivity<WordMeanRequest, WordMeanRef>
+public sealed class WordMeanActivity(
+    PipelineBlobs blobs,
+    WordMeanBlobs means,
+    ModelHost model,
+    IHostApplicationLifetime lifetime
+) : PipelineActivity<WordMeanRequest, WordMeanRef>
 {
     protected override async Task<WordMeanRef> RunActivityAsync(TaskActivityContext context, WordMeanRequest request)
     {
@@ -32,7 +47,10 @@ public sealed class WordMeanActivity(PipelineBlobs blobs, WordMeanBlobs means, M
 
         if (await means.TryLoadAsync(word, hash, cancellationToken) is { } stored)
             return Ref(stored, computed: false, clock);
-        await using var lease = await BlobLease.AcquireAsync(means.LockFor(means.BlobFor(word, hash)), cancellationToken);
+        await using var lease = await BlobLease.AcquireAsync(
+            means.LockFor(means.BlobFor(word, hash)),
+            cancellationToken
+        );
         if (await means.TryLoadAsync(word, hash, cancellationToken) is { } storedMeanwhile)
             return Ref(storedMeanwhile, computed: false, clock);
         using var slot = await model.EnterAsync(cancellationToken);
@@ -42,7 +60,14 @@ public sealed class WordMeanActivity(PipelineBlobs blobs, WordMeanBlobs means, M
     }
 
     private WordMeanRef Ref(WordMean mean, bool computed, Stopwatch clock) =>
-        new(mean.Word.Value, means.BlobFor(mean.Word, mean.SentenceSetHash), mean.SentenceSetHash, mean.SentenceCount, computed, clock.Elapsed.TotalSeconds);
+        new(
+            mean.Word.Value,
+            means.BlobFor(mean.Word, mean.SentenceSetHash),
+            mean.SentenceSetHash,
+            mean.SentenceCount,
+            computed,
+            clock.Elapsed.TotalSeconds
+        );
 
     // Sentence files are named by their content's hash, so a local copy never goes stale.
     private async Task<string> DownloadAsync(BlobRef file, CancellationToken cancellationToken)

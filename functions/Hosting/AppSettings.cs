@@ -33,21 +33,43 @@ public sealed record AppSettings
     /// <summary>The retry policy given to each request this worker starts.</summary>
     public Orchestrations.ActivityRetry Retry => new(ActivityAttempts, FirstRetryInterval);
 
-    /// <summary>A setting's name as an app setting or environment variable (<c>Pix2PixZero__ModelConcurrency</c>).</summary>
+    /// <summary>
+    /// A setting's name as an app setting or environment variable (<c>Pix2PixZero__ModelConcurrency</c>).
+    /// </summary>
     public static string SettingName(string key) => $"{Section}__{key}";
 
     public AppSettings Validate()
     {
         if (ModelConcurrency is < 1 or > MaxModelConcurrency)
-            throw new InvalidOptionException(SettingName(nameof(ModelConcurrency)), ModelConcurrency, $"use 1..{MaxModelConcurrency} (default 1: one model activity at a time per GPU)");
+            throw new InvalidOptionException(
+                SettingName(nameof(ModelConcurrency)),
+                ModelConcurrency,
+                $"use 1..{MaxModelConcurrency} (default 1: one model activity at a time per GPU)"
+            );
         if (string.IsNullOrWhiteSpace(DirectionCache))
-            throw new InvalidOptionException(SettingName(nameof(DirectionCache)), DirectionCache, "name a writable local folder");
+            throw new InvalidOptionException(
+                SettingName(nameof(DirectionCache)),
+                DirectionCache,
+                "name a writable local folder"
+            );
         if (MaxRequestBytes is < 1024 or > 1L << 30)
-            throw new InvalidOptionException(SettingName(nameof(MaxRequestBytes)), MaxRequestBytes, "use 1 KiB..1 GiB (default 20 MiB)");
+            throw new InvalidOptionException(
+                SettingName(nameof(MaxRequestBytes)),
+                MaxRequestBytes,
+                "use 1 KiB..1 GiB (default 20 MiB)"
+            );
         if (ActivityAttempts is < 1 or > 20)
-            throw new InvalidOptionException(SettingName(nameof(ActivityAttempts)), ActivityAttempts, "use 1..20 (default 4)");
+            throw new InvalidOptionException(
+                SettingName(nameof(ActivityAttempts)),
+                ActivityAttempts,
+                "use 1..20 (default 4)"
+            );
         if (FirstRetryInterval <= TimeSpan.Zero || FirstRetryInterval > TimeSpan.FromMinutes(10))
-            throw new InvalidOptionException(SettingName(nameof(FirstRetryInterval)), FirstRetryInterval, "use a duration above 0 and at most 00:10:00 (default 00:00:05)");
+            throw new InvalidOptionException(
+                SettingName(nameof(FirstRetryInterval)),
+                FirstRetryInterval,
+                "use a duration above 0 and at most 00:10:00 (default 00:00:05)"
+            );
         return this;
     }
 }

@@ -32,7 +32,12 @@ public sealed class ModelHost : IDisposable
     private int _running;
     private int _peak;
 
-    public ModelHost(AppSettings settings, ModelProvisioningOptions provisioning, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+    public ModelHost(
+        AppSettings settings,
+        ModelProvisioningOptions provisioning,
+        ILoggerFactory loggers,
+        IHostApplicationLifetime lifetime
+    )
     {
         _slots = settings.ModelConcurrency;
         _gate = new SemaphoreSlim(_slots, _slots);
@@ -43,7 +48,9 @@ public sealed class ModelHost : IDisposable
         LocalDirections = new DirectionStore(settings.DirectionCache);
     }
 
-    /// <summary>Whether <see cref="LoadAsync"/> has finished: <see cref="Bundle"/> and <see cref="Pipeline"/> are usable.</summary>
+    /// <summary>
+    /// Whether <see cref="LoadAsync"/> has finished: <see cref="Bundle"/> and <see cref="Pipeline"/> are usable.
+    /// </summary>
     public bool IsLoaded => _loading is { IsCompletedSuccessfully: true };
 
     public ModelBundle Bundle => Loaded.Bundle;
@@ -73,7 +80,9 @@ public sealed class ModelHost : IDisposable
         return loading.WaitAsync(cancellationToken);
     }
 
-    /// <summary>SHA-256 of every graph and external-weights file of the bundle, by path relative to the model folder.</summary>
+    /// <summary>
+    /// SHA-256 of every graph and external-weights file of the bundle, by path relative to the model folder.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Hashes => _hashes.Value;
 
     /// <summary>Word means computed or downloaded by this worker, in core's file format.</summary>
@@ -99,7 +108,8 @@ public sealed class ModelHost : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (!IsLoaded) return;
+        if (!IsLoaded)
+            return;
         for (var slot = 0; slot < _slots; slot++)
             if (!_gate.Wait(DrainTimeout))
                 return;
@@ -107,9 +117,10 @@ public sealed class ModelHost : IDisposable
         Bundle.Dispose();
     }
 
-    private LoadedModel Loaded => _loading is { IsCompletedSuccessfully: true } loading
-        ? loading.Result
-        : throw new InvalidOperationException("the model is not loaded yet: await ModelHost.LoadAsync first");
+    private LoadedModel Loaded =>
+        _loading is { IsCompletedSuccessfully: true } loading
+            ? loading.Result
+            : throw new InvalidOperationException("the model is not loaded yet: await ModelHost.LoadAsync first");
 
     // A failed load is tried again by the next caller (the folder may be filled or mounted meanwhile, a pull resumes),
     // so to the activities and the API that wait on it, any load failure (a broken folder, a refused pull) may pass.
@@ -118,8 +129,14 @@ public sealed class ModelHost : IDisposable
         try
         {
             var model = await _provisioner.EnsureAsync(progress: null, _stopping);
-            var bundle = ModelBundle.Open(model.Directory, new OnnxSessionFactory(ExecutionProvider.Auto, _loggers.CreateLogger("Pix2PixZero.Onnx")));
-            return new LoadedModel(bundle, new Pix2PixZeroPipeline(bundle, _loggers.CreateLogger("Pix2PixZero.Pipeline")));
+            var bundle = ModelBundle.Open(
+                model.Directory,
+                new OnnxSessionFactory(ExecutionProvider.Auto, _loggers.CreateLogger("Pix2PixZero.Onnx"))
+            );
+            return new LoadedModel(
+                bundle,
+                new Pix2PixZeroPipeline(bundle, _loggers.CreateLogger("Pix2PixZero.Pipeline"))
+            );
         }
         catch (Pix2PixZeroException e) when (e.Kind != FailureKind.Transient)
         {
@@ -128,17 +145,28 @@ public sealed class ModelHost : IDisposable
     }
 
     // Once per worker: a manifest names the exact weights a result came from. A pulled bundle's files keep the SHA-256
-    // its pull verified (pull-manifest.json) while unchanged, so gigabytes of weights are not read again on every start.
+    // its pull verified (pull-manifest.json) while unchanged, so
+    // gigabytes of weights are not read again on every start.
     private static Dictionary<string, string> HashGraphs(ModelBundle bundle)
     {
         var pulled = PullManifest.TryRead(bundle.Directory);
-        var files = Directory.EnumerateFiles(bundle.Directory, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetFileName(f) is var name && (name == BundleLayout.GraphFileName || BundleLayout.ExternalWeightsNames.Contains(name))
-                        || Path.GetDirectoryName(f) == bundle.CaptionerDirectory && f.EndsWith(".onnx", StringComparison.Ordinal))
+        var files = Directory
+            .EnumerateFiles(bundle.Directory, "*", SearchOption.AllDirectories)
+            .Where(f =>
+                Path.GetFileName(f) is var name
+                    && (name == BundleLayout.GraphFileName || BundleLayout.ExternalWeightsNames.Contains(name))
+                || Path.GetDirectoryName(f) == bundle.CaptionerDirectory
+                    && f.EndsWith(".onnx", StringComparison.Ordinal)
+            )
             .Select(f => Path.GetRelativePath(bundle.Directory, f).Replace('\\', '/'))
             .Order(StringComparer.Ordinal);
-        return files.ToDictionary(path => path,
-            path => pulled?.VerifiedSha256(bundle.Directory, path) ?? FileDigest.Sha256(BundleLayout.LocalPath(bundle.Directory, path)), StringComparer.Ordinal);
+        return files.ToDictionary(
+            path => path,
+            path =>
+                pulled?.VerifiedSha256(bundle.Directory, path)
+                ?? FileDigest.Sha256(BundleLayout.LocalPath(bundle.Directory, path)),
+            StringComparer.Ordinal
+        );
     }
 
     private sealed class Slot(ModelHost host) : IDisposable
@@ -147,7 +175,8 @@ public sealed class ModelHost : IDisposable
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+                return;
             Interlocked.Decrement(ref host._running);
             host._gate.Release();
         }

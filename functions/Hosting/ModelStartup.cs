@@ -12,9 +12,18 @@ public sealed class ModelStartup(ModelHost model, ILogger<ModelStartup> log) : I
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _ = model.LoadAsync(CancellationToken.None).ContinueWith(
-            failed => log.LogError(failed.Exception?.GetBaseException(), "The model could not be loaded; the next model activity tries again"),
-            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        _ = model
+            .LoadAsync(CancellationToken.None)
+            .ContinueWith(
+                failed =>
+                    log.LogError(
+                        failed.Exception?.GetBaseException(),
+                        "The model could not be loaded; the next model activity tries again"
+                    ),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted,
+                TaskScheduler.Default
+            );
         return Task.CompletedTask;
     }
 

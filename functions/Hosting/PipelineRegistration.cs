@@ -22,10 +22,12 @@ public static class PipelineRegistration
     public static IServiceCollection AddPipelineServices(this IServiceCollection services, IConfiguration configuration)
     {
         // Bound from the configuration given (the tests' hosts pass their own), checked when the host starts.
-        services.AddOptions<AppSettings>()
+        services
+            .AddOptions<AppSettings>()
             .Bind(configuration.GetSection(AppSettings.Section))
             .ValidatedAtStart(settings => settings.Validate());
-        services.AddOptions<ModelSettings>()
+        services
+            .AddOptions<ModelSettings>()
             .Bind(configuration.GetSection(AppSettings.Section))
             .PostConfigure(settings => settings.UseHubFallbacks(configuration))
             .ValidatedAtStart(settings => settings.ToProvisioning());
@@ -56,9 +58,12 @@ public static class PipelineRegistration
         tasks.AddActivity<RecordFailureActivity>();
     }
 
-    private static void ValidatedAtStart<TSettings>(this OptionsBuilder<TSettings> options, Action<TSettings> validate) where TSettings : class
+    private static void ValidatedAtStart<TSettings>(this OptionsBuilder<TSettings> options, Action<TSettings> validate)
+        where TSettings : class
     {
-        options.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TSettings>>(new SettingsValidator<TSettings>(validate)));
+        options.Services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IValidateOptions<TSettings>>(new SettingsValidator<TSettings>(validate))
+        );
         options.ValidateOnStart();
     }
 }

@@ -8,7 +8,8 @@ namespace Pix2PixZero.Functions.Hosting;
 /// <see cref="InvalidOptionException"/> it throws, which names the app setting, its value and what is accepted,
 /// becomes the start failure's message.
 /// </summary>
-public sealed class SettingsValidator<TSettings>(Action<TSettings> validate) : IValidateOptions<TSettings> where TSettings : class
+public sealed class SettingsValidator<TSettings>(Action<TSettings> validate) : IValidateOptions<TSettings>
+    where TSettings : class
 {
     public ValidateOptionsResult Validate(string? name, TSettings settings)
     {

@@ -12,10 +12,12 @@ namespace Pix2PixZero.Functions.Orchestrations;
 public sealed record ActivityRetry(int Attempts, TimeSpan FirstInterval)
 {
     public TaskOptions Options() =>
-        TaskOptions.FromRetryPolicy(new RetryPolicy(Attempts, FirstInterval, backoffCoefficient: 2)
-        {
-            HandleFailure = failure => KindOf(failure) == FailureKind.Transient,
-        });
+        TaskOptions.FromRetryPolicy(
+            new RetryPolicy(Attempts, FirstInterval, backoffCoefficient: 2)
+            {
+                HandleFailure = failure => KindOf(failure) == FailureKind.Transient,
+            }
+        );
 
     /// <summary>
     /// The kind of an activity's failure, from the <see cref="ActivityFailure"/> type it arrives as. Failures from
@@ -26,11 +28,14 @@ public sealed record ActivityRetry(int Attempts, TimeSpan FirstInterval)
         : failure.IsCausedBy<PermanentFailure>() ? FailureKind.Permanent
         : FailureKind.Transient;
 
-    /// <summary>The kind of a failure caught in orchestration code: an activity's, or one the orchestrator raised itself.</summary>
-    public static FailureKind KindOf(Exception failure) => failure switch
-    {
-        TaskFailedException activity => KindOf(activity.FailureDetails),
-        Pix2PixZeroException known => known.Kind,
-        _ => FailureKind.Permanent,
-    };
+    /// <summary>
+    /// The kind of a failure caught in orchestration code: an activity's, or one the orchestrator raised itself.
+    /// </summary>
+    public static FailureKind KindOf(Exception failure) =>
+        failure switch
+        {
+            TaskFailedException activity => KindOf(activity.FailureDetails),
+            Pix2PixZeroException known => known.Kind,
+            _ => FailureKind.Permanent,
+        };
 }

@@ -5,7 +5,9 @@ namespace Pix2PixZero.Functions.Orchestrations;
 
 public sealed record DirectionRequest(WordMeanRequest Mean, ActivityRetry Retry);
 
-/// <summary>Computes and stores one word mean ahead of the edits that will need it (<c>POST /api/directions</c>).</summary>
+/// <summary>
+/// Computes and stores one word mean ahead of the edits that will need it (<c>POST /api/directions</c>).
+/// </summary>
 public sealed class DirectionOrchestrator : TaskOrchestrator<DirectionRequest, WordMeanRef>
 {
     public override Task<WordMeanRef> RunAsync(TaskOrchestrationContext context, DirectionRequest request) =>

@@ -28,22 +28,46 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 ? Task.FromResult(new CaptionResult(given, CaptionActivity.FromUser, 0))
                 : context.CallActivityAsync<CaptionResult>(nameof(CaptionActivity), prepared.Image, retry);
             var tasks = plan.Tasks.Select(EditTask.Parse).ToList();
-            var means = tasks.SelectMany(t => new[] { t.Source.Value, t.Target.Value }).Distinct()
-                .Select(word => context.CallActivityAsync<WordMeanRef>(nameof(WordMeanActivity), new WordMeanRequest(word, plan.Sentences,
-                    plan.SentenceSets.TryGetValue(word, out var set) ? StorageLayout.Sentences(set) : null), retry))
+            var means = tasks
+                .SelectMany(t => new[] { t.Source.Value, t.Target.Value })
+                .Distinct()
+                .Select(word =>
+                    context.CallActivityAsync<WordMeanRef>(
+                        nameof(WordMeanActivity),
+                        new WordMeanRequest(
+                            word,
+                            plan.Sentences,
+                            plan.SentenceSets.TryGetValue(word, out var set) ? StorageLayout.Sentences(set) : null
+                        ),
+                        retry
+                    )
+                )
                 .ToList();
             await Task.WhenAll([caption, .. means]);
             var meanOf = means.ToDictionary(m => m.Result.Word, m => m.Result);
 
             context.SetCustomStatus(EditStatus.At(stage = EditStatus.Invert));
-            var inverted = await context.CallActivityAsync<InvertResult>(nameof(InvertActivity),
-                new InvertInput(request.Id, prepared.Image, caption.Result.Caption, plan.Method), retry);
+            var inverted = await context.CallActivityAsync<InvertResult>(
+                nameof(InvertActivity),
+                new InvertInput(request.Id, prepared.Image, caption.Result.Caption, plan.Method),
+                retry
+            );
 
             context.SetCustomStatus(EditStatus.At(stage = EditStatus.Edit));
-            var jobs = tasks.Select(t => new TaskDirections(t.Name, meanOf[t.Source.Value], meanOf[t.Target.Value])).ToList();
-            var batches = plan.Mode == EditMode.Batched ? [jobs] : jobs.Select(j => new List<TaskDirections> { j }).ToList();
-            var edits = await Task.WhenAll(batches.Select(batch =>
-                context.CallActivityAsync<EditResult>(nameof(EditActivity), new EditInput(request.Id, inverted.Latent, batch, plan.Method), retry)));
+            var jobs = tasks
+                .Select(t => new TaskDirections(t.Name, meanOf[t.Source.Value], meanOf[t.Target.Value]))
+                .ToList();
+            var batches =
+                plan.Mode == EditMode.Batched ? [jobs] : jobs.Select(j => new List<TaskDirections> { j }).ToList();
+            var edits = await Task.WhenAll(
+                batches.Select(batch =>
+                    context.CallActivityAsync<EditResult>(
+                        nameof(EditActivity),
+                        new EditInput(request.Id, inverted.Latent, batch, plan.Method),
+                        retry
+                    )
+                )
+            );
 
             context.SetCustomStatus(EditStatus.At(stage = EditStatus.Publish));
             var seconds = new Dictionary<string, double>
@@ -55,18 +79,36 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 ["edit"] = edits.Sum(e => e.Seconds),
                 ["wall"] = (context.CurrentUtcDateTime - request.SubmittedAt.UtcDateTime).TotalSeconds,
             };
-            var manifest = await context.CallActivityAsync<EditManifest>(nameof(PublishActivity), new PublishInput(
-                request, prepared, caption.Result, [.. meanOf.Values], [.. edits.SelectMany(e => e.Results)], edits[0].Provider, seconds), retry);
+            var manifest = await context.CallActivityAsync<EditManifest>(
+                nameof(PublishActivity),
+                new PublishInput(
+                    request,
+                    prepared,
+                    caption.Result,
+                    [.. meanOf.Values],
+                    [.. edits.SelectMany(e => e.Results)],
+                    edits[0].Provider,
+                    seconds
+                ),
+                retry
+            );
             context.SetCustomStatus(EditStatus.At(EditStatus.Complete));
             return manifest;
         }
         catch (Exception failure)
         {
-            // Every failure, an activity's or this code's own, leaves error.json and a status that says where it stopped.
-            var kind = ActivityRetry.KindOf(failure) == FailureKind.InvalidInput ? EditError.InvalidRequest : EditError.Failed;
-            var message = failure is TaskFailedException activity ? activity.FailureDetails.ErrorMessage : failure.Message;
-            await context.CallActivityAsync<BlobRef>(nameof(RecordFailureActivity),
-                new EditError(request.Id, stage, kind, message, context.CurrentUtcDateTime), retry);
+            // Every failure, an activity's or this code's own, leaves
+            // error.json and a status that says where it stopped.
+            var kind =
+                ActivityRetry.KindOf(failure) == FailureKind.InvalidInput ? EditError.InvalidRequest : EditError.Failed;
+            var message = failure is TaskFailedException activity
+                ? activity.FailureDetails.ErrorMessage
+                : failure.Message;
+            await context.CallActivityAsync<BlobRef>(
+                nameof(RecordFailureActivity),
+                new EditError(request.Id, stage, kind, message, context.CurrentUtcDateTime),
+                retry
+            );
             context.SetCustomStatus(EditStatus.FailedIn(stage));
             throw;
         }

@@ -13,7 +13,9 @@ public sealed record EditStatus(string Stage, int Step, int Steps)
     public const string Publish = "publish";
     public const string Complete = "complete";
 
-    /// <summary>The stages a request goes through, in order: what the orchestrator reports and the web page shows.</summary>
+    /// <summary>
+    /// The stages a request goes through, in order: what the orchestrator reports and the web page shows.
+    /// </summary>
     public static readonly IReadOnlyList<string> Stages = [Prepare, CaptionAndDirections, Invert, Edit, Publish];
 
     public static EditStatus At(string stage) =>

@@ -13,4 +13,5 @@ public sealed record EditRequest(
     string? SourceETag,
     IReadOnlyDictionary<string, string> Options,
     DateTimeOffset SubmittedAt,
-    ActivityRetry Retry);
+    ActivityRetry Retry
+);

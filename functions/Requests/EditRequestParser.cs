@@ -8,38 +8,53 @@ namespace Pix2PixZero.Functions.Requests;
 
 /// <summary>
 /// Reads a request's options from text (blob metadata or HTTP form/JSON fields — the same names either way; names are
-/// case-insensitive) into <see cref="RequestSettings"/>. Method defaults and ranges are <see cref="MethodParameters"/>'s.
-/// Unknown names are refused, so a typo never silently falls back to a default.
+/// case-insensitive) into <see cref="RequestSettings"/>. Method defaults and ranges are
+/// <see cref="MethodParameters"/>'s. Unknown names are refused, so a typo never silently falls back to a default.
 /// </summary>
 public static class EditRequestParser
 {
     public const int MaxTasks = 16;
     public const int MaxCaptionLength = 1000;
 
-    public static readonly IReadOnlyDictionary<string, string> Accepted = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    public static readonly IReadOnlyDictionary<string, string> Accepted = new Dictionary<string, string>(
+        StringComparer.OrdinalIgnoreCase
+    )
     {
         ["tasks"] = "edits as source2target, separated by commas (e.g. cat2dog,dog2cat)",
         ["caption"] = "the image's caption; skips BLIP captioning",
         ["steps"] = $"DDIM steps, 2..{MethodParameters.MaxSteps} (default 50)",
         ["seed"] = "seed of the inversion's regularizer, a whole number ≥ 0 (default 0)",
-        ["guidance"] = $"classifier-free guidance scale, above 1 and at most {MethodParameters.MaxGuidanceScale} (default 5)",
+        ["guidance"] =
+            $"classifier-free guidance scale, above 1 and at most {MethodParameters.MaxGuidanceScale} (default 5)",
         ["xa"] = $"cross-attention guidance step λ_xa, 0..{MethodParameters.MaxCrossAttentionGuidance} (default 0.1)",
         ["multiplier"] = "scale of the edit direction (default 1)",
         ["negative"] = "negative prompt (default: the caption)",
         ["convention"] = "inversion convention: Aligned (default) or Official",
-        ["sentences"] = $"built-in sentences per word for directions, 1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})",
-        ["mode"] = "batched (default: all tasks in one edit activity sharing the reference pass) or fanout (one activity per task)",
-        ["sets"] = "sentence sets posted to POST /api/directions, as word=hash pairs separated by commas (e.g. cat=3f2a…,dog=9b1c…); other words use the built-in sentences",
+        ["sentences"] =
+            "built-in sentences per word for directions, "
+            + $"1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})",
+        ["mode"] =
+            "batched (default: all tasks in one edit activity sharing "
+            + "the reference pass) or fanout (one activity per task)",
+        ["sets"] =
+            "sentence sets posted to POST /api/directions, as word=hash pairs separated "
+            + "by commas (e.g. cat=3f2a…,dog=9b1c…); other words use the built-in sentences",
     };
 
-    /// <summary>Validates <paramref name="options"/>; <paramref name="tasks"/> come first (e.g. the inbox folder's task).</summary>
+    /// <summary>
+    /// Validates <paramref name="options"/>; <paramref name="tasks"/> come first (e.g. the inbox folder's task).
+    /// </summary>
     public static RequestSettings Parse(IReadOnlyDictionary<string, string> options, IEnumerable<string>? tasks = null)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in options)
         {
             if (!Accepted.ContainsKey(name))
-                throw new InvalidOptionException(name, value, $"there is no option \"{name}\"; the options are {string.Join(", ", Accepted.Keys)}");
+                throw new InvalidOptionException(
+                    name,
+                    value,
+                    $"there is no option \"{name}\"; the options are {string.Join(", ", Accepted.Keys)}"
+                );
             if (!values.TryAdd(name, value.Trim()))
                 throw new InvalidOptionException(name, value, "give each option once");
         }
@@ -50,18 +65,26 @@ public static class EditRequestParser
             Steps = Number(values, "steps", defaults.Steps, int.TryParse, "a whole number"),
             Seed = Number(values, "seed", defaults.Seed, ulong.TryParse, "a whole number ≥ 0"),
             GuidanceScale = Number(values, "guidance", defaults.GuidanceScale, float.TryParse, "a number"),
-            CrossAttentionGuidance = values.ContainsKey("xa") ? Number(values, "xa", 0f, float.TryParse, "a number") : null,
+            CrossAttentionGuidance = values.ContainsKey("xa")
+                ? Number(values, "xa", 0f, float.TryParse, "a number")
+                : null,
             EditMultiplier = Number(values, "multiplier", defaults.EditMultiplier, float.TryParse, "a number"),
             NegativePrompt = values.GetValueOrDefault("negative") is { Length: > 0 } negative ? negative : null,
             Convention = values.GetValueOrDefault("convention") is { Length: > 0 } convention
-                ? Enum.TryParse<InversionConvention>(convention, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) ? parsed
+                ? Enum.TryParse<InversionConvention>(convention, ignoreCase: true, out var parsed)
+                && Enum.IsDefined(parsed)
+                    ? parsed
                     : throw new InvalidOptionException("convention", convention, "use Aligned (default) or Official")
                 : defaults.Convention,
         }.Validate();
 
         var sentences = Number(values, "sentences", SentenceGenerator.DefaultCount, int.TryParse, "a whole number");
         if (sentences is < 1 or > SentenceGenerator.MaxCount)
-            throw new InvalidOptionException("sentences", sentences, $"use 1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})");
+            throw new InvalidOptionException(
+                "sentences",
+                sentences,
+                $"use 1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})"
+            );
 
         var mode = values.GetValueOrDefault("mode") switch
         {
@@ -73,18 +96,38 @@ public static class EditRequestParser
 
         var caption = values.GetValueOrDefault("caption") is { Length: > 0 } c ? c : null;
         if (caption is { Length: > MaxCaptionLength })
-            throw new InvalidOptionException("caption", $"{caption.Length} characters", $"use at most {MaxCaptionLength} characters");
+            throw new InvalidOptionException(
+                "caption",
+                $"{caption.Length} characters",
+                $"use at most {MaxCaptionLength} characters"
+            );
 
         var parsedTasks = Tasks(tasks, values.GetValueOrDefault("tasks"));
-        return new RequestSettings(parsedTasks.Select(t => t.Name).ToList(), caption, method, sentences, mode, SentenceSets(values.GetValueOrDefault("sets"), parsedTasks));
+        return new RequestSettings(
+            parsedTasks.Select(t => t.Name).ToList(),
+            caption,
+            method,
+            sentences,
+            mode,
+            SentenceSets(values.GetValueOrDefault("sets"), parsedTasks)
+        );
     }
 
     private static List<EditTask> Tasks(IEnumerable<string>? first, string? listed)
     {
-        var names = (first ?? []).Concat((listed ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var names = (first ?? []).Concat(
+            (listed ?? "").Split(
+                [',', ';', ' '],
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+            )
+        );
         var tasks = EditTask.ParseDistinct(names);
         if (tasks.Count == 0)
-            throw new InvalidOptionException("tasks", "(none)", "name at least one edit such as cat2dog: upload into edit-requests/cat2dog/, or set the tasks option");
+            throw new InvalidOptionException(
+                "tasks",
+                "(none)",
+                "name at least one edit such as cat2dog: upload into edit-requests/cat2dog/, or set the tasks option"
+            );
         if (tasks.Count > MaxTasks)
             throw new InvalidOptionException("tasks", tasks.Count, $"use 1..{MaxTasks} tasks per request");
         return tasks;
@@ -95,14 +138,28 @@ public static class EditRequestParser
     {
         var sets = new Dictionary<string, string>(StringComparer.Ordinal);
         var words = tasks.SelectMany(t => new[] { t.Source.Value, t.Target.Value }).ToHashSet(StringComparer.Ordinal);
-        foreach (var pair in (listed ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (
+            var pair in (listed ?? "").Split(
+                ',',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+            )
+        )
         {
             var parts = pair.Split('=', StringSplitOptions.TrimEntries);
             if (parts.Length != 2 || !IsSetHash(parts[1]))
-                throw new InvalidOptionException("sets", pair, $"use word=hash with the 64-character sentenceSetHash POST /api/directions answered ({Accepted["sets"]})");
+                throw new InvalidOptionException(
+                    "sets",
+                    pair,
+                    "use word=hash with the 64-character sentenceSetHash "
+                        + $"POST /api/directions answered ({Accepted["sets"]})"
+                );
             var word = EditWord.Parse(parts[0]).Value;
             if (!words.Contains(word))
-                throw new InvalidOptionException("sets", pair, $"\"{word}\" is not a word of the tasks ({string.Join(", ", words)})");
+                throw new InvalidOptionException(
+                    "sets",
+                    pair,
+                    $"\"{word}\" is not a word of the tasks ({string.Join(", ", words)})"
+                );
             if (!sets.TryAdd(word, parts[1].ToLowerInvariant()))
                 throw new InvalidOptionException("sets", pair, $"give one sentence set per word; \"{word}\" has two");
         }
@@ -113,9 +170,16 @@ public static class EditRequestParser
 
     private delegate bool TryParse<T>(string text, NumberStyles styles, IFormatProvider provider, out T value);
 
-    private static T Number<T>(Dictionary<string, string> values, string name, T fallback, TryParse<T> parse, string kind)
+    private static T Number<T>(
+        Dictionary<string, string> values,
+        string name,
+        T fallback,
+        TryParse<T> parse,
+        string kind
+    )
     {
-        if (!values.TryGetValue(name, out var text) || text.Length == 0) return fallback;
+        if (!values.TryGetValue(name, out var text) || text.Length == 0)
+            return fallback;
         var styles = typeof(T) == typeof(float) ? NumberStyles.Float : NumberStyles.Integer;
         return parse(text, styles, CultureInfo.InvariantCulture, out var value)
             ? value

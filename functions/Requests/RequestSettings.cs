@@ -13,9 +13,15 @@ public sealed record RequestSettings(
     MethodParameters Method,
     int Sentences,
     EditMode Mode,
-    IReadOnlyDictionary<string, string> SentenceSets)
+    IReadOnlyDictionary<string, string> SentenceSets
+)
 {
     /// <summary>How the manifest describes the sentences the directions were averaged over.</summary>
-    public string SentenceLabel => new SentenceSource.BuiltIn(Sentences).Label
-        + (SentenceSets.Count == 0 ? "" : "; posted sets for " + string.Join(", ", SentenceSets.Select(s => $"{s.Key} ({s.Value})")));
+    public string SentenceLabel =>
+        new SentenceSource.BuiltIn(Sentences).Label
+        + (
+            SentenceSets.Count == 0
+                ? ""
+                : "; posted sets for " + string.Join(", ", SentenceSets.Select(s => $"{s.Key} ({s.Value})"))
+        );
 }

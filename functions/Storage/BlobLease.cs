@@ -23,7 +23,9 @@ public sealed class BlobLease : IAsyncDisposable
         _renewing = RenewAsync(_stopRenewing.Token);
     }
 
-    /// <summary>Waits until this caller holds the lease on <paramref name="lockBlob"/> (created empty if missing).</summary>
+    /// <summary>
+    /// Waits until this caller holds the lease on <paramref name="lockBlob"/> (created empty if missing).
+    /// </summary>
     public static async Task<BlobLease> AcquireAsync(BlobClient lockBlob, CancellationToken cancellationToken)
     {
         try

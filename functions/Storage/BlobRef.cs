@@ -11,16 +11,29 @@ public sealed record BlobRef(string Container, string Name)
 
     public override string ToString() => $"{Container}/{Name}";
 
-    /// <summary>Reads "container/name/with/slashes" (the form the HTTP API accepts), refusing what <see cref="CheckName"/> refuses.</summary>
+    /// <summary>
+    /// Reads "container/name/with/slashes" (the form the HTTP API
+    /// accepts), refusing what <see cref="CheckName"/> refuses.
+    /// </summary>
     public static BlobRef Parse(string? path, string label)
     {
         var text = (path ?? "").Trim().TrimStart('/');
         var slash = text.IndexOf('/');
         if (slash <= 0 || slash == text.Length - 1)
-            throw new InvalidInputException($"{label} \"{InputText.Shorten(path)}\" does not name a blob; write it as container/name (e.g. edit-requests/cat2dog/photo.png)");
+            throw new InvalidInputException(
+                $"{label} \"{InputText.Shorten(path)}\" does not name a blob; "
+                    + "write it as container/name (e.g. edit-requests/cat2dog/photo.png)"
+            );
         var (container, name) = (text[..slash], text[(slash + 1)..]);
-        if (container.Length is < 3 or > 63 || !container.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
-            throw new InvalidInputException($"{label} \"{InputText.Shorten(path)}\" names the container \"{InputText.Shorten(container)}\", which is not a container name (3–63 lower-case letters, digits and hyphens)");
+        if (
+            container.Length is < 3 or > 63
+            || !container.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+        )
+            throw new InvalidInputException(
+                $"{label} \"{InputText.Shorten(path)}\" names the container "
+                    + $"\"{InputText.Shorten(container)}\", which is not a "
+                    + "container name (3–63 lower-case letters, digits and hyphens)"
+            );
         CheckName(name, label);
         return new BlobRef(container, name);
     }
@@ -28,8 +41,8 @@ public sealed record BlobRef(string Container, string Name)
     /// <summary>
     /// Refuses a blob name from a request (JSON, a multipart file name, an inbox blob) that could lead anywhere but
     /// where it says: a "." or ".." segment (URLs resolve them, so <c>work/../directions/x</c> reads
-    /// <c>directions/x</c>), an empty segment, a backslash, a control character, half a surrogate pair, a trailing dot, or over
-    /// <see cref="MaxNameLength"/> characters (names Azure Storage refuses). Checked before any storage call.
+    /// <c>directions/x</c>), an empty segment, a backslash, a control character, half a surrogate pair, a trailing dot,
+    /// or over <see cref="MaxNameLength"/> characters (names Azure Storage refuses). Checked before any storage call.
     /// </summary>
     public static void CheckName(string name, string label)
     {
@@ -40,7 +53,8 @@ public sealed record BlobRef(string Container, string Name)
             _ when name.Any(char.IsControl) => "contains a control character",
             _ when !IsWellFormed(name) => "is not valid Unicode (it holds half of a surrogate pair)",
             _ when name.Contains('\\') => "contains a backslash; separate folders with /",
-            _ when name.Split('/').Any(s => s is "" or "." or "..") => "has an empty, \".\" or \"..\" path segment; name the blob by its plain path",
+            _ when name.Split('/').Any(s => s is "" or "." or "..") =>
+                "has an empty, \".\" or \"..\" path segment; name the blob by its plain path",
             _ when name.EndsWith('.') => "ends with a dot, which Azure Storage drops",
             _ => null,
         };
@@ -53,7 +67,8 @@ public sealed record BlobRef(string Container, string Name)
     {
         for (var rest = text.AsSpan(); !rest.IsEmpty; )
         {
-            if (Rune.DecodeFromUtf16(rest, out _, out var used) != OperationStatus.Done) return false;
+            if (Rune.DecodeFromUtf16(rest, out _, out var used) != OperationStatus.Done)
+                return false;
             rest = rest[used..];
         }
         return true;

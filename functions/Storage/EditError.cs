@@ -1,8 +1,8 @@
 namespace Pix2PixZero.Functions.Storage;
 
 /// <summary>
-/// <c>edit-results/{id}/error.json</c>: why a request failed. <see cref="Kind"/> is <see cref="InvalidRequest"/> when the
-/// input or an option was wrong (the message says what to change), else <see cref="Failed"/> after every retry.
+/// <c>edit-results/{id}/error.json</c>: why a request failed. <see cref="Kind"/> is <see cref="InvalidRequest"/> when
+/// the input or an option was wrong (the message says what to change), else <see cref="Failed"/> after every retry.
 /// </summary>
 public sealed record EditError(string Id, string Stage, string Kind, string Message, DateTimeOffset FailedAt)
 {

@@ -19,12 +19,25 @@ public sealed record EditManifest(
     string Mode,
     ManifestModel Model,
     string Provider,
-    IReadOnlyDictionary<string, double> StageSeconds);
+    IReadOnlyDictionary<string, double> StageSeconds
+);
 
-/// <summary>The source as submitted (blob, version, content hash, size, options as given) and its normalised copy.</summary>
-public sealed record ManifestInput(BlobRef Source, string? ETag, string Sha256, int Width, int Height, BlobRef Prepared, IReadOnlyDictionary<string, string> Options);
+/// <summary>
+/// The source as submitted (blob, version, content hash, size, options as given) and its normalised copy.
+/// </summary>
+public sealed record ManifestInput(
+    BlobRef Source,
+    string? ETag,
+    string Sha256,
+    int Width,
+    int Height,
+    BlobRef Prepared,
+    IReadOnlyDictionary<string, string> Options
+);
 
-/// <summary>One published result; <see cref="Record"/> holds every hyperparameter as used (core's per-result record).</summary>
+/// <summary>
+/// One published result; <see cref="Record"/> holds every hyperparameter as used (core's per-result record).
+/// </summary>
 public sealed record ManifestResult(string Task, BlobRef Image, string Sha256, EditRecord Record);
 
 /// <summary>The model folder, its text encoder id and the SHA-256 of each graph and weights file.</summary>

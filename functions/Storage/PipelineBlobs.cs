@@ -6,7 +6,9 @@ using Pix2PixZero.Core;
 
 namespace Pix2PixZero.Functions.Storage;
 
-/// <summary>The pipeline's blob reads and writes; the containers of <see cref="StorageLayout"/> are created on first use.</summary>
+/// <summary>
+/// The pipeline's blob reads and writes; the containers of <see cref="StorageLayout"/> are created on first use.
+/// </summary>
 public sealed class PipelineBlobs(BlobServiceClient service)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -24,7 +26,8 @@ public sealed class PipelineBlobs(BlobServiceClient service)
 
     public async Task EnsureContainersAsync(CancellationToken cancellationToken = default)
     {
-        if (_containersExist) return;
+        if (_containersExist)
+            return;
         // Racing callers both issue CreateIfNotExists, which is harmless; a failure is retried on the next call.
         foreach (var name in StorageLayout.Containers)
             await service.GetBlobContainerClient(name).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
@@ -32,7 +35,13 @@ public sealed class PipelineBlobs(BlobServiceClient service)
     }
 
     /// <summary>The blob's bytes, refusing one over <paramref name="maxBytes"/> before downloading it.</summary>
-    public async Task<(byte[] Bytes, BlobProperties Properties)> ReadAsync(BlobRef blob, long maxBytes, ETag? version, string label, CancellationToken cancellationToken)
+    public async Task<(byte[] Bytes, BlobProperties Properties)> ReadAsync(
+        BlobRef blob,
+        long maxBytes,
+        ETag? version,
+        string label,
+        CancellationToken cancellationToken
+    )
     {
         var client = Client(blob);
         var conditions = version is { } etag ? new BlobRequestConditions { IfMatch = etag } : null;
@@ -47,18 +56,28 @@ public sealed class PipelineBlobs(BlobServiceClient service)
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {
-            throw new InvalidInputException($"{label} {blob} was replaced after the request was made (ETag {version}); the new upload is a request of its own");
+            throw new InvalidInputException(
+                $"{label} {blob} was replaced after the request was made "
+                    + $"(ETag {version}); the new upload is a request of its own"
+            );
         }
         if (properties.ContentLength > maxBytes)
-            throw new InvalidInputException($"{label} {blob} is {properties.ContentLength:N0} bytes; the limit is {maxBytes:N0} bytes");
-        var content = await client.DownloadContentAsync(new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = properties.ETag } }, cancellationToken);
+            throw new InvalidInputException(
+                $"{label} {blob} is {properties.ContentLength:N0} bytes; the limit is {maxBytes:N0} bytes"
+            );
+        var content = await client.DownloadContentAsync(
+            new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = properties.ETag } },
+            cancellationToken
+        );
         return (content.Value.Content.ToArray(), properties);
     }
 
     public async Task<byte[]> ReadAsync(BlobRef blob, CancellationToken cancellationToken) =>
         (await Client(blob).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
 
-    /// <summary>Downloads to <paramref name="path"/> through a temporary file, so readers never see a partial copy.</summary>
+    /// <summary>
+    /// Downloads to <paramref name="path"/> through a temporary file, so readers never see a partial copy.
+    /// </summary>
     public async Task DownloadToFileAsync(BlobRef blob, string path, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -88,10 +107,20 @@ public sealed class PipelineBlobs(BlobServiceClient service)
     }
 
     /// <summary>Writes (or replaces) the blob; returns the ETag of the new version.</summary>
-    public async Task<ETag> WriteAsync(BlobRef blob, byte[] bytes, string contentType, CancellationToken cancellationToken)
+    public async Task<ETag> WriteAsync(
+        BlobRef blob,
+        byte[] bytes,
+        string contentType,
+        CancellationToken cancellationToken
+    )
     {
         await EnsureContainersAsync(cancellationToken);
-        var written = await Client(blob).UploadAsync(new BinaryData(bytes), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } }, cancellationToken);
+        var written = await Client(blob)
+            .UploadAsync(
+                new BinaryData(bytes),
+                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = contentType } },
+                cancellationToken
+            );
         return written.Value.ETag;
     }
 

@@ -26,23 +26,35 @@ public sealed class ProgressBlob(PipelineBlobs blobs, string requestId) : IProgr
     {
         var boundary = value.Stage != _stage || value.Step == 0 || value.Step >= value.TotalSteps;
         var due = _failing ? _sinceWrite.Elapsed >= Backoff : boundary || _sinceWrite.Elapsed >= Interval;
-        if (!due) return;
+        if (!due)
+            return;
         _stage = value.Stage;
         _sinceWrite.Restart();
         using var deadline = new CancellationTokenSource(WriteTimeout);
         try
         {
-            // The pipeline reports from its compute thread and waits for nothing else, so a short blocking write is fine.
-            blobs.WriteJsonAsync(StorageLayout.Progress(requestId), new StepProgress(value.Stage, value.Step, value.TotalSteps, DateTimeOffset.UtcNow), deadline.Token)
-                .GetAwaiter().GetResult();
+            // The pipeline reports from its compute thread and waits
+            // for nothing else, so a short blocking write is fine.
+            blobs
+                .WriteJsonAsync(
+                    StorageLayout.Progress(requestId),
+                    new StepProgress(value.Stage, value.Step, value.TotalSteps, DateTimeOffset.UtcNow),
+                    deadline.Token
+                )
+                .GetAwaiter()
+                .GetResult();
             _failing = false;
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or AggregateException or OperationCanceledException or IOException)
+        catch (Exception e)
+            when (e is Azure.RequestFailedException or AggregateException or OperationCanceledException or IOException)
         {
             _failing = true;
         }
     }
 
-    public static Task<StepProgress?> ReadAsync(PipelineBlobs blobs, string requestId, CancellationToken cancellationToken) =>
-        blobs.ReadJsonAsync<StepProgress>(StorageLayout.Progress(requestId), cancellationToken);
+    public static Task<StepProgress?> ReadAsync(
+        PipelineBlobs blobs,
+        string requestId,
+        CancellationToken cancellationToken
+    ) => blobs.ReadJsonAsync<StepProgress>(StorageLayout.Progress(requestId), cancellationToken);
 }

@@ -19,9 +19,15 @@ public static class StorageConnection
         if (configuration[Name] is { Length: > 0 } connectionString)
             return new BlobServiceClient(connectionString);
         var section = configuration.GetSection(Name);
-        var serviceUri = section["blobServiceUri"] is { Length: > 0 } uri ? new Uri(uri)
+        var serviceUri =
+            section["blobServiceUri"] is { Length: > 0 } uri ? new Uri(uri)
             : section["accountName"] is { Length: > 0 } account ? new Uri($"https://{account}.blob.core.windows.net")
-            : throw new InvalidOptionException(Name, null, $"set {Name} to a connection string (\"UseDevelopmentStorage=true\" for Azurite) or set {Name}__accountName for an identity-based connection");
+            : throw new InvalidOptionException(
+                Name,
+                null,
+                $"set {Name} to a connection string (\"UseDevelopmentStorage=true\" for "
+                    + $"Azurite) or set {Name}__accountName for an identity-based connection"
+            );
         var credential = section["clientId"] is { Length: > 0 } clientId
             ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
             : (Azure.Core.TokenCredential)new DefaultAzureCredential();

@@ -4,8 +4,9 @@ namespace Pix2PixZero.Functions.Storage;
 
 /// <summary>
 /// The containers (created by infra/modules/storage.bicep) and where each artefact of a request lives in them.
-/// Everything under <c>work/</c> is an intermediate that a lifecycle rule expires; <c>edit-results/{id}/</c> is complete
-/// exactly when its <c>manifest.json</c> exists (written last), and holds only <c>error.json</c> when the request failed.
+/// Everything under <c>work/</c> is an intermediate that a lifecycle rule expires; <c>edit-results/{id}/</c> is
+/// complete exactly when its <c>manifest.json</c> exists (written last), and holds only <c>error.json</c> when the
+/// request failed.
 /// </summary>
 public static class StorageLayout
 {

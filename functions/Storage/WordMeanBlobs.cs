@@ -13,13 +13,18 @@ public sealed class WordMeanBlobs(PipelineBlobs blobs, ModelHost model)
 {
     private DirectionStore Local => model.LocalDirections;
 
-    public BlobRef BlobFor(EditWord word, string sentenceSetHash) => StorageLayout.WordMean(model.ModelId, word, sentenceSetHash);
+    public BlobRef BlobFor(EditWord word, string sentenceSetHash) =>
+        StorageLayout.WordMean(model.ModelId, word, sentenceSetHash);
 
     /// <summary>The lock blob that serialises computing one mean across workers.</summary>
     public BlobClient LockFor(BlobRef mean) => blobs.Client(StorageLayout.WordMeanLock(mean));
 
     /// <summary>The stored mean, or null when the container has none for this word and sentence set yet.</summary>
-    public async Task<WordMean?> TryLoadAsync(EditWord word, string sentenceSetHash, CancellationToken cancellationToken)
+    public async Task<WordMean?> TryLoadAsync(
+        EditWord word,
+        string sentenceSetHash,
+        CancellationToken cancellationToken
+    )
     {
         await model.LoadAsync(cancellationToken);
         var blob = BlobFor(word, sentenceSetHash);
@@ -35,7 +40,10 @@ public sealed class WordMeanBlobs(PipelineBlobs blobs, ModelHost model)
     public async Task<BlobRef> PublishAsync(WordMean mean, CancellationToken cancellationToken)
     {
         var blob = BlobFor(mean.Word, mean.SentenceSetHash);
-        var bytes = await File.ReadAllBytesAsync(Local.PathFor(mean.ModelId, mean.Word, mean.SentenceSetHash), cancellationToken);
+        var bytes = await File.ReadAllBytesAsync(
+            Local.PathFor(mean.ModelId, mean.Word, mean.SentenceSetHash),
+            cancellationToken
+        );
         await blobs.WriteAsync(blob, bytes, "application/octet-stream", cancellationToken);
         return blob;
     }

@@ -21,7 +21,11 @@ namespace Pix2PixZero.Functions.Triggers;
 /// </summary>
 public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, ModelHost model, AppSettings settings)
 {
-    public async Task<IActionResult> ComputeAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    public async Task<IActionResult> ComputeAsync(
+        HttpRequest request,
+        DurableTaskClient client,
+        CancellationToken cancellationToken
+    )
     {
         if (request.ContentLength > settings.MaxRequestBytes)
             return Problems.TooLarge(request.ContentLength, settings.MaxRequestBytes);
@@ -37,7 +41,12 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
             {
                 set = Sentences(given);
                 var file = StorageLayout.Sentences(set.Hash);
-                await blobs.WriteAsync(file, Encoding.UTF8.GetBytes(string.Join('\n', set.Sentences)), "text/plain; charset=utf-8", cancellationToken);
+                await blobs.WriteAsync(
+                    file,
+                    Encoding.UTF8.GetBytes(string.Join('\n', set.Sentences)),
+                    "text/plain; charset=utf-8",
+                    cancellationToken
+                );
                 work = new WordMeanRequest(word.Value, set.Sentences.Count, file);
             }
             else
@@ -47,12 +56,29 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
                 work = new WordMeanRequest(word.Value, count);
             }
 
-            var location = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}/{Uri.EscapeDataString(word.Value)}?set={set.Hash}";
+            var location =
+                $"{request.Scheme}://{request.Host}{request.PathBase}"
+                + $"{request.Path}/{Uri.EscapeDataString(word.Value)}?set={set.Hash}";
             if (await means.TryLoadAsync(word, set.Hash, cancellationToken) is { } stored)
                 return new OkObjectResult(Describe(stored));
             var id = $"direction-{Guid.NewGuid():N}";
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(DirectionOrchestrator), new DirectionRequest(work, settings.Retry), new StartOrchestrationOptions(id), cancellationToken);
-            return new AcceptedResult(location, new { word = word.Value, sentenceSetHash = set.Hash, sentenceCount = set.Sentences.Count, instanceId = id, statusUri = location });
+            await client.ScheduleNewOrchestrationInstanceAsync(
+                nameof(DirectionOrchestrator),
+                new DirectionRequest(work, settings.Retry),
+                new StartOrchestrationOptions(id),
+                cancellationToken
+            );
+            return new AcceptedResult(
+                location,
+                new
+                {
+                    word = word.Value,
+                    sentenceSetHash = set.Hash,
+                    sentenceCount = set.Sentences.Count,
+                    instanceId = id,
+                    statusUri = location,
+                }
+            );
         }
         catch (Pix2PixZeroException e)
         {
@@ -60,7 +86,11 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
         }
     }
 
-    public async Task<IActionResult> DescribeAsync(HttpRequest request, string word, CancellationToken cancellationToken)
+    public async Task<IActionResult> DescribeAsync(
+        HttpRequest request,
+        string word,
+        CancellationToken cancellationToken
+    )
     {
         if (await ModelNotReadyAsync(cancellationToken) is { } unavailable)
             return unavailable;
@@ -72,7 +102,10 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
                 : new SentenceSource.BuiltIn(ParseCount(request.Query["count"].ToString())).LoadSentences(parsed).Hash;
             return await means.TryLoadAsync(parsed, hash, cancellationToken) is { } mean
                 ? new OkObjectResult(Describe(mean))
-                : Problems.NotFound($"no mean of \"{parsed.Value}\" for sentence set {hash} is stored for {model.ModelId}; POST /api/directions computes it");
+                : Problems.NotFound(
+                    $"no mean of \"{parsed.Value}\" for sentence set {hash} is "
+                        + $"stored for {model.ModelId}; POST /api/directions computes it"
+                );
         }
         catch (Pix2PixZeroException e)
         {
@@ -81,17 +114,26 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
     }
 
     /// <summary>The ready-made edits and the built-in sentence count their means use by default.</summary>
-    public IActionResult List() => new OkObjectResult(new
-    {
-        edits = BuiltInEdits.Tasks.Select(t => new { task = t.Name, source = t.Source.Value, target = t.Target.Value }),
-        sentenceCount = SentenceGenerator.DefaultCount,
-    });
+    public IActionResult List() =>
+        new OkObjectResult(
+            new
+            {
+                edits = BuiltInEdits.Tasks.Select(t => new
+                {
+                    task = t.Name,
+                    source = t.Source.Value,
+                    target = t.Target.Value,
+                }),
+                sentenceCount = SentenceGenerator.DefaultCount,
+            }
+        );
 
     // Means are named by the model's id. A worker still pulling or loading its model answers at once rather than
     // holding the request for the length of a pull.
     private async Task<IActionResult?> ModelNotReadyAsync(CancellationToken cancellationToken)
     {
-        if (model.IsLoaded) return null;
+        if (model.IsLoaded)
+            return null;
         try
         {
             await model.LoadAsync(cancellationToken).WaitAsync(ModelWait, cancellationToken);
@@ -99,7 +141,9 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
         }
         catch (TimeoutException)
         {
-            return Problems.Unavailable("this worker is still preparing its model (pulling or loading it); try again in a minute");
+            return Problems.Unavailable(
+                "this worker is still preparing its model (pulling or loading it); try again in a minute"
+            );
         }
         catch (Pix2PixZeroException e)
         {
@@ -109,15 +153,16 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
 
     private static readonly TimeSpan ModelWait = TimeSpan.FromSeconds(10);
 
-    private object Describe(WordMean mean) => new
-    {
-        word = mean.Word.Value,
-        modelId = mean.ModelId,
-        sentenceSetHash = mean.SentenceSetHash,
-        sentenceCount = mean.SentenceCount,
-        shape = new[] { mean.Rows, mean.Width },
-        blob = means.BlobFor(mean.Word, mean.SentenceSetHash).ToString(),
-    };
+    private object Describe(WordMean mean) =>
+        new
+        {
+            word = mean.Word.Value,
+            modelId = mean.ModelId,
+            sentenceSetHash = mean.SentenceSetHash,
+            sentenceCount = mean.SentenceCount,
+            shape = new[] { mean.Rows, mean.Width },
+            blob = means.BlobFor(mean.Word, mean.SentenceSetHash).ToString(),
+        };
 
     private sealed record Body(string? Word, int? Count, string[]? Sentences);
 
@@ -126,11 +171,14 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
         try
         {
             return await JsonSerializer.DeserializeAsync<Body>(request.Body, PipelineBlobs.Json, cancellationToken)
-                   ?? throw new InvalidInputException("the request body is empty; send {\"word\": \"cat\"}");
+                ?? throw new InvalidInputException("the request body is empty; send {\"word\": \"cat\"}");
         }
         catch (JsonException e)
         {
-            throw new InvalidInputException($"the request body is not {{\"word\": string, \"count\"?: number, \"sentences\"?: [string]}}: {e.Message}");
+            throw new InvalidInputException(
+                $"the request body is not {{\"word\": string, \"count\"?: "
+                    + $"number, \"sentences\"?: [string]}}: {e.Message}"
+            );
         }
     }
 
@@ -139,14 +187,28 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
         : int.TryParse(text, out var count) ? count
         : throw new InvalidOptionException("count", text, $"use a whole number 1..{SentenceGenerator.MaxCount}");
 
-    // Cleaned as SentenceSource.UserFile cleans a file, so the stored file hashes to this set when the activity reads it.
+    // Cleaned as SentenceSource.UserFile cleans a file, so the
+    // stored file hashes to this set when the activity reads it.
     private static SentenceSet Sentences(string[] given)
     {
         var sentences = SentenceSource.UserFile.Clean(given).Select(s => s.Sentence).ToList();
         if (sentences.Count is 0 or > SentenceSource.UserFile.MaxSentences)
-            throw new InvalidOptionException("sentences", sentences.Count, $"give 1..{SentenceSource.UserFile.MaxSentences} non-empty sentences (about 1,000 make a good direction)");
-        if (sentences.FirstOrDefault(s => s.Contains('\n') || s.Contains('\r') || s.Length > SentenceSource.UserFile.MaxSentenceLength) is { } bad)
-            throw new InvalidInputException($"the sentence \"{bad[..Math.Min(bad.Length, 60)]}…\" spans several lines or has over {SentenceSource.UserFile.MaxSentenceLength} characters; give one line each");
+            throw new InvalidOptionException(
+                "sentences",
+                sentences.Count,
+                $"give 1..{SentenceSource.UserFile.MaxSentences} "
+                    + "non-empty sentences (about 1,000 make a good direction)"
+            );
+        if (
+            sentences.FirstOrDefault(s =>
+                s.Contains('\n') || s.Contains('\r') || s.Length > SentenceSource.UserFile.MaxSentenceLength
+            ) is
+            { } bad
+        )
+            throw new InvalidInputException(
+                $"the sentence \"{bad[..Math.Min(bad.Length, 60)]}…\" spans several lines or has "
+                    + $"over {SentenceSource.UserFile.MaxSentenceLength} characters; give one line each"
+            );
         return new SentenceSet(sentences);
     }
 }

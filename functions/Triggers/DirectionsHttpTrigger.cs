@@ -9,17 +9,21 @@ namespace Pix2PixZero.Functions.Triggers;
 public sealed class DirectionsHttpTrigger(DirectionsApi api)
 {
     [Function("ListDirections")]
-    public IActionResult List([HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.Directions)] HttpRequest request) => api.List();
+    public IActionResult List(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.Directions)] HttpRequest request
+    ) => api.List();
 
     [Function("ComputeDirection")]
     public Task<IActionResult> ComputeAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.Directions)] HttpRequest request,
-        [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
-        api.ComputeAsync(request, client, cancellationToken);
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken
+    ) => api.ComputeAsync(request, client, cancellationToken);
 
     [Function("GetDirection")]
     public Task<IActionResult> DescribeAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.Direction)] HttpRequest request, string word,
-        CancellationToken cancellationToken) =>
-        api.DescribeAsync(request, word, cancellationToken);
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.Direction)] HttpRequest request,
+        string word,
+        CancellationToken cancellationToken
+    ) => api.DescribeAsync(request, word, cancellationToken);
 }

@@ -37,7 +37,11 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
     /// <summary>How much of a stored source image is read to check its header before answering.</summary>
     public const int HeaderBytes = 1 << 20;
 
-    public async Task<IActionResult> SubmitAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    public async Task<IActionResult> SubmitAsync(
+        HttpRequest request,
+        DurableTaskClient client,
+        CancellationToken cancellationToken
+    )
     {
         if (request.ContentLength > settings.MaxRequestBytes)
             return Problems.TooLarge(request.ContentLength, settings.MaxRequestBytes);
@@ -49,14 +53,20 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
             var id = RequestId(request);
             if (id.FromKey && await client.GetInstanceAsync(id.Value, cancellationToken) is not null)
                 return Accepted(request, id.Value);
-            var (source, etag, options) = request.HasFormContentType
-                ? await FromUploadAsync(request, id.Value, cancellationToken)
-                : request.HasJsonContentType()
-                    ? await FromJsonAsync(request, cancellationToken)
-                    : throw new InvalidInputException($"the content type \"{InputText.Shorten(request.ContentType)}\" is not accepted; send multipart/form-data with an image file part, or application/json naming a blob");
+            var (source, etag, options) =
+                request.HasFormContentType ? await FromUploadAsync(request, id.Value, cancellationToken)
+                : request.HasJsonContentType() ? await FromJsonAsync(request, cancellationToken)
+                : throw new InvalidInputException(
+                    $"the content type \"{InputText.Shorten(request.ContentType)}\" is not accepted; "
+                        + "send multipart/form-data with an image file part, or application/json naming a blob"
+                );
             EditRequestParser.Parse(options);
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(EditOrchestrator),
-                new EditRequest(id.Value, source, etag, options, DateTimeOffset.UtcNow, settings.Retry), new StartOrchestrationOptions(id.Value), cancellationToken);
+            await client.ScheduleNewOrchestrationInstanceAsync(
+                nameof(EditOrchestrator),
+                new EditRequest(id.Value, source, etag, options, DateTimeOffset.UtcNow, settings.Retry),
+                new StartOrchestrationOptions(id.Value),
+                cancellationToken
+            );
             return Accepted(request, id.Value);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
@@ -74,7 +84,12 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
         }
     }
 
-    public async Task<IActionResult> StatusAsync(HttpRequest request, string id, DurableTaskClient client, CancellationToken cancellationToken)
+    public async Task<IActionResult> StatusAsync(
+        HttpRequest request,
+        string id,
+        DurableTaskClient client,
+        CancellationToken cancellationToken
+    )
     {
         if (!StorageLayout.IsRequestId(id))
             return NoRequest(id);
@@ -82,25 +97,37 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
         if (instance is null || instance.Name != nameof(EditOrchestrator))
             return NoRequest(id);
         var stage = instance.ReadCustomStatusAs<EditStatus>();
-        var running = instance.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending;
-        var manifest = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<EditManifest>() : null;
+        var running =
+            instance.RuntimeStatus is OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending;
+        var manifest =
+            instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+                ? instance.ReadOutputAs<EditManifest>()
+                : null;
         var self = request.GetEncodedUrl().Split('?')[0];
-        return new OkObjectResult(new
-        {
-            id,
-            status = instance.RuntimeStatus.ToString(),
-            stage = stage?.Stage,
-            stageStep = stage?.Step,
-            stageSteps = stage?.Steps,
-            progress = running ? await ProgressBlob.ReadAsync(blobs, id, cancellationToken) : null,
-            createdAt = instance.CreatedAt,
-            lastUpdatedAt = instance.LastUpdatedAt,
-            results = manifest?.Results.Select(r => new { task = r.Task, uri = $"{self}/results/{r.Task}", blob = r.Image.ToString(), sha256 = r.Sha256 }),
-            manifest = manifest is null ? null : StorageLayout.Manifest(id).ToString(),
-            error = instance.RuntimeStatus == OrchestrationRuntimeStatus.Failed
-                ? await blobs.ReadJsonAsync<EditError>(StorageLayout.Error(id), cancellationToken)
-                : null,
-        });
+        return new OkObjectResult(
+            new
+            {
+                id,
+                status = instance.RuntimeStatus.ToString(),
+                stage = stage?.Stage,
+                stageStep = stage?.Step,
+                stageSteps = stage?.Steps,
+                progress = running ? await ProgressBlob.ReadAsync(blobs, id, cancellationToken) : null,
+                createdAt = instance.CreatedAt,
+                lastUpdatedAt = instance.LastUpdatedAt,
+                results = manifest?.Results.Select(r => new
+                {
+                    task = r.Task,
+                    uri = $"{self}/results/{r.Task}",
+                    blob = r.Image.ToString(),
+                    sha256 = r.Sha256,
+                }),
+                manifest = manifest is null ? null : StorageLayout.Manifest(id).ToString(),
+                error = instance.RuntimeStatus == OrchestrationRuntimeStatus.Failed
+                    ? await blobs.ReadJsonAsync<EditError>(StorageLayout.Error(id), cancellationToken)
+                    : null,
+            }
+        );
     }
 
     public async Task<IActionResult> ResultAsync(string id, string task, CancellationToken cancellationToken)
@@ -117,15 +144,21 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
             return Problems.Of(e);
         }
         if (!await blobs.ExistsAsync(StorageLayout.Manifest(id), cancellationToken))
-            return Problems.NotFound($"edit request \"{id}\" has no complete results; GET /api/edits/{id} says where it is");
+            return Problems.NotFound(
+                $"edit request \"{id}\" has no complete results; GET /api/edits/{id} says where it is"
+            );
         try
         {
-            var download = await blobs.Client(StorageLayout.Result(id, name)).DownloadStreamingAsync(cancellationToken: cancellationToken);
+            var download = await blobs
+                .Client(StorageLayout.Result(id, name))
+                .DownloadStreamingAsync(cancellationToken: cancellationToken);
             return new FileStreamResult(download.Value.Content, "image/png");
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            return Problems.NotFound($"edit request \"{id}\" has no result for the task \"{name}\"; its manifest lists the tasks it made");
+            return Problems.NotFound(
+                $"edit request \"{id}\" has no result for the task \"{name}\"; its manifest lists the tasks it made"
+            );
         }
     }
 
@@ -135,10 +168,19 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
     private static AcceptedResult Accepted(HttpRequest request, string id)
     {
         var status = StatusUri(request, id);
-        return new AcceptedResult(status, new { id, statusUri = status, resultsUri = $"{status}/results/{{task}}" });
+        return new AcceptedResult(
+            status,
+            new
+            {
+                id,
+                statusUri = status,
+                resultsUri = $"{status}/results/{{task}}",
+            }
+        );
     }
 
-    private static IActionResult NoRequest(string id) => Problems.NotFound($"there is no edit request \"{InputText.Shorten(id)}\"");
+    private static IActionResult NoRequest(string id) =>
+        Problems.NotFound($"there is no edit request \"{InputText.Shorten(id)}\"");
 
     /// <summary>
     /// A new id, or the one an <c>Idempotency-Key</c> maps to: the same key always names the same request, so a client
@@ -149,28 +191,52 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
         if (request.Headers[IdempotencyHeader].ToString() is not { Length: > 0 } key)
             return (Guid.NewGuid().ToString("N"), false);
         if (key.Length > MaxIdempotencyKeyLength || key.Any(c => c is < ' ' or > '~'))
-            throw new InvalidOptionException(IdempotencyHeader, key, $"use 1..{MaxIdempotencyKeyLength} printable ASCII characters, e.g. a UUID");
+            throw new InvalidOptionException(
+                IdempotencyHeader,
+                key,
+                $"use 1..{MaxIdempotencyKeyLength} printable ASCII characters, e.g. a UUID"
+            );
         return ("key-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..40], true);
     }
 
-    private async Task<(BlobRef Source, string? ETag, Dictionary<string, string> Options)> FromUploadAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    private async Task<(BlobRef Source, string? ETag, Dictionary<string, string> Options)> FromUploadAsync(
+        HttpRequest request,
+        string id,
+        CancellationToken cancellationToken
+    )
     {
         var form = await request.ReadFormAsync(cancellationToken);
         var file = form.Files.GetFile("image")
-                   ?? throw new InvalidInputException("the multipart request has no file part named \"image\"; attach the photo as image=@photo.png");
+            ?? throw new InvalidInputException(
+                "the multipart request has no file part named \"image\"; attach the photo as image=@photo.png"
+            );
         if (file.Length > settings.MaxRequestBytes)
-            throw new InvalidInputException($"the image is {file.Length:N0} bytes; the limit is {settings.MaxRequestBytes:N0} bytes");
+            throw new InvalidInputException(
+                $"the image is {file.Length:N0} bytes; the limit is {settings.MaxRequestBytes:N0} bytes"
+            );
         using var content = new MemoryStream();
         await file.CopyToAsync(content, cancellationToken);
         var source = StorageLayout.Upload(id, UploadName(file.FileName));
         var bytes = content.ToArray();
         ImageCodec.ReadHeader(bytes, $"the uploaded image \"{InputText.Shorten(file.FileName)}\"");
-        var etag = await blobs.WriteAsync(source, bytes, file.ContentType is { Length: > 0 } type ? type : "application/octet-stream", cancellationToken);
-        var options = form.ToDictionary(f => f.Key, f => string.Join(",", f.Value.AsEnumerable()), StringComparer.OrdinalIgnoreCase);
+        var etag = await blobs.WriteAsync(
+            source,
+            bytes,
+            file.ContentType is { Length: > 0 } type ? type : "application/octet-stream",
+            cancellationToken
+        );
+        var options = form.ToDictionary(
+            f => f.Key,
+            f => string.Join(",", f.Value.AsEnumerable()),
+            StringComparer.OrdinalIgnoreCase
+        );
         return (source, etag.ToString(), options);
     }
 
-    private async Task<(BlobRef Source, string? ETag, Dictionary<string, string> Options)> FromJsonAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<(BlobRef Source, string? ETag, Dictionary<string, string> Options)> FromJsonAsync(
+        HttpRequest request,
+        CancellationToken cancellationToken
+    )
     {
         JsonDocument document;
         try
@@ -184,7 +250,10 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
-                throw new InvalidInputException("the request body must be a JSON object such as {\"blob\": \"edit-requests/cat2dog/photo.png\", \"tasks\": [\"cat2dog\"]}");
+                throw new InvalidInputException(
+                    "the request body must be a JSON object such as {\"blob\": "
+                        + "\"edit-requests/cat2dog/photo.png\", \"tasks\": [\"cat2dog\"]}"
+                );
             var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             string? blob = null;
             foreach (var property in document.RootElement.EnumerateObject())
@@ -195,28 +264,46 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                     options[property.Name] = property.Value.ValueKind switch
                     {
                         JsonValueKind.String => property.Value.GetString()!,
-                        JsonValueKind.Array => string.Join(",", property.Value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText())),
+                        JsonValueKind.Array => string.Join(
+                            ",",
+                            property
+                                .Value.EnumerateArray()
+                                .Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText())
+                        ),
                         _ => property.Value.GetRawText(),
                     };
             }
             var source = BlobRef.Parse(blob, "\"blob\"");
             if (!StorageLayout.SourceContainers.Contains(source.Container))
-                throw new InvalidInputException($"\"blob\" names the container \"{source.Container}\"; source images are read from {string.Join(", ", StorageLayout.SourceContainers)}");
+                throw new InvalidInputException(
+                    $"\"blob\" names the container \"{source.Container}\"; source images "
+                        + $"are read from {string.Join(", ", StorageLayout.SourceContainers)}"
+                );
             try
             {
                 var client = blobs.Client(source);
                 var properties = (await client.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-                var start = properties.ContentLength == 0 ? [] : (await client.DownloadContentAsync(new BlobDownloadOptions
-                {
-                    Range = new HttpRange(0, Math.Min(HeaderBytes, properties.ContentLength)),
-                    Conditions = new BlobRequestConditions { IfMatch = properties.ETag },
-                }, cancellationToken)).Value.Content.ToArray();
+                var start =
+                    properties.ContentLength == 0
+                        ? []
+                        : (
+                            await client.DownloadContentAsync(
+                                new BlobDownloadOptions
+                                {
+                                    Range = new HttpRange(0, Math.Min(HeaderBytes, properties.ContentLength)),
+                                    Conditions = new BlobRequestConditions { IfMatch = properties.ETag },
+                                },
+                                cancellationToken
+                            )
+                        ).Value.Content.ToArray();
                 ImageCodec.ReadHeader(start, source.ToString(), length: properties.ContentLength);
                 return (source, properties.ETag.ToString(), options);
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {
-                throw new InvalidInputException($"\"blob\" names {source}, which does not exist; upload the image first");
+                throw new InvalidInputException(
+                    $"\"blob\" names {source}, which does not exist; upload the image first"
+                );
             }
         }
     }
@@ -225,7 +312,11 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
     // and refused when it would still name anything else (".." or a trailing dot).
     public static string UploadName(string? fileName)
     {
-        var name = new string(Path.GetFileName(fileName ?? "").Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
+        var name = new string(
+            Path.GetFileName(fileName ?? "")
+                .Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_')
+                .ToArray()
+        );
         name = name.Length is > 0 and <= 100 ? name : "image";
         BlobRef.CheckName(name, "the uploaded file name");
         return name;

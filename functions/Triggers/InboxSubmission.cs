@@ -27,9 +27,14 @@ public sealed record Submission(string InstanceId, bool Started, string? Refused
 public sealed class InboxSubmission(AppSettings settings, ILogger<InboxSubmission> log)
 {
     public static string InstanceIdFor(string container, string name, string etag) =>
-        "blob-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{container}/{name}\n{etag}")))[..40];
+        "blob-"
+        + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{container}/{name}\n{etag}")))[..40];
 
-    public async Task<Submission> SubmitAsync(BlobClient blob, DurableTaskClient client, CancellationToken cancellationToken)
+    public async Task<Submission> SubmitAsync(
+        BlobClient blob,
+        DurableTaskClient client,
+        CancellationToken cancellationToken
+    )
     {
         try
         {
@@ -37,7 +42,12 @@ public sealed class InboxSubmission(AppSettings settings, ILogger<InboxSubmissio
         }
         catch (InvalidInputException e)
         {
-            log.LogWarning("Ignored {Container}/{Blob}: {Problem}", blob.BlobContainerName, InputText.Shorten(blob.Name), e.Message);
+            log.LogWarning(
+                "Ignored {Container}/{Blob}: {Problem}",
+                blob.BlobContainerName,
+                InputText.Shorten(blob.Name),
+                e.Message
+            );
             return new Submission("", Started: false, e.Message);
         }
         var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
@@ -49,24 +59,49 @@ public sealed class InboxSubmission(AppSettings settings, ILogger<InboxSubmissio
         var options = new Dictionary<string, string>(properties.Metadata, StringComparer.OrdinalIgnoreCase);
         var slash = blob.Name.IndexOf('/');
         if (slash > 0)
-            options["tasks"] = options.TryGetValue("tasks", out var more) ? $"{blob.Name[..slash]},{more}" : blob.Name[..slash];
-        var request = new EditRequest(id, new BlobRef(blob.BlobContainerName, blob.Name), etag, options, DateTimeOffset.UtcNow, settings.Retry);
+            options["tasks"] = options.TryGetValue("tasks", out var more)
+                ? $"{blob.Name[..slash]},{more}"
+                : blob.Name[..slash];
+        var request = new EditRequest(
+            id,
+            new BlobRef(blob.BlobContainerName, blob.Name),
+            etag,
+            options,
+            DateTimeOffset.UtcNow,
+            settings.Retry
+        );
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(EditOrchestrator), request, new StartOrchestrationOptions(id), cancellationToken);
+            await client.ScheduleNewOrchestrationInstanceAsync(
+                nameof(EditOrchestrator),
+                request,
+                new StartOrchestrationOptions(id),
+                cancellationToken
+            );
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
         {
             // Two events for one blob version raced past the check above; the other one started the request.
             return Duplicate(id, blob);
         }
-        log.LogInformation("Started edit {Id} for {Container}/{Blob} (ETag {ETag})", id, blob.BlobContainerName, blob.Name, etag);
+        log.LogInformation(
+            "Started edit {Id} for {Container}/{Blob} (ETag {ETag})",
+            id,
+            blob.BlobContainerName,
+            blob.Name,
+            etag
+        );
         return new Submission(id, Started: true);
     }
 
     private Submission Duplicate(string id, BlobClient blob)
     {
-        log.LogInformation("Edit {Id} for {Container}/{Blob} exists already; this event starts nothing", id, blob.BlobContainerName, blob.Name);
+        log.LogInformation(
+            "Edit {Id} for {Container}/{Blob} exists already; this event starts nothing",
+            id,
+            blob.BlobContainerName,
+            blob.Name
+        );
         return new Submission(id, Started: false);
     }
 }

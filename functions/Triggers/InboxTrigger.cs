@@ -12,6 +12,6 @@ public sealed class InboxTrigger(InboxSubmission inbox)
     public async Task RunAsync(
         [BlobTrigger(StorageLayout.Requests + "/{task}/{name}", Connection = StorageConnection.Name)] BlobClient blob,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) =>
-        await inbox.SubmitAsync(blob, client, cancellationToken);
+        CancellationToken cancellationToken
+    ) => await inbox.SubmitAsync(blob, client, cancellationToken);
 }

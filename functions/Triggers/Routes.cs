@@ -6,7 +6,9 @@ namespace Pix2PixZero.Functions.Triggers;
 /// </summary>
 public static class Routes
 {
-    /// <summary>The site root only: an optional parameter of length 0 (the Functions host matches no empty route).</summary>
+    /// <summary>
+    /// The site root only: an optional parameter of length 0 (the Functions host matches no empty route).
+    /// </summary>
     public const string Page = "{root:maxlength(0)?}";
 
     public const string PageAsset = "app/{file}";

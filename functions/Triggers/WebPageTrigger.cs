@@ -5,14 +5,20 @@ using Pix2PixZero.Functions.Web;
 
 namespace Pix2PixZero.Functions.Triggers;
 
-/// <summary>The web page's routes (<see cref="WebPage"/>): anonymous, as the page holds no secret; the API it calls needs the key.</summary>
+/// <summary>
+/// The web page's routes (<see cref="WebPage"/>): anonymous, as
+/// the page holds no secret; the API it calls needs the key.
+/// </summary>
 public sealed class WebPageTrigger(WebPage page)
 {
     [Function("WebPage")]
-    public IActionResult Page([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.Page)] HttpRequest request) =>
-        page.Page(request);
+    public IActionResult Page(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.Page)] HttpRequest request
+    ) => page.Page(request);
 
     [Function("WebPageAsset")]
-    public IActionResult Asset([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.PageAsset)] HttpRequest request, string file) =>
-        page.Asset(request, file);
+    public IActionResult Asset(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.PageAsset)] HttpRequest request,
+        string file
+    ) => page.Asset(request, file);
 }

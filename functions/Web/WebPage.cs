@@ -17,10 +17,11 @@ public sealed class WebPage(AppSettings settings)
     public const string IndexFile = "index.html";
     public const string FormFile = "form.json";
 
-    // Only the page's own files, from this origin; the result images are blob: URLs the script makes from the API's PNGs.
+    // Only the page's own files, from this origin; the result
+    // images are blob: URLs the script makes from the API's PNGs.
     private const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; " +
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; "
+        + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private static readonly Lazy<IReadOnlyDictionary<string, PageFile>> Embedded = new(Load);
 
@@ -62,23 +63,34 @@ public sealed class WebPage(AppSettings settings)
     {
         var assembly = typeof(WebPage).Assembly;
         var files = new Dictionary<string, PageFile>(StringComparer.Ordinal);
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)))
+        foreach (
+            var resource in assembly
+                .GetManifestResourceNames()
+                .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal))
+        )
         {
             using var stream = assembly.GetManifestResourceStream(resource)!;
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             var bytes = copy.ToArray();
             var name = resource[ResourcePrefix.Length..];
-            files[name] = new PageFile(bytes, ContentTypeOf(name), new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}\""));
+            files[name] = new PageFile(
+                bytes,
+                ContentTypeOf(name),
+                new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}\"")
+            );
         }
         return files;
     }
 
-    private static string ContentTypeOf(string name) => Path.GetExtension(name) switch
-    {
-        ".html" => "text/html; charset=utf-8",
-        ".css" => "text/css; charset=utf-8",
-        ".js" => "text/javascript; charset=utf-8",
-        var other => throw new InvalidOperationException($"the page's file {name} has the extension {other}, which WebPage does not serve"),
-    };
+    private static string ContentTypeOf(string name) =>
+        Path.GetExtension(name) switch
+        {
+            ".html" => "text/html; charset=utf-8",
+            ".css" => "text/css; charset=utf-8",
+            ".js" => "text/javascript; charset=utf-8",
+            var other => throw new InvalidOperationException(
+                $"the page's file {name} has the extension {other}, which WebPage does not serve"
+            ),
+        };
 }

@@ -7,8 +7,16 @@ namespace Pix2PixZero.Infra.Tests;
 
 /// <summary>A resource as a deployment of the compiled template creates it: every expression evaluated.</summary>
 /// <param name="Module">Deployment names from main down to the declaring template; empty for main itself.</param>
-/// <param name="Id">The resource's ID: /subscriptions/…/resourceGroups/…/providers/{type}/{name}, or {scope}/providers/… for an extension resource.</param>
-public sealed record DeployedResource(string Module, string Type, string Name, string Id, string? Scope, JsonObject Definition)
+/// <param name="Id">The resource's ID: /subscriptions/…/resourceGroups/…/providers/{type}/{name},
+/// or {scope}/providers/… for an extension resource.</param>
+public sealed record DeployedResource(
+    string Module,
+    string Type,
+    string Name,
+    string Id,
+    string? Scope,
+    JsonObject Definition
+)
 {
     public JsonNode Properties => Definition["properties"]!;
 
@@ -73,11 +81,11 @@ public sealed class ArmDeployment
                     definition[key] = ToNode(scope.Evaluate(value, copyIndex));
                 }
                 var resourceScope = definition["scope"]?.GetValue<string>();
-                var id = resourceScope is not null
-                    ? $"{resourceScope}/providers/{type}/{name}"
+                var id =
+                    resourceScope is not null ? $"{resourceScope}/providers/{type}/{name}"
                     : scope.ResourceGroup is null && type == "Microsoft.Resources/resourceGroups"
                         ? $"/subscriptions/{SubscriptionId}/resourceGroups/{name}"
-                        : scope.ResourceId(type, name.Split('/'));
+                    : scope.ResourceId(type, name.Split('/'));
                 _resources.Add(new DeployedResource(scope.Module, type, name, id, resourceScope, definition));
             }
         }
@@ -90,9 +98,18 @@ public sealed class ArmDeployment
         var parameters = new Dictionary<string, JsonNode?>();
         foreach (var (parameter, value) in properties["parameters"]?.AsObject() ?? [])
             parameters[parameter] = ToNode(parent.Evaluate(value!["value"], copyIndex));
-        var resourceGroup = deployment["resourceGroup"] is { } group ? ToText(parent.Evaluate(group, copyIndex)) : parent.ResourceGroup;
-        Deploy(new Scope(properties["template"]!.AsObject(), parent.Module.Length == 0 ? name : $"{parent.Module}/{name}",
-            resourceGroup, parent.Location, parameters));
+        var resourceGroup = deployment["resourceGroup"] is { } group
+            ? ToText(parent.Evaluate(group, copyIndex))
+            : parent.ResourceGroup;
+        Deploy(
+            new Scope(
+                properties["template"]!.AsObject(),
+                parent.Module.Length == 0 ? name : $"{parent.Module}/{name}",
+                resourceGroup,
+                parent.Location,
+                parameters
+            )
+        );
     }
 
     /// <summary>A value known only once deployed; property access and indexing extend its text.</summary>
@@ -104,7 +121,13 @@ public sealed class ArmDeployment
         private readonly Dictionary<string, object?> _parameters = [];
         private readonly Dictionary<string, object?> _variables = [];
 
-        public Scope(JsonNode template, string module, string? resourceGroup, string location, IReadOnlyDictionary<string, JsonNode?> supplied)
+        public Scope(
+            JsonNode template,
+            string module,
+            string? resourceGroup,
+            string location,
+            IReadOnlyDictionary<string, JsonNode?> supplied
+        )
         {
             Template = template.AsObject();
             Module = module;
@@ -117,7 +140,9 @@ public sealed class ArmDeployment
                 else if (declaration!["defaultValue"] is { } fallback)
                     _parameters[name] = Evaluate(fallback, null);
                 else
-                    throw new InvalidOperationException($"parameter '{name}' of '{module}' has no value and no default");
+                    throw new InvalidOperationException(
+                        $"parameter '{name}' of '{module}' has no value and no default"
+                    );
             }
         }
 
@@ -142,13 +167,24 @@ public sealed class ArmDeployment
         }
 
         /// <summary>Evaluates every expression in a JSON value (object keys too).</summary>
-        public object? Evaluate(JsonNode? node, int? copyIndex) => node switch
-        {
-            JsonObject o => new JsonObject(o.Select(p => KeyValuePair.Create(ToText(Evaluate(JsonValue.Create(p.Key), copyIndex)), ToNode(Evaluate(p.Value, copyIndex))))),
-            JsonArray a => new JsonArray(a.Select(item => ToNode(Evaluate(item, copyIndex))).ToArray()),
-            JsonValue v when v.GetValueKind() == JsonValueKind.String => EvaluateString(v.GetValue<string>(), copyIndex),
-            _ => node?.DeepClone(),
-        };
+        public object? Evaluate(JsonNode? node, int? copyIndex) =>
+            node switch
+            {
+                JsonObject o => new JsonObject(
+                    o.Select(p =>
+                        KeyValuePair.Create(
+                            ToText(Evaluate(JsonValue.Create(p.Key), copyIndex)),
+                            ToNode(Evaluate(p.Value, copyIndex))
+                        )
+                    )
+                ),
+                JsonArray a => new JsonArray(a.Select(item => ToNode(Evaluate(item, copyIndex))).ToArray()),
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => EvaluateString(
+                    v.GetValue<string>(),
+                    copyIndex
+                ),
+                _ => node?.DeepClone(),
+            };
 
         private object? EvaluateString(string text, int? copyIndex)
         {
@@ -169,30 +205,35 @@ public sealed class ArmDeployment
                 case Literal literal:
                     return literal.Value.DeepClone();
                 case Member member:
-                    {
-                        var target = Evaluate(member.Target, copyIndex);
-                        if (target is RuntimeValue runtime)
-                            return new RuntimeValue($"{runtime.Expression}.{member.Name}");
-                        var obj = ToNode(target)!.AsObject();
-                        var key = obj.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, member.Name, StringComparison.OrdinalIgnoreCase))
-                                  ?? throw new InvalidOperationException($"no property '{member.Name}' in {obj.ToJsonString()}");
-                        return obj[key]?.DeepClone();
-                    }
+                {
+                    var target = Evaluate(member.Target, copyIndex);
+                    if (target is RuntimeValue runtime)
+                        return new RuntimeValue($"{runtime.Expression}.{member.Name}");
+                    var obj = ToNode(target)!.AsObject();
+                    var key = obj.Select(p => p.Key)
+                        .FirstOrDefault(k => string.Equals(k, member.Name, StringComparison.OrdinalIgnoreCase))
+                        ?? throw new InvalidOperationException($"no property '{member.Name}' in {obj.ToJsonString()}");
+                    return obj[key]?.DeepClone();
+                }
                 case Index index:
+                {
+                    var target = Evaluate(index.Target, copyIndex);
+                    var at = Evaluate(index.At, copyIndex);
+                    if (target is RuntimeValue runtime)
+                        return new RuntimeValue($"{runtime.Expression}[{ToText(at)}]");
+                    return ToNode(target) switch
                     {
-                        var target = Evaluate(index.Target, copyIndex);
-                        var at = Evaluate(index.At, copyIndex);
-                        if (target is RuntimeValue runtime)
-                            return new RuntimeValue($"{runtime.Expression}[{ToText(at)}]");
-                        return ToNode(target) switch
-                        {
-                            JsonArray array => array[ToInt(at)]?.DeepClone(),
-                            JsonObject obj => obj[ToText(at)]?.DeepClone(),
-                            var other => throw new InvalidOperationException($"cannot index {other?.ToJsonString()}"),
-                        };
-                    }
+                        JsonArray array => array[ToInt(at)]?.DeepClone(),
+                        JsonObject obj => obj[ToText(at)]?.DeepClone(),
+                        var other => throw new InvalidOperationException($"cannot index {other?.ToJsonString()}"),
+                    };
+                }
                 case Call call:
-                    return Invoke(call.Function, call.Arguments.Select(a => Evaluate(a, copyIndex)).ToList(), copyIndex);
+                    return Invoke(
+                        call.Function,
+                        call.Arguments.Select(a => Evaluate(a, copyIndex)).ToList(),
+                        copyIndex
+                    );
                 default:
                     throw new InvalidOperationException($"unknown expression {expression}");
             }
@@ -207,21 +248,41 @@ public sealed class ArmDeployment
                 case "variables":
                     return Variable(ToText(args[0]));
                 case "copyindex":
-                    return JsonValue.Create((copyIndex ?? throw new InvalidOperationException("copyIndex() outside a copy loop"))
-                                            + (args.Count > 0 && ToNode(args[^1]) is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<int>() : 0));
+                    return JsonValue.Create(
+                        (copyIndex ?? throw new InvalidOperationException("copyIndex() outside a copy loop"))
+                            + (
+                                args.Count > 0
+                                && ToNode(args[^1]) is JsonValue v
+                                && v.GetValueKind() == JsonValueKind.Number
+                                    ? v.GetValue<int>()
+                                    : 0
+                            )
+                    );
                 case "format":
-                    {
-                        var values = args.Skip(1).Select(ToText).ToArray();
-                        return JsonValue.Create(string.Format(System.Globalization.CultureInfo.InvariantCulture, ToText(args[0]), values));
-                    }
+                {
+                    var values = args.Skip(1).Select(ToText).ToArray();
+                    return JsonValue.Create(
+                        string.Format(System.Globalization.CultureInfo.InvariantCulture, ToText(args[0]), values)
+                    );
+                }
                 case "resourceid":
                     return JsonValue.Create(ResourceId(ToText(args[0]), args.Skip(1).Select(ToText).ToList()));
                 case "subscriptionresourceid":
-                    return JsonValue.Create($"/subscriptions/{SubscriptionId}/providers/{ToText(args[0])}/{string.Join('/', args.Skip(1).Select(ToText))}");
+                    return JsonValue.Create(
+                        $"/subscriptions/{SubscriptionId}/providers/{ToText(args[0])}"
+                            + $"/{string.Join('/', args.Skip(1).Select(ToText))}"
+                    );
                 case "extensionresourceid":
-                    return JsonValue.Create($"{ToText(args[0])}/providers/{ToText(args[1])}/{string.Join('/', args.Skip(2).Select(ToText))}");
+                    return JsonValue.Create(
+                        $"{ToText(args[0])}/providers/{ToText(args[1])}/{string.Join('/', args.Skip(2).Select(ToText))}"
+                    );
                 case "subscription":
-                    return new JsonObject { ["id"] = $"/subscriptions/{SubscriptionId}", ["subscriptionId"] = SubscriptionId, ["tenantId"] = TenantId };
+                    return new JsonObject
+                    {
+                        ["id"] = $"/subscriptions/{SubscriptionId}",
+                        ["subscriptionId"] = SubscriptionId,
+                        ["tenantId"] = TenantId,
+                    };
                 case "tenant":
                     return new JsonObject { ["tenantId"] = TenantId };
                 case "resourcegroup":
@@ -242,37 +303,41 @@ public sealed class ArmDeployment
                 case "tolower":
                     return JsonValue.Create(ToText(args[0]).ToLowerInvariant());
                 case "length":
-                    return JsonValue.Create(ToNode(args[0]) switch
-                    {
-                        JsonArray a => a.Count,
-                        JsonObject o => o.Count,
-                        var s => ToText(s).Length,
-                    });
+                    return JsonValue.Create(
+                        ToNode(args[0]) switch
+                        {
+                            JsonArray a => a.Count,
+                            JsonObject o => o.Count,
+                            var s => ToText(s).Length,
+                        }
+                    );
                 case "empty":
-                    return JsonValue.Create(ToNode(args[0]) switch
-                    {
-                        null => true,
-                        JsonArray a => a.Count == 0,
-                        JsonObject o => o.Count == 0,
-                        var s => ToText(s).Length == 0,
-                    });
+                    return JsonValue.Create(
+                        ToNode(args[0]) switch
+                        {
+                            null => true,
+                            JsonArray a => a.Count == 0,
+                            JsonObject o => o.Count == 0,
+                            var s => ToText(s).Length == 0,
+                        }
+                    );
                 case "if":
                     return ToBool(args[0]) ? args[1] : args[2];
                 case "createobject":
-                    {
-                        var result = new JsonObject();
-                        for (var i = 0; i + 1 < args.Count; i += 2)
-                            result[ToText(args[i])] = ToNode(args[i + 1]);
-                        return result;
-                    }
+                {
+                    var result = new JsonObject();
+                    for (var i = 0; i + 1 < args.Count; i += 2)
+                        result[ToText(args[i])] = ToNode(args[i + 1]);
+                    return result;
+                }
                 case "union":
-                    {
-                        var result = new JsonObject();
-                        foreach (var arg in args)
-                            foreach (var (key, value) in ToNode(arg)!.AsObject())
-                                result[key] = value?.DeepClone();
-                        return result;
-                    }
+                {
+                    var result = new JsonObject();
+                    foreach (var arg in args)
+                    foreach (var (key, value) in ToNode(arg)!.AsObject())
+                        result[key] = value?.DeepClone();
+                    return result;
+                }
                 case "true":
                     return JsonValue.Create(true);
                 case "false":
@@ -280,7 +345,9 @@ public sealed class ArmDeployment
                 case "null":
                     return null;
                 default:
-                    throw new InvalidOperationException($"the test's evaluator does not know the template function {function}()");
+                    throw new InvalidOperationException(
+                        $"the test's evaluator does not know the template function {function}()"
+                    );
             }
         }
 
@@ -288,7 +355,8 @@ public sealed class ArmDeployment
         {
             if (!_variables.TryGetValue(name, out var value))
             {
-                var declaration = Template["variables"]?[name] ?? throw new InvalidOperationException($"no variable '{name}' in '{Module}'");
+                var declaration = Template["variables"]?[name]
+                    ?? throw new InvalidOperationException($"no variable '{name}' in '{Module}'");
                 _variables[name] = value = Evaluate(declaration, null);
             }
             return Clone(value);
@@ -300,22 +368,24 @@ public sealed class ArmDeployment
     private static byte[] Hash(IEnumerable<object?> args) =>
         SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', args.Select(ToText))));
 
-    private static JsonNode? ToNode(object? value) => value switch
-    {
-        RuntimeValue runtime => JsonValue.Create(Runtime(runtime.Expression)),
-        JsonNode node => node.Parent is null ? node : node.DeepClone(),
-        null => null,
-        _ => throw new InvalidOperationException($"unexpected value {value}"),
-    };
+    private static JsonNode? ToNode(object? value) =>
+        value switch
+        {
+            RuntimeValue runtime => JsonValue.Create(Runtime(runtime.Expression)),
+            JsonNode node => node.Parent is null ? node : node.DeepClone(),
+            null => null,
+            _ => throw new InvalidOperationException($"unexpected value {value}"),
+        };
 
-    private static string ToText(object? value) => value switch
-    {
-        RuntimeValue runtime => Runtime(runtime.Expression),
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        JsonNode node => node.ToJsonString(),
-        null => "",
-        _ => value.ToString()!,
-    };
+    private static string ToText(object? value) =>
+        value switch
+        {
+            RuntimeValue runtime => Runtime(runtime.Expression),
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+            JsonNode node => node.ToJsonString(),
+            null => "",
+            _ => value.ToString()!,
+        };
 
     private static int ToInt(object? value) => ToNode(value)!.GetValue<int>();
 
@@ -346,17 +416,29 @@ public sealed class ArmDeployment
                 _at++;
                 while (true)
                 {
-                    if (text[_at] == '\'' && _at + 1 < text.Length && text[_at + 1] == '\'') { value.Append('\''); _at += 2; }
-                    else if (text[_at] == '\'') { _at++; break; }
-                    else value.Append(text[_at++]);
+                    if (text[_at] == '\'' && _at + 1 < text.Length && text[_at + 1] == '\'')
+                    {
+                        value.Append('\'');
+                        _at += 2;
+                    }
+                    else if (text[_at] == '\'')
+                    {
+                        _at++;
+                        break;
+                    }
+                    else
+                        value.Append(text[_at++]);
                 }
                 expression = new Literal(JsonValue.Create(value.ToString()));
             }
             else if (char.IsDigit(Peek()) || Peek() == '-')
             {
                 var start = _at++;
-                while (char.IsDigit(Peek())) _at++;
-                expression = new Literal(JsonValue.Create(int.Parse(text[start.._at], System.Globalization.CultureInfo.InvariantCulture)));
+                while (char.IsDigit(Peek()))
+                    _at++;
+                expression = new Literal(
+                    JsonValue.Create(int.Parse(text[start.._at], System.Globalization.CultureInfo.InvariantCulture))
+                );
             }
             else
             {
@@ -367,16 +449,23 @@ public sealed class ArmDeployment
                 if (Peek() != ')')
                 {
                     arguments.Add(ParseExpression());
-                    while (Accept(',')) arguments.Add(ParseExpression());
+                    while (Accept(','))
+                        arguments.Add(ParseExpression());
                 }
                 Expect(')');
                 expression = new Call(name, arguments);
             }
             while (true)
             {
-                if (Accept('.')) expression = new Member(expression, Identifier());
-                else if (Accept('[')) { expression = new Index(expression, ParseExpression()); Expect(']'); }
-                else return expression;
+                if (Accept('.'))
+                    expression = new Member(expression, Identifier());
+                else if (Accept('['))
+                {
+                    expression = new Index(expression, ParseExpression());
+                    Expect(']');
+                }
+                else
+                    return expression;
             }
         }
 
@@ -391,7 +480,8 @@ public sealed class ArmDeployment
         {
             SkipSpace();
             var start = _at;
-            while (_at < text.Length && (char.IsLetterOrDigit(text[_at]) || text[_at] is '_' or '$')) _at++;
+            while (_at < text.Length && (char.IsLetterOrDigit(text[_at]) || text[_at] is '_' or '$'))
+                _at++;
             if (start == _at)
                 throw new FormatException($"expected a name at {_at} in [{text}]");
             return text[start.._at];
@@ -402,7 +492,8 @@ public sealed class ArmDeployment
         private bool Accept(char c)
         {
             SkipSpace();
-            if (Peek() != c) return false;
+            if (Peek() != c)
+                return false;
             _at++;
             return true;
         }
@@ -415,7 +506,8 @@ public sealed class ArmDeployment
 
         private void SkipSpace()
         {
-            while (_at < text.Length && text[_at] == ' ') _at++;
+            while (_at < text.Length && text[_at] == ' ')
+                _at++;
         }
     }
 }

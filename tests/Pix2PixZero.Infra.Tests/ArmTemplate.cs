@@ -67,7 +67,8 @@ public sealed class ArmTemplate
             var name = deployment.GetProperty("name").GetString()!;
             var child = new ArmTemplate(
                 deployment.GetProperty("properties").GetProperty("template"),
-                Module.Length == 0 ? name : $"{Module}/{name}");
+                Module.Length == 0 ? name : $"{Module}/{name}"
+            );
             foreach (var template in child.AllTemplates())
                 yield return template;
         }
@@ -75,9 +76,11 @@ public sealed class ArmTemplate
 
     /// <summary>Every resource other than module deployments, in this template and all module templates.</summary>
     public IEnumerable<ArmResource> AllResources() =>
-        AllTemplates().SelectMany(t => t.OwnResources
-            .Where(r => r.GetProperty("type").GetString() != DeploymentType)
-            .Select(r => new ArmResource(t.Module, r, t)));
+        AllTemplates()
+            .SelectMany(t =>
+                t.OwnResources.Where(r => r.GetProperty("type").GetString() != DeploymentType)
+                    .Select(r => new ArmResource(t.Module, r, t))
+            );
 
     public IEnumerable<ArmResource> ResourcesOfType(string type) =>
         AllResources().Where(r => string.Equals(r.Type, type, StringComparison.OrdinalIgnoreCase));

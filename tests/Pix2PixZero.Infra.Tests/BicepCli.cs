@@ -43,8 +43,7 @@ public sealed class BicepCli
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
 
-        using var process = Process.Start(start)
-            ?? throw new InvalidOperationException($"Could not start {fileName}.");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(Timeout))

@@ -13,11 +13,17 @@ public sealed class BicepLintTests(InfraFixture infra)
         Assert.Superset(
             new HashSet<string>
             {
-                "main.bicep", "modules/identity.bicep", "modules/monitoring.bicep", "modules/storage.bicep",
-                "modules/registry.bicep", "modules/container-apps-environment.bicep", "modules/model-share.bicep",
+                "main.bicep",
+                "modules/identity.bicep",
+                "modules/monitoring.bicep",
+                "modules/storage.bicep",
+                "modules/registry.bicep",
+                "modules/container-apps-environment.bicep",
+                "modules/model-share.bicep",
                 "modules/function-app.bicep",
             },
-            files.ToHashSet());
+            files.ToHashSet()
+        );
         Assert.Equal(files.Count, infra.LintReport.FilesLinted);
     }
 
@@ -44,7 +50,8 @@ public sealed class BicepLintTests(InfraFixture infra)
         var offByDesign = new HashSet<string> { "use-recent-api-versions", "use-recent-module-versions" };
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(infra.InfraDirectory, "bicepconfig.json")));
         var core = config.RootElement.GetProperty("analyzers").GetProperty("core");
-        var rules = core.GetProperty("rules").EnumerateObject()
+        var rules = core.GetProperty("rules")
+            .EnumerateObject()
             .ToDictionary(r => r.Name, r => r.Value.GetProperty("level").GetString());
 
         Assert.True(core.GetProperty("enabled").GetBoolean());

@@ -5,18 +5,20 @@ namespace Pix2PixZero.Infra.Tests;
 [Collection(InfraCollection.Name)]
 public sealed class FunctionAppTests(InfraFixture infra)
 {
-    private static DeployedResource AppIn(ArmDeployment deployment) => deployment.OfType("Microsoft.App/containerApps").Single();
+    private static DeployedResource AppIn(ArmDeployment deployment) =>
+        deployment.OfType("Microsoft.App/containerApps").Single();
 
     private DeployedResource App => AppIn(infra.Deployment);
 
-    private DeployedResource Identity => infra.Deployment.OfType("Microsoft.ManagedIdentity/userAssignedIdentities").Single();
+    private DeployedResource Identity =>
+        infra.Deployment.OfType("Microsoft.ManagedIdentity/userAssignedIdentities").Single();
 
     private string IdentityClientId => ArmDeployment.Runtime($"reference({Identity.Id}).clientId");
 
     private JsonNode Container => App.Properties["template"]!["containers"]!.AsArray().Single()!;
 
-    private Dictionary<string, string> Settings => Container["env"]!.AsArray()
-        .ToDictionary(e => (string)e!["name"]!, e => (string)e!["value"]!);
+    private Dictionary<string, string> Settings =>
+        Container["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string)e!["value"]!);
 
     [Fact]
     public void App_is_a_functions_app_running_as_the_user_assigned_identity()
@@ -31,7 +33,9 @@ public sealed class FunctionAppTests(InfraFixture infra)
     public void AzureWebJobsStorage_uses_the_managed_identity_and_no_connection_string()
     {
         var settings = Settings;
-        var dataAccount = infra.Deployment.OfType("Microsoft.Storage/storageAccounts").Single(a => a.Module == "storage");
+        var dataAccount = infra
+            .Deployment.OfType("Microsoft.Storage/storageAccounts")
+            .Single(a => a.Module == "storage");
 
         Assert.Equal("managedidentity", settings["AzureWebJobsStorage__credential"]);
         Assert.Equal(dataAccount.Name, settings["AzureWebJobsStorage__accountName"]);
@@ -51,8 +55,14 @@ public sealed class FunctionAppTests(InfraFixture infra)
             Assert.DoesNotContain("InstrumentationKey", setting.Value);
         });
         var applicationInsights = infra.Deployment.OfType("Microsoft.Insights/components").Single();
-        Assert.Equal(ArmDeployment.Runtime($"reference({applicationInsights.Id}).ConnectionString"), Settings["APPLICATIONINSIGHTS_CONNECTION_STRING"]);
-        Assert.Equal($"ClientId={IdentityClientId};Authorization=AAD", Settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+        Assert.Equal(
+            ArmDeployment.Runtime($"reference({applicationInsights.Id}).ConnectionString"),
+            Settings["APPLICATIONINSIGHTS_CONNECTION_STRING"]
+        );
+        Assert.Equal(
+            $"ClientId={IdentityClientId};Authorization=AAD",
+            Settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]
+        );
     }
 
     [Fact]
@@ -76,7 +86,8 @@ public sealed class FunctionAppTests(InfraFixture infra)
         var environment = deployment.OfType("Microsoft.App/managedEnvironments").Single();
 
         Assert.Equal(environment.Id, (string?)app.Properties["environmentId"]);
-        var profile = environment.Properties["workloadProfiles"]!.AsArray()
+        var profile = environment.Properties["workloadProfiles"]!
+            .AsArray()
             .Single(p => (string?)p!["name"] == (string?)app.Properties["workloadProfileName"])!;
         Assert.Equal(gpuProfileType, (string?)profile["workloadProfileType"]);
     }
@@ -89,7 +100,8 @@ public sealed class FunctionAppTests(InfraFixture infra)
         Assert.Equal("Consumption-GPU-NC24-A100", parameter.GetProperty("defaultValue").GetString());
         Assert.Equal(
             ["Consumption-GPU-NC8as-T4", "Consumption-GPU-NC24-A100"],
-            parameter.GetProperty("allowedValues").EnumerateArray().Select(v => v.GetString()!).ToArray());
+            parameter.GetProperty("allowedValues").EnumerateArray().Select(v => v.GetString()!).ToArray()
+        );
     }
 
     [Fact]

@@ -44,7 +44,11 @@ public sealed class InfraFixture : IDisposable
     /// <summary>What main deploys with these parameters besides the ones azd must supply.</summary>
     public ArmDeployment Deploy(params (string Name, JsonNode? Value)[] parameters)
     {
-        var values = new Dictionary<string, JsonNode?> { ["environmentName"] = EnvironmentName, ["location"] = Location };
+        var values = new Dictionary<string, JsonNode?>
+        {
+            ["environmentName"] = EnvironmentName,
+            ["location"] = Location,
+        };
         foreach (var (name, value) in parameters)
             values[name] = value;
         return new ArmDeployment(Main, values);

@@ -17,7 +17,10 @@ public sealed record LintReport(int FilesLinted, IReadOnlyList<LintFinding> Find
 {
     public static LintReport Parse(string sarifStream)
     {
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(sarifStream), new JsonReaderOptions { AllowMultipleValues = true });
+        var reader = new Utf8JsonReader(
+            Encoding.UTF8.GetBytes(sarifStream),
+            new JsonReaderOptions { AllowMultipleValues = true }
+        );
         var files = 0;
         var findings = new List<LintFinding>();
         while (reader.Read())
@@ -28,12 +31,15 @@ public sealed record LintReport(int FilesLinted, IReadOnlyList<LintFinding> Find
             foreach (var result in run.GetProperty("results").EnumerateArray())
             {
                 var location = result.GetProperty("locations")[0].GetProperty("physicalLocation");
-                findings.Add(new LintFinding(
-                    new Uri(location.GetProperty("artifactLocation").GetProperty("uri").GetString()!).LocalPath,
-                    location.GetProperty("region").GetProperty("startLine").GetInt32(),
-                    result.GetProperty("level").GetString()!,
-                    result.GetProperty("ruleId").GetString()!,
-                    result.GetProperty("message").GetProperty("text").GetString()!));
+                findings.Add(
+                    new LintFinding(
+                        new Uri(location.GetProperty("artifactLocation").GetProperty("uri").GetString()!).LocalPath,
+                        location.GetProperty("region").GetProperty("startLine").GetInt32(),
+                        result.GetProperty("level").GetString()!,
+                        result.GetProperty("ruleId").GetString()!,
+                        result.GetProperty("message").GetProperty("text").GetString()!
+                    )
+                );
             }
         }
         return new LintReport(files, findings);

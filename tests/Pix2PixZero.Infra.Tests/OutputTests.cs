@@ -9,14 +9,18 @@ public sealed partial class OutputTests(InfraFixture infra)
     private static partial Regex SecretName { get; }
 
     // list*() returns keys and SAS tokens; the rest name values that embed a credential.
-    [GeneratedRegex(@"\blist[A-Za-z]*\(|connectionstring|instrumentationkey|accountkey|sharedkey|primarykey|secondarykey|password|secret",
-        RegexOptions.IgnoreCase)]
+    [GeneratedRegex(
+        @"\blist[A-Za-z]*\(|connectionstring|instrumentationkey|accountkey|sharedkey|"
+            + "primarykey|secondarykey|password|secret",
+        RegexOptions.IgnoreCase
+    )]
     private static partial Regex SecretValue { get; }
 
     [Fact]
     public void No_output_in_any_template_is_named_like_a_secret()
     {
-        var offenders = infra.Main.AllTemplates()
+        var offenders = infra
+            .Main.AllTemplates()
             .SelectMany(t => t.Outputs.Select(o => $"{t.Module}:{o.Key}"))
             .Where(name => SecretName.IsMatch(name.Split(':')[1]))
             .ToList();
@@ -27,8 +31,11 @@ public sealed partial class OutputTests(InfraFixture infra)
     [Fact]
     public void No_output_in_any_template_carries_a_key_connection_string_or_list_call()
     {
-        var offenders = infra.Main.AllTemplates()
-            .SelectMany(t => t.Outputs.Select(o => (Name: $"{t.Module}:{o.Key}", Value: o.Value.GetProperty("value").GetRawText())))
+        var offenders = infra
+            .Main.AllTemplates()
+            .SelectMany(t =>
+                t.Outputs.Select(o => (Name: $"{t.Module}:{o.Key}", Value: o.Value.GetProperty("value").GetRawText()))
+            )
             .Where(o => SecretValue.IsMatch(o.Value))
             .Select(o => $"{o.Name} = {o.Value}")
             .ToList();
@@ -39,7 +46,8 @@ public sealed partial class OutputTests(InfraFixture infra)
     [Fact]
     public void No_output_is_a_secure_type()
     {
-        var types = infra.Main.AllTemplates()
+        var types = infra
+            .Main.AllTemplates()
             .SelectMany(t => t.Outputs.Select(o => o.Value.GetProperty("type").GetString()!.ToLowerInvariant()));
 
         Assert.DoesNotContain("securestring", types);
@@ -51,10 +59,18 @@ public sealed partial class OutputTests(InfraFixture infra)
     {
         var names = infra.Main.Outputs.Select(o => o.Key).ToHashSet();
 
-        Assert.Superset(new HashSet<string>
-        {
-            "AZURE_CONTAINER_REGISTRY_ENDPOINT", "AZURE_RESOURCE_GROUP", "SERVICE_FUNCTIONS_NAME", "SERVICE_FUNCTIONS_URI",
-            "AZURE_STORAGE_ACCOUNT_NAME", "AZURE_MODEL_STORAGE_ACCOUNT_NAME", "AZURE_MODEL_SHARE_NAME",
-        }, names);
+        Assert.Superset(
+            new HashSet<string>
+            {
+                "AZURE_CONTAINER_REGISTRY_ENDPOINT",
+                "AZURE_RESOURCE_GROUP",
+                "SERVICE_FUNCTIONS_NAME",
+                "SERVICE_FUNCTIONS_URI",
+                "AZURE_STORAGE_ACCOUNT_NAME",
+                "AZURE_MODEL_STORAGE_ACCOUNT_NAME",
+                "AZURE_MODEL_SHARE_NAME",
+            },
+            names
+        );
     }
 }

@@ -7,7 +7,9 @@ public sealed class ParametersFileTests(InfraFixture infra)
 {
     private static JsonElement FileParameters()
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "main.parameters.json")));
+        using var document = JsonDocument.Parse(
+            File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "main.parameters.json"))
+        );
         return document.RootElement.GetProperty("parameters").Clone();
     }
 
@@ -18,13 +20,18 @@ public sealed class ParametersFileTests(InfraFixture infra)
         var supplied = FileParameters().EnumerateObject().Select(p => p.Name).ToHashSet();
 
         Assert.Subset(declared.Select(p => p.Name).ToHashSet(), supplied);
-        Assert.Superset(declared.Where(p => !p.Value.TryGetProperty("defaultValue", out _)).Select(p => p.Name).ToHashSet(), supplied);
+        Assert.Superset(
+            declared.Where(p => !p.Value.TryGetProperty("defaultValue", out _)).Select(p => p.Name).ToHashSet(),
+            supplied
+        );
     }
 
     [Fact]
     public void Gpu_profile_is_chosen_through_the_azd_environment_with_A100_as_fallback()
     {
-        Assert.Equal("${AZURE_GPU_PROFILE=Consumption-GPU-NC24-A100}",
-            FileParameters().GetProperty("gpuProfileType").GetProperty("value").GetString());
+        Assert.Equal(
+            "${AZURE_GPU_PROFILE=Consumption-GPU-NC24-A100}",
+            FileParameters().GetProperty("gpuProfileType").GetProperty("value").GetString()
+        );
     }
 }

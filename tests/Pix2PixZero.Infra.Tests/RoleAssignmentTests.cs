@@ -16,7 +16,8 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
 
     private IReadOnlyList<DeployedResource> Assignments => Deployment.OfType(RoleAssignmentType).ToList();
 
-    private DeployedResource DataAccount => Deployment.OfType("Microsoft.Storage/storageAccounts").Single(a => a.Module == "storage");
+    private DeployedResource DataAccount =>
+        Deployment.OfType("Microsoft.Storage/storageAccounts").Single(a => a.Module == "storage");
 
     private DeployedResource Identity => Deployment.OfType("Microsoft.ManagedIdentity/userAssignedIdentities").Single();
 
@@ -27,7 +28,9 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
         Assert.All(Assignments, assignment =>
         {
             Assert.NotNull(assignment.Scope);
-            Assert.DoesNotContain(Deployment.OfType("Microsoft.Resources/resourceGroups"), group => group.Id == assignment.Scope);
+            Assert.DoesNotContain(Deployment.OfType("Microsoft.Resources/resourceGroups"), group =>
+                group.Id == assignment.Scope
+            );
             Deployment.ById(assignment.Scope);
         });
     }
@@ -55,13 +58,15 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
                 (registry, AcrPull),
                 (applicationInsights, MonitoringMetricsPublisher),
             },
-            granted);
+            granted
+        );
     }
 
     [Fact]
     public void Data_roles_are_granted_on_the_data_account_not_the_model_account()
     {
-        var storageScopes = Assignments.Select(a => Deployment.ById(a.Scope!))
+        var storageScopes = Assignments
+            .Select(a => Deployment.ById(a.Scope!))
             .Where(scope => scope.Type == "Microsoft.Storage/storageAccounts");
 
         Assert.All(storageScopes, scope => Assert.Equal(DataAccount.Id, scope.Id));
@@ -73,7 +78,10 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
         Assert.All(Assignments, assignment =>
         {
             Assert.Equal("ServicePrincipal", (string?)assignment.Properties["principalType"]);
-            Assert.Equal(ArmDeployment.Runtime($"reference({Identity.Id}).principalId"), (string?)assignment.Properties["principalId"]);
+            Assert.Equal(
+                ArmDeployment.Runtime($"reference({Identity.Id}).principalId"),
+                (string?)assignment.Properties["principalId"]
+            );
         });
     }
 
@@ -86,7 +94,8 @@ public sealed class RoleAssignmentTests(InfraFixture infra)
     /// <summary>The built-in role an assignment grants: the GUID of a subscription-level role definition ID.</summary>
     private static string RoleId(DeployedResource assignment)
     {
-        const string prefix = $"/subscriptions/{ArmDeployment.SubscriptionId}/providers/Microsoft.Authorization/roleDefinitions/";
+        const string prefix =
+            $"/subscriptions/{ArmDeployment.SubscriptionId}/providers/Microsoft.Authorization/roleDefinitions/";
         var id = (string)assignment.Properties["roleDefinitionId"]!;
         Assert.StartsWith(prefix, id);
         return id[prefix.Length..];

@@ -6,7 +6,8 @@ namespace Pix2PixZero.Infra.Tests;
 [Collection(InfraCollection.Name)]
 public sealed class StorageTests(InfraFixture infra)
 {
-    private IReadOnlyList<ArmResource> Accounts => infra.Main.ResourcesOfType("Microsoft.Storage/storageAccounts").ToList();
+    private IReadOnlyList<ArmResource> Accounts =>
+        infra.Main.ResourcesOfType("Microsoft.Storage/storageAccounts").ToList();
 
     private ArmResource DataAccount => Accounts.Single(a => a.Module == "storage");
 
@@ -33,7 +34,10 @@ public sealed class StorageTests(InfraFixture infra)
     public void Only_the_model_share_account_keeps_shared_keys_because_the_azure_files_mount_needs_them()
     {
         var withSharedKeys = Accounts
-            .Where(a => !a.Properties.TryGetProperty("allowSharedKeyAccess", out var allowed) || allowed.ValueKind != JsonValueKind.False)
+            .Where(a =>
+                !a.Properties.TryGetProperty("allowSharedKeyAccess", out var allowed)
+                || allowed.ValueKind != JsonValueKind.False
+            )
             .Select(a => a.Module)
             .ToList();
 
@@ -46,7 +50,10 @@ public sealed class StorageTests(InfraFixture infra)
         var account = infra.Deployment.OfType("Microsoft.Storage/storageAccounts").Single(a => a.Module == "storage");
         var containers = infra.Deployment.OfType(ContainerType).Select(c => c.Name).Order(StringComparer.Ordinal);
 
-        Assert.Equal(StorageLayout.Containers.Select(c => $"{account.Name}/default/{c}").Order(StringComparer.Ordinal), containers);
+        Assert.Equal(
+            StorageLayout.Containers.Select(c => $"{account.Name}/default/{c}").Order(StringComparer.Ordinal),
+            containers
+        );
     }
 
     [Fact]
@@ -81,7 +88,9 @@ public sealed class StorageTests(InfraFixture infra)
         var storage = infra.Deployment.OfType("Microsoft.App/managedEnvironments/storages").Single();
         var azureFile = storage.Properties["azureFile"]!;
         var share = infra.Deployment.OfType("Microsoft.Storage/storageAccounts/fileServices/shares").Single();
-        var account = infra.Deployment.OfType("Microsoft.Storage/storageAccounts").Single(a => a.Module == storage.Module);
+        var account = infra
+            .Deployment.OfType("Microsoft.Storage/storageAccounts")
+            .Single(a => a.Module == storage.Module);
 
         Assert.Equal("ReadWrite", (string?)azureFile["accessMode"]);
         Assert.Equal(account.Name, (string?)azureFile["accountName"]);

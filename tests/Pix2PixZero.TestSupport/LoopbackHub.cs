@@ -42,12 +42,17 @@ public sealed class LoopbackHub : IDisposable
     private readonly ConcurrentDictionary<string, bool> _corrupt = new();
     private Dictionary<string, Blob> _files = [];
 
-    public LoopbackHub(string repository, string revision, IReadOnlyDictionary<string, byte[]> files) : this(repository, revision, files, FreePort)
-    {
-    }
+    public LoopbackHub(string repository, string revision, IReadOnlyDictionary<string, byte[]> files)
+        : this(repository, revision, files, FreePort) { }
 
-    /// <param name="proposePort">Proposes a free port; asked again when a proposed port was taken before the listener bound it.</param>
-    public LoopbackHub(string repository, string revision, IReadOnlyDictionary<string, byte[]> files, Func<int> proposePort)
+    /// <param name="proposePort">Proposes a free port; asked again when
+    /// a proposed port was taken before the listener bound it.</param>
+    public LoopbackHub(
+        string repository,
+        string revision,
+        IReadOnlyDictionary<string, byte[]> files,
+        Func<int> proposePort
+    )
     {
         Repository = repository;
         Revision = revision;
@@ -65,7 +70,9 @@ public sealed class LoopbackHub : IDisposable
     /// <summary>The commit the revision points to; it changes whenever <see cref="Serve"/> changes the files.</summary>
     public string Commit { get; private set; } = "";
 
-    /// <summary>When set, every request to the hub port needs <c>Authorization: Bearer {token}</c> (a private repository).</summary>
+    /// <summary>
+    /// When set, every request to the hub port needs <c>Authorization: Bearer {token}</c> (a private repository).
+    /// </summary>
     public string? RequiredToken { get; set; }
 
     /// <summary>Downloads answer 403 GatedRepo: the token's account has not accepted the license.</summary>
@@ -83,8 +90,13 @@ public sealed class LoopbackHub : IDisposable
     /// A fixture folder's committed files (<see cref="RepoPaths.CommittedFiles"/>) by repository path.
     /// </summary>
     public static Dictionary<string, byte[]> ReadFolder(string folder) =>
-        RepoPaths.CommittedFiles(folder)
-            .ToDictionary(file => Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/'), File.ReadAllBytes, StringComparer.Ordinal);
+        RepoPaths
+            .CommittedFiles(folder)
+            .ToDictionary(
+                file => Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/'),
+                File.ReadAllBytes,
+                StringComparer.Ordinal
+            );
 
     /// <summary>Serves these files as the repository's new commit.</summary>
     public void Serve(IReadOnlyDictionary<string, byte[]> content)
@@ -93,20 +105,45 @@ public sealed class LoopbackHub : IDisposable
         foreach (var (path, bytes) in content)
             Add(files, path, bytes);
         _files = files;
-        Commit = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(string.Join("\n", files.Values.OrderBy(b => b.Path).Select(b => b.Path + " " + b.Sha256)))));
+        Commit = Convert.ToHexStringLower(
+            SHA1.HashData(
+                Encoding.UTF8.GetBytes(
+                    string.Join("\n", files.Values.OrderBy(b => b.Path).Select(b => b.Path + " " + b.Sha256))
+                )
+            )
+        );
     }
 
-    /// <summary>The next <paramref name="times"/> transfers of <paramref name="path"/> send <paramref name="afterBytes"/> bytes, then drop the connection.</summary>
-    public void DropConnection(string path, long afterBytes, int times = 1) => _faults[path] = new Fault { AfterBytes = afterBytes, Times = times };
+    /// <summary>
+    /// The next <paramref name="times"/> transfers of <paramref name="path"/>
+    /// send <paramref name="afterBytes"/> bytes, then drop the connection.
+    /// </summary>
+    public void DropConnection(string path, long afterBytes, int times = 1) =>
+        _faults[path] = new Fault { AfterBytes = afterBytes, Times = times };
 
-    /// <summary>The next <paramref name="times"/> transfers of <paramref name="path"/> send <paramref name="afterBytes"/> bytes, then go silent.</summary>
-    public void Stall(string path, long afterBytes, int times = 1) => _faults[path] = new Fault { AfterBytes = afterBytes, Times = times, Stall = true };
+    /// <summary>
+    /// The next <paramref name="times"/> transfers of <paramref name="path"/>
+    /// send <paramref name="afterBytes"/> bytes, then go silent.
+    /// </summary>
+    public void Stall(string path, long afterBytes, int times = 1) =>
+        _faults[path] = new Fault
+        {
+            AfterBytes = afterBytes,
+            Times = times,
+            Stall = true,
+        };
 
-    /// <summary>Serves <paramref name="path"/> with one byte changed (the listing still has the true checksum) until told otherwise.</summary>
+    /// <summary>
+    /// Serves <paramref name="path"/> with one byte changed (the
+    /// listing still has the true checksum) until told otherwise.
+    /// </summary>
     public void Corrupt(string path, bool corrupt = true) => _corrupt[path] = corrupt;
 
     public IEnumerable<Request> Downloads(string path) =>
-        Requests.Where(r => r.Path.EndsWith("/" + path, StringComparison.Ordinal) || (_files.TryGetValue(path, out var b) && r.Path == "/lfs/" + b.Sha256));
+        Requests.Where(r =>
+            r.Path.EndsWith("/" + path, StringComparison.Ordinal)
+            || (_files.TryGetValue(path, out var b) && r.Path == "/lfs/" + b.Sha256)
+        );
 
     public void Dispose()
     {
@@ -117,8 +154,13 @@ public sealed class LoopbackHub : IDisposable
     private static void Add(Dictionary<string, Blob> files, string path, byte[] content)
     {
         var header = Encoding.ASCII.GetBytes($"blob {content.Length}\0");
-        files[path] = new Blob(path, content, Convert.ToHexStringLower(SHA256.HashData(content)),
-            Convert.ToHexStringLower(SHA1.HashData([.. header, .. content])), LfsExtensions.Any(path.EndsWith));
+        files[path] = new Blob(
+            path,
+            content,
+            Convert.ToHexStringLower(SHA256.HashData(content)),
+            Convert.ToHexStringLower(SHA1.HashData([.. header, .. content])),
+            LfsExtensions.Any(path.EndsWith)
+        );
     }
 
     // A proposed port is only free until someone binds it: another test's server or client may take it before the
@@ -131,7 +173,8 @@ public sealed class LoopbackHub : IDisposable
             var listener = new HttpListener();
             try
             {
-                if (hub == cdn) throw new HttpListenerException(98, $"port {hub} proposed twice");
+                if (hub == cdn)
+                    throw new HttpListenerException(98, $"port {hub} proposed twice");
                 listener.Prefixes.Add($"http://127.0.0.1:{hub}/");
                 listener.Prefixes.Add($"http://127.0.0.1:{cdn}/");
                 listener.Start();
@@ -176,14 +219,18 @@ public sealed class LoopbackHub : IDisposable
         var response = context.Response;
         var path = Uri.UnescapeDataString(request.Url!.AbsolutePath);
         var cdn = request.Url.Port == _cdnPort;
-        Requests.Enqueue(new Request(cdn ? "cdn" : "hub", path, request.Headers["Range"], request.Headers["Authorization"]));
+        Requests.Enqueue(
+            new Request(cdn ? "cdn" : "hub", path, request.Headers["Range"], request.Headers["Authorization"])
+        );
         try
         {
             if (cdn)
             {
                 var blob = _files.Values.FirstOrDefault(b => path == "/lfs/" + b.Sha256);
-                if (blob is null) Error(response, 404, "EntryNotFound", "no such object");
-                else await SendAsync(context, blob);
+                if (blob is null)
+                    Error(response, 404, "EntryNotFound", "no such object");
+                else
+                    await SendAsync(context, blob);
                 return;
             }
             if (RequiredToken is not null && request.Headers["Authorization"] != $"Bearer {RequiredToken}")
@@ -204,9 +251,17 @@ public sealed class LoopbackHub : IDisposable
             {
                 var rest = path[resolve.Length..];
                 var (revision, file) = Split(rest);
-                if (revision != Revision && revision != Commit) Error(response, 404, "RevisionNotFound", $"Invalid rev id: {revision}");
-                else if (!_files.TryGetValue(file, out var blob)) Error(response, 404, "EntryNotFound", $"{file} does not exist on \"{revision}\"");
-                else if (Gated) Error(response, 403, "GatedRepo", $"Access to model {Repository} is restricted and you are not in the authorized list.");
+                if (revision != Revision && revision != Commit)
+                    Error(response, 404, "RevisionNotFound", $"Invalid rev id: {revision}");
+                else if (!_files.TryGetValue(file, out var blob))
+                    Error(response, 404, "EntryNotFound", $"{file} does not exist on \"{revision}\"");
+                else if (Gated)
+                    Error(
+                        response,
+                        403,
+                        "GatedRepo",
+                        $"Access to model {Repository} is restricted and you are not in the authorized list."
+                    );
                 else if (blob.Lfs)
                 {
                     response.StatusCode = 302;
@@ -229,9 +284,7 @@ public sealed class LoopbackHub : IDisposable
                 Error(response, 404, "RepoNotFound", "Repository not found");
             }
         }
-        catch (Exception) when (_stop.IsCancellationRequested)
-        {
-        }
+        catch (Exception) when (_stop.IsCancellationRequested) { }
         catch (HttpListenerException)
         {
             // the client went away (a test's timeout); nothing to answer
@@ -240,7 +293,8 @@ public sealed class LoopbackHub : IDisposable
 
     private static (string Revision, string File) Split(string rest)
     {
-        // Revisions such as refs/pr/1 arrive %2F-escaped and so come unescaped here; the test repositories use plain ones.
+        // Revisions such as refs/pr/1 arrive %2F-escaped and so come
+        // unescaped here; the test repositories use plain ones.
         var slash = rest.IndexOf('/');
         return slash < 0 ? (rest, "") : (rest[..slash], rest[(slash + 1)..]);
     }
@@ -255,7 +309,11 @@ public sealed class LoopbackHub : IDisposable
             content[content.Length / 2] ^= 0x5a;
         }
         long start = 0;
-        if (context.Request.Headers["Range"] is { } range && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
+        if (
+            context.Request.Headers["Range"] is { } range
+            && range.StartsWith("bytes=", StringComparison.Ordinal)
+            && range.EndsWith('-')
+        )
         {
             start = long.Parse(range["bytes=".Length..^1]);
             if (start >= content.Length)
@@ -285,22 +343,49 @@ public sealed class LoopbackHub : IDisposable
         response.Close();
     }
 
-    private object Listing() => new
-    {
-        id = Repository,
-        sha = Commit,
-        siblings = _files.Values.OrderBy(b => b.Path, StringComparer.Ordinal).Select(b => b.Lfs
-            ? (object)new { rfilename = b.Path, blobId = PointerBlobId(b), size = b.Content.Length, lfs = new { sha256 = b.Sha256, size = b.Content.Length, pointerSize = Pointer(b).Length } }
-            : new { rfilename = b.Path, blobId = b.GitBlobId, size = b.Content.Length }),
-    };
+    private object Listing() =>
+        new
+        {
+            id = Repository,
+            sha = Commit,
+            siblings = _files
+                .Values.OrderBy(b => b.Path, StringComparer.Ordinal)
+                .Select(b =>
+                    b.Lfs
+                        ? (object)
+                            new
+                            {
+                                rfilename = b.Path,
+                                blobId = PointerBlobId(b),
+                                size = b.Content.Length,
+                                lfs = new
+                                {
+                                    sha256 = b.Sha256,
+                                    size = b.Content.Length,
+                                    pointerSize = Pointer(b).Length,
+                                },
+                            }
+                        : new
+                        {
+                            rfilename = b.Path,
+                            blobId = b.GitBlobId,
+                            size = b.Content.Length,
+                        }
+                ),
+        };
 
     // What git stores for an LFS file: a pointer whose blob id the hub reports as blobId.
-    private static byte[] Pointer(Blob b) => Encoding.ASCII.GetBytes($"version https://git-lfs.github.com/spec/v1\noid sha256:{b.Sha256}\nsize {b.Content.Length}\n");
+    private static byte[] Pointer(Blob b) =>
+        Encoding.ASCII.GetBytes(
+            $"version https://git-lfs.github.com/spec/v1\noid sha256:{b.Sha256}\nsize {b.Content.Length}\n"
+        );
 
     private static string PointerBlobId(Blob b)
     {
         var pointer = Pointer(b);
-        return Convert.ToHexStringLower(SHA1.HashData([.. Encoding.ASCII.GetBytes($"blob {pointer.Length}\0"), .. pointer]));
+        return Convert.ToHexStringLower(
+            SHA1.HashData([.. Encoding.ASCII.GetBytes($"blob {pointer.Length}\0"), .. pointer])
+        );
     }
 
     private static void Json(HttpListenerResponse response, object body)
@@ -315,7 +400,8 @@ public sealed class LoopbackHub : IDisposable
     private static void Error(HttpListenerResponse response, int status, string? code, string message)
     {
         response.StatusCode = status;
-        if (code is not null) response.Headers["X-Error-Code"] = code;
+        if (code is not null)
+            response.Headers["X-Error-Code"] = code;
         response.Headers["X-Error-Message"] = message;
         Json(response, new { error = message });
     }

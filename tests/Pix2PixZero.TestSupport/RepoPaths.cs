@@ -23,7 +23,9 @@ public static class RepoPaths
 
     public static string Embedding(string word) => Path.Combine(SharedData, "embeddings_sd_1.4", $"{word}.pt");
 
-    /// <summary>A scratch copy of the tiny static bundle (without generated files), for tests that write into or break a bundle.</summary>
+    /// <summary>
+    /// A scratch copy of the tiny static bundle (without generated files), for tests that write into or break a bundle.
+    /// </summary>
     public static string CopyOfTinySd()
     {
         var target = Path.Combine(Directory.CreateTempSubdirectory("p2pz-bundle-").FullName, "tiny-sd");
@@ -46,7 +48,8 @@ public static class RepoPaths
         var weights = Path.Combine(bundle, "unet", "weights.pb");
         var nan = BitConverter.GetBytes(float.NaN);
         var bytes = new byte[new FileInfo(weights).Length];
-        for (var i = 0; i + 4 <= bytes.Length; i += 4) nan.CopyTo(bytes, i);
+        for (var i = 0; i + 4 <= bytes.Length; i += 4)
+            nan.CopyTo(bytes, i);
         File.WriteAllBytes(weights, bytes);
         return bundle;
     }
@@ -57,8 +60,13 @@ public static class RepoPaths
     /// making, or removing, at this moment.
     /// </summary>
     public static IEnumerable<string> CommittedFiles(string folder) =>
-        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => Path.GetFileName(f) is var name && !Core.Bundles.BundleLayout.GeneratedFileNames.Contains(name) && !Core.Serialization.AtomicFile.IsTemporary(name));
+        Directory
+            .EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f =>
+                Path.GetFileName(f) is var name
+                && !Core.Bundles.BundleLayout.GeneratedFileNames.Contains(name)
+                && !Core.Serialization.AtomicFile.IsTemporary(name)
+            );
 
     private static string FindRoot()
     {

@@ -9,15 +9,15 @@ internal static class DataMovementRules
     /// <summary>Reshape, Flatten, Squeeze, Unsqueeze: the gradient takes the input's shape back.</summary>
     public static void Reshape(GradientContext c) => c.Pass(0, c.Emit.Reshape(c.G, c.ShapeOf(c.Input(0))));
 
-    public static void Expand(GradientContext c) =>
-        c.Pass(0, c.Unbroadcast(c.G, c.Shapes[c.Output(0)], c.Input(0)));
+    public static void Expand(GradientContext c) => c.Pass(0, c.Unbroadcast(c.G, c.Shapes[c.Output(0)], c.Input(0)));
 
     public static void Transpose(GradientContext c)
     {
         var rank = c.Shapes.Rank(c.Input(0));
         var perm = c.AttrInts("perm") ?? Enumerable.Range(0, rank).Reverse().Select(i => (long)i).ToArray();
         var inverse = new long[rank];
-        for (var i = 0; i < rank; i++) inverse[perm[i]] = i;
+        for (var i = 0; i < rank; i++)
+            inverse[perm[i]] = i;
         c.Pass(0, c.Emit.Transpose(c.G, inverse));
     }
 
@@ -31,7 +31,8 @@ internal static class DataMovementRules
         for (var i = 0; i < c.Node.Input.Count; i++)
         {
             var input = c.Input(i);
-            string start, end;
+            string start,
+                end;
             if (c.Shapes.Dynamic)
             {
                 start = offset!;
@@ -44,13 +45,15 @@ internal static class DataMovementRules
                 staticOffset += c.Shapes[input][axis];
                 end = c.Emit.Int64s(staticOffset);
             }
-            if (c.Needs(i)) c.Contribute(input, c.Emit.Slice(c.G, start, end, axes));
+            if (c.Needs(i))
+                c.Contribute(input, c.Emit.Slice(c.G, start, end, axes));
         }
     }
 
     public static void Split(GradientContext c)
     {
-        if (!c.Needs(0)) return;
+        if (!c.Needs(0))
+            return;
         var rank = c.Shapes.Rank(c.Input(0));
         var axis = GradientContext.Axis(c.AttrInt("axis", 0), rank);
         var parts = c.Node.Output.Select((o, k) => c.OutputGradients[k] ?? c.Emit.Expand(c.Const(0), c.ShapeOf(o)));
@@ -65,14 +68,17 @@ internal static class DataMovementRules
     /// </summary>
     public static void Slice(GradientContext c)
     {
-        if (!c.Needs(0)) return;
-        if (c.Graph.Opset < 11) throw c.Unsupported("Slice gradients need opset 11 or newer (Pad with tensor pads)");
+        if (!c.Needs(0))
+            return;
+        if (c.Graph.Opset < 11)
+            throw c.Unsupported("Slice gradients need opset 11 or newer (Pad with tensor pads)");
         var (x, y) = (c.Input(0), c.Output(0));
         var rank = c.Shapes.Rank(x);
         var startsName = c.Input(1);
-        var sliced = c.Node.Input.Count > 3 && c.Node.Input[3].Length > 0
-            ? c.ConstantInts(3, "axes").Select(a => GradientContext.Axis(a, rank)).ToArray()
-            : Enumerable.Range(0, (int)c.Shapes[startsName][0]).Select(i => (long)i).ToArray();
+        var sliced =
+            c.Node.Input.Count > 3 && c.Node.Input[3].Length > 0
+                ? c.ConstantInts(3, "axes").Select(a => GradientContext.Axis(a, rank)).ToArray()
+                : Enumerable.Range(0, (int)c.Shapes[startsName][0]).Select(i => (long)i).ToArray();
         if (c.Node.Input.Count > 4 && c.Node.Input[4].Length > 0 && c.ConstantInts(4, "steps").Any(s => s != 1))
             throw c.Unsupported("steps other than 1");
 
@@ -90,13 +96,15 @@ internal static class DataMovementRules
         }
 
         var parts = new string[rank];
-        for (var a = 0; a < rank; a++) parts[a] = c.Emit.Int64s(0);
+        for (var a = 0; a < rank; a++)
+            parts[a] = c.Emit.Int64s(0);
         for (var j = 0; j < sliced.Length; j++)
         {
             var a = sliced[j];
             var dim = c.DimsOf(x, a, a + 1);
             var s = c.Emit.Slice(startsName, c.Emit.Int64s(j), c.Emit.Int64s(j + 1), c.Emit.Int64s(0));
-            if (c.Types.Of(startsName) != TensorValues.Int64) s = c.Emit.Cast(s, TensorValues.Int64);
+            if (c.Types.Of(startsName) != TensorValues.Int64)
+                s = c.Emit.Cast(s, TensorValues.Int64);
             var normalized = c.Emit.Node("Where", [c.Emit.Node("Less", [s, c.Emit.Int64s(0)]), c.Emit.Add(s, dim), s]);
             // Clamp to [0, dim] with Where: Min/Max on int64 only exist from opset 12.
             var upper = c.Emit.Node("Where", [c.Emit.Node("Less", [normalized, dim]), normalized, dim]);
@@ -109,12 +117,15 @@ internal static class DataMovementRules
 
     /// <summary>
     /// The int64 values of a tensor computed from constants and shapes alone (chunk() exports its bounds as
-    /// Shape → Gather → Add → Div → Mul) in a static graph, where every shape is fixed; null when it reads anything else.
+    /// Shape → Gather → Add → Div → Mul) in a static graph, where
+    /// every shape is fixed; null when it reads anything else.
     /// </summary>
     private static long[]? StaticInts(GradientContext c, string tensor, int depth = 0)
     {
-        if (c.Graph.TryGetConstantInts(tensor, out var constant)) return constant;
-        if (c.Shapes.Dynamic || depth > 16 || c.ProducerOf(tensor) is not { } n || n.Domain is not ("" or "ai.onnx")) return null;
+        if (c.Graph.TryGetConstantInts(tensor, out var constant))
+            return constant;
+        if (c.Shapes.Dynamic || depth > 16 || c.ProducerOf(tensor) is not { } n || n.Domain is not ("" or "ai.onnx"))
+            return null;
         long[]? In(int i) => i < n.Input.Count && n.Input[i].Length > 0 ? StaticInts(c, n.Input[i], depth + 1) : null;
         switch (n.OpType)
         {
@@ -122,14 +133,21 @@ internal static class DataMovementRules
             {
                 var shape = c.Shapes[n.Input[0]];
                 long Bound(string name, long fallback) =>
-                    Math.Clamp(GradientContext.Axis(GradientContext.AttrInt(n, name, fallback), shape.Length), 0, shape.Length);
+                    Math.Clamp(
+                        GradientContext.Axis(GradientContext.AttrInt(n, name, fallback), shape.Length),
+                        0,
+                        shape.Length
+                    );
                 var (start, end) = (Bound("start", 0), Bound("end", shape.Length));
                 return start < end ? shape[(int)start..(int)end] : [];
             }
             case "Gather" when GradientContext.AttrInt(n, "axis", 0) == 0:
             {
-                if (In(0) is not { } data || In(1) is not { } indices) return null;
-                return indices.Any(i => i < -data.Length || i >= data.Length) ? null : indices.Select(i => data[i < 0 ? i + data.Length : i]).ToArray();
+                if (In(0) is not { } data || In(1) is not { } indices)
+                    return null;
+                return indices.Any(i => i < -data.Length || i >= data.Length)
+                    ? null
+                    : indices.Select(i => data[i < 0 ? i + data.Length : i]).ToArray();
             }
             case "Identity" or "Unsqueeze" or "Squeeze" or "Reshape":
                 return In(0);
@@ -142,13 +160,28 @@ internal static class DataMovementRules
             }
             case "Add" or "Sub" or "Mul" or "Div":
             {
-                if (In(0) is not { } a || In(1) is not { } b || (a.Length != b.Length && a.Length != 1 && b.Length != 1)) return null;
-                if (n.OpType == "Div" && b.Contains(0)) return null;
-                return Enumerable.Range(0, Math.Max(a.Length, b.Length)).Select(i =>
-                {
-                    var (x, y) = (a[a.Length == 1 ? 0 : i], b[b.Length == 1 ? 0 : i]);
-                    return n.OpType switch { "Add" => x + y, "Sub" => x - y, "Mul" => x * y, _ => x / y };
-                }).ToArray();
+                if (
+                    In(0) is not { } a
+                    || In(1) is not { } b
+                    || (a.Length != b.Length && a.Length != 1 && b.Length != 1)
+                )
+                    return null;
+                if (n.OpType == "Div" && b.Contains(0))
+                    return null;
+                return Enumerable
+                    .Range(0, Math.Max(a.Length, b.Length))
+                    .Select(i =>
+                    {
+                        var (x, y) = (a[a.Length == 1 ? 0 : i], b[b.Length == 1 ? 0 : i]);
+                        return n.OpType switch
+                        {
+                            "Add" => x + y,
+                            "Sub" => x - y,
+                            "Mul" => x * y,
+                            _ => x / y,
+                        };
+                    })
+                    .ToArray();
             }
             default:
                 return null;
@@ -168,9 +201,15 @@ internal static class DataMovementRules
         foreach (var group in pieces.GroupBy(CutAxis))
         {
             var ordered = group.OrderBy(p => group.Key is { } a ? p.Offsets[a] : 0).ToList();
-            if (group.Key is { } axis && ordered.Count > 1 && ordered[0].Offsets[axis] == 0
+            if (
+                group.Key is { } axis
+                && ordered.Count > 1
+                && ordered[0].Offsets[axis] == 0
                 && ordered[^1].Offsets[axis] + ordered[^1].Shape[axis] == dims[axis]
-                && ordered.Zip(ordered.Skip(1)).All(p => p.First.Offsets[axis] + p.First.Shape[axis] == p.Second.Offsets[axis]))
+                && ordered
+                    .Zip(ordered.Skip(1))
+                    .All(p => p.First.Offsets[axis] + p.First.Shape[axis] == p.Second.Offsets[axis])
+            )
             {
                 c.Emit.Scope = ordered[0].Scope;
                 c.Contribute(x, c.Emit.Concat(ordered.Select(p => p.Gradient), axis));
@@ -186,22 +225,28 @@ internal static class DataMovementRules
         c.Emit.Scope = scope;
     }
 
-    /// <summary>Nearest-neighbour upsampling by integer factors repeats each pixel; its adjoint sums each block.</summary>
+    /// <summary>
+    /// Nearest-neighbour upsampling by integer factors repeats each pixel; its adjoint sums each block.
+    /// </summary>
     public static void Resize(GradientContext c)
     {
-        if (!c.Needs(0)) return;
+        if (!c.Needs(0))
+            return;
         var mode = c.AttrString("mode", "nearest");
-        if (mode != "nearest") throw c.Unsupported($"mode '{mode}' (only nearest-neighbour resizing is differentiable here)");
+        if (mode != "nearest")
+            throw c.Unsupported($"mode '{mode}' (only nearest-neighbour resizing is differentiable here)");
         var (x, y) = (c.Input(0), c.Output(0));
         var (xs, ys) = (c.Shapes[x], c.Shapes[y]);
         var rank = xs.Length;
         var factors = new long[rank];
         for (var i = 0; i < rank; i++)
         {
-            if (ys[i] % xs[i] != 0) throw c.Unsupported($"non-integer scale {ys[i]}/{xs[i]} on axis {i}");
+            if (ys[i] % xs[i] != 0)
+                throw c.Unsupported($"non-integer scale {ys[i]}/{xs[i]} on axis {i}");
             factors[i] = ys[i] / xs[i];
         }
-        if (factors[0] != 1 || factors[1] != 1) throw c.Unsupported("resizing the batch or channel axis");
+        if (factors[0] != 1 || factors[1] != 1)
+            throw c.Unsupported("resizing the batch or channel axis");
 
         // [N, C, d1·f1, d2·f2, …] → [N, C, d1, f1, d2, f2, …] → sum over the f axes.
         var pieces = new List<string> { c.DimsOf(x, 0, 2) };
@@ -212,14 +257,18 @@ internal static class DataMovementRules
             pieces.Add(c.Emit.Int64s(factors[i]));
             sumAxes.Add(2 + 2 * (i - 2) + 1);
         }
-        var blocks = c.Emit.Reshape(c.G, c.Shapes.Dynamic ? c.Emit.Concat(pieces, 0) : c.Emit.Int64s(BlockShape(xs, factors)));
+        var blocks = c.Emit.Reshape(
+            c.G,
+            c.Shapes.Dynamic ? c.Emit.Concat(pieces, 0) : c.Emit.Int64s(BlockShape(xs, factors))
+        );
         c.Pass(0, c.Emit.ReduceSum(blocks, sumAxes, keepDims: false));
     }
 
     private static long[] BlockShape(long[] xs, long[] factors)
     {
         var shape = new List<long> { xs[0], xs[1] };
-        for (var i = 2; i < xs.Length; i++) shape.AddRange([xs[i], factors[i]]);
+        for (var i = 2; i < xs.Length; i++)
+            shape.AddRange([xs[i], factors[i]]);
         return shape.ToArray();
     }
 }

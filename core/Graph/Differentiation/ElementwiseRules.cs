@@ -9,7 +9,8 @@ internal static class ElementwiseRules
 
     public static void Cast(GradientContext c)
     {
-        if (c.IsFloating(c.Output(0))) c.Pass(0, c.G);
+        if (c.IsFloating(c.Output(0)))
+            c.Pass(0, c.G);
     }
 
     public static void Add(GradientContext c)
@@ -20,7 +21,8 @@ internal static class ElementwiseRules
 
     public static void Sum(GradientContext c)
     {
-        for (var i = 0; i < c.Node.Input.Count; i++) To(c, i, () => c.G);
+        for (var i = 0; i < c.Node.Input.Count; i++)
+            To(c, i, () => c.G);
     }
 
     public static void Sub(GradientContext c)
@@ -57,16 +59,21 @@ internal static class ElementwiseRules
     /// <summary>Contributes an operand's gradient, summed back over the axes it was broadcast along.</summary>
     private static void To(GradientContext c, int input, Func<string> grad)
     {
-        if (c.Needs(input)) c.Contribute(c.Input(input), c.Unbroadcast(grad(), c.Shapes[c.Output(0)], c.Input(input)));
+        if (c.Needs(input))
+            c.Contribute(c.Input(input), c.Unbroadcast(grad(), c.Shapes[c.Output(0)], c.Input(input)));
     }
 
-    /// <summary>d(a^b)/da = b·a^(b−1); a constant exponent (x² in decomposed LayerNorm) folds to a cheaper form.</summary>
+    /// <summary>
+    /// d(a^b)/da = b·a^(b−1); a constant exponent (x² in decomposed LayerNorm) folds to a cheaper form.
+    /// </summary>
     private static string PowDerivative(GradientContext c, string a, string b)
     {
         if (c.Graph.TryGetConstantFloats(b, out var p) && p.Length == 1)
         {
-            if (p[0] == 2) return c.Emit.Mul(c.F(a), c.Const(2));
-            if (p[0] == 1) return c.Emit.Expand(c.Const(1), c.ShapeOf(a));
+            if (p[0] == 2)
+                return c.Emit.Mul(c.F(a), c.Const(2));
+            if (p[0] == 1)
+                return c.Emit.Expand(c.Const(1), c.ShapeOf(a));
             return c.Emit.Mul(c.Const(p[0]), c.Emit.Node("Pow", [c.F(a), c.Const(p[0] - 1)]));
         }
         var bf = c.F(b);
@@ -103,7 +110,13 @@ internal static class ElementwiseRules
     public static void Erf(GradientContext c)
     {
         var x = c.F(c.Input(0));
-        c.Pass(0, c.Emit.Mul(c.G, c.Emit.Mul(c.Const(2 / Math.Sqrt(Math.PI)), c.Emit.Node("Exp", [c.Emit.Neg(c.Emit.Mul(x, x))]))));
+        c.Pass(
+            0,
+            c.Emit.Mul(
+                c.G,
+                c.Emit.Mul(c.Const(2 / Math.Sqrt(Math.PI)), c.Emit.Node("Exp", [c.Emit.Neg(c.Emit.Mul(x, x))]))
+            )
+        );
     }
 
     public static void Relu(GradientContext c) =>

@@ -44,29 +44,40 @@ public sealed class GradientContext
     public string?[] OutputGradients { get; internal set; } = [];
 
     /// <summary>The gradient of the node's first output (the only one for most ops).</summary>
-    public string G => OutputGradients[0] ?? throw new InvalidOperationException($"No gradient reached '{Node.Output[0]}'.");
+    public string G =>
+        OutputGradients[0] ?? throw new InvalidOperationException($"No gradient reached '{Node.Output[0]}'.");
 
     public string Input(int index) => Node.Input[index];
+
     public string Output(int index) => Node.Output[index];
 
     // ---- gradient bookkeeping ------------------------------------------------------------------------------
 
-    /// <summary>Whether input <paramref name="input"/> of the node needs a gradient (it is floating and depends on the input).</summary>
+    /// <summary>
+    /// Whether input <paramref name="input"/> of the node needs a gradient (it is floating and depends on the input).
+    /// </summary>
     public bool Needs(int input) =>
-        input < Node.Input.Count && Node.Input[input].Length > 0 && DependsOnInput.Contains(Node.Input[input]) && IsFloating(Node.Input[input]);
+        input < Node.Input.Count
+        && Node.Input[input].Length > 0
+        && DependsOnInput.Contains(Node.Input[input])
+        && IsFloating(Node.Input[input]);
 
     /// <summary>Whether a tensor outside the node (a pattern's input) needs a gradient.</summary>
     public bool Needs(string tensor) => DependsOnInput.Contains(tensor) && IsFloating(tensor);
 
-    /// <summary>Adds <paramref name="grad"/> to the gradient of input <paramref name="input"/> when it needs one.</summary>
+    /// <summary>
+    /// Adds <paramref name="grad"/> to the gradient of input <paramref name="input"/> when it needs one.
+    /// </summary>
     public void Pass(int input, string grad)
     {
-        if (Needs(input)) Contribute(Node.Input[input], grad);
+        if (Needs(input))
+            Contribute(Node.Input[input], grad);
     }
 
     public void Contribute(string tensor, string grad)
     {
-        if (!_contributions.TryGetValue(tensor, out var list)) _contributions[tensor] = list = new List<string>();
+        if (!_contributions.TryGetValue(tensor, out var list))
+            _contributions[tensor] = list = new List<string>();
         list.Add(grad);
     }
 
@@ -75,20 +86,32 @@ public sealed class GradientContext
     /// </summary>
     public string? GradientOf(string tensor)
     {
-        if (_gradients.TryGetValue(tensor, out var done)) return done;
+        if (_gradients.TryGetValue(tensor, out var done))
+            return done;
         // Called once every reader of the tensor has been differentiated, so all its slice pieces are in.
-        if (_slicePieces.Remove(tensor, out var pieces)) DataMovementRules.ContributeSlicePieces(this, tensor, pieces);
-        if (!_contributions.TryGetValue(tensor, out var list)) return null;
+        if (_slicePieces.Remove(tensor, out var pieces))
+            DataMovementRules.ContributeSlicePieces(this, tensor, pieces);
+        if (!_contributions.TryGetValue(tensor, out var list))
+            return null;
         // Two contributions (the usual fan-out) are added: ONNX Runtime's Add kernel is faster than its Sum.
-        var sum = list.Count switch { 1 => list[0], 2 => Emit.Add(list[0], list[1]), _ => Emit.Node("Sum", list) };
+        var sum = list.Count switch
+        {
+            1 => list[0],
+            2 => Emit.Add(list[0], list[1]),
+            _ => Emit.Node("Sum", list),
+        };
         _gradients[tensor] = sum;
         return sum;
     }
 
-    /// <summary>Keeps a static slice's gradient until the sliced tensor's gradient is summed (see <see cref="DataMovementRules"/>).</summary>
+    /// <summary>
+    /// Keeps a static slice's gradient until the sliced tensor's
+    /// gradient is summed (see <see cref="DataMovementRules"/>).
+    /// </summary>
     internal void AddSlicePiece(string tensor, SlicePiece piece)
     {
-        if (!_slicePieces.TryGetValue(tensor, out var pieces)) _slicePieces[tensor] = pieces = [];
+        if (!_slicePieces.TryGetValue(tensor, out var pieces))
+            _slicePieces[tensor] = pieces = [];
         pieces.Add(piece);
     }
 
@@ -97,7 +120,8 @@ public sealed class GradientContext
     public bool IsFloating(string tensor) => Types.IsFloating(tensor);
 
     /// <summary>float64 stays float64; everything else (fp16, bf16, fp32) is differentiated in fp32.</summary>
-    public int GradType(string tensor) => Types.Of(tensor) == TensorValues.Double ? TensorValues.Double : TensorValues.Float;
+    public int GradType(string tensor) =>
+        Types.Of(tensor) == TensorValues.Double ? TensorValues.Double : TensorValues.Float;
 
     /// <summary>A scalar constant in the gradient type of the node's first output.</summary>
     public string Const(double value) => Emit.Scalar(value, GradType(Node.Output[0]));
@@ -106,18 +130,24 @@ public sealed class GradientContext
     public string F(string tensor)
     {
         var type = Types.Of(tensor);
-        if (type is TensorValues.Float or TensorValues.Double) return tensor;
-        if (_upcast.TryGetValue(tensor, out var cast)) return cast;
+        if (type is TensorValues.Float or TensorValues.Double)
+            return tensor;
+        if (_upcast.TryGetValue(tensor, out var cast))
+            return cast;
         cast = Emit.Cast(tensor, TensorValues.Float);
         _upcast[tensor] = cast;
         return cast;
     }
 
-    /// <summary>The shape of a forward tensor as an int64 vector: a constant for static graphs, Shape() otherwise.</summary>
+    /// <summary>
+    /// The shape of a forward tensor as an int64 vector: a constant for static graphs, Shape() otherwise.
+    /// </summary>
     public string ShapeOf(string tensor)
     {
-        if (!Shapes.Dynamic) return Emit.Int64s(Shapes[tensor]);
-        if (_runtimeShape.TryGetValue(tensor, out var s)) return s;
+        if (!Shapes.Dynamic)
+            return Emit.Int64s(Shapes[tensor]);
+        if (_runtimeShape.TryGetValue(tensor, out var s))
+            return s;
         s = Emit.Shape(tensor);
         _runtimeShape[tensor] = s;
         return s;
@@ -137,21 +167,25 @@ public sealed class GradientContext
     public float AttrFloat(string name, float fallback) =>
         Node.Attribute.FirstOrDefault(a => a.Name == name)?.F ?? fallback;
 
-    public long[]? AttrInts(string name) =>
-        Node.Attribute.FirstOrDefault(a => a.Name == name)?.Ints.ToArray();
+    public long[]? AttrInts(string name) => Node.Attribute.FirstOrDefault(a => a.Name == name)?.Ints.ToArray();
 
     public string AttrString(string name, string fallback) =>
         Node.Attribute.FirstOrDefault(a => a.Name == name)?.S.ToStringUtf8() ?? fallback;
 
     public long[] ConstantInts(int input, string what)
     {
-        if (input < Node.Input.Count && Graph.TryGetConstantInts(Node.Input[input], out var v)) return v;
+        if (input < Node.Input.Count && Graph.TryGetConstantInts(Node.Input[input], out var v))
+            return v;
         throw Unsupported($"its {what} input is not a constant");
     }
 
-    /// <summary>The node producing <paramref name="tensor"/> when it is a default-domain <paramref name="opType"/>, else null.</summary>
+    /// <summary>
+    /// The node producing <paramref name="tensor"/> when it is a default-domain <paramref name="opType"/>, else null.
+    /// </summary>
     public NodeProto? Producer(string tensor, string opType) =>
-        _producers.TryGetValue(tensor, out var node) && node.OpType == opType && node.Domain is "" or "ai.onnx" ? node : null;
+        _producers.TryGetValue(tensor, out var node) && node.OpType == opType && node.Domain is "" or "ai.onnx"
+            ? node
+            : null;
 
     public NodeProto? ProducerOf(string tensor) => _producers.GetValueOrDefault(tensor);
 
@@ -162,7 +196,8 @@ public sealed class GradientContext
     /// <summary>The value of a one-element constant tensor, or null.</summary>
     public double? ScalarConstant(string tensor) =>
         (!_producers.TryGetValue(tensor, out var producer) || producer.OpType == "Constant")
-        && Graph.TryGetConstantFloats(tensor, out var v) && v.Length == 1
+        && Graph.TryGetConstantFloats(tensor, out var v)
+        && v.Length == 1
             ? v[0]
             : null;
 
@@ -180,14 +215,19 @@ public sealed class GradientContext
         var lead = gradShape.Length - target.Length;
         var axes = new List<long>();
         for (var i = 0; i < gradShape.Length; i++)
-            if (i < lead || (target[i - lead] == 1 && gradShape[i] != 1)) axes.Add(i);
-        if (axes.Count == 0 && lead == 0) return grad;
+            if (i < lead || (target[i - lead] == 1 && gradShape[i] != 1))
+                axes.Add(i);
+        if (axes.Count == 0 && lead == 0)
+            return grad;
         var reduced = axes.Count > 0 ? Emit.ReduceSum(grad, axes, keepDims: true) : grad;
         return lead > 0 ? Emit.Reshape(reduced, ShapeOf(operand)) : reduced;
     }
 
-    public NotSupportedException Unsupported(string? detail = null) => new(
-        $"Cannot differentiate {(Node.Domain.Length > 0 ? Node.Domain + "." : "")}{Node.OpType} node '{Node.Name}' " +
-        $"on the path from the sample to the attention loss{(detail is null ? "" : ": " + detail)}. " +
-        "Re-export the UNet with standard ONNX ops (no fused/contrib kernels) or add a gradient rule for this op.");
+    public NotSupportedException Unsupported(string? detail = null) =>
+        new(
+            $"Cannot differentiate {(Node.Domain.Length > 0 ? Node.Domain + "." : "")}{Node.OpType} node '{Node.Name}' "
+                + $"on the path from the sample to the attention loss{(detail is null ? "" : ": " + detail)}. "
+                + "Re-export the UNet with standard ONNX ops (no "
+                + "fused/contrib kernels) or add a gradient rule for this op."
+        );
 }

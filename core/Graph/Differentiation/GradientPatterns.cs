@@ -23,8 +23,13 @@ public abstract record FusedPattern(NodeProto Root)
 /// </summary>
 public static class GradientPatterns
 {
-    /// <param name="recomputeAttention">Match <see cref="SelfAttentionPattern"/>: attention maps recomputed in the backward.</param>
-    public static IReadOnlyDictionary<NodeProto, FusedPattern> Match(OnnxGraph graph, TensorShapes shapes, bool recomputeAttention = true)
+    /// <param name="recomputeAttention">Match <see cref="SelfAttentionPattern"/>:
+    /// attention maps recomputed in the backward.</param>
+    public static IReadOnlyDictionary<NodeProto, FusedPattern> Match(
+        OnnxGraph graph,
+        TensorShapes shapes,
+        bool recomputeAttention = true
+    )
     {
         var index = new GraphIndex(graph);
         var found = new Dictionary<NodeProto, FusedPattern>(ReferenceEqualityComparer.Instance);
@@ -38,7 +43,8 @@ public static class GradientPatterns
                 "MatMul" when recomputeAttention => SelfAttention(index, shapes, node),
                 _ => null,
             };
-            if (pattern is not null) found[node] = pattern;
+            if (pattern is not null)
+                found[node] = pattern;
         }
         return found;
     }
@@ -52,42 +58,80 @@ public static class GradientPatterns
             : null;
     }
 
-    /// <summary>Exact GELU as exports spell it, y = (x ⊙ (Erf(x / c) + 1)) ⊙ h with scalar constants c (√2) and h (½).</summary>
+    /// <summary>
+    /// Exact GELU as exports spell it, y = (x ⊙ (Erf(x / c) + 1)) ⊙ h with scalar constants c (√2) and h (½).
+    /// </summary>
     private static FusedPattern? Gelu(GraphIndex g, NodeProto mul)
     {
-        if (mul.Input.Count != 2) return null;
+        if (mul.Input.Count != 2)
+            return null;
         for (var i = 0; i < 2; i++)
         {
-            if (g.Producer(mul.Input[i], "Mul") is not { } product || g.ScalarConstant(mul.Input[1 - i]) is not { } half || half <= 0) continue;
+            if (
+                g.Producer(mul.Input[i], "Mul") is not { } product
+                || g.ScalarConstant(mul.Input[1 - i]) is not { } half
+                || half <= 0
+            )
+                continue;
             for (var j = 0; j < 2; j++)
             {
                 var (x, e1) = (product.Input[j], product.Input[1 - j]);
-                if (g.Producer(e1, "Add") is not { } plusOne || plusOne.Input.Count != 2) continue;
+                if (g.Producer(e1, "Add") is not { } plusOne || plusOne.Input.Count != 2)
+                    continue;
                 var erfAt = g.Producer(plusOne.Input[0], "Erf") is not null ? 0 : 1;
-                if (g.Producer(plusOne.Input[erfAt], "Erf") is not { } erf || g.ScalarConstant(plusOne.Input[1 - erfAt]) != 1
-                    || g.Producer(erf.Input[0], "Div") is not { } scale || scale.Input[0] != x || g.ScalarConstant(scale.Input[1]) is not { } c || c <= 0) continue;
+                if (
+                    g.Producer(plusOne.Input[erfAt], "Erf") is not { } erf
+                    || g.ScalarConstant(plusOne.Input[1 - erfAt]) != 1
+                    || g.Producer(erf.Input[0], "Div") is not { } scale
+                    || scale.Input[0] != x
+                    || g.ScalarConstant(scale.Input[1]) is not { } c
+                    || c <= 0
+                )
+                    continue;
                 return new GeluPattern(mul, x, e1, scale.Output[0], half, c);
             }
         }
         return null;
     }
 
-    /// <summary>LayerNorm as opset-14 exports spell it: y = (x − mean(x)) / sqrt(mean((x − mean(x))²) + ε) over the same axes.</summary>
+    /// <summary>
+    /// LayerNorm as opset-14 exports spell it: y = (x − mean(x)) / sqrt(mean((x − mean(x))²) + ε) over the same axes.
+    /// </summary>
     private static FusedPattern? DecomposedLayerNorm(GraphIndex g, TensorShapes shapes, NodeProto div)
     {
         var (centered, sigma) = (div.Input[0], div.Input[1]);
-        if (g.Producer(sigma, "Sqrt") is not { } sqrt || g.Producer(sqrt.Input[0], "Add") is not { } addEps) return null;
+        if (g.Producer(sigma, "Sqrt") is not { } sqrt || g.Producer(sqrt.Input[0], "Add") is not { } addEps)
+            return null;
         var variance = addEps.Input.FirstOrDefault(i => g.ScalarConstant(i) is null);
-        if (variance is null || addEps.Input.Select(g.ScalarConstant).FirstOrDefault(v => v is not null) is not { } epsilon
-            || g.Producer(variance, "ReduceMean") is not { } varianceMean) return null;
-        if (g.Producer(varianceMean.Input[0], "Pow") is not { } square || square.Input[0] != centered
-            || !g.Graph.TryGetConstantFloats(square.Input[1], out var exponent) || exponent is not [2.0]) return null;
-        if (g.Producer(centered, "Sub") is not { } sub || g.Producer(sub.Input[1], "ReduceMean") is not { } mean || mean.Input[0] != sub.Input[0]) return null;
+        if (
+            variance is null
+            || addEps.Input.Select(g.ScalarConstant).FirstOrDefault(v => v is not null) is not { } epsilon
+            || g.Producer(variance, "ReduceMean") is not { } varianceMean
+        )
+            return null;
+        if (
+            g.Producer(varianceMean.Input[0], "Pow") is not { } square
+            || square.Input[0] != centered
+            || !g.Graph.TryGetConstantFloats(square.Input[1], out var exponent)
+            || exponent is not [2.0]
+        )
+            return null;
+        if (
+            g.Producer(centered, "Sub") is not { } sub
+            || g.Producer(sub.Input[1], "ReduceMean") is not { } mean
+            || mean.Input[0] != sub.Input[0]
+        )
+            return null;
         var x = sub.Input[0];
         var rank = shapes.Rank(x);
-        if (NormalizationRules.ReduceAxes(g.Graph, mean, rank) is not { } axes
-            || NormalizationRules.ReduceAxes(g.Graph, varianceMean, rank) is not { } varianceAxes || !axes.SequenceEqual(varianceAxes)
-            || shapes.Rank(centered) != rank || !shapes[div.Output[0]].SequenceEqual(shapes[x])) return null;
+        if (
+            NormalizationRules.ReduceAxes(g.Graph, mean, rank) is not { } axes
+            || NormalizationRules.ReduceAxes(g.Graph, varianceMean, rank) is not { } varianceAxes
+            || !axes.SequenceEqual(varianceAxes)
+            || shapes.Rank(centered) != rank
+            || !shapes[div.Output[0]].SequenceEqual(shapes[x])
+        )
+            return null;
         return new DecomposedLayerNormPattern(div, x, axes, (float)epsilon);
     }
 
@@ -99,10 +143,21 @@ public static class GradientPatterns
     {
         var y = softmax.Output[0];
         var rank = shapes.Rank(y);
-        if (NormalizationRules.SoftmaxAxes(g.Graph, softmax, rank) is not [var axis] || axis != rank - 1 || g.IsGraphOutput(y)) return null;
-        if (g.Readers(y) is not [{ OpType: "MatMul", Domain: "" or "ai.onnx" } matmul] || matmul.Input[0] != y || matmul.Input[1] == y) return null;
+        if (
+            NormalizationRules.SoftmaxAxes(g.Graph, softmax, rank) is not [var axis]
+            || axis != rank - 1
+            || g.IsGraphOutput(y)
+        )
+            return null;
+        if (
+            g.Readers(y) is not [{ OpType: "MatMul", Domain: "" or "ai.onnx" } matmul]
+            || matmul.Input[0] != y
+            || matmul.Input[1] == y
+        )
+            return null;
         var o = matmul.Output[0];
-        if (shapes.Rank(o) != rank || !shapes[o].AsSpan(0, rank - 1).SequenceEqual(shapes[y].AsSpan(0, rank - 1))) return null;
+        if (shapes.Rank(o) != rank || !shapes[o].AsSpan(0, rank - 1).SequenceEqual(shapes[y].AsSpan(0, rank - 1)))
+            return null;
         return new AttentionSoftmaxPattern(softmax, o);
     }
 
@@ -112,13 +167,21 @@ public static class GradientPatterns
     /// </summary>
     private static FusedPattern? ScaledScores(GraphIndex g, TensorShapes shapes, NodeProto node)
     {
-        if (node.Input.Count != 2) return null;
+        if (node.Input.Count != 2)
+            return null;
         for (var i = 0; i < (node.OpType == "Mul" ? 2 : 1); i++)
         {
             var (m, s) = (node.Input[i], node.Input[1 - i]);
-            if (g.Producer(m, "MatMul") is not { } matMul || g.ScalarConstant(s) is not { } scale || scale == 0
-                || g.Readers(m).Count != 1 || g.IsGraphOutput(m)) continue;
-            if (Count(shapes[m]) <= Count(shapes[matMul.Input[0]])) continue;
+            if (
+                g.Producer(m, "MatMul") is not { } matMul
+                || g.ScalarConstant(s) is not { } scale
+                || scale == 0
+                || g.Readers(m).Count != 1
+                || g.IsGraphOutput(m)
+            )
+                continue;
+            if (Count(shapes[m]) <= Count(shapes[matMul.Input[0]]))
+                continue;
             return new ScaledScoresPattern(node, matMul, node.OpType == "Mul" ? scale : 1 / scale);
         }
         return null;
@@ -130,7 +193,8 @@ public static class GradientPatterns
     /// </summary>
     private static FusedPattern? SelfAttention(GraphIndex g, TensorShapes shapes, NodeProto valueProduct) =>
         AttentionBlock.At(g, shapes, valueProduct) is { } block
-        && shapes[block.KeyTransposed][..^2].SequenceEqual(shapes[block.Q][..^2]) && shapes[block.V][..^2].SequenceEqual(shapes[block.Q][..^2])
+        && shapes[block.KeyTransposed][..^2].SequenceEqual(shapes[block.Q][..^2])
+        && shapes[block.V][..^2].SequenceEqual(shapes[block.Q][..^2])
             ? new SelfAttentionPattern(block, (int)Math.Min(shapes[block.Map][0], SelfAttentionPattern.MaxChunks))
             : null;
 
@@ -144,7 +208,8 @@ internal sealed record SiluPattern(NodeProto Root, string X, string Sigmoid) : F
 
     internal override void Differentiate(GradientContext c)
     {
-        if (!c.Needs(X)) return;
+        if (!c.Needs(X))
+            return;
         var s = c.F(Sigmoid);
         c.Contribute(X, c.Emit.Mul(c.G, c.Emit.Add(s, c.Emit.Mul(c.F(Root.Output[0]), c.Emit.Sub(c.Const(1), s)))));
     }
@@ -154,16 +219,24 @@ internal sealed record SiluPattern(NodeProto Root, string X, string Sigmoid) : F
 /// ∂L/∂x = g ⊙ (h·(Erf(z) + 1) + x ⊙ exp(ln(2h / (c√π)) − z²)) with the forward's z = x / c, in 7 ops instead of
 /// the op-by-op rules' 10 and a Sum.
 /// </summary>
-internal sealed record GeluPattern(NodeProto Root, string X, string ErfPlusOne, string Z, double Half, double C) : FusedPattern(Root)
+internal sealed record GeluPattern(NodeProto Root, string X, string ErfPlusOne, string Z, double Half, double C)
+    : FusedPattern(Root)
 {
     public override string Name => "GELU";
 
     internal override void Differentiate(GradientContext c)
     {
-        if (!c.Needs(X)) return;
+        if (!c.Needs(X))
+            return;
         var z = c.F(Z);
-        var gauss = c.Emit.Node("Exp", [c.Emit.Sub(c.Const(Math.Log(2 * Half / (C * Math.Sqrt(Math.PI)))), c.Emit.Mul(z, z))]);
-        c.Contribute(X, c.Emit.Mul(c.G, c.Emit.Add(c.Emit.Mul(c.F(ErfPlusOne), c.Const(Half)), c.Emit.Mul(c.F(X), gauss))));
+        var gauss = c.Emit.Node(
+            "Exp",
+            [c.Emit.Sub(c.Const(Math.Log(2 * Half / (C * Math.Sqrt(Math.PI)))), c.Emit.Mul(z, z))]
+        );
+        c.Contribute(
+            X,
+            c.Emit.Mul(c.G, c.Emit.Add(c.Emit.Mul(c.F(ErfPlusOne), c.Const(Half)), c.Emit.Mul(c.F(X), gauss)))
+        );
     }
 }
 
@@ -172,13 +245,15 @@ internal sealed record GeluPattern(NodeProto Root, string X, string ErfPlusOne, 
 /// intermediates: then nothing outside the pattern reads them and ONNX Runtime still fuses the forward into one
 /// LayerNormalization kernel (the guidance graph's run time on small models is dominated by its count of small ops).
 /// </summary>
-internal sealed record DecomposedLayerNormPattern(NodeProto Root, string X, long[] Axes, float Epsilon) : FusedPattern(Root)
+internal sealed record DecomposedLayerNormPattern(NodeProto Root, string X, long[] Axes, float Epsilon)
+    : FusedPattern(Root)
 {
     public override string Name => "LayerNorm";
 
     internal override void Differentiate(GradientContext c)
     {
-        if (!c.Needs(X)) return;
+        if (!c.Needs(X))
+            return;
         var (xhat, invStd) = NormalizationRules.Statistics(c, X, Axes, Epsilon);
         c.Contribute(X, NormalizationRules.InputGradient(c, c.G, xhat, invStd, Axes));
     }
@@ -194,18 +269,25 @@ internal sealed record AttentionSoftmaxPattern(NodeProto Root, string ValueProdu
 
     internal override void Differentiate(GradientContext c)
     {
-        if (!c.Needs(0)) return;
+        if (!c.Needs(0))
+            return;
         if (c.GradientOf(ValueProduct) is not { } dO)
         {
             NormalizationRules.Softmax(c);
             return;
         }
-        var dot = c.Emit.ReduceSum(c.Emit.Mul(dO, c.F(ValueProduct)), [c.Shapes.Rank(ValueProduct) - 1], keepDims: true);
+        var dot = c.Emit.ReduceSum(
+            c.Emit.Mul(dO, c.F(ValueProduct)),
+            [c.Shapes.Rank(ValueProduct) - 1],
+            keepDims: true
+        );
         c.Pass(0, c.Emit.Mul(c.F(Root.Output[0]), c.Emit.Sub(c.G, dot)));
     }
 }
 
-/// <summary>The scale of s·(A·B) applied to the gradients of A and B rather than to the larger gradient of A·B.</summary>
+/// <summary>
+/// The scale of s·(A·B) applied to the gradients of A and B rather than to the larger gradient of A·B.
+/// </summary>
 internal sealed record ScaledScoresPattern(NodeProto Root, NodeProto MatMul, double Scale) : FusedPattern(Root)
 {
     public override string Name => "scaled scores";

@@ -58,6 +58,8 @@ public static class GradientRules
     public static GradientRule For(GradientContext context)
     {
         var node = context.Node;
-        return node.Domain is "" or "ai.onnx" && Rules.TryGetValue(node.OpType, out var rule) ? rule : throw context.Unsupported();
+        return node.Domain is "" or "ai.onnx" && Rules.TryGetValue(node.OpType, out var rule)
+            ? rule
+            : throw context.Unsupported();
     }
 }

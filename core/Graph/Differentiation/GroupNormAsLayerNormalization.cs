@@ -10,20 +10,32 @@ namespace Pix2PixZero.Core.Graph.Differentiation;
 /// </summary>
 public static class GroupNormAsLayerNormalization
 {
-    /// <summary>Rewrites every such node in place; returns how many. The graph is sorted topologically afterwards.</summary>
+    /// <summary>
+    /// Rewrites every such node in place; returns how many. The graph is sorted topologically afterwards.
+    /// </summary>
     public static int Apply(OnnxGraph graph, TensorShapes shapes, TensorTypes types)
     {
         var emit = new GraphEmitter(graph, "rewrite");
         var count = 0;
-        foreach (var node in graph.Graph.Node.Where(n => n.OpType == "InstanceNormalization" && n.Domain is "" or "ai.onnx").ToList())
+        foreach (
+            var node in graph
+                .Graph.Node.Where(n => n.OpType == "InstanceNormalization" && n.Domain is "" or "ai.onnx")
+                .ToList()
+        )
         {
             var (x, y) = (node.Input[0], node.Output[0]);
-            if (!shapes.Contains(x) || types.Of(y) != TensorValues.Float) continue;
+            if (!shapes.Contains(x) || types.Of(y) != TensorValues.Float)
+                continue;
             var rank = shapes.Rank(x);
             var axes = Enumerable.Range(2, rank - 2).Select(i => (long)i).ToArray();
-            if (!NormalizationRules.FitsLayerNormalization(graph, rank, axes, TensorValues.Float)
-                || !graph.TryGetConstantFloats(node.Input[1], out var scale) || scale.Any(v => v != 1)
-                || !graph.TryGetConstantFloats(node.Input[2], out var bias) || bias.Any(v => v != 0)) continue;
+            if (
+                !NormalizationRules.FitsLayerNormalization(graph, rank, axes, TensorValues.Float)
+                || !graph.TryGetConstantFloats(node.Input[1], out var scale)
+                || scale.Any(v => v != 1)
+                || !graph.TryGetConstantFloats(node.Input[2], out var bias)
+                || bias.Any(v => v != 0)
+            )
+                continue;
 
             emit.Scope = node.Name;
             var dims = shapes.Dynamic ? emit.ShapeSlice(x, 2, rank) : emit.Int64s(shapes[x][2..]);
@@ -39,7 +51,8 @@ public static class GroupNormAsLayerNormalization
             count++;
         }
         // The ones are emitted after the nodes that now read them.
-        if (count > 0) graph.SortTopologically();
+        if (count > 0)
+            graph.SortTopologically();
         return count;
     }
 }

@@ -11,31 +11,39 @@ internal static class LinearRules
     public static void MatMul(GradientContext c) => MatMulGradients(c, c.Node, c.G, scale: null);
 
     /// <summary>
-    /// The gradients of Y = A·B (the node <paramref name="matMul"/>) for ∂L/∂Y = <paramref name="g"/>·<paramref name="scale"/>:
-    /// the scale (a scalar tensor or null) multiplies the operands' gradients instead of the output's, which for
-    /// attention scores (an N×N map from N×d operands) is the smaller tensor.
+    /// The gradients of Y = A·B (the node <paramref name="matMul"/>) for ∂L/∂Y =
+    /// <paramref name="g"/>·<paramref name="scale"/>: the scale (a scalar tensor or null) multiplies the operands'
+    /// gradients instead of the output's, which for attention scores (an N×N map from N×d operands) is the smaller
+    /// tensor.
     /// </summary>
     public static void MatMulGradients(GradientContext c, Onnx.NodeProto matMul, string g, string? scale)
     {
         var (a, b, y) = (matMul.Input[0], matMul.Input[1], matMul.Output[0]);
         var (ra, rb) = (c.Shapes.Rank(a), c.Shapes.Rank(b));
-        if (ra < 2 || rb < 2) throw c.Unsupported("1-D MatMul operands are not supported");
+        if (ra < 2 || rb < 2)
+            throw c.Unsupported("1-D MatMul operands are not supported");
         var batch = c.Shapes[y][..^2];
         string Scaled(string t) => scale is null ? t : c.Emit.Mul(t, scale);
         if (c.Needs(a))
         {
-            var grad = rb == 2 && c.IsConstant(b) && c.Graph.Opset >= 11
-                ? TimesTransposedWeight(c, g, a, b, ra)
-                : c.Emit.Node("MatMul", [g, SwapLastTwo(c, c.F(b), rb)]);
+            var grad =
+                rb == 2 && c.IsConstant(b) && c.Graph.Opset >= 11
+                    ? TimesTransposedWeight(c, g, a, b, ra)
+                    : c.Emit.Node("MatMul", [g, SwapLastTwo(c, c.F(b), rb)]);
             c.Contribute(a, c.Unbroadcast(Scaled(grad), [.. batch, .. c.Shapes[a][^2..]], a));
         }
         if (c.Needs(b))
         {
             // Aᵀ·g transposes A. When A is the wider operand (attention's P in P·V), ONNX Runtime's transposed-A
             // MatMul over it is several times slower than (gᵀ·A)ᵀ, which transposes only the narrow g and the result.
-            var grad = c.Shapes[a][^1] > c.Shapes[y][^1]
-                ? SwapLastTwo(c, c.Emit.Node("MatMul", [SwapLastTwo(c, g, batch.Length + 2), c.F(a)]), batch.Length + 2)
-                : c.Emit.Node("MatMul", [SwapLastTwo(c, c.F(a), ra), g]);
+            var grad =
+                c.Shapes[a][^1] > c.Shapes[y][^1]
+                    ? SwapLastTwo(
+                        c,
+                        c.Emit.Node("MatMul", [SwapLastTwo(c, g, batch.Length + 2), c.F(a)]),
+                        batch.Length + 2
+                    )
+                    : c.Emit.Node("MatMul", [SwapLastTwo(c, c.F(a), ra), g]);
             c.Contribute(b, c.Unbroadcast(Scaled(grad), [.. batch, .. c.Shapes[b][^2..]], b));
         }
     }
@@ -68,12 +76,20 @@ internal static class LinearRules
         var (a, b) = (c.F(c.Input(0)), c.F(c.Input(1)));
         // Before opset 11 Gemm's C is required: a zero scalar broadcasts.
         string[] Operands(string left, string right) => c.Graph.Opset >= 11 ? [left, right] : [left, right, c.Const(0)];
-        string Product(string left, string right, bool transLeft, bool transRight) => c.Emit.Node("Gemm", Operands(left, right),
-            GraphEmitter.Int("transA", transLeft ? 1 : 0), GraphEmitter.Int("transB", transRight ? 1 : 0), GraphEmitter.Float("alpha", alpha));
+        string Product(string left, string right, bool transLeft, bool transRight) =>
+            c.Emit.Node(
+                "Gemm",
+                Operands(left, right),
+                GraphEmitter.Int("transA", transLeft ? 1 : 0),
+                GraphEmitter.Int("transB", transRight ? 1 : 0),
+                GraphEmitter.Float("alpha", alpha)
+            );
         // ∂L/∂A = α·g·B'ᵀ, or its transpose α·B'·gᵀ when A is stored transposed.
-        if (c.Needs(0)) c.Contribute(c.Input(0), transA ? Product(b, g, transB, true) : Product(g, b, false, !transB));
+        if (c.Needs(0))
+            c.Contribute(c.Input(0), transA ? Product(b, g, transB, true) : Product(g, b, false, !transB));
         // ∂L/∂B = α·A'ᵀ·g, or its transpose α·gᵀ·A' when B is stored transposed.
-        if (c.Needs(1)) c.Contribute(c.Input(1), transB ? Product(g, a, true, transA) : Product(a, g, !transA, false));
+        if (c.Needs(1))
+            c.Contribute(c.Input(1), transB ? Product(g, a, true, transA) : Product(a, g, !transA, false));
         if (c.Needs(2))
         {
             var gc = beta == 1f ? g : c.Emit.Mul(g, c.Const(beta));
@@ -88,7 +104,8 @@ internal static class LinearRules
     /// </summary>
     public static void Conv(GradientContext c)
     {
-        if (!c.Needs(0)) return;
+        if (!c.Needs(0))
+            return;
         var autoPad = c.AttrString("auto_pad", "NOTSET");
         if (autoPad is not ("NOTSET" or "VALID"))
             throw c.Unsupported($"auto_pad={autoPad} (explicit pads are required)");
@@ -105,16 +122,31 @@ internal static class LinearRules
         for (var i = 0; i < spatial; i++)
             outputPadding[i] = crop
                 ? strides[i] - 1
-                : c.Shapes[x][2 + i] + pads[i] + pads[spatial + i] - ((kernel[i] - 1) * dilations[i] + 1) - strides[i] * (c.Shapes[y][2 + i] - 1);
+                : c.Shapes[x][2 + i]
+                    + pads[i]
+                    + pads[spatial + i]
+                    - ((kernel[i] - 1) * dilations[i] + 1)
+                    - strides[i] * (c.Shapes[y][2 + i] - 1);
 
-        var grad = c.Emit.Node("ConvTranspose", [c.G, c.F(w)],
-            GraphEmitter.Ints("strides", strides), GraphEmitter.Ints("pads", pads),
-            GraphEmitter.Ints("dilations", dilations), GraphEmitter.Int("group", group),
-            GraphEmitter.Ints("kernel_shape", kernel), GraphEmitter.Ints("output_padding", outputPadding));
+        var grad = c.Emit.Node(
+            "ConvTranspose",
+            [c.G, c.F(w)],
+            GraphEmitter.Ints("strides", strides),
+            GraphEmitter.Ints("pads", pads),
+            GraphEmitter.Ints("dilations", dilations),
+            GraphEmitter.Int("group", group),
+            GraphEmitter.Ints("kernel_shape", kernel),
+            GraphEmitter.Ints("output_padding", outputPadding)
+        );
         if (crop)
         {
             var axes = Enumerable.Range(2, spatial).Select(i => (long)i).ToArray();
-            grad = c.Emit.Slice(grad, c.Emit.Int64s(new long[spatial]), c.DimsOf(x, 2, 2 + spatial), c.Emit.Int64s(axes));
+            grad = c.Emit.Slice(
+                grad,
+                c.Emit.Int64s(new long[spatial]),
+                c.DimsOf(x, 2, 2 + spatial),
+                c.Emit.Int64s(axes)
+            );
         }
         c.Contribute(x, grad);
     }

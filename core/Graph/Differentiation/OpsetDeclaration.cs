@@ -11,6 +11,7 @@ public static class OpsetDeclaration
 
     public static void Apply(OnnxGraph graph)
     {
-        if (graph.Opset is >= 13 and < LayerNormalizationOpset) graph.UpgradeOpset(LayerNormalizationOpset);
+        if (graph.Opset is >= 13 and < LayerNormalizationOpset)
+            graph.UpgradeOpset(LayerNormalizationOpset);
     }
 }

@@ -33,9 +33,16 @@ public static class ReverseModeDifferentiator
     /// Appends to <paramref name="graph"/> the nodes computing ∂<paramref name="scalar"/>/∂<paramref name="wrt"/> and
     /// returns the gradient's tensor name (same shape as <paramref name="wrt"/>).
     /// </summary>
-    /// <exception cref="NotSupportedException">An op on the gradient path has no rule; the message names it.</exception>
-    public static string Differentiate(OnnxGraph graph, string scalar, string wrt, TensorShapes shapes, TensorTypes types,
-        DifferentiationOptions? options = null)
+    /// <exception cref="NotSupportedException">An op on the
+    /// gradient path has no rule; the message names it.</exception>
+    public static string Differentiate(
+        OnnxGraph graph,
+        string scalar,
+        string wrt,
+        TensorShapes shapes,
+        TensorTypes types,
+        DifferentiationOptions? options = null
+    )
     {
         var run = new Run(graph, wrt, shapes, types, options ?? new DifferentiationOptions());
         run.RequireDependent(scalar);
@@ -45,16 +52,23 @@ public static class ReverseModeDifferentiator
     }
 
     /// <summary>
-    /// The same for a scalar L whose gradients are already in the graph for some of its inputs: <paramref name="seeds"/>
-    /// maps each such tensor t to the tensor holding ∂L/∂t (t's shape, the gradient's type), e.g. a loss
-    /// Σ (A − A_ref)² differentiated by hand to 2(A − A_ref). Only the graph between <paramref name="wrt"/> and
-    /// those tensors is differentiated.
+    /// The same for a scalar L whose gradients are already in the graph for some of its inputs:
+    /// <paramref name="seeds"/> maps each such tensor t to the tensor holding ∂L/∂t (t's shape, the gradient's type),
+    /// e.g. a loss Σ (A − A_ref)² differentiated by hand to 2(A − A_ref). Only the graph between <paramref name="wrt"/>
+    /// and those tensors is differentiated.
     /// </summary>
-    public static string Differentiate(OnnxGraph graph, IReadOnlyDictionary<string, string> seeds, string wrt, TensorShapes shapes,
-        TensorTypes types, DifferentiationOptions? options = null)
+    public static string Differentiate(
+        OnnxGraph graph,
+        IReadOnlyDictionary<string, string> seeds,
+        string wrt,
+        TensorShapes shapes,
+        TensorTypes types,
+        DifferentiationOptions? options = null
+    )
     {
         var run = new Run(graph, wrt, shapes, types, options ?? new DifferentiationOptions());
-        foreach (var t in seeds.Keys) run.RequireDependent(t);
+        foreach (var t in seeds.Keys)
+            run.RequireDependent(t);
         return run.Complete(seeds);
     }
 
@@ -81,23 +95,28 @@ public static class ReverseModeDifferentiator
         public void RequireDependent(string tensor)
         {
             if (!Context.DependsOnInput.Contains(tensor))
-                throw new InvalidOperationException($"'{tensor}' does not depend on '{_wrt}'; there is no gradient to compute.");
+                throw new InvalidOperationException(
+                    $"'{tensor}' does not depend on '{_wrt}'; there is no gradient to compute."
+                );
         }
 
         public string Complete(IReadOnlyDictionary<string, string> seeds)
         {
             var c = Context;
             var onLossSide = _graph.AncestorsOf(seeds.Keys);
-            var path = _graph.TopologicalOrder()
+            var path = _graph
+                .TopologicalOrder()
                 .Where(n => n.Input.Any(c.DependsOnInput.Contains) && n.Output.Any(onLossSide.Contains))
                 .ToList();
-            foreach (var (tensor, grad) in seeds) c.Contribute(tensor, grad);
+            foreach (var (tensor, grad) in seeds)
+                c.Contribute(tensor, grad);
 
             for (var k = path.Count - 1; k >= 0; k--)
             {
                 var node = path[k];
                 var outputGrads = node.Output.Select(o => o.Length > 0 ? c.GradientOf(o) : null).ToArray();
-                if (outputGrads.All(g => g is null)) continue;
+                if (outputGrads.All(g => g is null))
+                    continue;
                 c.Node = node;
                 c.OutputGradients = outputGrads;
                 c.Emit.Scope = node.Name.Length > 0 ? node.Name : node.OpType;
@@ -106,11 +125,14 @@ public static class ReverseModeDifferentiator
                     pattern.Differentiate(c);
                     _patternApplied?.Invoke(pattern);
                 }
-                else GradientRules.For(c)(c);
+                else
+                    GradientRules.For(c)(c);
             }
             c.Emit.Scope = null;
-            var gradient = c.GradientOf(_wrt) ?? throw new InvalidOperationException(
-                $"No gradient reached '{_wrt}' from '{string.Join("', '", seeds.Keys)}'.");
+            var gradient = c.GradientOf(_wrt)
+                ?? throw new InvalidOperationException(
+                    $"No gradient reached '{_wrt}' from '{string.Join("', '", seeds.Keys)}'."
+                );
             return gradient;
         }
     }

@@ -36,25 +36,42 @@ internal sealed record SelfAttentionPattern(AttentionBlock Block, int Chunks) : 
         {
             string Part(string t) => rows is { } r ? c.Emit.Slice(t, r.Start, r.End, c.Emit.Int64s(0)) : t;
             var (qc, kTc, vc, oc, dOc) = (c.F(Part(q)), c.F(Part(kT)), c.F(Part(v)), c.F(Part(o)), Part(c.G));
-            var first = c.Emit.Slice(c.Emit.Reshape(dOc, c.Emit.Int64s(-1)), c.Emit.Int64s(0), c.Emit.Int64s(1), c.Emit.Int64s(0));
+            var first = c.Emit.Slice(
+                c.Emit.Reshape(dOc, c.Emit.Int64s(-1)),
+                c.Emit.Int64s(0),
+                c.Emit.Int64s(1),
+                c.Emit.Int64s(0)
+            );
             var zero = c.Emit.Mul(c.Emit.ReduceSum(first, [0], keepDims: false), c.Emit.Scalar(0, gradType));
             var scaledQ = c.Emit.Mul(c.Emit.Add(qc, zero), s);
-            var p = c.Emit.Node("Softmax", [c.Emit.Node("MatMul", [scaledQ, kTc])], [.. Block.Softmax.Attribute.Select(a => a.Clone())]);
+            var p = c.Emit.Node(
+                "Softmax",
+                [c.Emit.Node("MatMul", [scaledQ, kTc])],
+                [.. Block.Softmax.Attribute.Select(a => a.Clone())]
+            );
 
             // Pᵀ·∂O as (∂Oᵀ·P)ᵀ, which transposes the narrow ∂O rather than the map (see LinearRules.MatMulGradients).
             dV.Add(LinearRules.SwapLastTwo(c, c.Emit.Node("MatMul", [LinearRules.SwapLastTwo(c, dOc, rank), p]), rank));
             var rowDot = c.Emit.ReduceSum(c.Emit.Mul(dOc, oc), [rank - 1], keepDims: true);
-            var dS = c.Emit.Mul(p, c.Emit.Sub(c.Emit.Node("MatMul", [dOc, LinearRules.SwapLastTwo(c, vc, rank)]), rowDot));
+            var dS = c.Emit.Mul(
+                p,
+                c.Emit.Sub(c.Emit.Node("MatMul", [dOc, LinearRules.SwapLastTwo(c, vc, rank)]), rowDot)
+            );
             dQ.Add(c.Emit.Mul(c.Emit.Node("MatMul", [dS, LinearRules.SwapLastTwo(c, kTc, rank)]), s));
             dKt.Add(c.Emit.Mul(c.Emit.Node("MatMul", [LinearRules.SwapLastTwo(c, qc, rank), dS]), s));
         }
         string Joined(List<string> parts) => parts.Count == 1 ? parts[0] : c.Emit.Concat(parts, 0);
-        if (c.Needs(q)) c.Contribute(q, Joined(dQ));
-        if (c.Needs(kT)) c.Contribute(kT, Joined(dKt));
-        if (c.Needs(v)) c.Contribute(v, Joined(dV));
+        if (c.Needs(q))
+            c.Contribute(q, Joined(dQ));
+        if (c.Needs(kT))
+            c.Contribute(kT, Joined(dKt));
+        if (c.Needs(v))
+            c.Contribute(v, Joined(dV));
     }
 
-    /// <summary>Slice bounds along the rows (axis 0) of each chunk, ⌈rows/chunks⌉ rows each; [null] when unchunked.</summary>
+    /// <summary>
+    /// Slice bounds along the rows (axis 0) of each chunk, ⌈rows/chunks⌉ rows each; [null] when unchunked.
+    /// </summary>
     private IEnumerable<(string Start, string End)?> RowChunks(GradientContext c, string q)
     {
         if (Chunks <= 1)
@@ -65,7 +82,8 @@ internal sealed record SelfAttentionPattern(AttentionBlock Block, int Chunks) : 
         if (!c.Shapes.Dynamic)
         {
             var size = (c.Shapes[q][0] + Chunks - 1) / Chunks;
-            for (var i = 0; i < Chunks; i++) yield return (c.Emit.Int64s(i * size), c.Emit.Int64s((i + 1) * size));
+            for (var i = 0; i < Chunks; i++)
+                yield return (c.Emit.Int64s(i * size), c.Emit.Int64s((i + 1) * size));
             yield break;
         }
         var rows = c.DimsOf(q, 0, 1);

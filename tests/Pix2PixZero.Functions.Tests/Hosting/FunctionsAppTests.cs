@@ -6,21 +6,36 @@ using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Tests.Hosting;
 
-/// <summary>What the Functions host will see: the build's functions.metadata, the task registry, host.json, settings.</summary>
+/// <summary>
+/// What the Functions host will see: the build's functions.metadata, the task registry, host.json, settings.
+/// </summary>
 public sealed class FunctionsAppTests
 {
-    private static readonly string AppOutput = typeof(FunctionsAppTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "FunctionsAppOutput").Value!;
+    private static readonly string AppOutput = typeof(FunctionsAppTests)
+        .Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "FunctionsAppOutput")
+        .Value!;
 
     [Fact]
     public void The_build_lists_the_blob_inbox_the_api_routes_with_function_keys_and_the_anonymous_page()
     {
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppOutput, "functions.metadata")));
-        var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("bindings").EnumerateArray().ToList());
+        var functions = metadata
+            .RootElement.EnumerateArray()
+            .ToDictionary(
+                f => f.GetProperty("name").GetString()!,
+                f => f.GetProperty("bindings").EnumerateArray().ToList()
+            );
 
         var inbox = Trigger(functions["EditRequestInbox"]);
-        Assert.Equal(("blobTrigger", "edit-requests/{task}/{name}", "AzureWebJobsStorage"),
-            (inbox.GetProperty("type").GetString(), inbox.GetProperty("path").GetString(), inbox.GetProperty("connection").GetString()));
+        Assert.Equal(
+            ("blobTrigger", "edit-requests/{task}/{name}", "AzureWebJobsStorage"),
+            (
+                inbox.GetProperty("type").GetString(),
+                inbox.GetProperty("path").GetString(),
+                inbox.GetProperty("connection").GetString()
+            )
+        );
         Assert.Contains(functions["EditRequestInbox"], b => b.GetProperty("type").GetString() == "durableClient");
 
         // host.json sets no route prefix: these are the paths from the site root.
@@ -39,11 +54,21 @@ public sealed class FunctionsAppTests
         foreach (var (name, (method, route, auth)) in routes)
         {
             var http = Trigger(functions[name]);
-            Assert.Equal(("httpTrigger", route, auth), (http.GetProperty("type").GetString(), http.GetProperty("route").GetString(), http.GetProperty("authLevel").GetString()));
+            Assert.Equal(
+                ("httpTrigger", route, auth),
+                (
+                    http.GetProperty("type").GetString(),
+                    http.GetProperty("route").GetString(),
+                    http.GetProperty("authLevel").GetString()
+                )
+            );
             Assert.Equal([method], http.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         }
         using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")));
-        Assert.Equal("", host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+        Assert.Equal(
+            "",
+            host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString()
+        );
     }
 
     [Fact]
@@ -52,20 +77,41 @@ public sealed class FunctionsAppTests
         var registry = new DurableTaskRegistry();
         PipelineRegistration.AddPipelineTasks(registry);
         // The Durable extension reads the same internal tables to add these functions at start-up.
-        List<string> Registered(string table) => ((System.Collections.IEnumerable)typeof(DurableTaskRegistry)
-            .GetProperty(table, BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(registry)!)
-            .Cast<object>().Select(entry => entry.GetType().GetProperty("Key")!.GetValue(entry)!.ToString()!).Order().ToList();
+        List<string> Registered(string table) =>
+            (
+                (System.Collections.IEnumerable)
+                    typeof(DurableTaskRegistry)
+                        .GetProperty(table, BindingFlags.Instance | BindingFlags.NonPublic)!
+                        .GetValue(registry)!
+            )
+                .Cast<object>()
+                .Select(entry => entry.GetType().GetProperty("Key")!.GetValue(entry)!.ToString()!)
+                .Order()
+                .ToList();
 
-        var types = typeof(PipelineRegistration).Assembly.GetTypes().Where(t => t is { IsAbstract: false, IsClass: true }).ToList();
-        Assert.Equal(types.Where(typeof(ITaskOrchestrator).IsAssignableFrom).Select(t => t.Name).Order(), Registered("Orchestrators"));
-        Assert.Equal(types.Where(typeof(ITaskActivity).IsAssignableFrom).Select(t => t.Name).Order(), Registered("Activities"));
+        var types = typeof(PipelineRegistration)
+            .Assembly.GetTypes()
+            .Where(t => t is { IsAbstract: false, IsClass: true })
+            .ToList();
+        Assert.Equal(
+            types.Where(typeof(ITaskOrchestrator).IsAssignableFrom).Select(t => t.Name).Order(),
+            Registered("Orchestrators")
+        );
+        Assert.Equal(
+            types.Where(typeof(ITaskActivity).IsAssignableFrom).Select(t => t.Name).Order(),
+            Registered("Activities")
+        );
     }
 
     [Fact]
     public void The_app_ships_the_cuda_provider_and_the_tests_run_without_it()
     {
-        Assert.True(File.Exists(Path.Combine(AppOutput, "runtimes", "linux-x64", "native", "libonnxruntime_providers_cuda.so")));
-        Assert.Empty(Directory.EnumerateFiles(AppContext.BaseDirectory, "*providers_cuda*", SearchOption.AllDirectories));
+        Assert.True(
+            File.Exists(Path.Combine(AppOutput, "runtimes", "linux-x64", "native", "libonnxruntime_providers_cuda.so"))
+        );
+        Assert.Empty(
+            Directory.EnumerateFiles(AppContext.BaseDirectory, "*providers_cuda*", SearchOption.AllDirectories)
+        );
     }
 
     [Fact]
@@ -74,21 +120,37 @@ public sealed class FunctionsAppTests
         using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")));
         var durable = host.RootElement.GetProperty("extensions").GetProperty("durableTask");
         Assert.Equal("%Pix2PixZero__TaskHub%", durable.GetProperty("hubName").GetString());
-        Assert.Equal(("AzureStorage", StorageConnection.Name),
-            (durable.GetProperty("storageProvider").GetProperty("type").GetString(), durable.GetProperty("storageProvider").GetProperty("connectionName").GetString()));
-        Assert.InRange(durable.GetProperty("maxConcurrentActivityFunctions").GetInt32(), new AppSettings().ModelConcurrency, 4);
-        Assert.Contains("Pix2PixZero__TaskHub", File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "modules", "function-app.bicep")));
+        Assert.Equal(
+            ("AzureStorage", StorageConnection.Name),
+            (
+                durable.GetProperty("storageProvider").GetProperty("type").GetString(),
+                durable.GetProperty("storageProvider").GetProperty("connectionName").GetString()
+            )
+        );
+        Assert.InRange(
+            durable.GetProperty("maxConcurrentActivityFunctions").GetInt32(),
+            new AppSettings().ModelConcurrency,
+            4
+        );
+        Assert.Contains(
+            "Pix2PixZero__TaskHub",
+            File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "modules", "function-app.bicep"))
+        );
         Assert.True(File.Exists(Path.Combine(AppOutput, "host.json")));
     }
 
     [Fact]
     public void The_local_settings_example_names_every_setting_a_local_run_needs()
     {
-        using var example = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "functions", "local.settings.example.json")));
+        using var example = JsonDocument.Parse(
+            File.ReadAllText(Path.Combine(RepoPaths.Root, "functions", "local.settings.example.json"))
+        );
         var values = example.RootElement.GetProperty("Values");
         Assert.Equal("UseDevelopmentStorage=true", values.GetProperty(StorageConnection.Name).GetString());
         Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
-        foreach (var setting in new[] { "Pix2PixZero__TaskHub", "Pix2PixZero__ModelDirectory", "Pix2PixZero__ModelPull" })
+        foreach (
+            var setting in new[] { "Pix2PixZero__TaskHub", "Pix2PixZero__ModelDirectory", "Pix2PixZero__ModelPull" }
+        )
             Assert.True(values.TryGetProperty(setting, out _), setting);
     }
 

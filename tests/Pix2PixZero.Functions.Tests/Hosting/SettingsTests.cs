@@ -16,15 +16,19 @@ public sealed class SettingsTests
     [InlineData("ModelConcurrency", "0", "use 1..16")]
     [InlineData("MaxRequestBytes", "10", "use 1 KiB..1 GiB")]
     [InlineData("ActivityAttempts", "0", "use 1..20")]
-    public void A_setting_out_of_range_stops_the_start_naming_the_app_setting_and_its_range(string name, string value, string expected)
+    public void A_setting_out_of_range_stops_the_start_naming_the_app_setting_and_its_range(
+        string name,
+        string value,
+        string expected
+    )
     {
-        using var services = Services(new()
-        {
-            ["Pix2PixZero:ModelDirectory"] = "/models/sd",
-            [$"Pix2PixZero:{name}"] = value,
-        });
+        using var services = Services(
+            new() { ["Pix2PixZero:ModelDirectory"] = "/models/sd", [$"Pix2PixZero:{name}"] = value }
+        );
 
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IStartupValidator>().Validate());
+        var error = Assert.Throws<OptionsValidationException>(() =>
+            services.GetRequiredService<IStartupValidator>().Validate()
+        );
 
         Assert.Contains(AppSettings.SettingName(name), error.Message);
         Assert.Contains(expected, error.Message);
@@ -33,7 +37,9 @@ public sealed class SettingsTests
     [Fact]
     public void Valid_settings_start_and_defaults_fill_what_is_not_set()
     {
-        using var services = Services(new() { ["Pix2PixZero:ModelDirectory"] = "/models/sd", ["Pix2PixZero:ModelConcurrency"] = "2" });
+        using var services = Services(
+            new() { ["Pix2PixZero:ModelDirectory"] = "/models/sd", ["Pix2PixZero:ModelConcurrency"] = "2" }
+        );
 
         services.GetRequiredService<IStartupValidator>().Validate();
 
@@ -77,10 +83,20 @@ public sealed class SettingsTests
     [Fact]
     public void The_storage_connection_is_a_connection_string_or_an_account_name_and_nothing_else()
     {
-        var local = StorageConnection.CreateBlobService(Config(new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" }));
+        var local = StorageConnection.CreateBlobService(
+            Config(new() { ["AzureWebJobsStorage"] = "UseDevelopmentStorage=true" })
+        );
         Assert.Equal("devstoreaccount1", local.AccountName);
 
-        var azure = StorageConnection.CreateBlobService(Config(new() { ["AzureWebJobsStorage:accountName"] = "p2pzdata", ["AzureWebJobsStorage:clientId"] = "00000000-0000-0000-0000-000000000001" }));
+        var azure = StorageConnection.CreateBlobService(
+            Config(
+                new()
+                {
+                    ["AzureWebJobsStorage:accountName"] = "p2pzdata",
+                    ["AzureWebJobsStorage:clientId"] = "00000000-0000-0000-0000-000000000001",
+                }
+            )
+        );
         Assert.Equal(new Uri("https://p2pzdata.blob.core.windows.net"), azure.Uri);
 
         var missing = Assert.Throws<InvalidOptionException>(() => StorageConnection.CreateBlobService(Config(new())));
@@ -90,5 +106,6 @@ public sealed class SettingsTests
     private static ServiceProvider Services(Dictionary<string, string?> values) =>
         new ServiceCollection().AddPipelineServices(Config(values)).BuildServiceProvider();
 
-    private static IConfiguration Config(Dictionary<string, string?> values) => new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    private static IConfiguration Config(Dictionary<string, string?> values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 }

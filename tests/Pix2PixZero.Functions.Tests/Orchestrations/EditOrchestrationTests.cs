@@ -29,7 +29,11 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
         var submission = await _host.SubmitAsync(blob);
         Assert.True(submission.Started);
 
-        var manifest = await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(submission.InstanceId), "cat2dog");
+        var manifest = await Results.AssertCompleteAsync(
+            _host.Blobs,
+            await _host.WaitAsync(submission.InstanceId),
+            "cat2dog"
+        );
 
         Assert.Equal(CaptionActivity.FromBlip, manifest.CaptionSource);
         Assert.False(string.IsNullOrWhiteSpace(manifest.Caption));
@@ -42,8 +46,12 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.Contains("unet/model.onnx", manifest.Model.Hashes.Keys);
         Assert.Equal("Cpu", manifest.Provider);
         Assert.Equal(["cat", "dog"], manifest.Directions.Select(d => d.Word).Order());
-        Assert.All(["prepare", "caption", "directions", "invert", "edit", "wall"], stage => Assert.True(manifest.StageSeconds[stage] >= 0));
-        var status = (await _host.Client.GetInstanceAsync(submission.InstanceId, getInputsAndOutputs: true))!.ReadCustomStatusAs<EditStatus>();
+        Assert.All(["prepare", "caption", "directions", "invert", "edit", "wall"], stage =>
+            Assert.True(manifest.StageSeconds[stage] >= 0)
+        );
+        var status = (
+            await _host.Client.GetInstanceAsync(submission.InstanceId, getInputsAndOutputs: true)
+        )!.ReadCustomStatusAs<EditStatus>();
         Assert.Equal(EditStatus.At("complete"), status);
     }
 
@@ -52,11 +60,23 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
     [InlineData("batched")]
     public async Task Several_tasks_from_folder_and_metadata_each_get_a_result(string mode)
     {
-        var options = new Dictionary<string, string>(Fast) { ["tasks"] = "dog2cat, cat2horse", ["caption"] = "a photo of a cat", ["mode"] = mode, ["seed"] = "7" };
+        var options = new Dictionary<string, string>(Fast)
+        {
+            ["tasks"] = "dog2cat, cat2horse",
+            ["caption"] = "a photo of a cat",
+            ["mode"] = mode,
+            ["seed"] = "7",
+        };
         var blob = await _host.UploadToInboxAsync($"cat2dog/several-{mode}.png", TinyModel.Photo("cat_2.png"), options);
         var submission = await _host.SubmitAsync(blob);
 
-        var manifest = await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(submission.InstanceId), "cat2dog", "dog2cat", "cat2horse");
+        var manifest = await Results.AssertCompleteAsync(
+            _host.Blobs,
+            await _host.WaitAsync(submission.InstanceId),
+            "cat2dog",
+            "dog2cat",
+            "cat2horse"
+        );
 
         Assert.Equal(("a photo of a cat", CaptionActivity.FromUser), (manifest.Caption, manifest.CaptionSource));
         Assert.Equal(mode == "fanout" ? "FanOut" : "Batched", manifest.Mode);
@@ -83,7 +103,11 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task An_unknown_option_fails_the_request_naming_the_option_and_the_accepted_ones()
     {
-        var blob = await _host.UploadToInboxAsync("cat2dog/colour.png", TinyModel.Photo(), new Dictionary<string, string>(Fast) { ["colour"] = "red" });
+        var blob = await _host.UploadToInboxAsync(
+            "cat2dog/colour.png",
+            TinyModel.Photo(),
+            new Dictionary<string, string>(Fast) { ["colour"] = "red" }
+        );
         var submission = await _host.SubmitAsync(blob);
 
         var error = await Results.AssertFailedAsync(_host.Blobs, await _host.WaitAsync(submission.InstanceId));
@@ -96,7 +120,11 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task An_out_of_range_option_fails_the_request_with_the_accepted_range()
     {
-        var blob = await _host.UploadToInboxAsync("cat2dog/steps.png", TinyModel.Photo(), new Dictionary<string, string> { ["steps"] = "1" });
+        var blob = await _host.UploadToInboxAsync(
+            "cat2dog/steps.png",
+            TinyModel.Photo(),
+            new Dictionary<string, string> { ["steps"] = "1" }
+        );
         var submission = await _host.SubmitAsync(blob);
 
         var error = await Results.AssertFailedAsync(_host.Blobs, await _host.WaitAsync(submission.InstanceId));
@@ -107,7 +135,11 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task A_second_event_for_the_same_blob_version_starts_nothing_and_a_new_upload_is_a_new_request()
     {
-        var blob = await _host.UploadToInboxAsync("cat2dog/twice.png", TinyModel.Photo(), new Dictionary<string, string>(Fast) { ["caption"] = "a cat" });
+        var blob = await _host.UploadToInboxAsync(
+            "cat2dog/twice.png",
+            TinyModel.Photo(),
+            new Dictionary<string, string>(Fast) { ["caption"] = "a cat" }
+        );
         var first = await _host.SubmitAsync(blob);
         var second = await _host.SubmitAsync(blob);
 
@@ -118,17 +150,25 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
         await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(first.InstanceId), "cat2dog");
         Assert.False((await _host.SubmitAsync(blob)).Started);
 
-        var reupload = await _host.UploadToInboxAsync("cat2dog/twice.png", TinyModel.Photo("cat_3.png"), new Dictionary<string, string>(Fast) { ["caption"] = "a cat" });
+        var reupload = await _host.UploadToInboxAsync(
+            "cat2dog/twice.png",
+            TinyModel.Photo("cat_3.png"),
+            new Dictionary<string, string>(Fast) { ["caption"] = "a cat" }
+        );
         var third = await _host.SubmitAsync(reupload);
         Assert.True(third.Started);
         Assert.NotEqual(first.InstanceId, third.InstanceId);
         await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(third.InstanceId), "cat2dog");
     }
+
     [Theory]
     [InlineData("cat2dog//x.png", "path segment")]
     [InlineData("cat2dog/x\u0007.png", "control character")]
     [InlineData("cat2dog/x\\y.png", "backslash")]
-    public async Task An_inbox_blob_with_a_name_the_api_would_refuse_starts_nothing_and_is_not_read(string name, string reason)
+    public async Task An_inbox_blob_with_a_name_the_api_would_refuse_starts_nothing_and_is_not_read(
+        string name,
+        string reason
+    )
     {
         var blob = await _host.UploadToInboxAsync(name, TinyModel.Photo(), Fast);
 

@@ -2,7 +2,9 @@ using Pix2PixZero.Functions.Orchestrations;
 
 namespace Pix2PixZero.Functions.Tests.Orchestrations;
 
-/// <summary>The stage names are a contract: the status API returns them, the web page and the README show them.</summary>
+/// <summary>
+/// The stage names are a contract: the status API returns them, the web page and the README show them.
+/// </summary>
 public class EditStatusTests
 {
     [Fact]

@@ -21,14 +21,24 @@ public sealed class FailureKindTests
     [InlineData(FailureKind.Transient, 3)]
     [InlineData(FailureKind.Permanent, 1)]
     [InlineData(FailureKind.InvalidInput, 1)]
-    public async Task A_new_kind_of_failure_is_tried_as_often_as_its_kind_allows_and_reaches_the_orchestrator_as_its_kind(FailureKind kind, int tries)
+    public async Task A_new_kind_of_failure_is_retried_as_its_kind_allows_and_reaches_the_orchestrator_as_its_kind(
+        FailureKind kind,
+        int tries
+    )
     {
         var attempts = new Attempts();
-        await using var host = await DurableTaskTestHost.StartAsync(tasks =>
-        {
-            tasks.AddOrchestrator<CallFailing>();
-            tasks.AddActivity<Failing>();
-        }, new DurableTaskTestHostOptions { Port = PipelineTestHost.FreePort(), ConfigureServices = s => s.AddSingleton(attempts) });
+        await using var host = await DurableTaskTestHost.StartAsync(
+            tasks =>
+            {
+                tasks.AddOrchestrator<CallFailing>();
+                tasks.AddActivity<Failing>();
+            },
+            new DurableTaskTestHostOptions
+            {
+                Port = PipelineTestHost.FreePort(),
+                ConfigureServices = s => s.AddSingleton(attempts),
+            }
+        );
 
         var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(CallFailing), kind);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -42,12 +52,18 @@ public sealed class FailureKindTests
     [Fact]
     public void Every_activity_of_the_app_passes_its_failures_on_with_their_kind()
     {
-        var activities = typeof(PipelineActivity<,>).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(ITaskActivity).IsAssignableFrom(t)).ToList();
+        var activities = typeof(PipelineActivity<,>)
+            .Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(ITaskActivity).IsAssignableFrom(t))
+            .ToList();
 
         Assert.NotEmpty(activities);
-        Assert.All(activities, t => Assert.True(t.BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == typeof(PipelineActivity<,>),
-            $"{t.Name} is no PipelineActivity: its failures would reach the orchestrator without their kind"));
+        Assert.All(activities, t =>
+            Assert.True(
+                t.BaseType is { IsGenericType: true } b && b.GetGenericTypeDefinition() == typeof(PipelineActivity<,>),
+                $"{t.Name} is no PipelineActivity: its failures would reach the orchestrator without their kind"
+            )
+        );
     }
 
     public sealed record Outcome(FailureKind Kind, string Message);
@@ -79,7 +95,11 @@ public sealed class FailureKindTests
         {
             try
             {
-                await context.CallActivityAsync<bool>(nameof(Failing), kind, new ActivityRetry(3, TimeSpan.FromMilliseconds(10)).Options());
+                await context.CallActivityAsync<bool>(
+                    nameof(Failing),
+                    kind,
+                    new ActivityRetry(3, TimeSpan.FromMilliseconds(10)).Options()
+                );
                 throw new InvalidOperationException("the activity always fails");
             }
             catch (TaskFailedException failure)

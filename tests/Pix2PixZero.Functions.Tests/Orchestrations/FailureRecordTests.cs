@@ -24,15 +24,30 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
     [InlineData("invert", "PUT", "work/{id}/inverted.p2pzinv")]
     [InlineData("edit", "PUT", "work/{id}/results/cat2dog.png")]
     [InlineData("publish", "PUT", "edit-results/{id}/cat2dog.png")]
-    public async Task A_request_failing_in_any_stage_leaves_error_json_naming_the_stage_and_a_status_error(string stage, string method, string blob)
+    public async Task A_request_failing_in_any_stage_leaves_error_json_naming_the_stage_and_a_status_error(
+        string stage,
+        string method,
+        string blob
+    )
     {
         var outage = new StorageOutage();
         var options = new BlobClientOptions();
         options.AddPolicy(outage, HttpPipelinePosition.PerCall);
-        await using var host = await PipelineTestHost.StartAsync(azurite.Storage, new Dictionary<string, string?> { ["ActivityAttempts"] = "1" },
-            s => s.AddSingleton(new BlobServiceClient(azurite.Storage.ConnectionString, options)));
-        var upload = await host.UploadToInboxAsync($"cat2dog/fails-in-{stage.Replace(' ', '-')}.png", TinyModel.Photo(), Fast);
-        var id = InboxSubmission.InstanceIdFor(upload.BlobContainerName, upload.Name, (await upload.GetPropertiesAsync()).Value.ETag.ToString());
+        await using var host = await PipelineTestHost.StartAsync(
+            azurite.Storage,
+            new Dictionary<string, string?> { ["ActivityAttempts"] = "1" },
+            s => s.AddSingleton(new BlobServiceClient(azurite.Storage.ConnectionString, options))
+        );
+        var upload = await host.UploadToInboxAsync(
+            $"cat2dog/fails-in-{stage.Replace(' ', '-')}.png",
+            TinyModel.Photo(),
+            Fast
+        );
+        var id = InboxSubmission.InstanceIdFor(
+            upload.BlobContainerName,
+            upload.Name,
+            (await upload.GetPropertiesAsync()).Value.ETag.ToString()
+        );
         outage.Refuse(method, blob.Replace("{id}", id));
 
         Assert.True((await host.SubmitAsync(upload)).Started);
@@ -41,7 +56,9 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
         Assert.Equal((stage, EditError.Failed), (error.Stage, error.Kind));
         Assert.Contains("storage refused", error.Message);
         var api = host.Services.GetRequiredService<EditsApi>();
-        var (_, status) = HttpRequests.Read(await api.StatusAsync(HttpRequests.Get($"/api/edits/{id}"), id, host.Client, default));
+        var (_, status) = HttpRequests.Read(
+            await api.StatusAsync(HttpRequests.Get($"/api/edits/{id}"), id, host.Client, default)
+        );
         Assert.Equal("Failed", status.GetProperty("status").GetString());
         Assert.Equal($"failed in {stage}", status.GetProperty("stage").GetString());
         Assert.Equal(stage, status.GetProperty("error").GetProperty("stage").GetString());
@@ -50,12 +67,19 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_model_that_makes_nan_fails_the_invert_stage_at_once_as_failed_with_no_picture()
     {
-        await using var host = await PipelineTestHost.StartAsync(azurite.Storage, new Dictionary<string, string?>
-        {
-            ["ModelDirectory"] = RepoPaths.CopyOfTinySdWithNonFiniteUnet(),
-            ["FirstRetryInterval"] = "00:00:30",
-        });
-        var upload = await host.UploadToInboxAsync("cat2dog/nan.png", TinyModel.Photo(), new Dictionary<string, string>(Fast) { ["caption"] = "a cat" });
+        await using var host = await PipelineTestHost.StartAsync(
+            azurite.Storage,
+            new Dictionary<string, string?>
+            {
+                ["ModelDirectory"] = RepoPaths.CopyOfTinySdWithNonFiniteUnet(),
+                ["FirstRetryInterval"] = "00:00:30",
+            }
+        );
+        var upload = await host.UploadToInboxAsync(
+            "cat2dog/nan.png",
+            TinyModel.Photo(),
+            new Dictionary<string, string>(Fast) { ["caption"] = "a cat" }
+        );
         var started = DateTime.UtcNow;
         var submission = await host.SubmitAsync(upload);
 
@@ -70,12 +94,21 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_word_mean_gone_from_storage_before_the_edit_fails_the_edit_stage_at_once_as_failed()
     {
-        var directions = new BlobServiceClient(azurite.Storage.ConnectionString).GetBlobContainerClient(StorageLayout.Directions);
+        var directions = new BlobServiceClient(azurite.Storage.ConnectionString).GetBlobContainerClient(
+            StorageLayout.Directions
+        );
         var options = new BlobClientOptions();
         options.AddPolicy(new MeansDeletedOnceStored(directions), HttpPipelinePosition.PerCall);
-        await using var host = await PipelineTestHost.StartAsync(azurite.Storage, new Dictionary<string, string?> { ["FirstRetryInterval"] = "00:00:30" },
-            s => s.AddSingleton(new BlobServiceClient(azurite.Storage.ConnectionString, options)));
-        var upload = await host.UploadToInboxAsync("cat2dog/mean-gone.png", TinyModel.Photo(), new Dictionary<string, string>(Fast) { ["caption"] = "a cat" });
+        await using var host = await PipelineTestHost.StartAsync(
+            azurite.Storage,
+            new Dictionary<string, string?> { ["FirstRetryInterval"] = "00:00:30" },
+            s => s.AddSingleton(new BlobServiceClient(azurite.Storage.ConnectionString, options))
+        );
+        var upload = await host.UploadToInboxAsync(
+            "cat2dog/mean-gone.png",
+            TinyModel.Photo(),
+            new Dictionary<string, string>(Fast) { ["caption"] = "a cat" }
+        );
         var started = DateTime.UtcNow;
         var submission = await host.SubmitAsync(upload);
 
@@ -86,19 +119,27 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
         Assert.Contains("is missing from storage; submit the request again", error.Message);
     }
 
-    /// <summary>Deletes each word mean as soon as it is stored, as someone clearing the directions container would.</summary>
+    /// <summary>
+    /// Deletes each word mean as soon as it is stored, as someone clearing the directions container would.
+    /// </summary>
     private sealed class MeansDeletedOnceStored(BlobContainerClient directions) : HttpPipelineSynchronousPolicy
     {
         public override void OnReceivedResponse(HttpMessage message)
         {
             var path = Uri.UnescapeDataString(message.Request.Uri.Path);
             var container = $"/{directions.Name}/";
-            if (message.Request.Method == RequestMethod.Put && message.Response.Status == 201 && path.EndsWith(".p2pzmean", StringComparison.Ordinal))
+            if (
+                message.Request.Method == RequestMethod.Put
+                && message.Response.Status == 201
+                && path.EndsWith(".p2pzmean", StringComparison.Ordinal)
+            )
                 directions.DeleteBlob(path[(path.IndexOf(container, StringComparison.Ordinal) + container.Length)..]);
         }
     }
 
-    /// <summary>Refuses one blob call (method and path) with 503 before it reaches storage, every time it is made.</summary>
+    /// <summary>
+    /// Refuses one blob call (method and path) with 503 before it reaches storage, every time it is made.
+    /// </summary>
     private sealed class StorageOutage : HttpPipelinePolicy
     {
         private string? _method;
@@ -121,8 +162,15 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
         private void Check(HttpMessage message)
         {
             var path = message.Request.Uri.Path;
-            if (_path is not null && message.Request.Method.Method == _method && Uri.UnescapeDataString(path).EndsWith(_path, StringComparison.Ordinal))
-                throw new RequestFailedException(503, $"storage refused {message.Request.Method} {_path} (a storage outage made by the test)");
+            if (
+                _path is not null
+                && message.Request.Method.Method == _method
+                && Uri.UnescapeDataString(path).EndsWith(_path, StringComparison.Ordinal)
+            )
+                throw new RequestFailedException(
+                    503,
+                    $"storage refused {message.Request.Method} {_path} (a storage outage made by the test)"
+                );
         }
     }
 }

@@ -22,10 +22,25 @@ public sealed class LoadTests(AzuriteFixture azurite, ITestOutputHelper output)
     {
         await using var host = await PipelineTestHost.StartAsync(azurite.Storage);
         var settings = host.Services.GetRequiredService<AppSettings>();
-        var options = new Dictionary<string, string> { ["steps"] = "4", ["sentences"] = "8", ["caption"] = "a photo of an owl", ["tasks"] = "owl2eagle" };
+        var options = new Dictionary<string, string>
+        {
+            ["steps"] = "4",
+            ["sentences"] = "8",
+            ["caption"] = "a photo of an owl",
+            ["tasks"] = "owl2eagle",
+        };
         var photos = new[] { "cat_1.png", "cat_2.png", "cat_3.png", "dog_1.png" };
-        var uploads = await Task.WhenAll(Enumerable.Range(0, Requests).Select(i =>
-            host.UploadToInboxAsync($"owl2eagle/load-{i:00}.png", TinyModel.Photo(photos[i % photos.Length]), options)));
+        var uploads = await Task.WhenAll(
+            Enumerable
+                .Range(0, Requests)
+                .Select(i =>
+                    host.UploadToInboxAsync(
+                        $"owl2eagle/load-{i:00}.png",
+                        TinyModel.Photo(photos[i % photos.Length]),
+                        options
+                    )
+                )
+        );
 
         using var memory = new PeakMemory();
         var clock = Stopwatch.StartNew();
@@ -41,7 +56,11 @@ public sealed class LoadTests(AzuriteFixture azurite, ITestOutputHelper output)
         Assert.Equal(uploads.Select(u => u.Name).Order(), manifests.Select(m => m.Input.Source.Name).Order());
         var published = new List<string>();
         await foreach (var blob in host.Blobs.Container(StorageLayout.Results).GetBlobsAsync())
-            if (submissions.Any(s => blob.Name.StartsWith(StorageLayout.ResultPrefix(s.InstanceId), StringComparison.Ordinal)))
+            if (
+                submissions.Any(s =>
+                    blob.Name.StartsWith(StorageLayout.ResultPrefix(s.InstanceId), StringComparison.Ordinal)
+                )
+            )
                 published.Add(blob.Name);
         Assert.Equal(2 * Requests, published.Count); // one PNG and one manifest each
         foreach (var word in new[] { "owl", "eagle" })
@@ -66,23 +85,26 @@ public sealed class LoadTests(AzuriteFixture azurite, ITestOutputHelper output)
         await File.WriteAllTextAsync(Path.Combine(folder.FullName, "functions-load.json"), json);
     }
 
-    /// <summary>Samples this process's working set while the load runs: the process-wide peak would include earlier tests.</summary>
+    /// <summary>
+    /// Samples this process's working set while the load runs: the process-wide peak would include earlier tests.
+    /// </summary>
     private sealed class PeakMemory : IDisposable
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _sampling;
         private long _peak;
 
-        public PeakMemory() => _sampling = Task.Run(async () =>
-        {
-            using var process = Process.GetCurrentProcess();
-            while (!_stop.IsCancellationRequested)
+        public PeakMemory() =>
+            _sampling = Task.Run(async () =>
             {
-                process.Refresh();
-                _peak = Math.Max(_peak, process.WorkingSet64);
-                await Task.Delay(50);
-            }
-        });
+                using var process = Process.GetCurrentProcess();
+                while (!_stop.IsCancellationRequested)
+                {
+                    process.Refresh();
+                    _peak = Math.Max(_peak, process.WorkingSet64);
+                    await Task.Delay(50);
+                }
+            });
 
         public long PeakBytes => Interlocked.Read(ref _peak);
 

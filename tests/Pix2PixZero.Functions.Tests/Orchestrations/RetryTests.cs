@@ -18,11 +18,25 @@ public sealed class RetryTests(AzuriteFixture azurite)
         var refusals = new RefusedWrites();
         var options = new BlobClientOptions();
         options.AddPolicy(refusals, HttpPipelinePosition.PerCall);
-        await using var host = await PipelineTestHost.StartAsync(azurite.Storage,
-            services: s => s.AddSingleton(new BlobServiceClient(azurite.Storage.ConnectionString, options)));
+        await using var host = await PipelineTestHost.StartAsync(azurite.Storage, services: s =>
+            s.AddSingleton(new BlobServiceClient(azurite.Storage.ConnectionString, options))
+        );
 
-        var blob = await host.UploadToInboxAsync("cat2dog/retry.png", TinyModel.Photo(), new Dictionary<string, string> { ["steps"] = "4", ["sentences"] = "8", ["caption"] = "a cat" });
-        var id = InboxSubmission.InstanceIdFor(blob.BlobContainerName, blob.Name, (await blob.GetPropertiesAsync()).Value.ETag.ToString());
+        var blob = await host.UploadToInboxAsync(
+            "cat2dog/retry.png",
+            TinyModel.Photo(),
+            new Dictionary<string, string>
+            {
+                ["steps"] = "4",
+                ["sentences"] = "8",
+                ["caption"] = "a cat",
+            }
+        );
+        var id = InboxSubmission.InstanceIdFor(
+            blob.BlobContainerName,
+            blob.Name,
+            (await blob.GetPropertiesAsync()).Value.ETag.ToString()
+        );
         // Another client holds a lease on the blob the inversion writes: Blob storage refuses the write (412), as it
         // would for any writer that lost a race, until the lease is released.
         var latent = host.Blobs.Client(StorageLayout.InvertedLatent(id));
@@ -33,7 +47,11 @@ public sealed class RetryTests(AzuriteFixture azurite)
 
         Assert.True((await host.SubmitAsync(blob)).Started);
         var observed = await Task.WhenAny(refusals.First, host.WaitAsync(id));
-        Assert.True(observed == refusals.First, $"the request ended before its write was refused: {(await host.Client.GetInstanceAsync(id, true))?.FailureDetails}");
+        Assert.True(
+            observed == refusals.First,
+            "the request ended before its write was "
+                + $"refused: {(await host.Client.GetInstanceAsync(id, true))?.FailureDetails}"
+        );
         await lease.ReleaseAsync();
 
         await Results.AssertCompleteAsync(host.Blobs, await host.WaitAsync(id), "cat2dog");
@@ -55,7 +73,11 @@ public sealed class RetryTests(AzuriteFixture azurite)
 
         public override void OnReceivedResponse(HttpMessage message)
         {
-            if (message.Request.Method == RequestMethod.Put && message.Request.Uri.ToUri().AbsolutePath == _path && message.Response.Status == 412)
+            if (
+                message.Request.Method == RequestMethod.Put
+                && message.Request.Uri.ToUri().AbsolutePath == _path
+                && message.Response.Status == 412
+            )
             {
                 Interlocked.Increment(ref _count);
                 _first.TrySetResult();

@@ -9,10 +9,26 @@ public sealed class EditRequestParserTests
     [Fact]
     public void Options_read_from_text_keep_the_method_defaults_for_whatever_is_not_given()
     {
-        var settings = EditRequestParser.Parse(new Dictionary<string, string> { ["Tasks"] = "dog2cat; cat2dog", ["XA"] = "0.2", ["mode"] = "FanOut" }, ["cat2dog"]);
+        var settings = EditRequestParser.Parse(
+            new Dictionary<string, string>
+            {
+                ["Tasks"] = "dog2cat; cat2dog",
+                ["XA"] = "0.2",
+                ["mode"] = "FanOut",
+            },
+            ["cat2dog"]
+        );
 
         Assert.Equal(["cat2dog", "dog2cat"], settings.Tasks);
-        Assert.Equal((50, 5f, 0.2f, 1000), (settings.Method.Steps, settings.Method.GuidanceScale, settings.Method.CrossAttentionGuidance!.Value, settings.Sentences));
+        Assert.Equal(
+            (50, 5f, 0.2f, 1000),
+            (
+                settings.Method.Steps,
+                settings.Method.GuidanceScale,
+                settings.Method.CrossAttentionGuidance!.Value,
+                settings.Sentences
+            )
+        );
         Assert.Equal(EditMode.FanOut, settings.Mode);
         Assert.Null(settings.Caption);
     }
@@ -26,9 +42,15 @@ public sealed class EditRequestParserTests
     [InlineData("mode", "parallel", "use batched (default) or fanout")]
     [InlineData("sentences", "0", "use 1..20000")]
     [InlineData("tasks", "cat2dog,cat2cat", "edits \"cat\" into itself")]
-    public void A_bad_value_is_refused_with_the_option_the_value_and_the_accepted_range(string name, string value, string expected)
+    public void A_bad_value_is_refused_with_the_option_the_value_and_the_accepted_range(
+        string name,
+        string value,
+        string expected
+    )
     {
-        var error = Assert.ThrowsAny<Pix2PixZeroException>(() => EditRequestParser.Parse(new Dictionary<string, string> { ["tasks"] = "cat2dog", [name] = value }));
+        var error = Assert.ThrowsAny<Pix2PixZeroException>(() =>
+            EditRequestParser.Parse(new Dictionary<string, string> { ["tasks"] = "cat2dog", [name] = value })
+        );
 
         Assert.Contains(expected, error.Message);
     }
@@ -36,7 +58,9 @@ public sealed class EditRequestParserTests
     [Fact]
     public void A_request_without_any_task_says_how_to_name_one()
     {
-        var error = Assert.Throws<InvalidOptionException>(() => EditRequestParser.Parse(new Dictionary<string, string>()));
+        var error = Assert.Throws<InvalidOptionException>(() =>
+            EditRequestParser.Parse(new Dictionary<string, string>())
+        );
 
         Assert.Contains("upload into edit-requests/cat2dog/", error.Message);
     }

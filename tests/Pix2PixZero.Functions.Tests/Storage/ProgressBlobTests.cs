@@ -12,7 +12,10 @@ public class ProgressBlobTests
     public void While_storage_is_away_progress_writes_give_up_quickly_and_never_fail_the_work_they_describe()
     {
         // Nothing listens on this port: every storage call fails as it does while the storage account is unreachable.
-        var unreachable = new BlobServiceClient($"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:{PipelineTestHost.FreePort()}/devstoreaccount1;");
+        var unreachable = new BlobServiceClient(
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;"
+                + $"BlobEndpoint=http://127.0.0.1:{PipelineTestHost.FreePort()}/devstoreaccount1;"
+        );
         var progress = new ProgressBlob(new PipelineBlobs(unreachable), "0123abcd");
 
         var clock = Stopwatch.StartNew();
@@ -22,7 +25,13 @@ public class ProgressBlobTests
         for (var step = 1; step <= 50; step++)
             progress.Report(new PipelineProgress("invert", step, 50));
 
-        Assert.True(first < ProgressBlob.WriteTimeout + TimeSpan.FromSeconds(2), $"the first failing write took {first.TotalSeconds:F1} s");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the steps after it waited {clock.Elapsed.TotalSeconds:F1} s for storage");
+        Assert.True(
+            first < ProgressBlob.WriteTimeout + TimeSpan.FromSeconds(2),
+            $"the first failing write took {first.TotalSeconds:F1} s"
+        );
+        Assert.True(
+            clock.Elapsed < TimeSpan.FromSeconds(1),
+            $"the steps after it waited {clock.Elapsed.TotalSeconds:F1} s for storage"
+        );
     }
 }

@@ -7,11 +7,24 @@ namespace Pix2PixZero.Functions.Tests.Storage;
 public class StorageLayoutTests
 {
     [Theory]
-    [InlineData("CompVis/stable-diffusion-v1-4", "cat", "9c1e5d0f2b7a4e61",
-        "directions/CompVis_stable-diffusion-v1-4-551fc4c1ce8f/cat-9c1e5d0f2b7a4e61.p2pzmean")]
-    [InlineData("../../etc/passwd", "jack-o'-lantern", "h1",
-        "directions/.._.._etc_passwd-3754d6cb3a38/jack-o_-lantern-h1.p2pzmean")]
-    public void A_word_mean_keeps_the_blob_name_it_was_stored_under(string modelId, string word, string sentenceSetHash, string expected)
+    [InlineData(
+        "CompVis/stable-diffusion-v1-4",
+        "cat",
+        "9c1e5d0f2b7a4e61",
+        "directions/CompVis_stable-diffusion-v1-4-551fc4c1ce8f/cat-9c1e5d0f2b7a4e61.p2pzmean"
+    )]
+    [InlineData(
+        "../../etc/passwd",
+        "jack-o'-lantern",
+        "h1",
+        "directions/.._.._etc_passwd-3754d6cb3a38/jack-o_-lantern-h1.p2pzmean"
+    )]
+    public void A_word_mean_keeps_the_blob_name_it_was_stored_under(
+        string modelId,
+        string word,
+        string sentenceSetHash,
+        string expected
+    )
     {
         Assert.Equal(expected, StorageLayout.WordMean(modelId, EditWord.Parse(word), sentenceSetHash).ToString());
     }
@@ -21,7 +34,9 @@ public class StorageLayoutTests
     {
         var mean = StorageLayout.WordMean("CompVis/stable-diffusion-v1-4", EditWord.Parse("cat"), "9c1e5d0f2b7a4e61");
 
-        Assert.Equal("directions/locks/CompVis_stable-diffusion-v1-4-551fc4c1ce8f/cat-9c1e5d0f2b7a4e61.p2pzmean.lock",
-            StorageLayout.WordMeanLock(mean).ToString());
+        Assert.Equal(
+            "directions/locks/CompVis_stable-diffusion-v1-4-551fc4c1ce8f/cat-9c1e5d0f2b7a4e61.p2pzmean.lock",
+            StorageLayout.WordMeanLock(mean).ToString()
+        );
     }
 }

@@ -36,23 +36,30 @@ public sealed class AzureStorageTaskHub : IAsyncDisposable
 
     public IServiceProvider Services => _worker.Services;
 
-    public static async Task<AzureStorageTaskHub> StartAsync(Azurite storage, string taskHub, IConfiguration configuration, int activitySlots)
+    public static async Task<AzureStorageTaskHub> StartAsync(
+        Azurite storage,
+        string taskHub,
+        IConfiguration configuration,
+        int activitySlots
+    )
     {
-        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
-        {
-            StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString),
-            TaskHubName = taskHub,
-            PartitionCount = 1,
-            MaxConcurrentTaskActivityWorkItems = activitySlots,
-            MaxConcurrentTaskOrchestrationWorkItems = 8,
-            // Test-sized timings: a restarted worker takes over within seconds instead of the defaults' minutes.
-            MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
-            WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(20),
-            ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(20),
-            LeaseInterval = TimeSpan.FromSeconds(10),
-            LeaseRenewInterval = TimeSpan.FromSeconds(3),
-            LeaseAcquireInterval = TimeSpan.FromSeconds(1),
-        });
+        var service = new AzureStorageOrchestrationService(
+            new AzureStorageOrchestrationServiceSettings
+            {
+                StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString),
+                TaskHubName = taskHub,
+                PartitionCount = 1,
+                MaxConcurrentTaskActivityWorkItems = activitySlots,
+                MaxConcurrentTaskOrchestrationWorkItems = 8,
+                // Test-sized timings: a restarted worker takes over within seconds instead of the defaults' minutes.
+                MaxQueuePollingInterval = TimeSpan.FromMilliseconds(500),
+                WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(20),
+                ControlQueueVisibilityTimeout = TimeSpan.FromSeconds(20),
+                LeaseInterval = TimeSpan.FromSeconds(10),
+                LeaseRenewInterval = TimeSpan.FromSeconds(3),
+                LeaseAcquireInterval = TimeSpan.FromSeconds(1),
+            }
+        );
         await service.CreateIfNotExistsAsync();
 
         var address = $"http://127.0.0.1:{PipelineTestHost.FreePort()}";
@@ -61,7 +68,9 @@ public sealed class AzureStorageTaskHub : IAsyncDisposable
             .ConfigureWebHostDefaults(web =>
             {
                 web.UseUrls(address);
-                web.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2));
+                web.ConfigureKestrel(kestrel =>
+                    kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2)
+                );
                 web.ConfigureServices(services =>
                 {
                     services.AddGrpc();

@@ -12,7 +12,8 @@ public sealed partial class Azurite : IAsyncDisposable
 {
     // Azurite's well-known development account (public; documented by Azurite itself).
     private const string Account = "devstoreaccount1";
-    private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private const string Key =
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly DirectoryInfo _folder;
     private readonly IReadOnlyDictionary<string, int> _ports;
@@ -23,8 +24,10 @@ public sealed partial class Azurite : IAsyncDisposable
         _process = process;
         _folder = folder;
         _ports = ports;
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};" +
-            $"BlobEndpoint=http://127.0.0.1:{ports["Blob"]}/{Account};QueueEndpoint=http://127.0.0.1:{ports["Queue"]}/{Account};TableEndpoint=http://127.0.0.1:{ports["Table"]}/{Account};";
+        ConnectionString =
+            $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={Key};"
+            + $"BlobEndpoint=http://127.0.0.1:{ports["Blob"]}/{Account};QueueEndpoint=http://127.0.0.1:"
+            + $"{ports["Queue"]}/{Account};TableEndpoint=http://127.0.0.1:{ports["Table"]}/{Account};";
     }
 
     public string ConnectionString { get; }
@@ -42,7 +45,8 @@ public sealed partial class Azurite : IAsyncDisposable
     /// </summary>
     public async Task RestartAsync(TimeSpan down)
     {
-        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await term.WaitForExitAsync();
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+            await term.WaitForExitAsync();
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         _process.Dispose();
         await Task.Delay(down);
@@ -60,12 +64,19 @@ public sealed partial class Azurite : IAsyncDisposable
         _folder.Delete(recursive: true);
     }
 
-    /// <summary>Starts Azurite on <paramref name="ports"/> (null: ports the OS picks) and waits until its three services listen.</summary>
-    private static async Task<(Process Process, IReadOnlyDictionary<string, int> Ports)> LaunchAsync(DirectoryInfo folder, IReadOnlyDictionary<string, int>? ports)
+    /// <summary>
+    /// Starts Azurite on <paramref name="ports"/> (null: ports the OS picks) and waits until its three services listen.
+    /// </summary>
+    private static async Task<(Process Process, IReadOnlyDictionary<string, int> Ports)> LaunchAsync(
+        DirectoryInfo folder,
+        IReadOnlyDictionary<string, int>? ports
+    )
     {
         var launcher = Path.Combine(RepoPaths.Root, "node_modules", ".bin", "azurite");
         if (!File.Exists(launcher))
-            throw new InvalidOperationException($"Azurite is not installed at {launcher}; run scripts/install-azurite.sh (scripts/test.sh runs it)");
+            throw new InvalidOperationException(
+                $"Azurite is not installed at {launcher}; run scripts/install-azurite.sh (scripts/test.sh runs it)"
+            );
         var start = new ProcessStartInfo(launcher)
         {
             RedirectStandardOutput = true,
@@ -73,12 +84,28 @@ public sealed partial class Azurite : IAsyncDisposable
             UseShellExecute = false,
         };
         string Port(string service) => ports?[service].ToString() ?? "0";
-        foreach (var argument in new[]
-                 {
-                     "--disableTelemetry", "--skipApiVersionCheck", "--silent", "--location", folder.FullName,
-                     "--blobHost", "127.0.0.1", "--blobPort", Port("Blob"), "--queueHost", "127.0.0.1", "--queuePort", Port("Queue"),
-                     "--tableHost", "127.0.0.1", "--tablePort", Port("Table"),
-                 })
+        foreach (
+            var argument in new[]
+            {
+                "--disableTelemetry",
+                "--skipApiVersionCheck",
+                "--silent",
+                "--location",
+                folder.FullName,
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                Port("Blob"),
+                "--queueHost",
+                "127.0.0.1",
+                "--queuePort",
+                Port("Queue"),
+                "--tableHost",
+                "127.0.0.1",
+                "--tablePort",
+                Port("Table"),
+            }
+        )
             start.ArgumentList.Add(argument);
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start");
@@ -87,23 +114,33 @@ public sealed partial class Azurite : IAsyncDisposable
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data is null) return;
+            if (e.Data is null)
+                return;
             output.Enqueue(e.Data);
             if (Listening().Match(e.Data) is { Success: true } match)
                 lock (listening)
                 {
                     listening[match.Groups[1].Value] = int.Parse(match.Groups[2].Value);
-                    if (listening.Count == 3) ready.TrySetResult();
+                    if (listening.Count == 3)
+                        ready.TrySetResult();
                 }
         };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                output.Enqueue(e.Data);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var started = await Task.WhenAny(ready.Task, process.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
         if (started != ready.Task)
         {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"Azurite did not report its three ports:{Environment.NewLine}{string.Join(Environment.NewLine, output)}");
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException(
+                $"Azurite did not report its three ports:{Environment.NewLine}"
+                    + $"{string.Join(Environment.NewLine, output)}"
+            );
         }
         return (process, listening);
     }

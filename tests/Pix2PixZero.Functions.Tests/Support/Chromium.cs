@@ -13,13 +13,19 @@ public sealed class Chromium : IAsyncDisposable
 
     private static readonly string[] Flags =
     [
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
     ];
 
     private readonly IPlaywright _playwright;
     private readonly DirectoryInfo _profile;
 
-    private Chromium(IPlaywright playwright, IBrowserContext context, DirectoryInfo profile) => (_playwright, Context, _profile) = (playwright, context, profile);
+    private Chromium(IPlaywright playwright, IBrowserContext context, DirectoryInfo profile) =>
+        (_playwright, Context, _profile) = (playwright, context, profile);
 
     public IBrowserContext Context { get; }
 
@@ -28,17 +34,23 @@ public sealed class Chromium : IAsyncDisposable
     public static async Task<Chromium> LaunchAsync()
     {
         if (!File.Exists(ExecutablePath))
-            throw new InvalidOperationException($"Chromium is not installed at {ExecutablePath}; run scripts/install-chromium.sh (scripts/test.sh runs it)");
+            throw new InvalidOperationException(
+                $"Chromium is not installed at {ExecutablePath}; run "
+                    + "scripts/install-chromium.sh (scripts/test.sh runs it)"
+            );
         var playwright = await Playwright.CreateAsync();
         var profile = Directory.CreateTempSubdirectory("p2pz-chromium-");
-        var context = await playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new BrowserTypeLaunchPersistentContextOptions
-        {
-            ExecutablePath = ExecutablePath,
-            Headless = true,
-            Args = Flags,
-            AcceptDownloads = true,
-            ViewportSize = new ViewportSize { Width = 1100, Height = 1400 },
-        });
+        var context = await playwright.Chromium.LaunchPersistentContextAsync(
+            profile.FullName,
+            new BrowserTypeLaunchPersistentContextOptions
+            {
+                ExecutablePath = ExecutablePath,
+                Headless = true,
+                Args = Flags,
+                AcceptDownloads = true,
+                ViewportSize = new ViewportSize { Width = 1100, Height = 1400 },
+            }
+        );
         return new Chromium(playwright, context, profile);
     }
 

@@ -46,9 +46,12 @@ public sealed class FunctionsWebHost : IAsyncDisposable
         var prefix = RoutePrefix();
         foreach (var function in HttpFunctions())
         {
-            var route = "/" + string.Join('/', new[] { prefix, function.Trigger.Route ?? function.Name }.Where(p => p.Length > 0));
-            app.MapMethods(route, function.Trigger.Methods!.Select(m => m.ToUpperInvariant()),
-                context => InvokeAsync(context, function, pipeline, key));
+            var route =
+                "/"
+                + string.Join('/', new[] { prefix, function.Trigger.Route ?? function.Name }.Where(p => p.Length > 0));
+            app.MapMethods(route, function.Trigger.Methods!.Select(m => m.ToUpperInvariant()), context =>
+                InvokeAsync(context, function, pipeline, key)
+            );
         }
         await app.StartAsync();
         return new FunctionsWebHost(app, new Uri(app.Urls.Single().TrimEnd('/') + "/"), key);
@@ -66,41 +69,63 @@ public sealed class FunctionsWebHost : IAsyncDisposable
         from type in typeof(PipelineRegistration).Assembly.GetTypes()
         from method in type.GetMethods(BindingFlags.Instance | BindingFlags.Public)
         let function = method.GetCustomAttribute<FunctionAttribute>()
-        let trigger = method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).SingleOrDefault(t => t is not null)
+        let trigger = method
+            .GetParameters()
+            .Select(p => p.GetCustomAttribute<HttpTriggerAttribute>())
+            .SingleOrDefault(t => t is not null)
         where function is not null && trigger is not null
         select new HttpFunction(function.Name, method, trigger);
 
     private static string RoutePrefix()
     {
         using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")));
-        return host.RootElement.TryGetProperty("extensions", out var extensions) && extensions.TryGetProperty("http", out var http)
-               && http.TryGetProperty("routePrefix", out var prefix)
+        return
+            host.RootElement.TryGetProperty("extensions", out var extensions)
+            && extensions.TryGetProperty("http", out var http)
+            && http.TryGetProperty("routePrefix", out var prefix)
             ? prefix.GetString()!.Trim('/')
             : "api";
     }
 
-    private static async Task InvokeAsync(HttpContext context, HttpFunction function, PipelineTestHost pipeline, string key)
+    private static async Task InvokeAsync(
+        HttpContext context,
+        HttpFunction function,
+        PipelineTestHost pipeline,
+        string key
+    )
     {
-        if (function.Trigger.AuthLevel != AuthorizationLevel.Anonymous
-            && context.Request.Headers["x-functions-key"] != key && context.Request.Query["code"] != key)
+        if (
+            function.Trigger.AuthLevel != AuthorizationLevel.Anonymous
+            && context.Request.Headers["x-functions-key"] != key
+            && context.Request.Query["code"] != key
+        )
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
         }
         var target = ActivatorUtilities.CreateInstance(pipeline.Services, function.Method.DeclaringType!);
-        var arguments = function.Method.GetParameters().Select(parameter => parameter.ParameterType switch
-        {
-            var t when t == typeof(HttpRequest) => context.Request,
-            var t when t == typeof(DurableTaskClient) => pipeline.Client,
-            var t when t == typeof(CancellationToken) => context.RequestAborted,
-            var t when t == typeof(string) => (object?)context.GetRouteValue(parameter.Name!)?.ToString(),
-            var t => throw new InvalidOperationException($"{function.Name} takes a {t.Name}, which this host does not bind"),
-        }).ToArray();
+        var arguments = function
+            .Method.GetParameters()
+            .Select(parameter =>
+                parameter.ParameterType switch
+                {
+                    var t when t == typeof(HttpRequest) => context.Request,
+                    var t when t == typeof(DurableTaskClient) => pipeline.Client,
+                    var t when t == typeof(CancellationToken) => context.RequestAborted,
+                    var t when t == typeof(string) => (object?)context.GetRouteValue(parameter.Name!)?.ToString(),
+                    var t => throw new InvalidOperationException(
+                        $"{function.Name} takes a {t.Name}, which this host does not bind"
+                    ),
+                }
+            )
+            .ToArray();
         var result = function.Method.Invoke(target, arguments) switch
         {
             Task<IActionResult> pending => await pending,
             IActionResult done => done,
-            var other => throw new InvalidOperationException($"{function.Name} returned {other?.GetType().Name ?? "null"}, not an IActionResult"),
+            var other => throw new InvalidOperationException(
+                $"{function.Name} returned {other?.GetType().Name ?? "null"}, not an IActionResult"
+            ),
         };
         await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
     }

@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Pix2PixZero.Functions.Tests.Support;
 
-/// <summary>Real ASP.NET Core requests (as the Functions worker hands them to the HTTP triggers) and their results as JSON.</summary>
+/// <summary>
+/// Real ASP.NET Core requests (as the Functions worker hands them to the HTTP triggers) and their results as JSON.
+/// </summary>
 public static class HttpRequests
 {
     public static HttpRequest Get(string path, string query = "") => Create("GET", path, query, null, null);
@@ -52,6 +54,9 @@ public static class HttpRequests
             ObjectResult o => (o.StatusCode ?? 200, o.Value),
             _ => throw new InvalidOperationException($"{result.GetType().Name} has no JSON body"),
         };
-        return (status, JsonSerializer.SerializeToElement(value, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        return (
+            status,
+            JsonSerializer.SerializeToElement(value, new JsonSerializerOptions(JsonSerializerDefaults.Web))
+        );
     }
 }

@@ -8,7 +8,12 @@ namespace Pix2PixZero.Functions.Tests.Support;
 /// <summary>Requests made as a user makes them (an upload into the blob inbox), and waiting for them to end.</summary>
 public static class Inbox
 {
-    public static async Task<BlobClient> UploadAsync(PipelineBlobs blobs, string name, byte[] bytes, IDictionary<string, string>? metadata = null)
+    public static async Task<BlobClient> UploadAsync(
+        PipelineBlobs blobs,
+        string name,
+        byte[] bytes,
+        IDictionary<string, string>? metadata = null
+    )
     {
         await blobs.EnsureContainersAsync();
         var blob = blobs.Client(new BlobRef(StorageLayout.Requests, name));

@@ -28,25 +28,35 @@ public sealed class PipelineTestHost : IAsyncDisposable
 
     public ModelHost Model => Services.GetRequiredService<ModelHost>();
 
-    public static async Task<PipelineTestHost> StartAsync(Azurite storage, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    public static async Task<PipelineTestHost> StartAsync(
+        Azurite storage,
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null
+    )
     {
         var configuration = PipelineConfiguration.For(storage, settings);
-        var host = await DurableTaskTestHost.StartAsync(PipelineRegistration.AddPipelineTasks, new DurableTaskTestHostOptions
-        {
-            Port = FreePort(),
-            ConfigureServices = s =>
+        var host = await DurableTaskTestHost.StartAsync(
+            PipelineRegistration.AddPipelineTasks,
+            new DurableTaskTestHostOptions
             {
-                services?.Invoke(s);
-                s.AddLogging();
-                s.AddPipelineServices(configuration);
-            },
-        });
+                Port = FreePort(),
+                ConfigureServices = s =>
+                {
+                    services?.Invoke(s);
+                    s.AddLogging();
+                    s.AddPipelineServices(configuration);
+                },
+            }
+        );
         return new PipelineTestHost(host);
     }
 
     /// <summary>Uploads into the blob inbox, as a user would.</summary>
-    public Task<BlobClient> UploadToInboxAsync(string name, byte[] bytes, IDictionary<string, string>? metadata = null) =>
-        Inbox.UploadAsync(Blobs, name, bytes, metadata);
+    public Task<BlobClient> UploadToInboxAsync(
+        string name,
+        byte[] bytes,
+        IDictionary<string, string>? metadata = null
+    ) => Inbox.UploadAsync(Blobs, name, bytes, metadata);
 
     /// <summary>What the blob trigger does with an inbox event.</summary>
     public Task<Submission> SubmitAsync(BlobClient blob) =>

@@ -11,7 +11,13 @@ namespace Pix2PixZero.Functions.Tests.Triggers;
 [Collection(StorageCollection.Name)]
 public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
 {
-    private static readonly Dictionary<string, string> Fast = new() { ["tasks"] = "cat2dog", ["steps"] = "4", ["sentences"] = "8", ["caption"] = "a cat" };
+    private static readonly Dictionary<string, string> Fast = new()
+    {
+        ["tasks"] = "cat2dog",
+        ["steps"] = "4",
+        ["sentences"] = "8",
+        ["caption"] = "a cat",
+    };
     private PipelineTestHost _host = null!;
 
     private EditsApi Api => _host.Services.GetRequiredService<EditsApi>();
@@ -23,17 +29,28 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_multipart_upload_is_accepted_with_a_status_url_that_ends_with_result_links_and_the_png()
     {
-        var submitted = HttpRequests.Read(await Api.SubmitAsync(await HttpRequests.MultipartAsync("/api/edits", TinyModel.Photo(), Fast), _host.Client, default));
+        var submitted = HttpRequests.Read(
+            await Api.SubmitAsync(
+                await HttpRequests.MultipartAsync("/api/edits", TinyModel.Photo(), Fast),
+                _host.Client,
+                default
+            )
+        );
         Assert.Equal(202, submitted.Status);
         var id = submitted.Body.GetProperty("id").GetString()!;
         Assert.Equal($"http://localhost:7071/api/edits/{id}", submitted.Body.GetProperty("statusUri").GetString());
 
         await _host.WaitAsync(id);
-        var status = HttpRequests.Read(await Api.StatusAsync(HttpRequests.Get($"/api/edits/{id}"), id, _host.Client, default));
+        var status = HttpRequests.Read(
+            await Api.StatusAsync(HttpRequests.Get($"/api/edits/{id}"), id, _host.Client, default)
+        );
         Assert.Equal(200, status.Status);
         Assert.Equal("Completed", status.Body.GetProperty("status").GetString());
         Assert.Equal("complete", status.Body.GetProperty("stage").GetString());
-        Assert.Equal((5, 5), (status.Body.GetProperty("stageStep").GetInt32(), status.Body.GetProperty("stageSteps").GetInt32()));
+        Assert.Equal(
+            (5, 5),
+            (status.Body.GetProperty("stageStep").GetInt32(), status.Body.GetProperty("stageSteps").GetInt32())
+        );
         var result = Assert.Single(status.Body.GetProperty("results").EnumerateArray());
         Assert.Equal($"http://localhost:7071/api/edits/{id}/results/cat2dog", result.GetProperty("uri").GetString());
 
@@ -48,27 +65,62 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var source = new BlobRef(StorageLayout.Work, "http-sources/cat.png");
         await _host.Blobs.WriteAsync(source, TinyModel.Photo("cat_3.png"), "image/png", default);
-        var body = new Dictionary<string, object> { ["blob"] = source.ToString(), ["tasks"] = new[] { "cat2dog" }, ["steps"] = 4, ["sentences"] = 8, ["caption"] = "a cat" };
+        var body = new Dictionary<string, object>
+        {
+            ["blob"] = source.ToString(),
+            ["tasks"] = new[] { "cat2dog" },
+            ["steps"] = 4,
+            ["sentences"] = 8,
+            ["caption"] = "a cat",
+        };
 
-        var submitted = HttpRequests.Read(await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default));
+        var submitted = HttpRequests.Read(
+            await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default)
+        );
 
         Assert.Equal(202, submitted.Status);
-        var manifest = await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(submitted.Body.GetProperty("id").GetString()!), "cat2dog");
+        var manifest = await Results.AssertCompleteAsync(
+            _host.Blobs,
+            await _host.WaitAsync(submitted.Body.GetProperty("id").GetString()!),
+            "cat2dog"
+        );
         Assert.Equal(source, manifest.Input.Source);
     }
 
     [Theory]
-    [InlineData("{\"blob\": \"work/x.png\", \"tasks\": \"cat2dog\", \"colour\": \"red\"}", "there is no option \"colour\"", "colour")]
-    [InlineData("{\"blob\": \"work/x.png\", \"tasks\": \"cat2dog\", \"guidance\": 1}", "guidance scale = 1 is not accepted", "guidance scale")]
+    [InlineData(
+        "{\"blob\": \"work/x.png\", \"tasks\": \"cat2dog\", \"colour\": \"red\"}",
+        "there is no option \"colour\"",
+        "colour"
+    )]
+    [InlineData(
+        "{\"blob\": \"work/x.png\", \"tasks\": \"cat2dog\", \"guidance\": 1}",
+        "guidance scale = 1 is not accepted",
+        "guidance scale"
+    )]
     [InlineData("{\"blob\": \"work/x.png\", \"tasks\": \"cat\"}", "names no edit", null)]
-    [InlineData("{\"blob\": \"azure-webjobs-secrets/host.json\", \"tasks\": \"cat2dog\"}", "source images are read from", null)]
+    [InlineData(
+        "{\"blob\": \"azure-webjobs-secrets/host.json\", \"tasks\": \"cat2dog\"}",
+        "source images are read from",
+        null
+    )]
     [InlineData("{\"blob\": \"work/missing.png\", \"tasks\": \"cat2dog\"}", "does not exist", null)]
     [InlineData("[1, 2]", "must be a JSON object", null)]
     [InlineData("{not json", "not valid JSON", null)]
-    public async Task A_bad_request_is_refused_at_once_with_problem_details_saying_what_was_wrong(string json, string detail, string? option)
+    public async Task A_bad_request_is_refused_at_once_with_problem_details_saying_what_was_wrong(
+        string json,
+        string detail,
+        string? option
+    )
     {
         await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Work, "x.png"), TinyModel.Photo(), "image/png", default);
-        var request = HttpRequests.Create("POST", "/api/edits", "", "application/json", System.Text.Encoding.UTF8.GetBytes(json));
+        var request = HttpRequests.Create(
+            "POST",
+            "/api/edits",
+            "",
+            "application/json",
+            System.Text.Encoding.UTF8.GetBytes(json)
+        );
 
         var result = await Api.SubmitAsync(request, _host.Client, default);
 
@@ -94,12 +146,15 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Unknown_requests_and_incomplete_results_are_404_problems()
     {
-        var (status, body) = HttpRequests.Read(await Api.StatusAsync(HttpRequests.Get("/api/edits/nope"), "nope", _host.Client, default));
+        var (status, body) = HttpRequests.Read(
+            await Api.StatusAsync(HttpRequests.Get("/api/edits/nope"), "nope", _host.Client, default)
+        );
         Assert.Equal((404, "there is no edit request \"nope\""), (status, body.GetProperty("detail").GetString()));
 
         var (resultStatus, _) = HttpRequests.Read(await Api.ResultAsync("nope", "cat2dog", default));
         Assert.Equal(404, resultStatus);
     }
+
     [Theory]
     [InlineData("edit-requests/../directions/secret.png", "\"..\" path segment")]
     [InlineData("work/../directions/secret.png", "\"..\" path segment")]
@@ -110,13 +165,29 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("work/x\u0001.png", "control character")]
     [InlineData("work/x.png.", "ends with a dot")]
     [InlineData("Work/x.png", "not a container name")]
-    public async Task A_blob_name_that_could_lead_elsewhere_is_refused_with_400_before_any_storage_call(string blob, string reason)
+    public async Task A_blob_name_that_could_lead_elsewhere_is_refused_with_400_before_any_storage_call(
+        string blob,
+        string reason
+    )
     {
-        await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Directions, "secret.png"), TinyModel.Photo(), "image/png", default);
+        await _host.Blobs.WriteAsync(
+            new BlobRef(StorageLayout.Directions, "secret.png"),
+            TinyModel.Photo(),
+            "image/png",
+            default
+        );
         await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Work, "x.png"), TinyModel.Photo(), "image/png", default);
-        var body = new Dictionary<string, object> { ["blob"] = blob, ["tasks"] = "cat2dog", ["steps"] = 2, ["caption"] = "a cat" };
+        var body = new Dictionary<string, object>
+        {
+            ["blob"] = blob,
+            ["tasks"] = "cat2dog",
+            ["steps"] = 2,
+            ["caption"] = "a cat",
+        };
 
-        var (status, problem) = HttpRequests.Read(await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default));
+        var (status, problem) = HttpRequests.Read(
+            await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default)
+        );
 
         Assert.Equal(400, status);
         Assert.Contains(reason, problem.GetProperty("detail").GetString());
@@ -128,7 +199,9 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("x y")]
     public async Task A_request_id_that_is_no_id_is_a_404_for_status_and_results(string id)
     {
-        var (status, _) = HttpRequests.Read(await Api.StatusAsync(HttpRequests.Get($"/api/edits/{id}"), id, _host.Client, default));
+        var (status, _) = HttpRequests.Read(
+            await Api.StatusAsync(HttpRequests.Get($"/api/edits/{id}"), id, _host.Client, default)
+        );
         var (result, _) = HttpRequests.Read(await Api.ResultAsync(id, "cat2dog", default));
 
         Assert.Equal((404, 404), (status, result));
@@ -137,10 +210,21 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task An_upload_that_is_not_an_image_is_refused_with_400_before_it_is_stored()
     {
-        var (status, problem) = HttpRequests.Read(await Api.SubmitAsync(
-            await HttpRequests.MultipartAsync("/api/edits", "these are not pixels"u8.ToArray(), Fast), _host.Client, default));
+        var (status, problem) = HttpRequests.Read(
+            await Api.SubmitAsync(
+                await HttpRequests.MultipartAsync("/api/edits", "these are not pixels"u8.ToArray(), Fast),
+                _host.Client,
+                default
+            )
+        );
         var truncated = TinyModel.Photo()[..5000];
-        var (cut, cutProblem) = HttpRequests.Read(await Api.SubmitAsync(await HttpRequests.MultipartAsync("/api/edits", truncated, Fast), _host.Client, default));
+        var (cut, cutProblem) = HttpRequests.Read(
+            await Api.SubmitAsync(
+                await HttpRequests.MultipartAsync("/api/edits", truncated, Fast),
+                _host.Client,
+                default
+            )
+        );
 
         Assert.Equal((400, 400), (status, cut));
         Assert.Contains("is not a PNG, JPEG or WebP image", problem.GetProperty("detail").GetString());
@@ -152,10 +236,17 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("empty.png", "", "work/empty.png is empty (0 bytes)")]
     public async Task A_stored_blob_that_is_not_an_image_is_refused_with_400(string name, string content, string detail)
     {
-        await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Work, name), System.Text.Encoding.ASCII.GetBytes(content), "image/png", default);
+        await _host.Blobs.WriteAsync(
+            new BlobRef(StorageLayout.Work, name),
+            System.Text.Encoding.ASCII.GetBytes(content),
+            "image/png",
+            default
+        );
         var body = new Dictionary<string, object> { ["blob"] = $"work/{name}", ["tasks"] = "cat2dog" };
 
-        var (status, problem) = HttpRequests.Read(await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default));
+        var (status, problem) = HttpRequests.Read(
+            await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default)
+        );
 
         Assert.Equal(400, status);
         Assert.Contains(detail, problem.GetProperty("detail").GetString());
@@ -181,7 +272,11 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
         var (third, late) = await PostAsync();
         Assert.Equal((202, id), (third, late));
         var uploads = new List<string>();
-        await foreach (var blob in _host.Blobs.Container(StorageLayout.Work).GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{id}/upload/" }))
+        await foreach (
+            var blob in _host
+                .Blobs.Container(StorageLayout.Work)
+                .GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{id}/upload/" })
+        )
             uploads.Add(blob.Name);
         Assert.Single(uploads);
     }
@@ -189,10 +284,24 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_task_in_the_source_colon_target_form_is_edited_and_its_result_served()
     {
-        var body = new Dictionary<string, object> { ["blob"] = "work/r2d2.png", ["tasks"] = new[] { "r2d2:robot" }, ["steps"] = 2, ["sentences"] = 4, ["caption"] = "a robot" };
-        await _host.Blobs.WriteAsync(new BlobRef(StorageLayout.Work, "r2d2.png"), TinyModel.Photo(), "image/png", default);
+        var body = new Dictionary<string, object>
+        {
+            ["blob"] = "work/r2d2.png",
+            ["tasks"] = new[] { "r2d2:robot" },
+            ["steps"] = 2,
+            ["sentences"] = 4,
+            ["caption"] = "a robot",
+        };
+        await _host.Blobs.WriteAsync(
+            new BlobRef(StorageLayout.Work, "r2d2.png"),
+            TinyModel.Photo(),
+            "image/png",
+            default
+        );
 
-        var (_, submitted) = HttpRequests.Read(await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default));
+        var (_, submitted) = HttpRequests.Read(
+            await Api.SubmitAsync(HttpRequests.Json("/api/edits", body), _host.Client, default)
+        );
         var id = submitted.GetProperty("id").GetString()!;
 
         await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(id), "r2d2:robot");
@@ -204,15 +313,31 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var directions = _host.Services.GetRequiredService<DirectionsApi>();
         string[] sentences = ["A cat on a sofa.", "The cat sleeps.", "A small cat in the garden."];
-        var (_, posted) = HttpRequests.Read(await directions.ComputeAsync(HttpRequests.Json("/api/directions", new { word = "cat", sentences }), _host.Client, default));
+        var (_, posted) = HttpRequests.Read(
+            await directions.ComputeAsync(
+                HttpRequests.Json("/api/directions", new { word = "cat", sentences }),
+                _host.Client,
+                default
+            )
+        );
         var set = posted.GetProperty("sentenceSetHash").GetString()!;
         await _host.WaitAsync(posted.GetProperty("instanceId").GetString()!);
 
         var fields = new Dictionary<string, string>(Fast) { ["sets"] = $"cat={set}" };
-        var (status, submitted) = HttpRequests.Read(await Api.SubmitAsync(await HttpRequests.MultipartAsync("/api/edits", TinyModel.Photo(), fields), _host.Client, default));
+        var (status, submitted) = HttpRequests.Read(
+            await Api.SubmitAsync(
+                await HttpRequests.MultipartAsync("/api/edits", TinyModel.Photo(), fields),
+                _host.Client,
+                default
+            )
+        );
 
         Assert.Equal(202, status);
-        var manifest = await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(submitted.GetProperty("id").GetString()!), "cat2dog");
+        var manifest = await Results.AssertCompleteAsync(
+            _host.Blobs,
+            await _host.WaitAsync(submitted.GetProperty("id").GetString()!),
+            "cat2dog"
+        );
         var cat = Assert.Single(manifest.Directions, d => d.Word == "cat");
         Assert.Equal((set, 3, false), (cat.SentenceSetHash, cat.SentenceCount, cat.Computed));
         Assert.Contains($"posted sets for cat ({set})", manifest.Results[0].Record.DirectionSentences);
@@ -222,9 +347,18 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task A_sentence_set_that_was_never_posted_fails_the_request_saying_to_post_it()
     {
         var fields = new Dictionary<string, string>(Fast) { ["sets"] = $"dog={new string('a', 64)}" };
-        var (_, submitted) = HttpRequests.Read(await Api.SubmitAsync(await HttpRequests.MultipartAsync("/api/edits", TinyModel.Photo(), fields), _host.Client, default));
+        var (_, submitted) = HttpRequests.Read(
+            await Api.SubmitAsync(
+                await HttpRequests.MultipartAsync("/api/edits", TinyModel.Photo(), fields),
+                _host.Client,
+                default
+            )
+        );
 
-        var error = await Results.AssertFailedAsync(_host.Blobs, await _host.WaitAsync(submitted.GetProperty("id").GetString()!));
+        var error = await Results.AssertFailedAsync(
+            _host.Blobs,
+            await _host.WaitAsync(submitted.GetProperty("id").GetString()!)
+        );
 
         Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage));
         Assert.Contains("POST /api/directions", error.Message);

@@ -4,7 +4,9 @@ using Pix2PixZero.Functions.Triggers;
 
 namespace Pix2PixZero.Functions.Tests.Triggers;
 
-/// <summary>A failure is answered with the HTTP status of its kind, as problem details that carry its message.</summary>
+/// <summary>
+/// A failure is answered with the HTTP status of its kind, as problem details that carry its message.
+/// </summary>
 public sealed class ProblemsTests
 {
     [Theory]
@@ -13,7 +15,9 @@ public sealed class ProblemsTests
     [InlineData(FailureKind.Permanent, 500)]
     public void A_failure_is_answered_with_the_status_of_its_kind(FailureKind kind, int status)
     {
-        var (answered, body) = HttpRequests.Read(Problems.Of(new Pix2PixZeroException(kind, "the thing failed; do this")));
+        var (answered, body) = HttpRequests.Read(
+            Problems.Of(new Pix2PixZeroException(kind, "the thing failed; do this"))
+        );
 
         Assert.Equal((status, status), (answered, body.GetProperty("status").GetInt32()));
         Assert.Equal("the thing failed; do this", body.GetProperty("detail").GetString());

@@ -12,7 +12,9 @@ using Pix2PixZero.Functions.Web;
 
 namespace Pix2PixZero.Functions.Tests.Web;
 
-/// <summary>What the app serves for the page, over HTTP from its functions on Kestrel: files, headers, form and edits.</summary>
+/// <summary>
+/// What the app serves for the page, over HTTP from its functions on Kestrel: files, headers, form and edits.
+/// </summary>
 [Collection(StorageCollection.Name)]
 public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLifetime
 {
@@ -46,9 +48,15 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
         foreach (var (file, type) in files.Zip(files.Select(f => f.EndsWith(".css") ? "text/css" : "text/javascript")))
         {
             using var response = await _http.GetAsync(new Uri(_web.Address, file));
-            Assert.Equal((HttpStatusCode.OK, type), (response.StatusCode, response.Content.Headers.ContentType!.MediaType));
-            Assert.Equal("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-                response.Headers.GetValues("Content-Security-Policy").Single());
+            Assert.Equal(
+                (HttpStatusCode.OK, type),
+                (response.StatusCode, response.Content.Headers.ContentType!.MediaType)
+            );
+            Assert.Equal(
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+                    + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                response.Headers.GetValues("Content-Security-Policy").Single()
+            );
             Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
             texts.Add(await response.Content.ReadAsStringAsync());
 
@@ -77,12 +85,20 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
     {
         var form = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_web.Address, "app/form.json"))).RootElement;
 
-        Assert.Equal(new AppSettings().MaxRequestBytes - EditForm.FormAllowance, form.GetProperty("maxImageBytes").GetInt64());
+        Assert.Equal(
+            new AppSettings().MaxRequestBytes - EditForm.FormAllowance,
+            form.GetProperty("maxImageBytes").GetInt64()
+        );
         Assert.Equal(EditStatus.Stages, form.GetProperty("stages").EnumerateArray().Select(s => s.GetString()));
         var fields = form.GetProperty("options").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
         Assert.Equal(["caption", "guidance", "seed", "sentences", "steps", "xa"], fields.Keys.Order());
         Assert.All(fields.Keys, name => Assert.True(EditRequestParser.Accepted.ContainsKey(name), name));
-        Assert.Equal(["50", "5", "0.1", "0", "1000"], new[] { "steps", "guidance", "xa", "seed", "sentences" }.Select(n => fields[n].GetProperty("default").GetString()));
+        Assert.Equal(
+            ["50", "5", "0.1", "0", "1000"],
+            new[] { "steps", "guidance", "xa", "seed", "sentences" }.Select(n =>
+                fields[n].GetProperty("default").GetString()
+            )
+        );
 
         // Each bound is where the API's own validation draws it: the bound is accepted (unless exclusive), a step
         // beyond it is refused.
@@ -100,7 +116,8 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
             var min = field.GetProperty("min").GetDouble();
             Assert.Equal(!field.GetProperty("minExclusive").GetBoolean(), Accepts(name, Text(min)));
             Assert.False(Accepts(name, Text(min - beyond)), $"{name} below its minimum");
-            if (field.GetProperty("max").ValueKind == JsonValueKind.Null) continue;
+            if (field.GetProperty("max").ValueKind == JsonValueKind.Null)
+                continue;
             var max = field.GetProperty("max").GetDouble();
             Assert.True(Accepts(name, Text(max)), $"{name} at its maximum");
             Assert.False(Accepts(name, Text(max + beyond)), $"{name} above its maximum");
@@ -113,13 +130,30 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
         var uri = new Uri(_web.Address, "api/directions");
         Assert.Equal(HttpStatusCode.Unauthorized, (await _http.GetAsync(uri)).StatusCode);
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri) { Headers = { { "x-functions-key", _web.Key } } };
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri)
+        {
+            Headers = { { "x-functions-key", _web.Key } },
+        };
         using var response = await _http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var edits = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("edits").EnumerateArray().ToList();
-        Assert.Equal(["cat2dog", "dog2cat", "horse2zebra", "zebra2horse"], edits.Select(e => e.GetProperty("task").GetString()));
-        Assert.All(edits, e => Assert.Equal(EditTask.Parse(e.GetProperty("task").GetString()),
-            new EditTask(EditWord.Parse(e.GetProperty("source").GetString()), EditWord.Parse(e.GetProperty("target").GetString()))));
+        var edits = JsonDocument
+            .Parse(await response.Content.ReadAsStringAsync())
+            .RootElement.GetProperty("edits")
+            .EnumerateArray()
+            .ToList();
+        Assert.Equal(
+            ["cat2dog", "dog2cat", "horse2zebra", "zebra2horse"],
+            edits.Select(e => e.GetProperty("task").GetString())
+        );
+        Assert.All(edits, e =>
+            Assert.Equal(
+                EditTask.Parse(e.GetProperty("task").GetString()),
+                new EditTask(
+                    EditWord.Parse(e.GetProperty("source").GetString()),
+                    EditWord.Parse(e.GetProperty("target").GetString())
+                )
+            )
+        );
     }
 
     private static bool Accepts(string name, string value)

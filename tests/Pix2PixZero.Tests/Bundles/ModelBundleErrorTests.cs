@@ -11,16 +11,22 @@ public sealed class ModelBundleErrorTests : IDisposable
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(_bundle)!, recursive: true);
 
     private ModelBundleException OpenFails() =>
-        Assert.Throws<ModelBundleException>(() => ModelBundle.Open(_bundle, new OnnxSessionFactory(ExecutionProvider.Cpu)));
+        Assert.Throws<ModelBundleException>(() =>
+            ModelBundle.Open(_bundle, new OnnxSessionFactory(ExecutionProvider.Cpu))
+        );
 
     private string PathOf(params string[] parts) => Path.Combine([_bundle, .. parts]);
 
     [Fact]
-    public void The_intact_copy_opens() => ModelBundle.Open(_bundle, new OnnxSessionFactory(ExecutionProvider.Cpu)).Dispose();
+    public void The_intact_copy_opens() =>
+        ModelBundle.Open(_bundle, new OnnxSessionFactory(ExecutionProvider.Cpu)).Dispose();
 
     [Fact]
     public void A_missing_folder_is_named() =>
-        Assert.Contains("does not exist", Assert.Throws<ModelBundleException>(() => ModelBundle.Open(PathOf("nope"))).Message);
+        Assert.Contains(
+            "does not exist",
+            Assert.Throws<ModelBundleException>(() => ModelBundle.Open(PathOf("nope"))).Message
+        );
 
     [Fact]
     public void Missing_external_unet_weights_are_named()
@@ -35,7 +41,8 @@ public sealed class ModelBundleErrorTests : IDisposable
     public void Truncated_external_weights_are_reported_as_an_incomplete_download()
     {
         var weights = PathOf("unet", "weights.pb");
-        using (var stream = File.Open(weights, FileMode.Open)) stream.SetLength(stream.Length / 2);
+        using (var stream = File.Open(weights, FileMode.Open))
+            stream.SetLength(stream.Length / 2);
         Assert.Contains("incomplete", OpenFails().Message);
     }
 
@@ -96,7 +103,10 @@ public sealed class ModelBundleErrorTests : IDisposable
         File.Delete(PathOf("captioner", "vocab.txt"));
         File.WriteAllBytes(PathOf("captioner", "config.json"), []);
         var problems = ModelBundleValidator.Validate(_bundle);
-        Assert.Equal([PathOf("captioner", "vocab.txt"), PathOf("captioner", "config.json")], problems.Select(p => p.Path));
+        Assert.Equal(
+            [PathOf("captioner", "vocab.txt"), PathOf("captioner", "config.json")],
+            problems.Select(p => p.Path)
+        );
         Assert.Contains("is missing", problems[0].Message);
         Assert.Contains("is empty", problems[1].Message);
     }

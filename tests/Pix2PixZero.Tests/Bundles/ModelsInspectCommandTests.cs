@@ -49,7 +49,10 @@ public class ModelsInspectCommandTests
         {
             var compiled = new StringWriter();
             ModelsCommand.Prepare(bundle, ExecutionProvider.Cpu, force: true, compiled);
-            Assert.Contains("guidance graphs: 16 cross-attention layers in the static UNet, compiled in", compiled.ToString());
+            Assert.Contains(
+                "guidance graphs: 16 cross-attention layers in the static UNet, compiled in",
+                compiled.ToString()
+            );
             Assert.Contains("5 × [16,256,77]", compiled.ToString());
             Assert.Contains("1 × [16,4,77]", compiled.ToString());
             Assert.Contains("unet/attention_probe.onnx, unet/guidance.onnx", compiled.ToString());
@@ -68,7 +71,9 @@ public class ModelsInspectCommandTests
     public void Asking_for_cuda_without_it_fails_with_what_it_needs()
     {
         var sessions = new OnnxSessionFactory(ExecutionProvider.Cuda);
-        var e = Assert.Throws<Core.Pix2PixZeroException>(() => sessions.Create(Path.Combine(RepoPaths.TinySd, "vae_decoder", "model.onnx")));
+        var e = Assert.Throws<Core.Pix2PixZeroException>(() =>
+            sessions.Create(Path.Combine(RepoPaths.TinySd, "vae_decoder", "model.onnx"))
+        );
         Assert.Contains("CUDA 13 and cuDNN 9", e.Message);
     }
 }

@@ -23,11 +23,15 @@ public sealed class SymbolicLinkBundleTests : IDisposable
 
     public void Dispose() => Directory.Delete(Scratch, recursive: true);
 
-    /// <summary>Moves every file of the bundle into <c>blobs/</c> beside it, leaving a relative link in its place.</summary>
+    /// <summary>
+    /// Moves every file of the bundle into <c>blobs/</c> beside it, leaving a relative link in its place.
+    /// </summary>
     private void LayOutLikeTheHuggingFaceCache()
     {
         var blobs = Directory.CreateDirectory(Path.Combine(Scratch, "blobs")).FullName;
-        foreach (var (file, i) in Directory.GetFiles(_bundle, "*", SearchOption.AllDirectories).Select((f, i) => (f, i)))
+        foreach (
+            var (file, i) in Directory.GetFiles(_bundle, "*", SearchOption.AllDirectories).Select((f, i) => (f, i))
+        )
         {
             var blob = Path.Combine(blobs, $"blob-{i}");
             File.Move(file, blob);
@@ -38,7 +42,11 @@ public sealed class SymbolicLinkBundleTests : IDisposable
     private static void AssertUnetMatchesTorch(ModelBundle bundle)
     {
         var t = Npy.Golden("unet_timestep.npy").Longs()[0];
-        var result = bundle.Unet.PredictNoise(Npy.Golden("unet_sample.npy").Tensor(), t, Npy.Golden("unet_ehs.npy").Tensor());
+        var result = bundle.Unet.PredictNoise(
+            Npy.Golden("unet_sample.npy").Tensor(),
+            t,
+            Npy.Golden("unet_ehs.npy").Tensor()
+        );
         TensorAssert.Close(result.Buffer.Span, Npy.Golden("unet_out.npy").Floats(), Tolerance, "out_sample");
     }
 
@@ -71,7 +79,10 @@ public sealed class SymbolicLinkBundleTests : IDisposable
     [Fact]
     public void Weights_linked_from_outside_the_graphs_folder_are_refused_as_onnx_runtime_refuses_them()
     {
-        var elsewhere = Path.Combine(Directory.CreateDirectory(Path.Combine(Scratch, "elsewhere")).FullName, "weights.pb");
+        var elsewhere = Path.Combine(
+            Directory.CreateDirectory(Path.Combine(Scratch, "elsewhere")).FullName,
+            "weights.pb"
+        );
         File.Move(Weights, elsewhere);
         File.CreateSymbolicLink(Weights, elsewhere);
 
@@ -81,7 +92,8 @@ public sealed class SymbolicLinkBundleTests : IDisposable
         Assert.Contains("link the whole component folder", problem.Message);
         // What the check anticipates: the session's own refusal (onnxruntime#27374's containment rule).
         var e = Assert.Throws<Core.Pix2PixZeroException>(() =>
-            new OnnxSessionFactory(ExecutionProvider.Cpu).Create(Path.Combine(_bundle, "unet", "model.onnx")));
+            new OnnxSessionFactory(ExecutionProvider.Cpu).Create(Path.Combine(_bundle, "unet", "model.onnx"))
+        );
         Assert.Contains("escapes model directory", e.Message);
     }
 
@@ -90,7 +102,8 @@ public sealed class SymbolicLinkBundleTests : IDisposable
     {
         LayOutLikeTheHuggingFaceCache();
         var target = new FileInfo(Weights).ResolveLinkTarget(returnFinalTarget: true)!.FullName;
-        using (var stream = File.Open(target, FileMode.Open)) stream.SetLength(stream.Length / 2);
+        using (var stream = File.Open(target, FileMode.Open))
+            stream.SetLength(stream.Length / 2);
 
         var problem = Assert.Single(ModelBundleValidator.Validate(_bundle));
         Assert.Equal(Weights, problem.Path);
@@ -105,7 +118,9 @@ public sealed class SymbolicLinkBundleTests : IDisposable
         var target = new FileInfo(Weights).LinkTarget!;
         File.Delete(new FileInfo(Weights).ResolveLinkTarget(returnFinalTarget: true)!.FullName);
 
-        var e = Assert.Throws<ModelBundleException>(() => ModelBundle.Open(_bundle, new OnnxSessionFactory(ExecutionProvider.Cpu)));
+        var e = Assert.Throws<ModelBundleException>(() =>
+            ModelBundle.Open(_bundle, new OnnxSessionFactory(ExecutionProvider.Cpu))
+        );
         Assert.Equal(Weights, e.Path);
         Assert.Contains("is a symbolic link to", e.Message);
         Assert.Contains(target, e.Message);
@@ -121,6 +136,9 @@ public sealed class SymbolicLinkBundleTests : IDisposable
 
         var problem = Assert.Single(ModelBundleValidator.Validate(_bundle));
         Assert.Equal(vocab, problem.Path);
-        Assert.Contains("required file is a symbolic link to '../../blobs/gone', which leads to no file", problem.Message);
+        Assert.Contains(
+            "required file is a symbolic link to '../../blobs/gone', which leads to no file",
+            problem.Message
+        );
     }
 }

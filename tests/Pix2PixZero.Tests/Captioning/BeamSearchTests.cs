@@ -14,7 +14,8 @@ public sealed class BeamSearchTests
     private static float[] Favour(params (long Token, float Logit)[] logits)
     {
         var row = new float[Vocab];
-        foreach (var (token, logit) in logits) row[token] = logit;
+        foreach (var (token, logit) in logits)
+            row[token] = logit;
         return row;
     }
 
@@ -76,11 +77,18 @@ public sealed class BeamSearchTests
         using var cancel = new CancellationTokenSource();
         var steps = 0;
         var search = new BeamSearch(numBeams: 2, minLength: 0, maxLength: 50, Eos);
-        Assert.Throws<OperationCanceledException>(() => search.Search([0], Scripted(_ =>
-        {
-            if (++steps == 4) cancel.Cancel();
-            return Favour((1, 1f));
-        }), cancel.Token));
+        Assert.Throws<OperationCanceledException>(() =>
+            search.Search(
+                [0],
+                Scripted(_ =>
+                {
+                    if (++steps == 4)
+                        cancel.Cancel();
+                    return Favour((1, 1f));
+                }),
+                cancel.Token
+            )
+        );
         Assert.InRange(steps, 4, 5);
     }
 

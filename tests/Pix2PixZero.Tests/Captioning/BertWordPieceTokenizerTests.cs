@@ -5,13 +5,15 @@ namespace Pix2PixZero.Tests.Captioning;
 /// <summary>The C# tokenizer against the Python reference's cases in tests/fixtures/blip/goldens/index.json.</summary>
 public sealed class BertWordPieceTokenizerTests
 {
-    private static readonly BertWordPieceTokenizer Tokenizer =
-        BertWordPieceTokenizer.Load(Path.Combine(BlipGoldens.Captioner("tiny-sd"), BlipCaptioner.VocabFile));
+    private static readonly BertWordPieceTokenizer Tokenizer = BertWordPieceTokenizer.Load(
+        Path.Combine(BlipGoldens.Captioner("tiny-sd"), BlipCaptioner.VocabFile)
+    );
 
     public static TheoryData<string> Cases()
     {
         var data = new TheoryData<string>();
-        foreach (var c in BlipGoldens.Index.GetProperty("tokenizer_cases").EnumerateArray()) data.Add(c.GetProperty("text").GetString()!);
+        foreach (var c in BlipGoldens.Index.GetProperty("tokenizer_cases").EnumerateArray())
+            data.Add(c.GetProperty("text").GetString()!);
         return data;
     }
 
@@ -19,7 +21,10 @@ public sealed class BertWordPieceTokenizerTests
     [MemberData(nameof(Cases))]
     public void Encodes_and_decodes_like_the_reference(string text)
     {
-        var reference = BlipGoldens.Index.GetProperty("tokenizer_cases").EnumerateArray().First(c => c.GetProperty("text").GetString() == text);
+        var reference = BlipGoldens
+            .Index.GetProperty("tokenizer_cases")
+            .EnumerateArray()
+            .First(c => c.GetProperty("text").GetString() == text);
         var expectedIds = reference.GetProperty("ids").EnumerateArray().Select(e => e.GetInt64()).ToArray();
         var ids = Tokenizer.Encode(text);
         Assert.Equal(expectedIds, ids);
@@ -40,6 +45,9 @@ public sealed class BertWordPieceTokenizerTests
         var cat = Tokenizer.TokenId("cat")!.Value;
         var s = Tokenizer.TokenId("##s")!.Value;
         var comma = Tokenizer.TokenId(",")!.Value;
-        Assert.Equal("cats, cat.", Tokenizer.Decode([30522, cat, s, comma, cat, Tokenizer.TokenId(".")!.Value, 102, 0]));
+        Assert.Equal(
+            "cats, cat.",
+            Tokenizer.Decode([30522, cat, s, comma, cat, Tokenizer.TokenId(".")!.Value, 102, 0])
+        );
     }
 }

@@ -19,7 +19,9 @@ public sealed class BlipCaptionerBundleTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static ModelBundleException LoadFails(string folder, BlipCaptionerOptions? options = null) =>
-        Assert.Throws<ModelBundleException>(() => BlipCaptioner.Load(folder, new OnnxSessionFactory(ExecutionProvider.Cpu), options));
+        Assert.Throws<ModelBundleException>(() =>
+            BlipCaptioner.Load(folder, new OnnxSessionFactory(ExecutionProvider.Cpu), options)
+        );
 
     [Fact]
     public void A_missing_folder_is_named()
@@ -45,7 +47,7 @@ public sealed class BlipCaptionerBundleTests : IDisposable
     public void A_vocabulary_of_the_wrong_size_is_rejected()
     {
         var vocab = Path.Combine(_folder, BlipCaptioner.VocabFile);
-        File.WriteAllLines(vocab, File.ReadAllLines(vocab).Take(30522));  // BERT's file without [DEC]/[ENC]
+        File.WriteAllLines(vocab, File.ReadAllLines(vocab).Take(30522)); // BERT's file without [DEC]/[ENC]
         var e = LoadFails(_folder);
         Assert.Equal(vocab, e.Path);
         Assert.Contains("30522 tokens", e.Message);
@@ -101,7 +103,12 @@ public sealed class BlipCaptionerBundleTests : IDisposable
     [InlineData(3, 10, 513)]
     public void Invalid_options_name_the_option(int beams, int minLength, int maxLength)
     {
-        var options = new BlipCaptionerOptions { NumBeams = beams, MinLength = minLength, MaxLength = maxLength };
+        var options = new BlipCaptionerOptions
+        {
+            NumBeams = beams,
+            MinLength = minLength,
+            MaxLength = maxLength,
+        };
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => options.Validate());
         Assert.Contains(e.ParamName!, e.Message);
     }
@@ -111,7 +118,8 @@ public sealed class BlipCaptionerBundleTests : IDisposable
     {
         var options = new BlipCaptionerOptions { MinLength = 0, MaxLength = 4 };
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            BlipCaptioner.Load(_folder, new OnnxSessionFactory(ExecutionProvider.Cpu), options));
+            BlipCaptioner.Load(_folder, new OnnxSessionFactory(ExecutionProvider.Cpu), options)
+        );
         Assert.Contains("4 tokens", e.Message);
     }
 
@@ -119,7 +127,10 @@ public sealed class BlipCaptionerBundleTests : IDisposable
     public void Defaults_are_the_design_values()
     {
         var d = BlipCaptionerOptions.Default;
-        Assert.Equal(("a picture of ", 3, 10, 30, 1.0), (d.Prompt, d.NumBeams, d.MinLength, d.MaxLength, d.LengthPenalty));
+        Assert.Equal(
+            ("a picture of ", 3, 10, 30, 1.0),
+            (d.Prompt, d.NumBeams, d.MinLength, d.MaxLength, d.LengthPenalty)
+        );
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace Pix2PixZero.Tests.Captioning;
 
 /// <summary>
 /// The tiny BLIP captioner goldens written by <c>/usr/bin/python3 tests/fixtures/generate.py</c>
-/// (tests/fixtures/blip/fixture.py) into tests/fixtures/blip/goldens/, and one captioner per bundle shared by the tests.
+/// (tests/fixtures/blip/fixture.py) into tests/fixtures/blip/goldens/,
+/// and one captioner per bundle shared by the tests.
 /// </summary>
 public sealed class BlipGoldens : IDisposable
 {
@@ -18,10 +19,12 @@ public sealed class BlipGoldens : IDisposable
 
     public static Npy.Array Read(string name) => Npy.Read(Path.Combine(Folder, name + ".npy"));
 
-    public static JsonElement Index { get; } = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "index.json"))).RootElement.Clone();
+    public static JsonElement Index { get; } =
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "index.json"))).RootElement.Clone();
 
     /// <summary>The PIL bicubic 384×384 resize of a photo, as the reference fed it to the model.</summary>
-    public static Image<Rgb24> Resized(string name) => Image.LoadPixelData<Rgb24>(Read($"{name}_resized").Data, 384, 384);
+    public static Image<Rgb24> Resized(string name) =>
+        Image.LoadPixelData<Rgb24>(Read($"{name}_resized").Data, 384, 384);
 
     public BlipCaptioner Static { get; } = BlipCaptioner.Load(Captioner("tiny-sd"), TestProvider.NewFactory());
 

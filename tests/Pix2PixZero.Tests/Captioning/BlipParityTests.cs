@@ -17,7 +17,7 @@ public sealed class BlipParityTests(BlipGoldens goldens, ITestOutputHelper outpu
     {
         using var resized = BlipGoldens.Resized(photo);
         var pixels = BlipImageProcessor.Preprocess(resized, 384, Captioner.Config.ImageMean, Captioner.Config.ImageStd);
-        var rows = BlipGoldens.Read($"{photo}_pixel_values").Floats();  // [3, 2, 384]: rows 0-1 of each channel
+        var rows = BlipGoldens.Read($"{photo}_pixel_values").Floats(); // [3, 2, 384]: rows 0-1 of each channel
         var actualRows = new float[rows.Length];
         for (var c = 0; c < 3; c++)
             pixels.Buffer.Span.Slice(c * 384 * 384, 2 * 384).CopyTo(actualRows.AsSpan(c * 2 * 384));
@@ -41,18 +41,21 @@ public sealed class BlipParityTests(BlipGoldens goldens, ITestOutputHelper outpu
         var expected = BlipGoldens.Read($"{photo}_first_logits");
         Assert.Equal(expected.Shape, logits.Dimensions.ToArray());
         var error = TensorAssert.Close(logits.Buffer.Span, expected.Floats(), 1e-4, "first-step logits");
-        output.WriteLine($"{photo}: logits max abs error {error:E2} (values up to {TensorAssert.MaxAbs(expected.Floats()):G3})");
+        output.WriteLine(
+            $"{photo}: logits max abs error {error:E2} (values up to {TensorAssert.MaxAbs(expected.Floats()):G3})"
+        );
     }
 
     [Theory]
     [InlineData("tiny-sd", "cat")]
     [InlineData("tiny-sd", "dog")]
     [InlineData("tiny-sd-dynamic", "cat")]
-    [InlineData("blip-export", "cat")]  // what tools/export-captioner wrote (ExportedCaptionerTests)
+    [InlineData("blip-export", "cat")] // what tools/export-captioner wrote (ExportedCaptionerTests)
     [InlineData("blip-export", "dog")]
     public void Beam_search_tokens_and_caption_equal_the_reference(string bundle, string photo)
     {
-        using var own = bundle == "tiny-sd" ? null : BlipCaptioner.Load(BlipGoldens.Captioner(bundle), TestProvider.NewFactory());
+        using var own =
+            bundle == "tiny-sd" ? null : BlipCaptioner.Load(BlipGoldens.Captioner(bundle), TestProvider.NewFactory());
         var captioner = own ?? Captioner;
         using var resized = BlipGoldens.Resized(photo);
         var caption = captioner.Generate(resized);
@@ -79,7 +82,8 @@ public sealed class BlipParityTests(BlipGoldens goldens, ITestOutputHelper outpu
         var ours = BlipImageProcessor.Preprocess(image, 384, mean, std).Buffer.ToArray();
         using var resized = BlipGoldens.Resized(photo);
         var reference = BlipImageProcessor.Preprocess(resized, 384, mean, std).Buffer.ToArray();
-        double maxLevels = 0, sumLevels = 0;
+        double maxLevels = 0,
+            sumLevels = 0;
         for (var i = 0; i < ours.Length; i++)
         {
             var levels = Math.Abs(ours[i] - reference[i]) * std[i / (384 * 384)] * 255;

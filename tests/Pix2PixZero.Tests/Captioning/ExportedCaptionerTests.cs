@@ -15,7 +15,10 @@ public sealed class ExportedCaptionerTests(ITestOutputHelper output) : IDisposab
 {
     public static string Folder => BlipGoldens.Captioner("blip-export");
 
-    private readonly BlipCaptioner _captioner = BlipCaptioner.Load(Folder, new OnnxSessionFactory(ExecutionProvider.Cpu));
+    private readonly BlipCaptioner _captioner = BlipCaptioner.Load(
+        Folder,
+        new OnnxSessionFactory(ExecutionProvider.Cpu)
+    );
 
     public void Dispose() => _captioner.Dispose();
 
@@ -40,10 +43,26 @@ public sealed class ExportedCaptionerTests(ITestOutputHelper output) : IDisposab
     public void Vision_embeddings_and_first_step_logits_match_torch(string photo)
     {
         using var resized = BlipGoldens.Resized(photo);
-        var embeds = _captioner.VisionEncoder.Encode(BlipImageProcessor.Preprocess(resized, 384, _captioner.Config.ImageMean, _captioner.Config.ImageStd));
-        var embedsError = TensorAssert.Close(embeds.Buffer.Span, BlipGoldens.Read($"{photo}_image_embeds").Floats(), 1e-4, "image_embeds");
-        var logits = _captioner.TextDecoder.Logits(_captioner.PromptIds.ToArray(), 1, BlipGoldens.Read($"{photo}_image_embeds").Tensor());
-        var logitsError = TensorAssert.Close(logits.Buffer.Span, BlipGoldens.Read($"{photo}_first_logits").Floats(), 1e-4, "first-step logits");
+        var embeds = _captioner.VisionEncoder.Encode(
+            BlipImageProcessor.Preprocess(resized, 384, _captioner.Config.ImageMean, _captioner.Config.ImageStd)
+        );
+        var embedsError = TensorAssert.Close(
+            embeds.Buffer.Span,
+            BlipGoldens.Read($"{photo}_image_embeds").Floats(),
+            1e-4,
+            "image_embeds"
+        );
+        var logits = _captioner.TextDecoder.Logits(
+            _captioner.PromptIds.ToArray(),
+            1,
+            BlipGoldens.Read($"{photo}_image_embeds").Tensor()
+        );
+        var logitsError = TensorAssert.Close(
+            logits.Buffer.Span,
+            BlipGoldens.Read($"{photo}_first_logits").Floats(),
+            1e-4,
+            "first-step logits"
+        );
         output.WriteLine($"{photo}: image_embeds max abs error {embedsError:E2}, logits {logitsError:E2}");
     }
 }

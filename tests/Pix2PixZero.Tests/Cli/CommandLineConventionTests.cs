@@ -28,7 +28,11 @@ public sealed class CommandLineConventionTests : IDisposable
     [InlineData("--convention", "foo", "--convention = foo is not accepted: one of Aligned, Official")]
     [InlineData("--guidance-scale", "high", "--guidance-scale = high is not accepted: a number")]
     [InlineData("--provider", "gpu", "--provider = gpu is not accepted: one of Auto, Cpu, Cuda")]
-    public async Task A_value_that_does_not_parse_is_one_line_naming_the_option_and_what_it_accepts_with_status_2(string option, string value, string message)
+    public async Task A_value_that_does_not_parse_is_one_line_naming_the_option_and_what_it_accepts_with_status_2(
+        string option,
+        string value,
+        string message
+    )
     {
         var (status, output, error) = await CliProcess.RunAsync("edit", Photo, "--task", "cat2dog", option, value);
 
@@ -55,7 +59,18 @@ public sealed class CommandLineConventionTests : IDisposable
     [Fact]
     public async Task Sentences_out_of_range_are_refused_before_the_image_or_model_is_read()
     {
-        var (status, _, error) = await CliProcess.RunAsync("edit", "missing.png", "--task", "cat2dog", "--sentences", "0", "--model", "/nonexistent", "-o", _scratch);
+        var (status, _, error) = await CliProcess.RunAsync(
+            "edit",
+            "missing.png",
+            "--task",
+            "cat2dog",
+            "--sentences",
+            "0",
+            "--model",
+            "/nonexistent",
+            "-o",
+            _scratch
+        );
 
         Assert.Equal(CommandLine.UserError, status);
         AssertOneErrorLine(error);
@@ -66,9 +81,22 @@ public sealed class CommandLineConventionTests : IDisposable
     [InlineData("100")]
     [InlineData("0")]
     [InlineData("4096")]
-    public async Task An_image_size_that_is_not_a_multiple_of_64_up_to_2048_is_refused_before_anything_is_read(string size)
+    public async Task An_image_size_that_is_not_a_multiple_of_64_up_to_2048_is_refused_before_anything_is_read(
+        string size
+    )
     {
-        var (status, _, error) = await CliProcess.RunAsync("edit", "missing.png", "--task", "cat2dog", "--size", size, "--model", "/nonexistent", "-o", _scratch);
+        var (status, _, error) = await CliProcess.RunAsync(
+            "edit",
+            "missing.png",
+            "--task",
+            "cat2dog",
+            "--size",
+            size,
+            "--model",
+            "/nonexistent",
+            "-o",
+            _scratch
+        );
 
         Assert.Equal(CommandLine.UserError, status);
         AssertOneErrorLine(error);
@@ -79,8 +107,25 @@ public sealed class CommandLineConventionTests : IDisposable
     public async Task An_edit_runs_at_the_size_asked_on_a_dynamic_unet_and_a_fixed_unet_takes_only_its_own()
     {
         var output = Path.Combine(_scratch, "out");
-        string[] edit = ["edit", Photo, "--task", "cat2dog", "--caption", "a cat", "--steps", "2", "--sentences", "2", "--size", "192",
-            "--directions", Path.Combine(_scratch, "directions"), "-o", output];
+        string[] edit =
+        [
+            "edit",
+            Photo,
+            "--task",
+            "cat2dog",
+            "--caption",
+            "a cat",
+            "--steps",
+            "2",
+            "--sentences",
+            "2",
+            "--size",
+            "192",
+            "--directions",
+            Path.Combine(_scratch, "directions"),
+            "-o",
+            output,
+        ];
 
         var (status, _, error) = await CliProcess.RunAsync([.. edit, "--model", RepoPaths.TinySdDynamic]);
         Assert.True(status == 0, error);
@@ -91,7 +136,10 @@ public sealed class CommandLineConventionTests : IDisposable
         var fixedUnet = await CliProcess.RunAsync([.. edit, "--model", RepoPaths.TinySd]);
         Assert.Equal(CommandLine.UserError, fixedUnet.Status);
         AssertOneErrorLine(fixedUnet.Error);
-        Assert.Contains("--size = 192 is not accepted: this model's UNet was exported for 128×128 images only", fixedUnet.Error);
+        Assert.Contains(
+            "--size = 192 is not accepted: this model's UNet was exported for 128×128 images only",
+            fixedUnet.Error
+        );
     }
 
     [Fact]
@@ -100,13 +148,25 @@ public sealed class CommandLineConventionTests : IDisposable
         var (status, _, error) = await CliProcess.RunAsync("edit", Photo, "--task", "cat2dog", "-o", _scratch);
 
         Assert.Equal(CommandLine.UserError, status);
-        Assert.Equal("error: --model is not set: name a model folder with --model or set PIX2PIX_ZERO_MODEL", error.Trim());
+        Assert.Equal(
+            "error: --model is not set: name a model folder with --model or set PIX2PIX_ZERO_MODEL",
+            error.Trim()
+        );
     }
 
     [Fact]
     public async Task A_folder_given_as_the_image_is_called_a_folder()
     {
-        var (status, _, error) = await CliProcess.RunAsync("edit", _scratch, "--task", "cat2dog", "--model", RepoPaths.TinySd, "-o", _scratch);
+        var (status, _, error) = await CliProcess.RunAsync(
+            "edit",
+            _scratch,
+            "--task",
+            "cat2dog",
+            "--model",
+            RepoPaths.TinySd,
+            "-o",
+            _scratch
+        );
 
         Assert.Equal(CommandLine.UserError, status);
         AssertOneErrorLine(error);
@@ -117,7 +177,16 @@ public sealed class CommandLineConventionTests : IDisposable
     public async Task A_ten_thousand_character_task_is_quoted_by_its_start_and_length()
     {
         var task = new string('a', 10_000);
-        var (status, _, error) = await CliProcess.RunAsync("edit", Photo, "--task", task, "--model", RepoPaths.TinySd, "-o", _scratch);
+        var (status, _, error) = await CliProcess.RunAsync(
+            "edit",
+            Photo,
+            "--task",
+            task,
+            "--model",
+            RepoPaths.TinySd,
+            "-o",
+            _scratch
+        );
 
         Assert.Equal(CommandLine.UserError, status);
         AssertOneErrorLine(error);
@@ -130,7 +199,18 @@ public sealed class CommandLineConventionTests : IDisposable
     [InlineData("README.md")]
     public async Task An_output_folder_that_cannot_be_written_is_refused_before_the_model_loads(string output)
     {
-        var (status, _, error) = await CliProcess.RunAsync("edit", Photo, "--task", "cat2dog", "--model", RepoPaths.TinySd, "--caption", "a cat", "-o", output);
+        var (status, _, error) = await CliProcess.RunAsync(
+            "edit",
+            Photo,
+            "--task",
+            "cat2dog",
+            "--model",
+            RepoPaths.TinySd,
+            "--caption",
+            "a cat",
+            "-o",
+            output
+        );
 
         Assert.Equal(CommandLine.UserError, status);
         AssertOneErrorLine(error);
@@ -140,26 +220,55 @@ public sealed class CommandLineConventionTests : IDisposable
     }
 
     [Fact]
-    public async Task An_edit_prints_results_on_standard_output_and_logs_and_progress_on_standard_error_and_two_tasks_never_share_a_file()
+    public async Task Edit_results_go_to_stdout_logs_and_progress_to_stderr_and_two_tasks_never_share_a_file()
     {
         var output = Path.Combine(_scratch, "out");
-        var (status, stdout, stderr) = await CliProcess.RunAsync("edit", Photo, "--task", "a2:b", "--task", "a:2b", "--caption", "a cat", "--steps", "2",
-            "--sentences", "2", "--model", RepoPaths.TinySd, "--directions", Path.Combine(_scratch, "directions"), "-o", output);
+        var (status, stdout, stderr) = await CliProcess.RunAsync(
+            "edit",
+            Photo,
+            "--task",
+            "a2:b",
+            "--task",
+            "a:2b",
+            "--caption",
+            "a cat",
+            "--steps",
+            "2",
+            "--sentences",
+            "2",
+            "--model",
+            RepoPaths.TinySd,
+            "--directions",
+            Path.Combine(_scratch, "directions"),
+            "-o",
+            output
+        );
 
         Assert.True(status == 0, stderr);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines, line => Assert.Matches("^(caption \\(user\\): |wrote )", line));
         Assert.Contains("info:", stderr);
         Assert.Contains("edit: 2/2", stderr);
-        Assert.Equal(["cat_1.a2:b.json", "cat_1.a2:b.png", "cat_1.a:2b.json", "cat_1.a:2b.png"],
-            Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["cat_1.a2:b.json", "cat_1.a2:b.png", "cat_1.a:2b.json", "cat_1.a:2b.png"],
+            Directory.GetFiles(output).Select(Path.GetFileName).Order(StringComparer.Ordinal)
+        );
     }
 
     [Fact]
     public async Task Bench_names_the_provider_the_sessions_run_on()
     {
-        var (status, stdout, stderr) = await CliProcess.RunAsync("bench", "--steps", "2", "--sentences", "2",
-            "--directions", Path.Combine(_scratch, "directions"), "-o", Path.Combine(_scratch, "out"));
+        var (status, stdout, stderr) = await CliProcess.RunAsync(
+            "bench",
+            "--steps",
+            "2",
+            "--sentences",
+            "2",
+            "--directions",
+            Path.Combine(_scratch, "directions"),
+            "-o",
+            Path.Combine(_scratch, "out")
+        );
 
         Assert.True(status == 0, stderr);
         Assert.Contains(", 2 steps, provider Cpu", stdout);
@@ -170,7 +279,17 @@ public sealed class CommandLineConventionTests : IDisposable
     {
         var output = Path.Combine(_scratch, "out");
         var directions = Path.Combine(_scratch, "directions");
-        using var demo = CliProcess.Start("demo", "--steps", "999", "--sentences", "4", "--directions", directions, "-o", output);
+        using var demo = CliProcess.Start(
+            "demo",
+            "--steps",
+            "999",
+            "--sentences",
+            "4",
+            "--directions",
+            directions,
+            "-o",
+            output
+        );
         await demo.WaitForErrorAsync("invert: 1/", 180);
 
         demo.Interrupt();
@@ -179,7 +298,11 @@ public sealed class CommandLineConventionTests : IDisposable
         Assert.Equal(CommandLine.Cancelled, status);
         Assert.Equal("cancelled", demo.Error.Trim().Split('\n')[^1]);
         Assert.Empty(Directory.GetFiles(output));
-        var cached = Directory.GetFiles(directions, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Order().ToList();
+        var cached = Directory
+            .GetFiles(directions, "*", SearchOption.AllDirectories)
+            .Select(Path.GetFileName)
+            .Order()
+            .ToList();
         Assert.Equal(2, cached.Count);
         Assert.All(cached, name => Assert.EndsWith(".p2pzmean", name));
     }
@@ -189,8 +312,24 @@ public sealed class CommandLineConventionTests : IDisposable
     {
         var model = RepoPaths.CopyOfTinySdWithNonFiniteUnet();
         var output = Path.Combine(_scratch, "out");
-        var (status, stdout, error) = await CliProcess.RunAsync("edit", Photo, "--task", "cat2dog", "--caption", "a cat", "--steps", "3", "--sentences", "2",
-            "--model", model, "--directions", Path.Combine(_scratch, "directions"), "-o", output);
+        var (status, stdout, error) = await CliProcess.RunAsync(
+            "edit",
+            Photo,
+            "--task",
+            "cat2dog",
+            "--caption",
+            "a cat",
+            "--steps",
+            "3",
+            "--sentences",
+            "2",
+            "--model",
+            model,
+            "--directions",
+            Path.Combine(_scratch, "directions"),
+            "-o",
+            output
+        );
 
         Assert.Equal(CommandLine.UserError, status);
         Assert.Contains("error: the invert step 1 (timestep 1) produced NaN (not a number)", error);

@@ -18,7 +18,7 @@ public class ConsoleProgressTests
     }
 
     [Fact]
-    public void Without_a_terminal_a_long_stage_prints_a_line_at_least_every_few_seconds_with_elapsed_and_estimated_time()
+    public void Without_a_terminal_long_stages_print_a_line_at_least_every_few_seconds_with_elapsed_and_estimated_time()
     {
         var clock = new ManualClock();
         var output = new StringWriter();
@@ -31,7 +31,11 @@ public class ConsoleProgressTests
             progress.Report(new PipelineProgress("invert", step, 50));
         }
 
-        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        var lines = output
+            .ToString()
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.TrimEnd('\r'))
+            .ToList();
         Assert.Equal("invert: 1/50", lines[0]);
         Assert.Equal("invert: 4/50, 6 s elapsed, about 1 min 32 s left", lines[1]);
         Assert.Equal("invert: 50/50, 1 min 38 s", lines[^1]);
@@ -46,12 +50,16 @@ public class ConsoleProgressTests
         foreach (var step in Enumerable.Range(0, 11))
             progress.Report(new PipelineProgress("edit", step, 10));
 
-        Assert.Equal(["edit: 0/10", "edit: 10/10, 0 s"], output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')));
+        Assert.Equal(
+            ["edit: 0/10", "edit: 10/10, 0 s"],
+            output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'))
+        );
     }
 
     [Theory]
     [InlineData(45, "45 s")]
     [InlineData(125, "2 min 05 s")]
     [InlineData(3720, "1 h 02 min")]
-    public void Durations_read_as_people_say_them(int seconds, string text) => Assert.Equal(text, ConsoleProgress.Duration(TimeSpan.FromSeconds(seconds)));
+    public void Durations_read_as_people_say_them(int seconds, string text) =>
+        Assert.Equal(text, ConsoleProgress.Duration(TimeSpan.FromSeconds(seconds)));
 }

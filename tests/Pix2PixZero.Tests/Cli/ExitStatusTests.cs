@@ -18,7 +18,11 @@ public sealed class ExitStatusTests
     {
         var error = new StringWriter();
 
-        var exit = await CommandLine.RunAsync(() => throw new Pix2PixZeroException(kind, "the thing failed; do this"), CancellationToken.None, error);
+        var exit = await CommandLine.RunAsync(
+            () => throw new Pix2PixZeroException(kind, "the thing failed; do this"),
+            CancellationToken.None,
+            error
+        );
 
         Assert.Equal(status, exit);
         Assert.Equal("error: the thing failed; do this", error.ToString().Trim());
@@ -27,8 +31,16 @@ public sealed class ExitStatusTests
     [Fact]
     public async Task A_download_that_broke_off_exits_1_and_one_the_hub_refused_exits_2()
     {
-        var broke = await CommandLine.RunAsync(() => throw new HubException("the connection broke", transient: true), CancellationToken.None, TextWriter.Null);
-        var refused = await CommandLine.RunAsync(() => throw new HubException("the hub answered 401 Unauthorized", 401), CancellationToken.None, TextWriter.Null);
+        var broke = await CommandLine.RunAsync(
+            () => throw new HubException("the connection broke", transient: true),
+            CancellationToken.None,
+            TextWriter.Null
+        );
+        var refused = await CommandLine.RunAsync(
+            () => throw new HubException("the hub answered 401 Unauthorized", 401),
+            CancellationToken.None,
+            TextWriter.Null
+        );
 
         Assert.Equal((CommandLine.Failed, CommandLine.UserError), (broke, refused));
     }

@@ -13,8 +13,21 @@ public sealed class DirectionStoreTests : IDisposable
             Directory.Delete(_root, recursive: true);
     }
 
-    private static WordMean Mean(string word, string hash, float scale = 1f, string model = "CompVis/stable-diffusion-v1-4") =>
-        new(model, EditWord.Parse(word), 77, 8, Enumerable.Range(0, 77 * 8).Select(i => i * 0.001f * scale - 0.3f).ToArray(), 1000, hash);
+    private static WordMean Mean(
+        string word,
+        string hash,
+        float scale = 1f,
+        string model = "CompVis/stable-diffusion-v1-4"
+    ) =>
+        new(
+            model,
+            EditWord.Parse(word),
+            77,
+            8,
+            Enumerable.Range(0, 77 * 8).Select(i => i * 0.001f * scale - 0.3f).ToArray(),
+            1000,
+            hash
+        );
 
     [Fact]
     public void Saved_mean_loads_back_identically()
@@ -25,8 +38,10 @@ public sealed class DirectionStoreTests : IDisposable
 
         Assert.True(store.TryLoad(mean.ModelId, mean.Word, "abc123", out var loaded));
         Assert.Equal(mean.Values, loaded!.Values);
-        Assert.Equal((mean.ModelId, mean.Word, mean.Rows, mean.Width, mean.SentenceCount, mean.SentenceSetHash),
-            (loaded.ModelId, loaded.Word, loaded.Rows, loaded.Width, loaded.SentenceCount, loaded.SentenceSetHash));
+        Assert.Equal(
+            (mean.ModelId, mean.Word, mean.Rows, mean.Width, mean.SentenceCount, mean.SentenceSetHash),
+            (loaded.ModelId, loaded.Word, loaded.Rows, loaded.Width, loaded.SentenceCount, loaded.SentenceSetHash)
+        );
     }
 
     [Fact]

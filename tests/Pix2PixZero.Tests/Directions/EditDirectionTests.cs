@@ -13,7 +13,10 @@ public class EditDirectionTests
     {
         var direction = EditDirection.Between(Mean("cat", [1, 2, 3, 4]), Mean("dog", [1, 5, 0, 8]), multiplier: 0.5f);
         Assert.Equal([0f, 1.5f, -1.5f, 2f], direction.Values.ToArray());
-        Assert.Equal((EditWord.Parse("cat"), EditWord.Parse("dog"), 0.5f), (direction.Source, direction.Target, direction.Multiplier));
+        Assert.Equal(
+            (EditWord.Parse("cat"), EditWord.Parse("dog"), 0.5f),
+            (direction.Source, direction.Target, direction.Multiplier)
+        );
     }
 
     [Fact]
@@ -29,10 +32,22 @@ public class EditDirectionTests
     [Fact]
     public void Means_from_different_models_or_shapes_are_refused()
     {
-        Assert.Contains("different text encoders",
-            Assert.Throws<InvalidInputException>(() => EditDirection.Between(Mean("cat", [1, 2], "a"), Mean("dog", [1, 2], "b"))).Message);
-        Assert.Contains("differ in shape",
-            Assert.Throws<InvalidInputException>(() => EditDirection.Between(Mean("cat", [1, 2, 3, 4]), Mean("dog", [1, 2, 3, 4], rows: 4))).Message);
+        Assert.Contains(
+            "different text encoders",
+            Assert
+                .Throws<InvalidInputException>(() =>
+                    EditDirection.Between(Mean("cat", [1, 2], "a"), Mean("dog", [1, 2], "b"))
+                )
+                .Message
+        );
+        Assert.Contains(
+            "differ in shape",
+            Assert
+                .Throws<InvalidInputException>(() =>
+                    EditDirection.Between(Mean("cat", [1, 2, 3, 4]), Mean("dog", [1, 2, 3, 4], rows: 4))
+                )
+                .Message
+        );
     }
 
     [Theory]
@@ -40,7 +55,9 @@ public class EditDirectionTests
     [InlineData(11f)]
     public void Multiplier_outside_the_range_is_refused(float multiplier)
     {
-        var error = Assert.Throws<InvalidOptionException>(() => EditDirection.Between(Mean("cat", [1, 2]), Mean("dog", [1, 2]), multiplier));
+        var error = Assert.Throws<InvalidOptionException>(() =>
+            EditDirection.Between(Mean("cat", [1, 2]), Mean("dog", [1, 2]), multiplier)
+        );
         Assert.Equal("edit multiplier", error.Option);
     }
 }

@@ -31,7 +31,10 @@ public class EditTaskTests
     [Fact]
     public void A_task_given_twice_in_either_form_counts_once()
     {
-        Assert.Equal(["cat2dog", "dog2cat"], EditTask.ParseDistinct(["cat2dog", "dog2cat", "cat:dog"]).Select(t => t.Name));
+        Assert.Equal(
+            ["cat2dog", "dog2cat"],
+            EditTask.ParseDistinct(["cat2dog", "dog2cat", "cat:dog"]).Select(t => t.Name)
+        );
     }
 
     [Fact]

@@ -1,6 +1,6 @@
-using Pix2PixZero.Core;
 using System.IO.Compression;
 using System.Text.Json;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Tests.Inversion;
 
@@ -9,8 +9,9 @@ namespace Pix2PixZero.Tests.Directions;
 // Expected values: /usr/bin/python3 tests/fixtures/regularizer/generate.py (torch.load) → pt_expected.json
 public class PtEmbeddingReaderTests
 {
-    private static readonly JsonElement Expected =
-        JsonDocument.Parse(File.ReadAllText(RepoPaths.Regularizer("pt_expected.json"))).RootElement;
+    private static readonly JsonElement Expected = JsonDocument
+        .Parse(File.ReadAllText(RepoPaths.Regularizer("pt_expected.json")))
+        .RootElement;
 
     private static string Embedding(string word) => RepoPaths.Embedding(word);
 
@@ -38,14 +39,19 @@ public class PtEmbeddingReaderTests
     [Theory]
     [InlineData("cat", "dog", "dogMinusCat")]
     [InlineData("horse", "zebra", "zebraMinusHorse")]
-    public void Direction_between_public_means_has_a_null_bos_row_and_non_zero_token_rows(string source, string target, string key)
+    public void Direction_between_public_means_has_a_null_bos_row_and_non_zero_token_rows(
+        string source,
+        string target,
+        string key
+    )
     {
         // Row 0 is BOS, the same for every sentence. The public float16 means agree exactly; the float32 cat/dog means
         // differ there by a few ulps (3.8e-6), rounding in the public averaging, so the check is to that size.
         var expected = Expected.GetProperty(key);
         var direction = EditDirection.Between(
             PtEmbeddingReader.ReadWordMean(Embedding(source), EditWord.Parse(source), "sd-1.4"),
-            PtEmbeddingReader.ReadWordMean(Embedding(target), EditWord.Parse(target), "sd-1.4"));
+            PtEmbeddingReader.ReadWordMean(Embedding(target), EditWord.Parse(target), "sd-1.4")
+        );
         var delta = direction.Values.ToArray();
 
         Assert.Equal((77, 768), (direction.Rows, direction.Width));
@@ -105,7 +111,10 @@ public class PtEmbeddingReaderTests
     public void Strided_views_are_gathered_in_logical_order()
     {
         // A [2, 3] transpose of storage 0..5 (strides (1, 2)), as torch.save writes a non-contiguous view.
-        string path = TempZip(("t/data.pkl", TensorPickle(6, offset: 0, [2, 3], [1, 2])), ("t/data/0", FloatBytes(0, 1, 2, 3, 4, 5)));
+        string path = TempZip(
+            ("t/data.pkl", TensorPickle(6, offset: 0, [2, 3], [1, 2])),
+            ("t/data/0", FloatBytes(0, 1, 2, 3, 4, 5))
+        );
         var tensor = PtEmbeddingReader.Read(path);
         Assert.Equal([2, 3], tensor.Shape);
         Assert.Equal([0f, 2, 4, 1, 3, 5], tensor.Values);
@@ -114,25 +123,51 @@ public class PtEmbeddingReaderTests
     [Fact]
     public void A_tensor_of_the_wrong_shape_is_not_a_word_mean()
     {
-        string path = TempZip(("t/data.pkl", TensorPickle(4, offset: 0, [4], [1])), ("t/data/0", FloatBytes(1, 2, 3, 4)));
-        var error = Assert.Throws<InvalidInputException>(() => PtEmbeddingReader.ReadWordMean(path, EditWord.Parse("cat"), "m"));
+        string path = TempZip(
+            ("t/data.pkl", TensorPickle(4, offset: 0, [4], [1])),
+            ("t/data/0", FloatBytes(1, 2, 3, 4))
+        );
+        var error = Assert.Throws<InvalidInputException>(() =>
+            PtEmbeddingReader.ReadWordMean(path, EditWord.Parse("cat"), "m")
+        );
         Assert.Contains("[1, 77, d] or [77, d]", error.Message);
     }
 
     [Fact]
     public void A_view_reaching_past_its_storage_is_refused()
     {
-        string path = TempZip(("t/data.pkl", TensorPickle(4, offset: 2, [4], [1])), ("t/data/0", FloatBytes(1, 2, 3, 4)));
-        Assert.Contains("past its storage", Assert.Throws<InvalidInputException>(() => PtEmbeddingReader.Read(path)).Message);
+        string path = TempZip(
+            ("t/data.pkl", TensorPickle(4, offset: 2, [4], [1])),
+            ("t/data/0", FloatBytes(1, 2, 3, 4))
+        );
+        Assert.Contains(
+            "past its storage",
+            Assert.Throws<InvalidInputException>(() => PtEmbeddingReader.Read(path)).Message
+        );
     }
 
     /// <summary>The protocol-2 pickle torch.save writes for one FloatStorage-backed tensor.</summary>
     private static byte[] TensorPickle(int storageElements, int offset, int[] shape, int[] strides)
     {
         var p = new List<byte> { 0x80, 2 };
-        void Text(string s) { p.Add((byte)'X'); p.AddRange(BitConverter.GetBytes(s.Length)); p.AddRange(System.Text.Encoding.UTF8.GetBytes(s)); }
-        void Int(int v) { p.Add((byte)'J'); p.AddRange(BitConverter.GetBytes(v)); }
-        void Tuple(int[] items) { p.Add((byte)'('); foreach (var i in items) Int(i); p.Add((byte)'t'); }
+        void Text(string s)
+        {
+            p.Add((byte)'X');
+            p.AddRange(BitConverter.GetBytes(s.Length));
+            p.AddRange(System.Text.Encoding.UTF8.GetBytes(s));
+        }
+        void Int(int v)
+        {
+            p.Add((byte)'J');
+            p.AddRange(BitConverter.GetBytes(v));
+        }
+        void Tuple(int[] items)
+        {
+            p.Add((byte)'(');
+            foreach (var i in items)
+                Int(i);
+            p.Add((byte)'t');
+        }
         p.AddRange("ctorch._utils\n_rebuild_tensor_v2\n"u8.ToArray());
         p.Add((byte)'(');
         p.Add((byte)'(');

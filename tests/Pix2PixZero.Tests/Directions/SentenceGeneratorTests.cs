@@ -54,7 +54,11 @@ public class SentenceGeneratorTests
             foreach (var sentence in SentenceGenerator.Generate(EditWord.Parse(text), 300))
             {
                 string lower = " " + sentence.ToLowerInvariant();
-                Assert.DoesNotMatch(@" a (old|elegant|ancient|unusual|orange|enormous|iconic|interesting|ordinary|owl|elephant|oil|artistic|empty) ", lower);
+                Assert.DoesNotMatch(
+                    @" a (old|elegant|ancient|unusual|orange|enormous|iconic|"
+                        + "interesting|ordinary|owl|elephant|oil|artistic|empty) ",
+                    lower
+                );
                 Assert.DoesNotMatch(@" an (small|large|cat|cute|unicorn|photo|vintage|3d) ", lower);
             }
         }
@@ -71,7 +75,9 @@ public class SentenceGeneratorTests
     [InlineData(SentenceGenerator.MaxCount + 1)]
     public void Counts_outside_the_range_are_refused(int count)
     {
-        var error = Assert.Throws<InvalidOptionException>(() => SentenceGenerator.Generate(EditWord.Parse("cat"), count));
+        var error = Assert.Throws<InvalidOptionException>(() =>
+            SentenceGenerator.Generate(EditWord.Parse("cat"), count)
+        );
         Assert.Equal("sentence count", error.Option);
     }
 }

@@ -37,7 +37,10 @@ public class SentenceSourceTests
     public void Empty_user_file_is_refused()
     {
         string path = Write("\n  \n");
-        Assert.Contains("has no sentences", Assert.Throws<InvalidInputException>(() => new SentenceSource.UserFile(path).LoadSentences(Cat)).Message);
+        Assert.Contains(
+            "has no sentences",
+            Assert.Throws<InvalidInputException>(() => new SentenceSource.UserFile(path).LoadSentences(Cat)).Message
+        );
     }
 
     [Fact]
@@ -51,14 +54,21 @@ public class SentenceSourceTests
     [Fact]
     public void Too_many_sentences_are_refused()
     {
-        string path = Write(string.Join('\n', Enumerable.Range(0, SentenceSource.UserFile.MaxSentences + 1).Select(i => $"s{i}")));
-        Assert.Contains("more than", Assert.Throws<InvalidInputException>(() => new SentenceSource.UserFile(path).LoadSentences(Cat)).Message);
+        string path = Write(
+            string.Join('\n', Enumerable.Range(0, SentenceSource.UserFile.MaxSentences + 1).Select(i => $"s{i}"))
+        );
+        Assert.Contains(
+            "more than",
+            Assert.Throws<InvalidInputException>(() => new SentenceSource.UserFile(path).LoadSentences(Cat)).Message
+        );
     }
 
     [Fact]
     public void Missing_user_file_is_reported_by_path()
     {
-        var error = Assert.Throws<InvalidInputException>(() => new SentenceSource.UserFile("/nonexistent/s.txt").LoadSentences(Cat));
+        var error = Assert.Throws<InvalidInputException>(() =>
+            new SentenceSource.UserFile("/nonexistent/s.txt").LoadSentences(Cat)
+        );
         Assert.Contains("/nonexistent/s.txt", error.Message);
     }
 
@@ -73,7 +83,10 @@ public class SentenceSourceTests
     public void Sentence_set_hash_is_sha256_of_the_newline_joined_sentences()
     {
         var set = new SentenceSet(["a cat", "the cat"]);
-        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("a cat\nthe cat"u8)), set.Hash);
+        Assert.Equal(
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("a cat\nthe cat"u8)),
+            set.Hash
+        );
         Assert.NotEqual(set.Hash, new SentenceSet(["the cat", "a cat"]).Hash);
     }
 

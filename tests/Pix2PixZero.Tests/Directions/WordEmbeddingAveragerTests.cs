@@ -22,8 +22,8 @@ public class WordEmbeddingAveragerTests
             Assert.Equal(sentences.Count * 6, destination.Length);
             BatchSizes.Add(sentences.Count);
             for (int s = 0; s < sentences.Count; s++)
-                for (int p = 0; p < 6; p++)
-                    destination[s * 6 + p] = Value(sentences[s], p);
+            for (int p = 0; p < 6; p++)
+                destination[s * 6 + p] = Value(sentences[s], p);
         }
     }
 
@@ -39,8 +39,15 @@ public class WordEmbeddingAveragerTests
         var mean = new WordEmbeddingAverager(embedder, batchSize).Average(EditWord.Parse("cat"), sentences);
 
         for (int p = 0; p < 6; p++)
-            Assert.Equal(sentences.Sentences.Average(s => (double)PositionCodeEmbedder.Value(s, p)), mean.Values[p], 1e-6);
-        Assert.Equal((3, 2, 7, sentences.Hash, "position-code"), (mean.Rows, mean.Width, mean.SentenceCount, mean.SentenceSetHash, mean.ModelId));
+            Assert.Equal(
+                sentences.Sentences.Average(s => (double)PositionCodeEmbedder.Value(s, p)),
+                mean.Values[p],
+                1e-6
+            );
+        Assert.Equal(
+            (3, 2, 7, sentences.Hash, "position-code"),
+            (mean.Rows, mean.Width, mean.SentenceCount, mean.SentenceSetHash, mean.ModelId)
+        );
         Assert.Equal(7, embedder.BatchSizes.Sum());
         Assert.All(embedder.BatchSizes, b => Assert.True(b <= batchSize));
     }
@@ -51,12 +58,19 @@ public class WordEmbeddingAveragerTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
         var averager = new WordEmbeddingAverager(new PositionCodeEmbedder());
-        Assert.Throws<OperationCanceledException>(() => averager.Average(EditWord.Parse("cat"), new SentenceSet(["a cat"]), cancelled.Token));
+        Assert.Throws<OperationCanceledException>(() =>
+            averager.Average(EditWord.Parse("cat"), new SentenceSet(["a cat"]), cancelled.Token)
+        );
     }
 
     [Fact]
     public void Batch_size_outside_the_range_is_refused()
     {
-        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => new WordEmbeddingAverager(new PositionCodeEmbedder(), 0)).ParamName);
+        Assert.Equal(
+            "batchSize",
+            Assert
+                .Throws<ArgumentOutOfRangeException>(() => new WordEmbeddingAverager(new PositionCodeEmbedder(), 0))
+                .ParamName
+        );
     }
 }

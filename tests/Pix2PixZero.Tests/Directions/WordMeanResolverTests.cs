@@ -52,8 +52,10 @@ public sealed class WordMeanResolverTests : IDisposable
     public void Counting_embedder_is_not_called_for_an_imported_mean()
     {
         var embedder = new CountingEmbedder();
-        var mean = new WordMeanResolver(embedder, new DirectionStore(_root))
-            .Resolve(EditWord.Parse("dog"), new SentenceSource.ImportedPt(RepoPaths.Embedding("dog")));
+        var mean = new WordMeanResolver(embedder, new DirectionStore(_root)).Resolve(
+            EditWord.Parse("dog"),
+            new SentenceSource.ImportedPt(RepoPaths.Embedding("dog"))
+        );
         Assert.Equal(0, embedder.SentencesEmbedded);
         Assert.Equal((77, 768, "sd-1.4"), (mean.Rows, mean.Width, mean.ModelId));
     }
@@ -63,7 +65,8 @@ public sealed class WordMeanResolverTests : IDisposable
     {
         var resolver = new WordMeanResolver(new CountingEmbedder(hiddenSize: 1024), new DirectionStore(_root));
         var error = Assert.Throws<InvalidInputException>(() =>
-            resolver.Resolve(EditWord.Parse("dog"), new SentenceSource.ImportedPt(RepoPaths.Embedding("dog"))));
+            resolver.Resolve(EditWord.Parse("dog"), new SentenceSource.ImportedPt(RepoPaths.Embedding("dog")))
+        );
         Assert.Contains("[77, 768]", error.Message);
         Assert.Contains("[77, 1024]", error.Message);
     }

@@ -4,16 +4,24 @@ using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Graph;
 
-/// <summary><see cref="ChunkedAttention"/>: self-attention computed in chunks of rows of B·heads gives the same values.</summary>
+/// <summary>
+/// <see cref="ChunkedAttention"/>: self-attention computed in chunks of rows of B·heads gives the same values.
+/// </summary>
 public class ChunkedAttentionTests
 {
-    private const long Tokens = 6, HeadDim = 2;
+    private const long Tokens = 6,
+        HeadDim = 2;
 
-    // rows = batch·heads, none a multiple of the chunk size: 9 rows → chunks of 2, the last of 1; 20 rows → chunks of 3, the last of 2.
-    public static TheoryData<bool, long, long> Sizes() => new()
-    {
-        { false, 3, 3 }, { true, 3, 3 }, { false, 4, 5 }, { true, 4, 5 },
-    };
+    // rows = batch·heads, none a multiple of the chunk size: 9 rows →
+    // chunks of 2, the last of 1; 20 rows → chunks of 3, the last of 2.
+    public static TheoryData<bool, long, long> Sizes() =>
+        new()
+        {
+            { false, 3, 3 },
+            { true, 3, 3 },
+            { false, 4, 5 },
+            { true, 4, 5 },
+        };
 
     [Theory]
     [MemberData(nameof(Sizes))]
@@ -35,7 +43,9 @@ public class ChunkedAttentionTests
         AssertSameOutput(original, chunked, model, model.Feeds);
     }
 
-    /// <summary>The chunk count is fixed at the probe's rows (9: 5 chunks); the chunk size is read at run time.</summary>
+    /// <summary>
+    /// The chunk count is fixed at the probe's rows (9: 5 chunks); the chunk size is read at run time.
+    /// </summary>
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -66,8 +76,12 @@ public class ChunkedAttentionTests
         Assert.Equal(1, graph.Graph.Node.Count(n => n.OpType == "Softmax"));
     }
 
-    private static void AssertSameOutput(OnnxGraph original, OnnxGraph chunked, GraphTestModel model,
-        IReadOnlyDictionary<string, (long[] Shape, double[] Values)> feeds)
+    private static void AssertSameOutput(
+        OnnxGraph original,
+        OnnxGraph chunked,
+        GraphTestModel model,
+        IReadOnlyDictionary<string, (long[] Shape, double[] Values)> feeds
+    )
     {
         var output = original.Graph.Output[0].Name;
         var expected = GraphRunner.Run(original, model, [output], feeds)[0];

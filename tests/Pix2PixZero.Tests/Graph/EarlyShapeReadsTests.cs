@@ -26,15 +26,28 @@ public class EarlyShapeReadsTests
         var ones = m.Node("Expand", [m.Weight("one", [1.0], []), m.Node("Shape", [h], "shape_h")], "ones");
         var outA = m.Node("Mul", [y, ones], "out_a");
         m.Node("Shape", [y], "shape_y_unused");
-        var sizes = m.Node("Concat", [m.Node("Shape", [x], "shape_x"), m.Node("Shape", [outA], "shape_out_a")], "sizes", Int("axis", 0));
+        var sizes = m.Node(
+            "Concat",
+            [m.Node("Shape", [x], "shape_x"), m.Node("Shape", [outA], "shape_out_a")],
+            "sizes",
+            Int("axis", 0)
+        );
         var sizeY = m.Node("Cast", [m.Node("Size", [y], "size_y")], "size_y_f", Int("to", TensorValues.Float));
-        var total = m.Node("Cast", [m.Node("ReduceSum", [sizes], "sizes_sum", Int("keepdims", 0))], "total", Int("to", TensorValues.Float));
+        var total = m.Node(
+            "Cast",
+            [m.Node("ReduceSum", [sizes], "sizes_sum", Int("keepdims", 0))],
+            "total",
+            Int("to", TensorValues.Float)
+        );
         m.Node("Mul", [m.Node("Mul", [y, sizeY], "y_sized"), total], "out_b");
         m.Output("out_a");
         m.Output("out_b");
         var plain = m.Build();
         var anchored = m.Build();
-        var forward = new HashSet<NodeProto>(anchored.Graph.Node.Where(n => forwardNames.Contains(n.Name)), ReferenceEqualityComparer.Instance);
+        var forward = new HashSet<NodeProto>(
+            anchored.Graph.Node.Where(n => forwardNames.Contains(n.Name)),
+            ReferenceEqualityComparer.Instance
+        );
 
         var count = EarlyShapeReads.Apply(anchored, forward);
 
@@ -67,11 +80,19 @@ public class EarlyShapeReadsTests
         var grad = ReverseModeDifferentiator.Differentiate(graph, loss, wrt, shapes, types);
         graph.Graph.Output.Clear();
         foreach (var o in new[] { loss, grad })
-            graph.Graph.Output.Add(new ValueInfoProto { Name = o, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = TensorValues.Float } } });
+            graph.Graph.Output.Add(
+                new ValueInfoProto
+                {
+                    Name = o,
+                    Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = TensorValues.Float } },
+                }
+            );
         var plain = graph.Clone();
         var anchored = graph.Clone();
-        var anchoredForward = new HashSet<NodeProto>(anchored.Graph.Node.Where((_, i) => forward.Contains(graph.Graph.Node[i])),
-            ReferenceEqualityComparer.Instance);
+        var anchoredForward = new HashSet<NodeProto>(
+            anchored.Graph.Node.Where((_, i) => forward.Contains(graph.Graph.Node[i])),
+            ReferenceEqualityComparer.Instance
+        );
 
         var count = EarlyShapeReads.Apply(anchored, anchoredForward);
         plain.Prune();
@@ -86,10 +107,16 @@ public class EarlyShapeReadsTests
         }
         Assert.True(count > 0, "the symbolic backward reads forward shapes at run time");
         var producers = anchored.Producers();
-        var reads = producers[EarlyShapeReads.Output].Input.Select(i => producers[i] is { OpType: "Reshape" } r ? producers[r.Input[0]] : producers[i]).ToList();
+        var reads = producers[EarlyShapeReads.Output]
+            .Input.Select(i => producers[i] is { OpType: "Reshape" } r ? producers[r.Input[0]] : producers[i])
+            .ToList();
         Assert.Equal(count, reads.Count);
-        Assert.All(reads, r => Assert.True(r.OpType is "Shape" or "Size" && anchoredForward.Contains(producers[r.Input[0]]),
-            $"{r.OpType} '{r.Name}' is not a read of a forward tensor"));
+        Assert.All(reads, r =>
+            Assert.True(
+                r.OpType is "Shape" or "Size" && anchoredForward.Contains(producers[r.Input[0]]),
+                $"{r.OpType} '{r.Name}' is not a read of a forward tensor"
+            )
+        );
         var expected = GraphRunner.Run(plain, model, [loss, grad]);
         var actual = GraphRunner.Run(anchored, model, [loss, grad]);
         Assert.Equal(expected[0], actual[0]);

@@ -16,7 +16,12 @@ public class GradientRuleTests
     private const int F32 = TensorValues.Float;
 
     private static AttributeProto Str(string name, string value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+        new()
+        {
+            Name = name,
+            Type = AttributeProto.Types.AttributeType.String,
+            S = ByteString.CopyFromUtf8(value),
+        };
 
     private delegate (string Output, string Wrt) Case(GraphTestModel m);
 
@@ -96,7 +101,12 @@ public class GradientRuleTests
         {
             var x = m.Input("x", 2, 3, 4, 5);
             var q = m.Node("MatMul", [x, m.Weight("wq", 5, 2)], "q");
-            var kt = m.Node("Transpose", [m.Node("MatMul", [x, m.Weight("wk", 5, 2)], "k")], "kt", Ints("perm", [0, 1, 3, 2]));
+            var kt = m.Node(
+                "Transpose",
+                [m.Node("MatMul", [x, m.Weight("wk", 5, 2)], "k")],
+                "kt",
+                Ints("perm", [0, 1, 3, 2])
+            );
             var p = m.Node("Softmax", [m.Node("MatMul", [q, kt], "scores")], "p", Int("axis", -1));
             return (m.Node("MatMul", [p, m.Node("MatMul", [x, m.Weight("wv", 5, 3)], "v")], "y"), x);
         }),
@@ -105,14 +115,28 @@ public class GradientRuleTests
             var x = m.Input("x", 2, 4, 3);
             var p = m.Node("Softmax", [m.Node("MatMul", [x, m.Weight("k", 3, 5)], "scores")], "p", Int("axis", -1));
             var o = m.Node("MatMul", [p, m.Weight("v", 5, 3)], "o");
-            return (m.Node("Add", [m.Node("ReduceSum", [m.Node("Mul", [p, p], "pp"), m.Ints("axes", -1)], "pp_sum"), o], "y"), x);
+            return (
+                m.Node(
+                    "Add",
+                    [m.Node("ReduceSum", [m.Node("Mul", [p, p], "pp"), m.Ints("axes", -1)], "pp_sum"), o],
+                    "y"
+                ),
+                x
+            );
         }),
         ["MatMulBroadcastRightOperand"] = (14, m =>
         {
             var x = m.Weight("x", 2, 3, 4, 5);
             var v = m.Input("v", 5, 2);
             var y1 = m.Node("MatMul", [x, v], "xv");
-            return (m.Node("MatMul", [m.Node("Transpose", [y1], "t", Ints("perm", [0, 1, 3, 2])), m.Weight("z", 3, 4, 2)], "y"), v);
+            return (
+                m.Node(
+                    "MatMul",
+                    [m.Node("Transpose", [y1], "t", Ints("perm", [0, 1, 3, 2])), m.Weight("z", 3, 4, 2)],
+                    "y"
+                ),
+                v
+            );
         }),
         ["MatMulBroadcastLeftOperand"] = (14, m =>
         {
@@ -122,40 +146,82 @@ public class GradientRuleTests
         ["GemmTransposedBWithAlphaBetaAndBias"] = (14, m =>
         {
             var x = m.Input("x", 3, 4);
-            var h = m.Node("Gemm", [x, m.Weight("w", 5, 4), m.Weight("c", 5)], "h",
-                Int("transB", 1), Float("alpha", 0.5f), Float("beta", 2f));
+            var h = m.Node(
+                "Gemm",
+                [x, m.Weight("w", 5, 4), m.Weight("c", 5)],
+                "h",
+                Int("transB", 1),
+                Float("alpha", 0.5f),
+                Float("beta", 2f)
+            );
             var bias = m.Node("ReduceSum", [x, m.Ints("axes", 0)], "bias", Int("keepdims", 1));
             return (m.Node("Gemm", [h, x, bias], "y", Int("transA", 1)), x);
         }),
         ["ConvStridedDilatedGroupedAsymmetricPads"] = (14, m =>
         {
             var x = m.Input("x", 1, 4, 7, 6);
-            return (m.Node("Conv", [x, m.Weight("w", 6, 2, 3, 3), m.Weight("b", 6)], "y",
-                Ints("strides", [2, 2]), Ints("pads", [1, 0, 1, 2]), Ints("dilations", [1, 2]), Int("group", 2)), x);
+            return (
+                m.Node(
+                    "Conv",
+                    [x, m.Weight("w", 6, 2, 3, 3), m.Weight("b", 6)],
+                    "y",
+                    Ints("strides", [2, 2]),
+                    Ints("pads", [1, 0, 1, 2]),
+                    Ints("dilations", [1, 2]),
+                    Int("group", 2)
+                ),
+                x
+            );
         }),
         ["ConvStrideTwoEvenInputThenSameConv"] = (14, m =>
         {
             var x = m.Input("x", 2, 3, 8, 8);
-            var down = m.Node("Conv", [x, m.Weight("w1", 4, 3, 3, 3), m.Weight("b1", 4)], "down",
-                Ints("strides", [2, 2]), Ints("pads", [1, 1, 1, 1]), Ints("kernel_shape", [3, 3]));
+            var down = m.Node(
+                "Conv",
+                [x, m.Weight("w1", 4, 3, 3, 3), m.Weight("b1", 4)],
+                "down",
+                Ints("strides", [2, 2]),
+                Ints("pads", [1, 1, 1, 1]),
+                Ints("kernel_shape", [3, 3])
+            );
             return (m.Node("Conv", [down, m.Weight("w2", 2, 4, 1, 1)], "y"), x);
         }),
         ["ConvStrideOneWithDilationAndAsymmetricPads"] = (14, m =>
         {
             var x = m.Input("x", 1, 3, 7, 6);
-            return (m.Node("Conv", [x, m.Weight("w", 4, 3, 3, 3), m.Weight("b", 4)], "y",
-                Ints("pads", [2, 0, 1, 2]), Ints("dilations", [2, 1])), x);
+            return (
+                m.Node(
+                    "Conv",
+                    [x, m.Weight("w", 4, 3, 3, 3), m.Weight("b", 4)],
+                    "y",
+                    Ints("pads", [2, 0, 1, 2]),
+                    Ints("dilations", [2, 1])
+                ),
+                x
+            );
         }),
         ["InstanceNormalization"] = (14, m =>
         {
             var x = m.Input("x", 2, 3, 4, 5);
-            return (m.Node("InstanceNormalization", [x, m.Weight("s", 3), m.Weight("b", 3)], "y", Float("epsilon", 1e-3f)), x);
+            return (
+                m.Node("InstanceNormalization", [x, m.Weight("s", 3), m.Weight("b", 3)], "y", Float("epsilon", 1e-3f)),
+                x
+            );
         }),
         ["GroupNormAsExported"] = (14, GraphTestBlocks.GroupNorm),
         ["LayerNormalizationOpset17"] = (17, m =>
         {
             var x = m.Input("x", 2, 3, 6);
-            return (m.Node("LayerNormalization", [x, m.Weight("s", 6), m.Weight("b", 6)], "y", Int("axis", -1), Float("epsilon", 1e-5f)), x);
+            return (
+                m.Node(
+                    "LayerNormalization",
+                    [x, m.Weight("s", 6), m.Weight("b", 6)],
+                    "y",
+                    Int("axis", -1),
+                    Float("epsilon", 1e-5f)
+                ),
+                x
+            );
         }),
         ["LayerNormalizationOpset17OverTwoAxes"] = (17, m =>
         {
@@ -168,7 +234,10 @@ public class GradientRuleTests
         ["LayerNormalizationOpset17OverTwoAxesFloat32"] = (17, m =>
         {
             var x = m.Input("x", 2, 3, 4);
-            return (m.Node("LayerNormalization", [x, m.Weight("s", 3, 4), m.Weight("b", 3, 4)], "y", Int("axis", 1)), x);
+            return (
+                m.Node("LayerNormalization", [x, m.Weight("s", 3, 4), m.Weight("b", 3, 4)], "y", Int("axis", 1)),
+                x
+            );
         }),
         ["ReduceOpset11AttributeAxes"] = (11, m =>
         {
@@ -226,7 +295,14 @@ public class GradientRuleTests
             split.Output.AddRange(["a", "b", "c"]);
             split.Attribute.AddRange([Int("axis", 1), Ints("split", [1, 2, 3])]);
             m.Graph.Node.Add(split);
-            return (m.Node("Mul", ["b", m.Node("Slice", ["c", m.Ints("st", 0), m.Ints("en", 2), m.Ints("ax", 1)], "c2")], "y"), x);
+            return (
+                m.Node(
+                    "Mul",
+                    ["b", m.Node("Slice", ["c", m.Ints("st", 0), m.Ints("en", 2), m.Ints("ax", 1)], "c2")],
+                    "y"
+                ),
+                x
+            );
         }),
         ["SliceWithRuntimeStartsLikeChunk"] = (14, m =>
         {
@@ -252,7 +328,17 @@ public class GradientRuleTests
             var b = m.Node("Slice", [x, m.Ints("two", 2), m.Ints("six", 6), m.Ints("ax2", -1)], "b");
             var c = m.Node("Slice", [x, m.Ints("one", 1), m.Ints("three", 3), m.Ints("ax3", 1)], "c");
             var ab = m.Node("Mul", [a, m.Node("Sigmoid", [b], "gate")], "ab");
-            return (m.Node("Add", [m.Node("ReduceSum", [ab, m.Ints("axes", 1)], "abs"), m.Node("ReduceSum", [c, m.Ints("axes2", 2)], "cs")], "y"), x);
+            return (
+                m.Node(
+                    "Add",
+                    [
+                        m.Node("ReduceSum", [ab, m.Ints("axes", 1)], "abs"),
+                        m.Node("ReduceSum", [c, m.Ints("axes2", 2)], "cs"),
+                    ],
+                    "y"
+                ),
+                x
+            );
         }),
         ["SiluAsExported"] = (14, m =>
         {
@@ -264,20 +350,37 @@ public class GradientRuleTests
         {
             var x = m.Input("x", 2, 6);
             var s = m.Node("Sigmoid", [x], "s");
-            return (m.Node("Add", [m.Node("Mul", [x, s], "silu"), m.Node("Mul", [s, m.Weight("w", 2, 6)], "sw")], "y"), x);
+            return (
+                m.Node("Add", [m.Node("Mul", [x, s], "silu"), m.Node("Mul", [s, m.Weight("w", 2, 6)], "sw")], "y"),
+                x
+            );
         }),
         ["ErfAsInGelu"] = (14, m =>
         {
             var x = m.Input("x", 2, 7);
             var erf = m.Node("Erf", [m.Node("Div", [x, m.Weight("sqrt2", [Math.Sqrt(2)], [])], "xs")], "erf");
-            var gelu = m.Node("Mul", [m.Node("Mul", [x, m.Node("Add", [erf, m.Weight("one", [1.0], [])], "erf1")], "xe"), m.Weight("half", [0.5], [])], "y");
+            var gelu = m.Node(
+                "Mul",
+                [
+                    m.Node("Mul", [x, m.Node("Add", [erf, m.Weight("one", [1.0], [])], "erf1")], "xe"),
+                    m.Weight("half", [0.5], []),
+                ],
+                "y"
+            );
             return (gelu, x);
         }),
         ["GeluOperandsSwappedAndErfAlsoReadElsewhere"] = (14, m =>
         {
             var x = m.Input("x", 2, 7);
             var erf = m.Node("Erf", [m.Node("Div", [x, m.Weight("c", [1.3], [])], "xs")], "erf");
-            var gelu = m.Node("Mul", [m.Weight("h", [0.7], []), m.Node("Mul", [m.Node("Add", [m.Weight("one", [1.0], []), erf], "erf1"), x], "xe")], "gelu");
+            var gelu = m.Node(
+                "Mul",
+                [
+                    m.Weight("h", [0.7], []),
+                    m.Node("Mul", [m.Node("Add", [m.Weight("one", [1.0], []), erf], "erf1"), x], "xe"),
+                ],
+                "gelu"
+            );
             return (m.Node("Add", [gelu, m.Node("Mul", [erf, m.Weight("w", 2, 7)], "ew")], "y"), x);
         }),
         ["ResizeNearestIntegerScale"] = (13, m =>
@@ -287,8 +390,14 @@ public class GradientRuleTests
             scales.Dims.Add(4);
             scales.FloatData.AddRange([1f, 1f, 2f, 3f]);
             m.Graph.Initializer.Add(scales);
-            var up = m.Node("Resize", [x, "", "scales"], "up", Str("mode", "nearest"),
-                Str("coordinate_transformation_mode", "asymmetric"), Str("nearest_mode", "floor"));
+            var up = m.Node(
+                "Resize",
+                [x, "", "scales"],
+                "up",
+                Str("mode", "nearest"),
+                Str("coordinate_transformation_mode", "asymmetric"),
+                Str("nearest_mode", "floor")
+            );
             return (m.Node("Conv", [up, m.Weight("w", 2, 2, 3, 3)], "y", Ints("pads", [1, 1, 1, 1])), x);
         }),
     };
@@ -299,7 +408,12 @@ public class GradientRuleTests
         var x = m.Input("x", 2, 3, 6);
         var mean = m.Node("ReduceMean", [x], "mean", Ints("axes", [-1]));
         var d = m.Node("Sub", [x, mean], "d");
-        var var_ = m.Node("ReduceMean", [m.Node("Pow", [d, m.Weight("two", [2.0], [])], "d2")], "var", Ints("axes", [-1]));
+        var var_ = m.Node(
+            "ReduceMean",
+            [m.Node("Pow", [d, m.Weight("two", [2.0], [])], "d2")],
+            "var",
+            Ints("axes", [-1])
+        );
         var std = m.Node("Sqrt", [m.Node("Add", [var_, m.Weight("eps", [1e-5], [])], "ve")], "std");
         var norm = m.Node("Div", [d, std], "norm");
         return (m.Node("Add", [m.Node("Mul", [norm, m.Weight("s", 6)], "sn"), m.Weight("b", 6)], "y"), x);
@@ -307,8 +421,18 @@ public class GradientRuleTests
 
     // Ops ONNX Runtime's CPU provider implements only in float32.
     private static readonly HashSet<string> Float32Only =
-        ["ConvStridedDilatedGroupedAsymmetricPads", "ConvStrideTwoEvenInputThenSameConv", "ConvStrideOneWithDilationAndAsymmetricPads", "InstanceNormalization",
-         "GroupNormAsExported", "LayerNormDecomposedOpset14Float32", "LayerNormalizationOpset17OverTwoAxesFloat32", "ErfAsInGelu", "GeluOperandsSwappedAndErfAlsoReadElsewhere", "ResizeNearestIntegerScale"];
+    [
+        "ConvStridedDilatedGroupedAsymmetricPads",
+        "ConvStrideTwoEvenInputThenSameConv",
+        "ConvStrideOneWithDilationAndAsymmetricPads",
+        "InstanceNormalization",
+        "GroupNormAsExported",
+        "LayerNormDecomposedOpset14Float32",
+        "LayerNormalizationOpset17OverTwoAxesFloat32",
+        "ErfAsInGelu",
+        "GeluOperandsSwappedAndErfAlsoReadElsewhere",
+        "ResizeNearestIntegerScale",
+    ];
 
     public static TheoryData<string, bool> AllCases()
     {
@@ -335,9 +459,11 @@ public class GradientRuleTests
 
         var tolerance = elemType == F64 ? 1e-6 : 5e-3;
         Assert.True(result.MaxAbsGradient > 1e-3, $"{name}: the gradient is ~0, the check would prove nothing");
-        Assert.True(result.MaxAbsError <= tolerance * Math.Max(1, result.MaxAbsGradient),
-            $"{name} (symbolic={symbolicShapes}): max |analytic − finite difference| = {result.MaxAbsError:E3} " +
-            $"over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}");
+        Assert.True(
+            result.MaxAbsError <= tolerance * Math.Max(1, result.MaxAbsGradient),
+            $"{name} (symbolic={symbolicShapes}): max |analytic − finite difference| = {result.MaxAbsError:E3} "
+                + $"over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}"
+        );
     }
 
     /// <summary>An attention block (q·kᵀ → softmax → ·v) with float16 values, as in an fp16 UNet export.</summary>
@@ -371,10 +497,15 @@ public class GradientRuleTests
         // in the backward pass): it agrees with the fp32 twin at the same (fp16-representable) point to fp16's
         // forward rounding, far inside what an fp16 backward pass would give.
         Assert.Equal(TensorValues.Float, new TensorTypes(compiled).Of(compiled.Graph.Output[1].Name));
-        Assert.Contains(compiled.Graph.Node, n => n.OpType == "Cast" && n.Attribute.Single(a => a.Name == "to").I == TensorValues.Float);
+        Assert.Contains(compiled.Graph.Node, n =>
+            n.OpType == "Cast" && n.Attribute.Single(a => a.Name == "to").I == TensorValues.Float
+        );
         var scale = singleGradient.Max(Math.Abs);
         var error = halfGradient.Zip(singleGradient, (a, b) => Math.Abs(a - b)).Max() / scale;
         Assert.True(scale > 1e-3, "the gradient is ~0, the comparison would prove nothing");
-        Assert.True(error <= 5e-3, $"fp16-graph gradient differs from the fp32 twin by {error:E2} relative to max |grad| {scale:E2}");
+        Assert.True(
+            error <= 5e-3,
+            $"fp16-graph gradient differs from the fp32 twin by {error:E2} relative to max |grad| {scale:E2}"
+        );
     }
 }

@@ -49,8 +49,11 @@ public class GroupNormAsLayerNormalizationTests
         Assert.DoesNotContain(result.Compiled.Graph.Node, n => n.OpType == "InstanceNormalization");
         Assert.Contains(result.Compiled.Graph.Node, n => n.OpType == "LayerNormalization");
         Assert.True(result.MaxAbsGradient > 1e-3, "the gradient is ~0, the check would prove nothing");
-        Assert.True(result.MaxAbsError <= 5e-3 * Math.Max(1, result.MaxAbsGradient),
-            $"max |analytic − finite difference| = {result.MaxAbsError:E3} over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}");
+        Assert.True(
+            result.MaxAbsError <= 5e-3 * Math.Max(1, result.MaxAbsGradient),
+            $"max |analytic − finite difference| = {result.MaxAbsError:E3} "
+                + $"over {result.Checked} elements, max |grad| = {result.MaxAbsGradient:E3}"
+        );
     }
 
     public static TheoryData<string> NotGroupNorms() => ["LearnedScale", "NonZeroBias", "Float64", "Opset14"];
@@ -59,7 +62,11 @@ public class GroupNormAsLayerNormalizationTests
     [MemberData(nameof(NotGroupNorms))]
     public void Instance_normalization_that_is_not_an_exported_group_norm_is_left_as_it_is(string variant)
     {
-        var model = new GraphTestModel(14, variant == "Float64" ? TensorValues.Double : TensorValues.Float, dynamic: false);
+        var model = new GraphTestModel(
+            14,
+            variant == "Float64" ? TensorValues.Double : TensorValues.Float,
+            dynamic: false
+        );
         var x = model.Input("x", 2, 3, 4);
         var scale = variant == "LearnedScale" ? model.Weight("s", 3) : model.Weight("s", [1.0, 1.0, 1.0], [3]);
         var bias = variant == "NonZeroBias" ? model.Weight("b", 3) : model.Weight("b", [0.0, 0.0, 0.0], [3]);
@@ -70,7 +77,8 @@ public class GroupNormAsLayerNormalizationTests
         var shapes = new TensorShapes(dynamic: false);
         shapes.Set(x, [2, 3, 4]);
         shapes.Set("y", [2, 3, 4]);
-        if (variant != "Opset14") OpsetDeclaration.Apply(graph);
+        if (variant != "Opset14")
+            OpsetDeclaration.Apply(graph);
 
         Assert.Equal(0, GroupNormAsLayerNormalization.Apply(graph, shapes, new TensorTypes(graph)));
         Assert.Single(graph.Graph.Node, n => n.OpType == "InstanceNormalization");

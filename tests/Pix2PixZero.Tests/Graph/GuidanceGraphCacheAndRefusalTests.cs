@@ -60,7 +60,8 @@ public sealed class GuidanceGraphCacheAndRefusalTests : IDisposable
     [Fact]
     public void An_op_without_a_gradient_rule_on_the_path_is_refused_naming_the_op_and_the_node()
     {
-        // HardSigmoid runs, but no rule differentiates it: put it in place of the first SiLU sigmoid the sample reaches.
+        // HardSigmoid runs, but no rule differentiates it: put it
+        // in place of the first SiLU sigmoid the sample reaches.
         string name = "";
         Rewrite(graph =>
         {

@@ -7,15 +7,20 @@ using Xunit.Abstractions;
 
 namespace Pix2PixZero.Tests.Graph;
 
-/// <summary>Both tiny UNets (static batch-2 int64 timestep; dynamic axes float timestep) compiled once per test class.</summary>
+/// <summary>
+/// Both tiny UNets (static batch-2 int64 timestep; dynamic axes float timestep) compiled once per test class.
+/// </summary>
 public sealed class CompiledTinyUnets : IDisposable
 {
     public CompiledTinyUnets()
     {
         Static = GuidanceGraphCompiler.Prepare(GraphFixtures.CopyUnet("tiny-sd"));
         // The dynamic goldens use a 16×32 latent: probe at that size so the measured shapes are the goldens' shapes.
-        Dynamic = GuidanceGraphCompiler.Prepare(GraphFixtures.CopyUnet("tiny-sd-dynamic"), null,
-            new GuidanceCompileOptions(new UnetProbeSize(Batch: 2, LatentHeight: 16, LatentWidth: 32)));
+        Dynamic = GuidanceGraphCompiler.Prepare(
+            GraphFixtures.CopyUnet("tiny-sd-dynamic"),
+            null,
+            new GuidanceCompileOptions(new UnetProbeSize(Batch: 2, LatentHeight: 16, LatentWidth: 32))
+        );
     }
 
     public PreparedUnetGraphs Static { get; }
@@ -30,7 +35,8 @@ public sealed class CompiledTinyUnets : IDisposable
     }
 }
 
-public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelper output) : IClassFixture<CompiledTinyUnets>
+public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelper output)
+    : IClassFixture<CompiledTinyUnets>
 {
     private static string Prefix(bool dynamic) => dynamic ? "guid_dyn_" : "guid_";
 
@@ -40,8 +46,13 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
     public void Locator_finds_the_16_cross_attention_softmaxes_with_the_goldens_shapes_and_8_heads(bool dynamic)
     {
         var prepared = unets.Get(dynamic);
-        var expected = GraphFixtures.Index().GetProperty("attn2_map_shapes").GetProperty(dynamic ? "dynamic_guid_16x32" : "static")
-            .EnumerateArray().Select(s => s.EnumerateArray().Select(d => d.GetInt64()).ToArray()).ToList();
+        var expected = GraphFixtures
+            .Index()
+            .GetProperty("attn2_map_shapes")
+            .GetProperty(dynamic ? "dynamic_guid_16x32" : "static")
+            .EnumerateArray()
+            .Select(s => s.EnumerateArray().Select(d => d.GetInt64()).ToArray())
+            .ToList();
 
         Assert.Equal(16, prepared.Layers.Count);
         for (var i = 0; i < 16; i++)
@@ -51,8 +62,13 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
             Assert.Equal(8, prepared.Layers[i].Heads);
         }
         // Structure, not names, found them; the export's names confirm they are the attn2 softmaxes in UNet order.
-        var names = GraphFixtures.Index().GetProperty("onnx").GetProperty(dynamic ? "unet_dynamic_cross_attention_softmaxes" : "unet_static_cross_attention_softmaxes")
-            .EnumerateArray().Select(e => e.GetString()!).ToList();
+        var names = GraphFixtures
+            .Index()
+            .GetProperty("onnx")
+            .GetProperty(dynamic ? "unet_dynamic_cross_attention_softmaxes" : "unet_static_cross_attention_softmaxes")
+            .EnumerateArray()
+            .Select(e => e.GetString()!)
+            .ToList();
         Assert.Equal(names, prepared.Layers.Select(l => l.SoftmaxNode).ToList());
     }
 
@@ -98,8 +114,10 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
         var goldenGrad = GraphFixtures.Golden(p + "grad_sample").Doubles();
         var lossError = Math.Abs(loss - goldenLoss) / Math.Abs(goldenLoss);
         var gradError = goldenGrad.Select((g, i) => Math.Abs(g - grad[i])).Max() / goldenGrad.Max(Math.Abs);
-        output.WriteLine($"{(dynamic ? "dynamic" : "static")}: loss {loss:R} vs {goldenLoss:R} (rel {lossError:E2}); " +
-                         $"grad max-abs error / max |grad| = {gradError:E2}");
+        output.WriteLine(
+            $"{(dynamic ? "dynamic" : "static")}: loss {loss:R} vs {goldenLoss:R} (rel {lossError:E2}); "
+                + $"grad max-abs error / max |grad| = {gradError:E2}"
+        );
         Assert.Equal(goldenGrad.Length, grad.Length);
         Assert.True(lossError <= 1e-4, $"loss relative error {lossError:E2}");
         Assert.True(gradError <= 1e-4, $"gradient relative error {gradError:E2}");
@@ -163,18 +181,32 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
         // axes and shapes only. The file's size is no measure: the dynamic tiny UNet's graph structure alone
         // (Shape/Gather plumbing) is as large as its weights.
         var inlineBytes = InlineTensorBytes(guidance.Graph);
-        var weightsBytes = new FileInfo(Path.Combine(Path.GetDirectoryName(prepared.SourceModelPath)!, "weights.pb")).Length;
-        output.WriteLine($"guidance.onnx: {new FileInfo(prepared.GuidancePath).Length} bytes, {guidance.Graph.Node.Count} nodes, " +
-                         $"inline tensor data {inlineBytes} bytes (source graph {InlineTensorBytes(source.Graph)}); weights.pb {weightsBytes} bytes");
-        Assert.True(inlineBytes < 64 * 1024, $"guidance.onnx holds {inlineBytes} bytes of inline tensor data: weights were copied");
+        var weightsBytes = new FileInfo(
+            Path.Combine(Path.GetDirectoryName(prepared.SourceModelPath)!, "weights.pb")
+        ).Length;
+        output.WriteLine(
+            $"guidance.onnx: {new FileInfo(prepared.GuidancePath).Length} bytes, {guidance.Graph.Node.Count} nodes, "
+                + $"inline tensor data {inlineBytes} bytes (source "
+                + $"graph {InlineTensorBytes(source.Graph)}); weights.pb {weightsBytes} bytes"
+        );
+        Assert.True(
+            inlineBytes < 64 * 1024,
+            $"guidance.onnx holds {inlineBytes} bytes of inline tensor data: weights were copied"
+        );
     }
 
     private static long InlineTensorBytes(Pix2PixZero.Core.Graph.Onnx.GraphProto graph)
     {
-        static long Payload(Pix2PixZero.Core.Graph.Onnx.TensorProto t) => TensorValues.IsExternal(t) ? 0 :
-            t.RawData.Length + 4L * (t.FloatData.Count + t.Int32Data.Count) + 8L * (t.Int64Data.Count + t.DoubleData.Count);
+        static long Payload(Pix2PixZero.Core.Graph.Onnx.TensorProto t) =>
+            TensorValues.IsExternal(t)
+                ? 0
+                : t.RawData.Length
+                    + 4L * (t.FloatData.Count + t.Int32Data.Count)
+                    + 8L * (t.Int64Data.Count + t.DoubleData.Count);
         return graph.Initializer.Sum(Payload)
-             + graph.Node.SelectMany(n => n.Attribute).Sum(a => (a.T is null ? 0 : Payload(a.T)) + a.Tensors.Sum(Payload));
+            + graph
+                .Node.SelectMany(n => n.Attribute)
+                .Sum(a => (a.T is null ? 0 : Payload(a.T)) + a.Tensors.Sum(Payload));
     }
 
     private static List<float[]> RunProbe(InferenceSession session, string sampleGolden, bool dynamic)
@@ -192,7 +224,11 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
             using var outputs = session.Run(new RunOptions(), inputs.Keys.ToArray(), inputs.Values.ToArray(), names);
             return outputs.Select(o => o.GetTensorDataAsSpan<float>().ToArray()).ToList();
         }
-        finally { foreach (var v in inputs.Values) v.Dispose(); }
+        finally
+        {
+            foreach (var v in inputs.Values)
+                v.Dispose();
+        }
     }
 
     private (double Loss, float[] Grad) RunGuidance(InferenceSession session, string p, List<float[]> references)
@@ -205,19 +241,31 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
             ["encoder_hidden_states"] = Tensor(GraphFixtures.Golden("guid_ehs")),
         };
         for (var i = 0; i < references.Count; i++)
-            inputs[GuidanceGraph.ReferenceInput(i)] = OrtValue.CreateTensorValueFromMemory(references[i], layers[i].Shape!);
+            inputs[GuidanceGraph.ReferenceInput(i)] = OrtValue.CreateTensorValueFromMemory(
+                references[i],
+                layers[i].Shape!
+            );
         try
         {
-            using var outputs = session.Run(new RunOptions(), inputs.Keys.ToArray(), inputs.Values.ToArray(),
-                [GuidanceGraph.LossOutput, GuidanceGraph.GradientOutput]);
+            using var outputs = session.Run(
+                new RunOptions(),
+                inputs.Keys.ToArray(),
+                inputs.Values.ToArray(),
+                [GuidanceGraph.LossOutput, GuidanceGraph.GradientOutput]
+            );
             return (outputs[0].GetTensorDataAsSpan<float>()[0], outputs[1].GetTensorDataAsSpan<float>().ToArray());
         }
-        finally { foreach (var v in inputs.Values) v.Dispose(); }
+        finally
+        {
+            foreach (var v in inputs.Values)
+                v.Dispose();
+        }
     }
 
-    private static OrtValue Tensor(Npy.Array a) => a.Dtype switch
-    {
-        "<i8" => OrtValue.CreateTensorValueFromMemory(a.Longs(), a.LongShape),
-        _ => OrtValue.CreateTensorValueFromMemory(a.Floats(), a.LongShape),
-    };
+    private static OrtValue Tensor(Npy.Array a) =>
+        a.Dtype switch
+        {
+            "<i8" => OrtValue.CreateTensorValueFromMemory(a.Longs(), a.LongShape),
+            _ => OrtValue.CreateTensorValueFromMemory(a.Floats(), a.LongShape),
+        };
 }

@@ -7,7 +7,11 @@ public class OnnxGraphOpsetTests
 {
     private static OnnxGraph Model(long opset, long irVersion)
     {
-        var model = new ModelProto { IrVersion = irVersion, Graph = new GraphProto { Name = "g" } };
+        var model = new ModelProto
+        {
+            IrVersion = irVersion,
+            Graph = new GraphProto { Name = "g" },
+        };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
         return new OnnxGraph(model);

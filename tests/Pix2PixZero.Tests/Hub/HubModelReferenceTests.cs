@@ -11,7 +11,12 @@ public class HubModelReferenceTests
     [InlineData("owner/repo", "owner/repo", "main", "owner-repo")]
     [InlineData("owner/my.repo_1@fp32", "owner/my.repo_1", "fp32", "owner-my.repo_1-fp32")]
     [InlineData(" owner/repo@refs/pr/3 ", "owner/repo", "refs/pr/3", "owner-repo-refs-pr-3")]
-    public void Names_resolve_to_a_repository_revision_and_folder(string name, string repository, string revision, string folder)
+    public void Names_resolve_to_a_repository_revision_and_folder(
+        string name,
+        string repository,
+        string revision,
+        string folder
+    )
     {
         var model = HubModelReference.Parse(name);
         Assert.Equal((repository, revision, folder), (model.Repository, model.Revision, model.FolderName));

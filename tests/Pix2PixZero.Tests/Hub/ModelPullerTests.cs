@@ -19,7 +19,9 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
     public const string Repository = "tiny/sd-onnx";
     public const string Revision = "onnx";
 
-    /// <summary>What real SD 1.x ONNX repositories hold besides the bundle; a pull must not download any of it.</summary>
+    /// <summary>
+    /// What real SD 1.x ONNX repositories hold besides the bundle; a pull must not download any of it.
+    /// </summary>
     public static readonly Dictionary<string, byte[]> NotBundleFiles = new()
     {
         ["safety_checker/model.onnx"] = Encoding.ASCII.GetBytes("a safety checker graph"),
@@ -35,31 +37,45 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
 
     private string Target => Path.Combine(_root, "models", "tiny");
 
-    public static LoopbackHub TinySdHub() => new(Repository, Revision, WithExtras(LoopbackHub.ReadFolder(RepoPaths.TinySd)));
+    public static LoopbackHub TinySdHub() =>
+        new(Repository, Revision, WithExtras(LoopbackHub.ReadFolder(RepoPaths.TinySd)));
 
     private static Dictionary<string, byte[]> WithExtras(Dictionary<string, byte[]> files)
     {
-        foreach (var (path, content) in NotBundleFiles) files[path] = content;
+        foreach (var (path, content) in NotBundleFiles)
+            files[path] = content;
         return files;
     }
 
-    private static PullOptions Options(LoopbackHub hub) => new()
-    {
-        Endpoint = hub.Endpoint,
-        Timeout = TimeSpan.FromSeconds(10),
-        RetryDelay = TimeSpan.Zero,
-        Retries = 0,
-        DiskReserveBytes = 0,
-    };
+    private static PullOptions Options(LoopbackHub hub) =>
+        new()
+        {
+            Endpoint = hub.Endpoint,
+            Timeout = TimeSpan.FromSeconds(10),
+            RetryDelay = TimeSpan.Zero,
+            Retries = 0,
+            DiskReserveBytes = 0,
+        };
 
-    private static Task<PullResult> PullAsync(LoopbackHub hub, string target, PullOptions? options = null, string? revision = null) =>
-        new ModelPuller(options ?? Options(hub)).PullAsync(HubModelReference.Parse($"{hub.Repository}@{revision ?? hub.Revision}"), target);
+    private static Task<PullResult> PullAsync(
+        LoopbackHub hub,
+        string target,
+        PullOptions? options = null,
+        string? revision = null
+    ) =>
+        new ModelPuller(options ?? Options(hub)).PullAsync(
+            HubModelReference.Parse($"{hub.Repository}@{revision ?? hub.Revision}"),
+            target
+        );
 
     // Staging and replaced folders beside the target ("tiny.partial-…", "tiny.replaced-…").
     private IEnumerable<string> Leftovers() =>
-        Directory.GetDirectories(Path.GetDirectoryName(Target)!).Where(d => Path.GetFileName(d).StartsWith("tiny.", StringComparison.Ordinal));
+        Directory
+            .GetDirectories(Path.GetDirectoryName(Target)!)
+            .Where(d => Path.GetFileName(d).StartsWith("tiny.", StringComparison.Ordinal));
 
-    private static IEnumerable<string> BundleFiles(LoopbackHub hub) => hub.Paths.Where(p => !NotBundleFiles.ContainsKey(p));
+    private static IEnumerable<string> BundleFiles(LoopbackHub hub) =>
+        hub.Paths.Where(p => !NotBundleFiles.ContainsKey(p));
 
     [Fact]
     public async Task A_full_pull_downloads_exactly_the_bundle_files_and_verifies_them()
@@ -79,12 +95,18 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
             Assert.Empty(hub.Downloads(skipped));
             Assert.False(File.Exists(BundleLayout.LocalPath(Target, skipped)), skipped);
         }
-        Assert.All(result.Files.Where(f => f.Path.EndsWith(".onnx") || f.Path.EndsWith(".pb")), f => Assert.NotNull(f.Sha256));
-        Assert.All(result.Files.Where(f => f.Path.EndsWith(".json") || f.Path.EndsWith(".txt")), f => Assert.NotNull(f.GitBlobId));
+        Assert.All(result.Files.Where(f => f.Path.EndsWith(".onnx") || f.Path.EndsWith(".pb")), f =>
+            Assert.NotNull(f.Sha256)
+        );
+        Assert.All(result.Files.Where(f => f.Path.EndsWith(".json") || f.Path.EndsWith(".txt")), f =>
+            Assert.NotNull(f.GitBlobId)
+        );
         Assert.Empty(ModelBundleValidator.Validate(Target));
         Assert.Equal(hub.Commit, PullManifest.TryRead(Target)!.Commit);
         Assert.Empty(Leftovers());
-        output.WriteLine($"{result.Files.Count} files, {result.DownloadedBytes:N0} bytes, {hub.Requests.Count} requests");
+        output.WriteLine(
+            $"{result.Files.Count} files, {result.DownloadedBytes:N0} bytes, {hub.Requests.Count} requests"
+        );
     }
 
     [Fact]
@@ -95,8 +117,17 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
 
         using var bundle = ModelBundle.Open(Target, new OnnxSessionFactory(ExecutionProvider.Cpu));
         var t = Npy.Golden("unet_timestep.npy").Longs()[0];
-        var result = bundle.Unet.PredictNoise(Npy.Golden("unet_sample.npy").Tensor(), t, Npy.Golden("unet_ehs.npy").Tensor());
-        TensorAssert.Close(result.Buffer.Span, Npy.Golden("unet_out.npy").Floats(), 1e-4, "out_sample of the pulled UNet");
+        var result = bundle.Unet.PredictNoise(
+            Npy.Golden("unet_sample.npy").Tensor(),
+            t,
+            Npy.Golden("unet_ehs.npy").Tensor()
+        );
+        TensorAssert.Close(
+            result.Buffer.Span,
+            Npy.Golden("unet_out.npy").Floats(),
+            1e-4,
+            "out_sample of the pulled UNet"
+        );
         Assert.True(bundle.HasCaptioner);
         Assert.Equal(3, bundle.Captioner.Options.NumBeams);
     }
@@ -132,7 +163,10 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         Assert.Null(transfers[0].Range);
         Assert.Equal($"bytes={cut}-", transfers[1].Range);
         Assert.Equal(hub.TotalBytes(BundleFiles(hub)), result.DownloadedBytes);
-        Assert.Equal(hub.Content("unet/weights.pb"), File.ReadAllBytes(BundleLayout.LocalPath(Target, "unet/weights.pb")));
+        Assert.Equal(
+            hub.Content("unet/weights.pb"),
+            File.ReadAllBytes(BundleLayout.LocalPath(Target, "unet/weights.pb"))
+        );
     }
 
     [Fact]
@@ -145,13 +179,20 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
 
         var clock = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<HubException>(() =>
-            new ModelPuller(options, log).PullAsync(HubModelReference.Parse($"{hub.Repository}@{hub.Revision}"), Target));
+            new ModelPuller(options, log).PullAsync(HubModelReference.Parse($"{hub.Repository}@{hub.Revision}"), Target)
+        );
 
         Assert.True(e.Transient);
         Assert.Equal(3, hub.Downloads("unet/weights.pb").Count(r => r.Server == "cdn"));
-        Assert.Equal(["Retry 1 of 2 in 0.1 s.", "Retry 2 of 2 in 0.2 s."], log.Warnings.Select(w => Regex.Match(w, @"Retry \d of \d in [\d.]+ s\.").Value));
+        Assert.Equal(
+            ["Retry 1 of 2 in 0.1 s.", "Retry 2 of 2 in 0.2 s."],
+            log.Warnings.Select(w => Regex.Match(w, @"Retry \d of \d in [\d.]+ s\.").Value)
+        );
         Assert.All(log.Warnings, w => Assert.Contains("Resuming at byte", w));
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(300), $"the two retries waited {clock.Elapsed.TotalMilliseconds:0} ms in all, not 100 + 200");
+        Assert.True(
+            clock.Elapsed >= TimeSpan.FromMilliseconds(300),
+            $"the two retries waited {clock.Elapsed.TotalMilliseconds:0} ms in all, not 100 + 200"
+        );
     }
 
     [Fact]
@@ -164,7 +205,10 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         var e = await Assert.ThrowsAsync<HubException>(() => PullAsync(hub, Target));
         Assert.Contains("unet/weights.pb", e.Message);
         Assert.Contains("next pull resumes", e.Message);
-        Assert.False(Directory.Exists(Target), "an interrupted pull must not leave a folder that looks like the bundle");
+        Assert.False(
+            Directory.Exists(Target),
+            "an interrupted pull must not leave a folder that looks like the bundle"
+        );
         var staging = Assert.Single(Leftovers());
         Assert.Equal(cut, new FileInfo(BundleLayout.LocalPath(staging, "unet/weights.pb") + ".incomplete").Length);
         var graphRequests = hub.Downloads("text_encoder/model.onnx").Count();
@@ -174,7 +218,8 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         var result = await PullAsync(hub, Target);
 
         Assert.Equal($"bytes={cut}-", hub.Downloads("unet/weights.pb").Last(r => r.Server == "cdn").Range);
-        Assert.Equal(graphRequests, hub.Downloads("text_encoder/model.onnx").Count());  // verified files are kept, not fetched again
+        // verified files are kept, not fetched again
+        Assert.Equal(graphRequests, hub.Downloads("text_encoder/model.onnx").Count());
         Assert.Equal(hub.TotalBytes(BundleFiles(hub)) - hub.TotalBytes(verified) - cut, result.DownloadedBytes);
         Assert.Empty(ModelBundleValidator.Validate(Target));
         Assert.False(Directory.Exists(staging));
@@ -183,7 +228,10 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("vae_decoder/model.onnx", "SHA-256")]
     [InlineData("scheduler/scheduler_config.json", "git blob SHA-1")]
-    public async Task A_checksum_mismatch_fails_places_nothing_and_deletes_the_corrupt_file(string path, string algorithm)
+    public async Task A_checksum_mismatch_fails_places_nothing_and_deletes_the_corrupt_file(
+        string path,
+        string algorithm
+    )
     {
         using var hub = TinySdHub();
         hub.Corrupt(path);
@@ -208,7 +256,8 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
     {
         using var hub = TinySdHub();
         var e = await Assert.ThrowsAsync<HubException>(() =>
-            new ModelPuller(Options(hub)).PullAsync(HubModelReference.Parse("nobody/nothing"), Target));
+            new ModelPuller(Options(hub)).PullAsync(HubModelReference.Parse("nobody/nothing"), Target)
+        );
         Assert.Equal(404, e.StatusCode);
         Assert.Contains("nobody/nothing was not found", e.Message);
         Assert.False(Directory.Exists(Target));
@@ -233,7 +282,9 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(401, e.StatusCode);
         Assert.Contains("--token, HF_TOKEN", e.Message);
 
-        var wrong = await Assert.ThrowsAsync<HubException>(() => PullAsync(hub, Target, Options(hub) with { Token = "hf_wrong" }));
+        var wrong = await Assert.ThrowsAsync<HubException>(() =>
+            PullAsync(hub, Target, Options(hub) with { Token = "hf_wrong" })
+        );
         Assert.Equal(401, wrong.StatusCode);
         Assert.Contains("the access token was not accepted", wrong.Message);
         Assert.False(Directory.Exists(Target));
@@ -258,7 +309,9 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
     {
         using var hub = TinySdHub();
         hub.Gated = true;
-        var e = await Assert.ThrowsAsync<HubException>(() => PullAsync(hub, Target, Options(hub) with { Token = "hf_any" }));
+        var e = await Assert.ThrowsAsync<HubException>(() =>
+            PullAsync(hub, Target, Options(hub) with { Token = "hf_any" })
+        );
         Assert.Equal(403, e.StatusCode);
         Assert.Contains($"is gated. Accept its license at {hub.Endpoint}/tiny/sd-onnx", e.Message);
     }
@@ -280,7 +333,9 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
     public async Task Too_little_disk_space_is_refused_before_any_download_with_the_sizes()
     {
         using var hub = TinySdHub();
-        var e = await Assert.ThrowsAsync<HubException>(() => PullAsync(hub, Target, Options(hub) with { DiskReserveBytes = long.MaxValue / 4 }));
+        var e = await Assert.ThrowsAsync<HubException>(() =>
+            PullAsync(hub, Target, Options(hub) with { DiskReserveBytes = long.MaxValue / 4 })
+        );
         Assert.Contains("not enough disk space: the download needs", e.Message);
         Assert.Contains("is free", e.Message);
         Assert.All(hub.Requests, r => Assert.StartsWith("/api/", r.Path));
@@ -305,7 +360,9 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         using var hub = TinySdHub();
         hub.Stall("tokenizer/vocab.json", afterBytes: 1000, times: 1);
 
-        var e = await Assert.ThrowsAsync<HubException>(() => PullAsync(hub, Target, Options(hub) with { Timeout = TimeSpan.FromSeconds(1) }));
+        var e = await Assert.ThrowsAsync<HubException>(() =>
+            PullAsync(hub, Target, Options(hub) with { Timeout = TimeSpan.FromSeconds(1) })
+        );
 
         Assert.Contains("no data from 127.0.0.1 for 1 s", e.Message);
         Assert.True(e.Transient);
@@ -319,7 +376,10 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         await PullAsync(hub, Target);
         var files = WithExtras(LoopbackHub.ReadFolder(RepoPaths.TinySd));
         files["scheduler/scheduler_config.json"] = Encoding.UTF8.GetBytes(
-            Encoding.UTF8.GetString(files["scheduler/scheduler_config.json"]).Replace("\"steps_offset\": 1", "\"steps_offset\": 1 "));
+            Encoding
+                .UTF8.GetString(files["scheduler/scheduler_config.json"])
+                .Replace("\"steps_offset\": 1", "\"steps_offset\": 1 ")
+        );
         Directory.CreateDirectory(Target + ".partial-stale");
         hub.Serve(files);
 
@@ -327,7 +387,10 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
 
         Assert.False(result.UpToDate);
         Assert.Equal(hub.Commit, PullManifest.TryRead(Target)!.Commit);
-        Assert.Equal(files["scheduler/scheduler_config.json"], File.ReadAllBytes(BundleLayout.LocalPath(Target, "scheduler/scheduler_config.json")));
+        Assert.Equal(
+            files["scheduler/scheduler_config.json"],
+            File.ReadAllBytes(BundleLayout.LocalPath(Target, "scheduler/scheduler_config.json"))
+        );
         Assert.Empty(Leftovers());
     }
 
@@ -377,9 +440,19 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         Assert.True(File.Exists(BundleLayout.LocalPath(Target, "unet/model.onnx_data")));
         using var bundle = ModelBundle.Open(Target, new OnnxSessionFactory(ExecutionProvider.Cpu));
         var t = Npy.Golden("unet_timestep.npy").Longs()[0];
-        var result = bundle.Unet.PredictNoise(Npy.Golden("unet_sample.npy").Tensor(), t, Npy.Golden("unet_ehs.npy").Tensor());
-        TensorAssert.Close(result.Buffer.Span, Npy.Golden("unet_out.npy").Floats(), 1e-4, "out_sample with model.onnx_data weights");
+        var result = bundle.Unet.PredictNoise(
+            Npy.Golden("unet_sample.npy").Tensor(),
+            t,
+            Npy.Golden("unet_ehs.npy").Tensor()
+        );
+        TensorAssert.Close(
+            result.Buffer.Span,
+            Npy.Golden("unet_out.npy").Floats(),
+            1e-4,
+            "out_sample with model.onnx_data weights"
+        );
     }
+
     [Fact]
     public async Task A_pull_that_fails_or_succeeds_leaves_no_lock_file_behind()
     {
@@ -417,8 +490,13 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
 
         var files = LoopbackHub.ReadFolder(folder);
 
-        Assert.Equal(RepoPaths.CommittedFiles(RepoPaths.TinySd).Select(f => Path.GetRelativePath(RepoPaths.TinySd, f)).Order(StringComparer.Ordinal),
-            files.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            RepoPaths
+                .CommittedFiles(RepoPaths.TinySd)
+                .Select(f => Path.GetRelativePath(RepoPaths.TinySd, f))
+                .Order(StringComparer.Ordinal),
+            files.Keys.Order(StringComparer.Ordinal)
+        );
         Assert.DoesNotContain(files.Keys, k => k.EndsWith(".tmp", StringComparison.Ordinal));
     }
 
@@ -431,7 +509,12 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         var offers = 0;
         int Propose() => offers++ < 2 ? busy : FreeLoopbackPort();
 
-        using var hub = new LoopbackHub(Repository, Revision, WithExtras(LoopbackHub.ReadFolder(RepoPaths.TinySd)), Propose);
+        using var hub = new LoopbackHub(
+            Repository,
+            Revision,
+            WithExtras(LoopbackHub.ReadFolder(RepoPaths.TinySd)),
+            Propose
+        );
         await PullAsync(hub, Target);
 
         Assert.NotEqual($"http://127.0.0.1:{busy}", hub.Endpoint);
@@ -449,13 +532,21 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
     {
         public List<string> Warnings { get; } = [];
 
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        )
         {
-            if (logLevel == LogLevel.Warning) Warnings.Add(formatter(state, exception));
+            if (logLevel == LogLevel.Warning)
+                Warnings.Add(formatter(state, exception));
         }
     }
 }

@@ -7,7 +7,9 @@ using Xunit.Abstractions;
 
 namespace Pix2PixZero.Tests.Hub;
 
-/// <summary><c>models pull</c>: downloads over the loopback hub, then compiles the guidance graphs and says what they hold.</summary>
+/// <summary>
+/// <c>models pull</c>: downloads over the loopback hub, then compiles the guidance graphs and says what they hold.
+/// </summary>
 public sealed class ModelsPullCommandTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("p2pz-pull-cli-").FullName;
@@ -24,7 +26,15 @@ public sealed class ModelsPullCommandTests(ITestOutputHelper output) : IDisposab
         var progress = new StringWriter();
 
         var first = new StringWriter();
-        await ModelsCommand.PullAsync(model, target, options, ExecutionProvider.Cpu, first, new ConsolePullProgress(progress), CancellationToken.None);
+        await ModelsCommand.PullAsync(
+            model,
+            target,
+            options,
+            ExecutionProvider.Cpu,
+            first,
+            new ConsolePullProgress(progress),
+            CancellationToken.None
+        );
         output.WriteLine(first.ToString());
         output.WriteLine(progress.ToString());
 
@@ -37,10 +47,21 @@ public sealed class ModelsPullCommandTests(ITestOutputHelper output) : IDisposab
         Assert.Contains($"next: pix2pix-zero edit <photo> --task cat2dog --model {target}", first.ToString());
         Assert.True(File.Exists(Path.Combine(target, "unet", GuidanceGraphCompiler.GuidanceFile)));
         Assert.Contains("unet/weights.pb", progress.ToString());
-        Assert.Equal(BundleLayout.Select(hub.Paths).Files.Count, progress.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(
+            BundleLayout.Select(hub.Paths).Files.Count,
+            progress.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length
+        );
 
         var second = new StringWriter();
-        await ModelsCommand.PullAsync(model, target, options, ExecutionProvider.Cpu, second, null, CancellationToken.None);
+        await ModelsCommand.PullAsync(
+            model,
+            target,
+            options,
+            ExecutionProvider.Cpu,
+            second,
+            null,
+            CancellationToken.None
+        );
         Assert.Contains("is up to date with tiny/sd-onnx@onnx", second.ToString());
         Assert.Contains("nothing downloaded", second.ToString());
         Assert.Contains("(compiled before, taken from the cache)", second.ToString());
@@ -54,11 +75,26 @@ public sealed class ModelsPullCommandTests(ITestOutputHelper output) : IDisposab
         var error = new StringWriter();
         var options = new PullOptions { Endpoint = hub.Endpoint, RetryDelay = TimeSpan.Zero };
 
-        var status = await CommandLine.RunAsync(() => ModelsCommand.PullAsync(HubModelReference.Parse("tiny/sd-onnx@onnx"), Path.Combine(_root, "tiny"),
-            options, ExecutionProvider.Cpu, TextWriter.Null, null, CancellationToken.None), CancellationToken.None, error);
+        var status = await CommandLine.RunAsync(
+            () =>
+                ModelsCommand.PullAsync(
+                    HubModelReference.Parse("tiny/sd-onnx@onnx"),
+                    Path.Combine(_root, "tiny"),
+                    options,
+                    ExecutionProvider.Cpu,
+                    TextWriter.Null,
+                    null,
+                    CancellationToken.None
+                ),
+            CancellationToken.None,
+            error
+        );
 
         Assert.Equal(CommandLine.UserError, status);
-        Assert.StartsWith("error: listing the files of tiny/sd-onnx@onnx: 127.0.0.1 answered 401 Unauthorized", error.ToString());
+        Assert.StartsWith(
+            "error: listing the files of tiny/sd-onnx@onnx: 127.0.0.1 answered 401 Unauthorized",
+            error.ToString()
+        );
         Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }

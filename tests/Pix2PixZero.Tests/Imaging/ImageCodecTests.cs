@@ -25,7 +25,9 @@ public class ImageCodecTests
     {
         // A 40×20 image whose left half is red, tagged "rotate 90° clockwise" (orientation 6).
         using var source = new Image<Rgb24>(40, 20, new Rgb24(0, 0, 255));
-        for (var y = 0; y < 20; y++) for (var x = 0; x < 20; x++) source[x, y] = new Rgb24(255, 0, 0);
+        for (var y = 0; y < 20; y++)
+        for (var x = 0; x < 20; x++)
+            source[x, y] = new Rgb24(255, 0, 0);
         source.Metadata.ExifProfile = new ExifProfile();
         source.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
         using var stream = new MemoryStream();
@@ -53,7 +55,10 @@ public class ImageCodecTests
     public void Webp_images_are_accepted()
     {
         using var source = new Image<Rgba32>(8, 6, new Rgba32(10, 200, 30, 255));
-        using var loaded = ImageCodec.Load(Encode(source, new WebpEncoder { FileFormat = WebpFileFormatType.Lossless }), "photo.webp");
+        using var loaded = ImageCodec.Load(
+            Encode(source, new WebpEncoder { FileFormat = WebpFileFormatType.Lossless }),
+            "photo.webp"
+        );
         Assert.Equal(8, loaded.Width);
         Assert.Equal(new Rgb24(10, 200, 30), loaded[3, 3]);
     }
@@ -68,7 +73,9 @@ public class ImageCodecTests
     [Fact]
     public void Text_is_refused_as_not_an_image()
     {
-        var e = Assert.Throws<ImageRejectedException>(() => ImageCodec.Load("hello, I am not a picture"u8.ToArray(), "notes.txt"));
+        var e = Assert.Throws<ImageRejectedException>(() =>
+            ImageCodec.Load("hello, I am not a picture"u8.ToArray(), "notes.txt")
+        );
         Assert.Contains("not a PNG, JPEG or WebP image", e.Message);
     }
 
@@ -76,7 +83,9 @@ public class ImageCodecTests
     public void Unsupported_formats_are_refused_with_the_accepted_list()
     {
         using var source = new Image<Rgba32>(4, 4);
-        var e = Assert.Throws<ImageRejectedException>(() => ImageCodec.Load(Encode(source, new GifEncoder()), "anim.gif"));
+        var e = Assert.Throws<ImageRejectedException>(() =>
+            ImageCodec.Load(Encode(source, new GifEncoder()), "anim.gif")
+        );
         Assert.Contains("PNG, JPEG or WebP", e.Message);
     }
 
@@ -94,9 +103,12 @@ public class ImageCodecTests
     public void Truncated_jpeg_and_webp_files_are_refused(string format)
     {
         using var photo = ImageCodec.Load(RepoPaths.Image("cat_1.png"));
-        var bytes = format == "jpeg" ? Encode(photo, new JpegEncoder { Quality = 90 }) : Encode(photo, new WebpEncoder());
+        var bytes =
+            format == "jpeg" ? Encode(photo, new JpegEncoder { Quality = 90 }) : Encode(photo, new WebpEncoder());
         Assert.NotNull(ImageCodec.Load(bytes, "whole." + format));
-        var e = Assert.Throws<ImageRejectedException>(() => ImageCodec.Load(bytes[..(bytes.Length * 2 / 3)], "cut." + format));
+        var e = Assert.Throws<ImageRejectedException>(() =>
+            ImageCodec.Load(bytes[..(bytes.Length * 2 / 3)], "cut." + format)
+        );
         Assert.Contains("cut." + format, e.Message);
     }
 
@@ -112,7 +124,9 @@ public class ImageCodecTests
     [Fact]
     public void Oversized_files_are_refused_before_reading_them()
     {
-        var e = Assert.Throws<ImageRejectedException>(() => ImageCodec.Load(new byte[2048], "big.png", new ImageLimits { MaxBytes = 1024 }));
+        var e = Assert.Throws<ImageRejectedException>(() =>
+            ImageCodec.Load(new byte[2048], "big.png", new ImageLimits { MaxBytes = 1024 })
+        );
         Assert.Contains("2,048 bytes", e.Message);
     }
 
@@ -129,8 +143,8 @@ public class ImageCodecTests
         Assert.InRange(tensor.Buffer.Span.ToArray().Max(), -1f, 1f);
         using var back = ImageTensor.FromModelOutput(tensor.Buffer.Span, 128, 128);
         for (var y = 0; y < 128; y += 7)
-            for (var x = 0; x < 128; x += 5)
-                Assert.Equal(small[x, y], back[x, y]);
+        for (var x = 0; x < 128; x += 5)
+            Assert.Equal(small[x, y], back[x, y]);
     }
 
     [Fact]
@@ -149,7 +163,8 @@ public class ImageCodecTests
         Assert.Equal(photo[100, 200], again[100, 200]);
     }
 
-    private static byte[] Encode<TPixel>(Image<TPixel> image, SixLabors.ImageSharp.Formats.IImageEncoder encoder) where TPixel : unmanaged, IPixel<TPixel>
+    private static byte[] Encode<TPixel>(Image<TPixel> image, SixLabors.ImageSharp.Formats.IImageEncoder encoder)
+        where TPixel : unmanaged, IPixel<TPixel>
     {
         using var stream = new MemoryStream();
         image.Save(stream, encoder);
@@ -177,7 +192,8 @@ public class ImageCodecTests
         foreach (var b in data)
         {
             crc ^= b;
-            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            for (var k = 0; k < 8; k++)
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
         }
         return ~crc;
     }

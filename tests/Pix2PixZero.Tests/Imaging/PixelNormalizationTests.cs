@@ -9,10 +9,12 @@ public class PixelNormalizationTests
     [Fact]
     public void Every_level_of_every_channel_equals_the_formula_in_chw_order()
     {
-        float[] mean = [0.48145466f, 0.4578275f, 0.40821073f], std = [0.26862954f, 0.26130258f, 0.27577711f];
+        float[] mean = [0.48145466f, 0.4578275f, 0.40821073f],
+            std = [0.26862954f, 0.26130258f, 0.27577711f];
         var normalization = new PixelNormalization(255f, mean, std);
         using var image = new Image<Rgb24>(256, 1);
-        for (var x = 0; x < 256; x++) image[x, 0] = new Rgb24((byte)x, (byte)(255 - x), (byte)(x * 7));
+        for (var x = 0; x < 256; x++)
+            image[x, 0] = new Rgb24((byte)x, (byte)(255 - x), (byte)(x * 7));
 
         var tensor = normalization.ToTensor(image);
 

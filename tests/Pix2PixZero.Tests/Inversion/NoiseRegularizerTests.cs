@@ -1,7 +1,7 @@
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Inversion;
-using Xunit.Abstractions;
 using Pix2PixZero.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Pix2PixZero.Tests.Inversion;
 
@@ -56,7 +56,13 @@ public class NoiseRegularizerTests(ITestOutputHelper output)
         var noise = new float[4 * 8 * 8];
         SeededGaussian.Fill(noise, 9);
         var original = noise.ToArray();
-        new NoiseRegularizer(new NoiseRegularizerOptions { LambdaAc = 0, LambdaKl = 0 }).Apply(noise, 4, 8, 8, new SeededRolls(1));
+        new NoiseRegularizer(new NoiseRegularizerOptions { LambdaAc = 0, LambdaKl = 0 }).Apply(
+            noise,
+            4,
+            8,
+            8,
+            new SeededRolls(1)
+        );
         Assert.Equal(original, noise);
     }
 
@@ -64,8 +70,18 @@ public class NoiseRegularizerTests(ITestOutputHelper output)
     public void Regularizer_refuses_non_square_or_mis_sized_noise()
     {
         var regularizer = new NoiseRegularizer();
-        Assert.Contains("square", Assert.Throws<ArgumentException>(() => regularizer.Apply(new float[4 * 16 * 8], 4, 16, 8, new SeededRolls(1))).Message);
-        Assert.Contains("needs 1024", Assert.Throws<ArgumentException>(() => regularizer.Apply(new float[1000], 4, 16, 16, new SeededRolls(1))).Message);
+        Assert.Contains(
+            "square",
+            Assert
+                .Throws<ArgumentException>(() => regularizer.Apply(new float[4 * 16 * 8], 4, 16, 8, new SeededRolls(1)))
+                .Message
+        );
+        Assert.Contains(
+            "needs 1024",
+            Assert
+                .Throws<ArgumentException>(() => regularizer.Apply(new float[1000], 4, 16, 16, new SeededRolls(1)))
+                .Message
+        );
     }
 
     [Theory]
@@ -75,7 +91,13 @@ public class NoiseRegularizerTests(ITestOutputHelper output)
     [InlineData(20f, 20f, 5, 0, "AutoCorrelationRolls")]
     public void Options_name_the_offending_setting(float lambdaAc, float lambdaKl, int outer, int rolls, string name)
     {
-        var options = new NoiseRegularizerOptions { LambdaAc = lambdaAc, LambdaKl = lambdaKl, OuterIterations = outer, AutoCorrelationRolls = rolls };
+        var options = new NoiseRegularizerOptions
+        {
+            LambdaAc = lambdaAc,
+            LambdaKl = lambdaKl,
+            OuterIterations = outer,
+            AutoCorrelationRolls = rolls,
+        };
         var error = Assert.Throws<InvalidOptionException>(() => new NoiseRegularizer(options));
         Assert.Equal(name, error.Option);
         Assert.StartsWith(name + " = ", error.Message);
@@ -85,7 +107,10 @@ public class NoiseRegularizerTests(ITestOutputHelper output)
     public void Options_defaults_are_the_public_ones()
     {
         var options = new NoiseRegularizerOptions();
-        Assert.Equal((20f, 20f, 5, 5), (options.LambdaAc, options.LambdaKl, options.OuterIterations, options.AutoCorrelationRolls));
+        Assert.Equal(
+            (20f, 20f, 5, 5),
+            (options.LambdaAc, options.LambdaKl, options.OuterIterations, options.AutoCorrelationRolls)
+        );
     }
 
     private static double AutoCorrelationWithFixedRolls(float[] noise)

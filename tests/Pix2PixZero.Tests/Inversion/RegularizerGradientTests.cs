@@ -2,7 +2,9 @@ using Pix2PixZero.Core.Inversion;
 
 namespace Pix2PixZero.Tests.Inversion;
 
-/// <summary>The closed-form gradients, in double, against central finite differences of the losses computed in C#.</summary>
+/// <summary>
+/// The closed-form gradients, in double, against central finite differences of the losses computed in C#.
+/// </summary>
 public class RegularizerGradientTests
 {
     private const double Step = 1e-5;
@@ -19,7 +21,8 @@ public class RegularizerGradientTests
         var scratch = new double[plane.Length];
         loss.LossAndGradient(plane, rolls, gradient);
 
-        double worst = 0, largest = 0;
+        double worst = 0,
+            largest = 0;
         for (int k = 0; k < plane.Length; k++)
         {
             double original = plane[k];
@@ -32,7 +35,10 @@ public class RegularizerGradientTests
             largest = Math.Max(largest, Math.Abs(gradient[k]));
         }
         Assert.True(largest > 1e-4, $"gradient too small to be a meaningful check: {largest}");
-        Assert.True(worst <= 1e-7 * largest, $"max |closed form − finite difference| = {worst:E3}, max |gradient| = {largest:E3}");
+        Assert.True(
+            worst <= 1e-7 * largest,
+            $"max |closed form − finite difference| = {worst:E3}, max |gradient| = {largest:E3}"
+        );
     }
 
     [Fact]
@@ -58,7 +64,8 @@ public class RegularizerGradientTests
         var gradient = new double[x.Length];
         KlDivergenceLoss.Gradient<double>(x, gradient);
 
-        double worst = 0, largest = 0;
+        double worst = 0,
+            largest = 0;
         for (int k = 0; k < x.Length; k++)
         {
             double original = x[k];
@@ -70,7 +77,10 @@ public class RegularizerGradientTests
             worst = Math.Max(worst, Math.Abs((up - down) / (2 * Step) - gradient[k]));
             largest = Math.Max(largest, Math.Abs(gradient[k]));
         }
-        Assert.True(worst <= 1e-7 * largest, $"max |closed form − finite difference| = {worst:E3}, max |gradient| = {largest:E3}");
+        Assert.True(
+            worst <= 1e-7 * largest,
+            $"max |closed form − finite difference| = {worst:E3}, max |gradient| = {largest:E3}"
+        );
     }
 
     private static double[] CorrelatedPlane(int size, ulong seed)
@@ -79,8 +89,8 @@ public class RegularizerGradientTests
         SeededGaussian.Fill(white, seed);
         var plane = new double[size * size];
         for (int i = 0; i < size; i++)
-            for (int j = 0; j < size; j++)
-                plane[i * size + j] = white[i * size + j] + 0.8 * white[(i / 4) * size + j / 4] + 0.2;
+        for (int j = 0; j < size; j++)
+            plane[i * size + j] = white[i * size + j] + 0.8 * white[(i / 4) * size + j / 4] + 0.2;
         return plane;
     }
 }

@@ -6,8 +6,9 @@ namespace Pix2PixZero.Tests.Inversion;
 // Goldens: /usr/bin/python3 tests/fixtures/regularizer/generate.py  (rolls.json)
 public class SeededRollsTests
 {
-    private static readonly JsonElement Golden =
-        JsonDocument.Parse(File.ReadAllText(RepoPaths.Regularizer("rolls.json"))).RootElement;
+    private static readonly JsonElement Golden = JsonDocument
+        .Parse(File.ReadAllText(RepoPaths.Regularizer("rolls.json")))
+        .RootElement;
 
     [Fact]
     public void SplitMix64_matches_the_python_reference_bit_for_bit()

@@ -30,7 +30,10 @@ public class PosteriorMeanRewriterTests
 
         Assert.False(PosteriorMeanRewriter.Samples(model));
         var node = Assert.Single(model.Graph.Node);
-        Assert.Equal(("Identity", "mean", "latent"), (node.OpType, Assert.Single(node.Input), Assert.Single(node.Output)));
+        Assert.Equal(
+            ("Identity", "mean", "latent"),
+            (node.OpType, Assert.Single(node.Input), Assert.Single(node.Output))
+        );
         Assert.Empty(model.Graph.Initializer);
         Assert.Equal(["mean", "logvar"], model.Graph.Input.Select(i => i.Name));
     }
@@ -44,7 +47,9 @@ public class PosteriorMeanRewriterTests
         m.Output("latent");
         var model = m.Build().Model;
 
-        var e = Assert.Throws<ModelBundleException>(() => PosteriorMeanRewriter.Rewrite(model, "vae_encoder/model.onnx"));
+        var e = Assert.Throws<ModelBundleException>(() =>
+            PosteriorMeanRewriter.Rewrite(model, "vae_encoder/model.onnx")
+        );
         Assert.Contains("RandomNormalLike ('n_noise')", e.Message);
     }
 }

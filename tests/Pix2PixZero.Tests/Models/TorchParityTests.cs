@@ -30,7 +30,15 @@ public class TorchParityTests(ITestOutputHelper output)
         Assert.Equal(Npy.Golden("text_ids.npy").Longs().Select(i => (int)i), ids);
         var hidden = bundle.TextEncoder.Encode(ids, 1);
         Assert.Equal(new[] { 1, 77, 32 }, hidden.Dimensions.ToArray());
-        Report($"{bundleName} text encoder", TensorAssert.Close(hidden.Buffer.Span, Npy.Golden("text_hidden.npy").Floats(), Tolerance, "last_hidden_state"));
+        Report(
+            $"{bundleName} text encoder",
+            TensorAssert.Close(
+                hidden.Buffer.Span,
+                Npy.Golden("text_hidden.npy").Floats(),
+                Tolerance,
+                "last_hidden_state"
+            )
+        );
     }
 
     [Fact]
@@ -40,8 +48,15 @@ public class TorchParityTests(ITestOutputHelper output)
         Assert.Equal(TensorElementType.Int64, bundle.Unet.TimestepType);
         Assert.Equal(2, bundle.Unet.FixedBatch);
         var t = Npy.Golden("unet_timestep.npy").Longs()[0];
-        var result = bundle.Unet.PredictNoise(Npy.Golden("unet_sample.npy").Tensor(), t, Npy.Golden("unet_ehs.npy").Tensor());
-        Report("static unet", TensorAssert.Close(result.Buffer.Span, Npy.Golden("unet_out.npy").Floats(), Tolerance, "out_sample"));
+        var result = bundle.Unet.PredictNoise(
+            Npy.Golden("unet_sample.npy").Tensor(),
+            t,
+            Npy.Golden("unet_ehs.npy").Tensor()
+        );
+        Report(
+            "static unet",
+            TensorAssert.Close(result.Buffer.Span, Npy.Golden("unet_out.npy").Floats(), Tolerance, "out_sample")
+        );
     }
 
     [Fact]
@@ -51,7 +66,11 @@ public class TorchParityTests(ITestOutputHelper output)
         var sample = Npy.Golden("unet_sample.npy").Floats();
         var context = Npy.Golden("unet_ehs.npy").Floats();
         var row = sample.Length / 2;
-        var result = bundle.Unet.PredictNoise(new DenseTensor<float>(sample[row..], [1, 4, 16, 16]), 981, new DenseTensor<float>(context[(context.Length / 2)..], [1, 77, 32]));
+        var result = bundle.Unet.PredictNoise(
+            new DenseTensor<float>(sample[row..], [1, 4, 16, 16]),
+            981,
+            new DenseTensor<float>(context[(context.Length / 2)..], [1, 77, 32])
+        );
         Assert.Equal(new[] { 1, 4, 16, 16 }, result.Dimensions.ToArray());
         TensorAssert.Close(result.Buffer.Span, Npy.Golden("unet_out.npy").Floats()[row..], Tolerance, "row 1 alone");
     }
@@ -64,8 +83,15 @@ public class TorchParityTests(ITestOutputHelper output)
         Assert.Null(bundle.Unet.FixedBatch);
         Assert.Equal(16, bundle.LatentSize);
         var t = Npy.Golden("unet_dyn_timestep_b1.npy").Floats()[0];
-        var result = bundle.Unet.PredictNoise(Npy.Golden("unet_dyn_sample_b1.npy").Tensor(), t, Npy.Golden("unet_dyn_ehs_b1.npy").Tensor());
-        Report("dynamic unet", TensorAssert.Close(result.Buffer.Span, Npy.Golden("unet_dyn_out_b1.npy").Floats(), Tolerance, "out_sample"));
+        var result = bundle.Unet.PredictNoise(
+            Npy.Golden("unet_dyn_sample_b1.npy").Tensor(),
+            t,
+            Npy.Golden("unet_dyn_ehs_b1.npy").Tensor()
+        );
+        Report(
+            "dynamic unet",
+            TensorAssert.Close(result.Buffer.Span, Npy.Golden("unet_dyn_out_b1.npy").Floats(), Tolerance, "out_sample")
+        );
     }
 
     [Theory]
@@ -79,7 +105,15 @@ public class TorchParityTests(ITestOutputHelper output)
         var second = bundle.VaeEncoder.EncodeMean(image);
         Assert.Equal(exportSamples, bundle.VaeEncoder.RewrittenFromSampling);
         Assert.Equal(first.Buffer.ToArray(), second.Buffer.ToArray());
-        Report($"{bundleName} vae encoder mean", TensorAssert.Close(first.Buffer.Span, Npy.Golden("vae_posterior_mean.npy").Floats(), Tolerance, "posterior mean"));
+        Report(
+            $"{bundleName} vae encoder mean",
+            TensorAssert.Close(
+                first.Buffer.Span,
+                Npy.Golden("vae_posterior_mean.npy").Floats(),
+                Tolerance,
+                "posterior mean"
+            )
+        );
     }
 
     [Theory]
@@ -90,7 +124,10 @@ public class TorchParityTests(ITestOutputHelper output)
         using var bundle = Open(Path.Combine(RepoPaths.Fixtures, bundleName));
         var decoded = new LatentCodec(bundle).DecodeRaw(Npy.Golden("vae_latent.npy").Tensor());
         Assert.Equal(new[] { 1, 3, 128, 128 }, decoded.Dimensions.ToArray());
-        Report($"{bundleName} vae decoder", TensorAssert.Close(decoded.Buffer.Span, Npy.Golden("vae_decoded.npy").Floats(), Tolerance, "decoded image"));
+        Report(
+            $"{bundleName} vae decoder",
+            TensorAssert.Close(decoded.Buffer.Span, Npy.Golden("vae_decoded.npy").Floats(), Tolerance, "decoded image")
+        );
     }
 
     [Fact]
@@ -104,7 +141,10 @@ public class TorchParityTests(ITestOutputHelper output)
         var quantised = ImageTensor.ToModelInput(image);
         var expected = bundle.VaeEncoder.EncodeMean(quantised).Buffer.ToArray().Select(v => v * 0.18215f).ToArray();
         TensorAssert.Close(z0.Buffer.Span, expected, 1e-6, "z0");
-        Report("z0 vs golden latent (pixel quantised input)", TensorAssert.MaxAbsDiff(z0.Buffer.Span, Npy.Golden("vae_latent.npy").Floats()));
+        Report(
+            "z0 vs golden latent (pixel quantised input)",
+            TensorAssert.MaxAbsDiff(z0.Buffer.Span, Npy.Golden("vae_latent.npy").Floats())
+        );
     }
 
     [Fact]

@@ -77,14 +77,38 @@ public class MethodParityTests(TinyPipelineFixture tiny, ITestOutputHelper outpu
     public void Image_encoding_caption_and_direction_match_torch()
     {
         using var image = ImageCodec.Load(Path.Combine(RepoPaths.Fixtures, "method", "input_128.png"));
-        Report("z0", TensorAssert.Close(tiny.Pipeline.Latents.Encode(image).Buffer.Span, Method("z0.npy").Floats(), StepTolerance, "z0"));
-        Report("caption embedding", TensorAssert.Close(tiny.Pipeline.Prompts.Encode(Caption), Method("caption_hidden.npy").Floats(), StepTolerance, "c"));
+        Report(
+            "z0",
+            TensorAssert.Close(
+                tiny.Pipeline.Latents.Encode(image).Buffer.Span,
+                Method("z0.npy").Floats(),
+                StepTolerance,
+                "z0"
+            )
+        );
+        Report(
+            "caption embedding",
+            TensorAssert.Close(
+                tiny.Pipeline.Prompts.Encode(Caption),
+                Method("caption_hidden.npy").Floats(),
+                StepTolerance,
+                "c"
+            )
+        );
 
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Fixtures, "method", "sentences.json")));
-        WordMean Mean(string word) => new WordEmbeddingAverager(tiny.Pipeline.Prompts).Average(
-            EditWord.Parse(word), new SentenceSet(doc.RootElement.GetProperty(word).EnumerateArray().Select(s => s.GetString()!)));
+        using var doc = JsonDocument.Parse(
+            File.ReadAllText(Path.Combine(RepoPaths.Fixtures, "method", "sentences.json"))
+        );
+        WordMean Mean(string word) =>
+            new WordEmbeddingAverager(tiny.Pipeline.Prompts).Average(
+                EditWord.Parse(word),
+                new SentenceSet(doc.RootElement.GetProperty(word).EnumerateArray().Select(s => s.GetString()!))
+            );
         var delta = EditDirection.Between(Mean("cat"), Mean("dog"));
-        Report("Δ cat→dog", TensorAssert.Close(delta.Values.Span, Method("delta_cat2dog.npy").Floats(), StepTolerance, "Δ"));
+        Report(
+            "Δ cat→dog",
+            TensorAssert.Close(delta.Values.Span, Method("delta_cat2dog.npy").Floats(), StepTolerance, "Δ")
+        );
         Assert.All(delta.Values.Span[..32].ToArray(), v => Assert.Equal(0f, v));
     }
 
@@ -99,7 +123,9 @@ public class MethodParityTests(TinyPipelineFixture tiny, ITestOutputHelper outpu
         var rolls = new SeededRolls(7);
         var context = CaptionBatch();
         var previous = Method("z0.npy").Floats();
-        List<double> rawErrors = [], regErrors = [], stepErrors = [];
+        List<double> rawErrors = [],
+            regErrors = [],
+            stepErrors = [];
         for (var i = 0; i < plan.Length; i++)
         {
             var unetNoise = tiny.Bundle.Unet.PredictNoise(Latent(previous), plan[i].Timestep, context).Buffer.ToArray();
@@ -123,10 +149,22 @@ public class MethodParityTests(TinyPipelineFixture tiny, ITestOutputHelper outpu
     public void A_whole_inversion_matches_torch(InversionConvention convention, string golden, int calls)
     {
         var observed = 0;
-        var zT = tiny.Pipeline.CreateInversion().Invert(Latent(Method("z0.npy").Floats()), CaptionBatch(), 50, convention,
-            new NoiseRegularizer(), seed: 7, observe: _ => observed++);
+        var zT = tiny
+            .Pipeline.CreateInversion()
+            .Invert(
+                Latent(Method("z0.npy").Floats()),
+                CaptionBatch(),
+                50,
+                convention,
+                new NoiseRegularizer(),
+                seed: 7,
+                observe: _ => observed++
+            );
         Assert.Equal(calls, observed);
-        Report($"{convention} z_T after {calls} steps", TensorAssert.Close(zT.Buffer.Span, Step(Method(golden), calls - 1), RunTolerance, "z_T"));
+        Report(
+            $"{convention} z_T after {calls} steps",
+            TensorAssert.Close(zT.Buffer.Span, Step(Method(golden), calls - 1), RunTolerance, "z_T")
+        );
     }
 
     [Fact]
@@ -140,18 +178,40 @@ public class MethodParityTests(TinyPipelineFixture tiny, ITestOutputHelper outpu
         var guided = Method("edit_x2_guided.npy");
         var timesteps = tiny.Pipeline.Scheduler.Timesteps(50);
         var zT = Step(Method("inversion_latents.npy"), 49);
-        float[] referencePrevious = zT, editPrevious = zT;
-        List<double> refErrors = [], lossErrors = [], gradErrors = [], guidedErrors = [], editErrors = [];
+        float[] referencePrevious = zT,
+            editPrevious = zT;
+        List<double> refErrors = [],
+            lossErrors = [],
+            gradErrors = [],
+            guidedErrors = [],
+            editErrors = [];
         for (var i = 0; i < timesteps.Length; i++)
         {
-            var (nextReference, maps) = tiny.Editor.ReferenceStep(Latent(referencePrevious), timesteps[i], 50, reference, 5f);
-            refErrors.Add(TensorAssert.Close(nextReference.Buffer.Span, Step(referenceLatents, i), StepTolerance, $"reference latent at step {i}"));
+            var (nextReference, maps) = tiny.Editor.ReferenceStep(
+                Latent(referencePrevious),
+                timesteps[i],
+                50,
+                reference,
+                5f
+            );
+            refErrors.Add(
+                TensorAssert.Close(
+                    nextReference.Buffer.Span,
+                    Step(referenceLatents, i),
+                    StepTolerance,
+                    $"reference latent at step {i}"
+                )
+            );
             var state = tiny.Editor.EditStep(Latent(editPrevious), timesteps[i], 50, edit, maps, 5f, 0.1f);
             lossErrors.Add(Math.Abs(state.Loss - losses[i]) / Math.Max(1, Math.Abs(losses[i])));
             var gradScale = Math.Max(1, TensorAssert.MaxAbs(Step(gradients, i)));
             gradErrors.Add(TensorAssert.MaxAbsDiff(state.Gradient, Step(gradients, i)) / gradScale);
-            guidedErrors.Add(TensorAssert.Close(state.GuidedSample, Step(guided, i), StepTolerance, $"x2' at step {i}"));
-            editErrors.Add(TensorAssert.Close(state.Latent, Step(editLatents, i), StepTolerance, $"edit latent at step {i}"));
+            guidedErrors.Add(
+                TensorAssert.Close(state.GuidedSample, Step(guided, i), StepTolerance, $"x2' at step {i}")
+            );
+            editErrors.Add(
+                TensorAssert.Close(state.Latent, Step(editLatents, i), StepTolerance, $"edit latent at step {i}")
+            );
             referencePrevious = Step(referenceLatents, i);
             editPrevious = Step(editLatents, i);
         }
@@ -171,8 +231,14 @@ public class MethodParityTests(TinyPipelineFixture tiny, ITestOutputHelper outpu
         var text = new EditConditioning(caption, caption, [edit.Buffer.Span[(77 * 32)..].ToArray()], [77, 32]);
         float[]? finalReference = null;
         var result = tiny.Editor.Edit(zT, text, 50, 5f, 0.1f, observe: s => finalReference = s.ReferenceLatent)[0];
-        Report("reference z_0 after 50 steps", TensorAssert.Close(finalReference!, Step(Method("reference_latents.npy"), 49), RunTolerance, "reference"));
-        Report("edited z_0 after 50 steps", TensorAssert.Close(result.Buffer.Span, Step(Method("edit_latents.npy"), 49), RunTolerance, "edit"));
+        Report(
+            "reference z_0 after 50 steps",
+            TensorAssert.Close(finalReference!, Step(Method("reference_latents.npy"), 49), RunTolerance, "reference")
+        );
+        Report(
+            "edited z_0 after 50 steps",
+            TensorAssert.Close(result.Buffer.Span, Step(Method("edit_latents.npy"), 49), RunTolerance, "edit")
+        );
 
         using var image = tiny.Pipeline.Latents.Decode(result);
         using var golden = ImageCodec.Load(Path.Combine(RepoPaths.Fixtures, "method", "edit_image.png"));
@@ -191,10 +257,32 @@ public class MethodParityTests(TinyPipelineFixture tiny, ITestOutputHelper outpu
         var positive = tiny.Pipeline.Prompts.Encode("a photo of a cat");
         var delta = Method("delta_cat2dog.npy").Floats();
         var edited = positive.Select((v, i) => v + delta[i]).ToArray();
-        var latents = tiny.Editor.Edit(Latent(zT), new EditConditioning(negative, positive, [edited], [77, 32]), 10, 5f, 0.15f);
-        Report("synthetic edit z_0 after 10 steps", TensorAssert.Close(latents[0].Buffer.Span, Step(Method("synthetic_edit_latents.npy"), 9), RunTolerance, "synthetic edit"));
+        var latents = tiny.Editor.Edit(
+            Latent(zT),
+            new EditConditioning(negative, positive, [edited], [77, 32]),
+            10,
+            5f,
+            0.15f
+        );
+        Report(
+            "synthetic edit z_0 after 10 steps",
+            TensorAssert.Close(
+                latents[0].Buffer.Span,
+                Step(Method("synthetic_edit_latents.npy"), 9),
+                RunTolerance,
+                "synthetic edit"
+            )
+        );
         var raw = tiny.Pipeline.Latents.DecodeRaw(latents[0]);
-        Report("synthetic decoded image", TensorAssert.Close(raw.Buffer.Span, Method("synthetic_edit_image_raw.npy").Floats(), 1e-2, "synthetic image"));
+        Report(
+            "synthetic decoded image",
+            TensorAssert.Close(
+                raw.Buffer.Span,
+                Method("synthetic_edit_image_raw.npy").Floats(),
+                1e-2,
+                "synthetic image"
+            )
+        );
     }
 
     /// <summary>[c_neg, c] and [c_neg, c + Δ] with the caption as the negative prompt (real-image mode).</summary>
@@ -203,16 +291,22 @@ public class MethodParityTests(TinyPipelineFixture tiny, ITestOutputHelper outpu
         var c = tiny.Pipeline.Prompts.Encode(Caption);
         var delta = Method("delta_cat2dog.npy").Floats();
         var cEdit = c.Select((v, i) => v + delta[i]).ToArray();
-        return (new DenseTensor<float>(c.Concat(c).ToArray(), [2, 77, 32]), new DenseTensor<float>(c.Concat(cEdit).ToArray(), [2, 77, 32]));
+        return (
+            new DenseTensor<float>(c.Concat(c).ToArray(), [2, 77, 32]),
+            new DenseTensor<float>(c.Concat(cEdit).ToArray(), [2, 77, 32])
+        );
     }
 
-    private static double MeanPixelError(SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> a, SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> b)
+    private static double MeanPixelError(
+        SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> a,
+        SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> b
+    )
     {
         Assert.Equal((a.Width, a.Height), (b.Width, b.Height));
         double sum = 0;
         for (var y = 0; y < a.Height; y++)
-            for (var x = 0; x < a.Width; x++)
-                sum += Math.Abs(a[x, y].R - b[x, y].R) + Math.Abs(a[x, y].G - b[x, y].G) + Math.Abs(a[x, y].B - b[x, y].B);
+        for (var x = 0; x < a.Width; x++)
+            sum += Math.Abs(a[x, y].R - b[x, y].R) + Math.Abs(a[x, y].G - b[x, y].G) + Math.Abs(a[x, y].B - b[x, y].B);
         return sum / (3.0 * a.Width * a.Height);
     }
 }

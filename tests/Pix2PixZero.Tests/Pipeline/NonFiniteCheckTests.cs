@@ -16,7 +16,9 @@ public class NonFiniteCheckTests
         var values = new float[10];
         values[7] = value;
 
-        var error = Assert.Throws<NonFiniteValueException>(() => NonFiniteCheck.Values(values, "edit", "step 3 (timestep 941)"));
+        var error = Assert.Throws<NonFiniteValueException>(() =>
+            NonFiniteCheck.Values(values, "edit", "step 3 (timestep 941)")
+        );
 
         Assert.Equal("edit", error.Stage);
         Assert.StartsWith($"the edit step 3 (timestep 941) produced {described} (at element 7 of 10)", error.Message);
@@ -25,12 +27,17 @@ public class NonFiniteCheckTests
     [Fact]
     public void An_inversion_with_nan_weights_stops_at_its_first_step()
     {
-        using var bundle = ModelBundle.Open(RepoPaths.CopyOfTinySdWithNonFiniteUnet(), new OnnxSessionFactory(ExecutionProvider.Cpu));
+        using var bundle = ModelBundle.Open(
+            RepoPaths.CopyOfTinySdWithNonFiniteUnet(),
+            new OnnxSessionFactory(ExecutionProvider.Cpu)
+        );
         using var pipeline = new Pix2PixZeroPipeline(bundle);
         using var image = ImageCodec.Load(RepoPaths.Image("cat_1.png"));
         var steps = new List<PipelineProgress>();
 
-        var error = Assert.Throws<NonFiniteValueException>(() => pipeline.Invert(image, "a cat", new MethodParameters { Steps = 5 }, new Progress(steps)));
+        var error = Assert.Throws<NonFiniteValueException>(() =>
+            pipeline.Invert(image, "a cat", new MethodParameters { Steps = 5 }, new Progress(steps))
+        );
 
         Assert.Equal("invert", error.Stage);
         Assert.Contains("invert step 1 (timestep 1)", error.Message);

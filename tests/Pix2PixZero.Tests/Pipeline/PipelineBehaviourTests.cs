@@ -35,7 +35,9 @@ public sealed class TinyDirectionsFixture : IDisposable
     }
 }
 
-/// <summary>What a user relies on beyond parity: option checks, determinism, cancellation, progress, shared passes.</summary>
+/// <summary>
+/// What a user relies on beyond parity: option checks, determinism, cancellation, progress, shared passes.
+/// </summary>
 public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<TinyDirectionsFixture>
 {
     private const string Caption = "a cat sitting next to a mirror";
@@ -45,21 +47,58 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
 
     private static Image<Rgb24> Photo() => ImageCodec.Load(RepoPaths.Image("cat_1.png"));
 
-    public static TheoryData<MethodParameters, string, string> BadOptions() => new()
-    {
-        { new MethodParameters { GuidanceScale = 1f }, "guidance scale = 1", "silently do nothing" },
-        { new MethodParameters { GuidanceScale = 0.5f }, "guidance scale = 0.5", "above 1" },
-        { new MethodParameters { GuidanceScale = float.NaN }, "guidance scale = NaN", "above 1" },
-        { new MethodParameters { Steps = 1 }, "steps = 1", "2..999" },
-        { new MethodParameters { Steps = 1000 }, "steps = 1000", "2..999" },
-        { new MethodParameters { CrossAttentionGuidance = -0.1f }, "cross-attention guidance (xa) = -0.1", "0..10" },
-        { new MethodParameters { EditMultiplier = float.PositiveInfinity }, "edit multiplier = ", "default 1" },
-        { new MethodParameters { NegativePrompt = new string('a', 1001) }, "negative prompt = 1001 characters", "at most 1000" },
-    };
+    public static TheoryData<MethodParameters, string, string> BadOptions() =>
+        new()
+        {
+            {
+                new MethodParameters { GuidanceScale = 1f },
+                "guidance scale = 1",
+                "silently do nothing"
+            },
+            {
+                new MethodParameters { GuidanceScale = 0.5f },
+                "guidance scale = 0.5",
+                "above 1"
+            },
+            {
+                new MethodParameters { GuidanceScale = float.NaN },
+                "guidance scale = NaN",
+                "above 1"
+            },
+            {
+                new MethodParameters { Steps = 1 },
+                "steps = 1",
+                "2..999"
+            },
+            {
+                new MethodParameters { Steps = 1000 },
+                "steps = 1000",
+                "2..999"
+            },
+            {
+                new MethodParameters { CrossAttentionGuidance = -0.1f },
+                "cross-attention guidance (xa) = -0.1",
+                "0..10"
+            },
+            {
+                new MethodParameters { EditMultiplier = float.PositiveInfinity },
+                "edit multiplier = ",
+                "default 1"
+            },
+            {
+                new MethodParameters { NegativePrompt = new string('a', 1001) },
+                "negative prompt = 1001 characters",
+                "at most 1000"
+            },
+        };
 
     [Theory]
     [MemberData(nameof(BadOptions))]
-    public void Invalid_options_are_refused_naming_the_option_the_value_and_the_accepted_range(MethodParameters options, string named, string accepted)
+    public void Invalid_options_are_refused_naming_the_option_the_value_and_the_accepted_range(
+        MethodParameters options,
+        string named,
+        string accepted
+    )
     {
         var e = Assert.Throws<InvalidOptionException>(() => options.Validate());
         Assert.Contains(named, e.Message);
@@ -71,7 +110,9 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
     {
         using var photo = Photo();
         var progress = new List<PipelineProgress>();
-        Assert.Throws<InvalidOptionException>(() => Pipeline.Invert(photo, Caption, new MethodParameters { GuidanceScale = 1f }, new Collect(progress)));
+        Assert.Throws<InvalidOptionException>(() =>
+            Pipeline.Invert(photo, Caption, new MethodParameters { GuidanceScale = 1f }, new Collect(progress))
+        );
         Assert.Empty(progress);
     }
 
@@ -90,7 +131,14 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
     public void Synthetic_generation_is_deterministic_for_a_seed()
     {
         var (reference, edits) = Pipeline.Generate("a photo of a cat", [tiny.CatToDog], Short with { Seed = 5 });
-        var (referenceAgain, editsAgain) = Pipeline.Generate("a photo of a cat", [tiny.CatToDog], Short with { Seed = 5 });
+        var (referenceAgain, editsAgain) = Pipeline.Generate(
+            "a photo of a cat",
+            [tiny.CatToDog],
+            Short with
+            {
+                Seed = 5,
+            }
+        );
         var (otherReference, _) = Pipeline.Generate("a photo of a cat", [tiny.CatToDog], Short with { Seed = 6 });
         Assert.Equal(ImageCodec.EncodePng(reference), ImageCodec.EncodePng(referenceAgain));
         Assert.Equal(ImageCodec.EncodePng(edits[0]), ImageCodec.EncodePng(editsAgain[0]));
@@ -105,10 +153,19 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
         var inverted = Pipeline.Invert(photo, Caption, Short, new Collect(progress));
         Pipeline.Edit(inverted, [tiny.CatToDog, tiny.CatToHorse], Short, new Collect(progress));
         Assert.Equal(
-        [
-            new("encode", 0, 1), new("invert", 1, 3), new("invert", 2, 3), new("invert", 3, 3),
-            new("edit", 1, 3), new("edit", 2, 3), new("edit", 3, 3), new("decode", 0, 2), new("decode", 2, 2),
-        ], progress);
+            [
+                new("encode", 0, 1),
+                new("invert", 1, 3),
+                new("invert", 2, 3),
+                new("invert", 3, 3),
+                new("edit", 1, 3),
+                new("edit", 2, 3),
+                new("edit", 3, 3),
+                new("decode", 0, 2),
+                new("decode", 2, 2),
+            ],
+            progress
+        );
     }
 
     [Fact]
@@ -117,8 +174,14 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
         using var photo = Photo();
         using var cancel = new CancellationTokenSource();
         var progress = new List<PipelineProgress>();
-        var reporter = new Collect(progress, p => { if (p is { Stage: "invert", Step: 2 }) cancel.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => Pipeline.Invert(photo, Caption, Short, reporter, cancel.Token));
+        var reporter = new Collect(progress, p =>
+        {
+            if (p is { Stage: "invert", Step: 2 })
+                cancel.Cancel();
+        });
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            Pipeline.Invert(photo, Caption, Short, reporter, cancel.Token)
+        );
         Assert.Equal(new PipelineProgress("invert", 2, 3), progress[^1]);
     }
 
@@ -140,7 +203,9 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
     {
         using var photo = Photo();
         var inverted = Pipeline.Invert(photo, Caption, Short);
-        var e = Assert.Throws<InvalidOptionException>(() => Pipeline.Edit(inverted, [tiny.CatToDog], Short with { Steps = 4 }));
+        var e = Assert.Throws<InvalidOptionException>(() =>
+            Pipeline.Edit(inverted, [tiny.CatToDog], Short with { Steps = 4 })
+        );
         Assert.Contains("steps = 4", e.Message);
         Assert.Contains("3 steps", e.Message);
     }
@@ -150,12 +215,15 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
     {
         using var photo = Photo();
         var bytes = Pipeline.Invert(photo, Caption, Short).ToBytes();
-        var e = Assert.Throws<InvalidDataException>(() => InvertedImage.FromBytes(bytes[..^4], "work/abc/inverted.bin"));
+        var e = Assert.Throws<InvalidDataException>(() =>
+            InvertedImage.FromBytes(bytes[..^4], "work/abc/inverted.bin")
+        );
         Assert.Contains("work/abc/inverted.bin", e.Message);
     }
 
     // Progress<T> would post to the thread pool; these tests need every report, in order, before the work goes on.
-    private sealed class Collect(List<PipelineProgress> into, Action<PipelineProgress>? then = null) : IProgress<PipelineProgress>
+    private sealed class Collect(List<PipelineProgress> into, Action<PipelineProgress>? then = null)
+        : IProgress<PipelineProgress>
     {
         public void Report(PipelineProgress value)
         {

@@ -22,7 +22,10 @@ public sealed class OnnxSessionFactoryTests
     [Fact]
     public void Factory_sessions_share_the_global_thread_pool_and_compute_what_a_session_with_its_own_pool_does()
     {
-        Assert.True(OnnxSessionFactory.SharedThreadPool, "the first factory should have created the environment with one shared pool");
+        Assert.True(
+            OnnxSessionFactory.SharedThreadPool,
+            "the first factory should have created the environment with one shared pool"
+        );
         var m = new GraphTestModel(17, (int)TensorProto.Types.DataType.Float, dynamic: false);
         var x = m.Input("x", 4, 64, 32);
         var scores = m.Node("MatMul", [x, m.Node("Transpose", [x], "xt", Ints("perm", [0, 2, 1]))], "scores");
@@ -42,7 +45,7 @@ public sealed class OnnxSessionFactoryTests
 
         var expected = Run(own);
         var results = new float[2][];
-        Parallel.For(0, 2, i => results[i] = Run(i == 0 ? shared1 : shared2));  // two sessions at once on the one pool
+        Parallel.For(0, 2, i => results[i] = Run(i == 0 ? shared1 : shared2)); // two sessions at once on the one pool
         Assert.Equal(expected, results[0]);
         Assert.Equal(expected, results[1]);
     }

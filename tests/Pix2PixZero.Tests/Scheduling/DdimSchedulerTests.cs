@@ -1,5 +1,5 @@
-using Pix2PixZero.Core.Scheduling;
 using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Core.Scheduling;
 
 namespace Pix2PixZero.Tests.Scheduling;
 
@@ -43,7 +43,8 @@ public class DdimSchedulerTests
         float[] eps = [0.5f, 0.1f, -0.7f];
         var result = new float[3];
         _scheduler.Step(eps, 981, 50, x, result);
-        double a = _scheduler.AlphaCumprod(981), ap = _scheduler.AlphaCumprod(961);
+        double a = _scheduler.AlphaCumprod(981),
+            ap = _scheduler.AlphaCumprod(961);
         for (var i = 0; i < 3; i++)
         {
             var x0 = (x[i] - Math.Sqrt(1 - a) * eps[i]) / Math.Sqrt(a);
@@ -57,8 +58,13 @@ public class DdimSchedulerTests
         var random = new Random(7);
         var x = Enumerable.Range(0, 1027).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         var eps = Enumerable.Range(0, x.Length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        float a = _scheduler.AlphaCumprod(981), ap = _scheduler.AlphaCumprod(961);
-        var expected = x.Select((v, i) => MathF.Sqrt(ap) * ((v - MathF.Sqrt(1f - a) * eps[i]) / MathF.Sqrt(a)) + MathF.Sqrt(1f - ap) * eps[i]).ToArray();
+        float a = _scheduler.AlphaCumprod(981),
+            ap = _scheduler.AlphaCumprod(961);
+        var expected = x.Select(
+                (v, i) =>
+                    MathF.Sqrt(ap) * ((v - MathF.Sqrt(1f - a) * eps[i]) / MathF.Sqrt(a)) + MathF.Sqrt(1f - ap) * eps[i]
+            )
+            .ToArray();
 
         _scheduler.Step(eps, 981, 50, x, x);
 
@@ -108,7 +114,8 @@ public class DdimSchedulerTests
         var back = new float[4];
         DdimScheduler.InvertStep(step, eps, x, up);
         _scheduler.Step(eps, step.Timestep, 50, up, back);
-        for (var i = 0; i < 4; i++) Assert.Equal(x[i], back[i], 1e-5);
+        for (var i = 0; i < 4; i++)
+            Assert.Equal(x[i], back[i], 1e-5);
     }
 
     [Theory]
@@ -129,15 +136,23 @@ public class DdimSchedulerTests
         Assert.Equal(MethodParameters.MaxSteps, _scheduler.MaxSteps);
         var timesteps = _scheduler.Timesteps(_scheduler.MaxSteps);
         Assert.InRange(timesteps.Max(), 0, _scheduler.TrainTimesteps - 1);
-        Assert.All(_scheduler.InversionSteps(_scheduler.MaxSteps, convention), step => Assert.InRange(step.Timestep, 0, _scheduler.TrainTimesteps - 1));
+        Assert.All(_scheduler.InversionSteps(_scheduler.MaxSteps, convention), step =>
+            Assert.InRange(step.Timestep, 0, _scheduler.TrainTimesteps - 1)
+        );
     }
 
     [Fact]
     public void Scheduler_config_is_read_from_diffusers_json_and_validated()
     {
-        var config = SchedulerConfig.Parse("""{"_class_name":"PNDMScheduler","beta_start":0.00085,"beta_end":0.012,"beta_schedule":"scaled_linear","num_train_timesteps":1000,"set_alpha_to_one":false,"steps_offset":1}""");
+        var config = SchedulerConfig.Parse(
+            """{"_class_name":"PNDMScheduler","beta_start":0.00085,"beta_end":0.012"""
+                + ""","beta_schedule":"scaled_linear","num_train_timesteps":1000"""
+                + ""","set_alpha_to_one":false,"steps_offset":1}"""
+        );
         Assert.Equal(SchedulerConfig.StableDiffusion, config);
-        var e = Assert.Throws<FormatException>(() => SchedulerConfig.Parse("""{"beta_schedule":"squaredcos_cap_v2"}"""));
+        var e = Assert.Throws<FormatException>(() =>
+            SchedulerConfig.Parse("""{"beta_schedule":"squaredcos_cap_v2"}""")
+        );
         Assert.Contains("squaredcos_cap_v2", e.Message);
     }
 }

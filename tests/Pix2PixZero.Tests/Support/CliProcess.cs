@@ -16,15 +16,39 @@ public sealed class CliProcess : IDisposable
     private CliProcess(Process process)
     {
         _process = process;
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_out) _out.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_error) _error.AppendLine(e.Data); };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (_out)
+                    _out.AppendLine(e.Data);
+        };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (_error)
+                    _error.AppendLine(e.Data);
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
 
-    public string Output { get { lock (_out) return _out.ToString(); } }
+    public string Output
+    {
+        get
+        {
+            lock (_out)
+                return _out.ToString();
+        }
+    }
 
-    public string Error { get { lock (_error) return _error.ToString(); } }
+    public string Error
+    {
+        get
+        {
+            lock (_error)
+                return _error.ToString();
+        }
+    }
 
     public static CliProcess Start(params string[] args)
     {
@@ -37,13 +61,19 @@ public sealed class CliProcess : IDisposable
             WorkingDirectory = RepoPaths.Root,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pix2pix-zero.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
         start.Environment.Remove("PIX2PIX_ZERO_MODEL");
-        return new CliProcess(Process.Start(start) ?? throw new InvalidOperationException("pix2pix-zero did not start"));
+        return new CliProcess(
+            Process.Start(start) ?? throw new InvalidOperationException("pix2pix-zero did not start")
+        );
     }
 
-    /// <summary>Runs to the end (at most <paramref name="seconds"/>): exit status, standard output, standard error.</summary>
-    public static async Task<(int Status, string Output, string Error)> RunAsync(params string[] args) => await RunAsync(120, args);
+    /// <summary>
+    /// Runs to the end (at most <paramref name="seconds"/>): exit status, standard output, standard error.
+    /// </summary>
+    public static async Task<(int Status, string Output, string Error)> RunAsync(params string[] args) =>
+        await RunAsync(120, args);
 
     public static async Task<(int Status, string Output, string Error)> RunAsync(int seconds, params string[] args)
     {
@@ -67,7 +97,9 @@ public sealed class CliProcess : IDisposable
         while (!Error.Contains(text, StringComparison.Ordinal))
         {
             if (_process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(seconds))
-                throw new TimeoutException($"pix2pix-zero did not print \"{text}\" (exited: {_process.HasExited}):{Environment.NewLine}{Error}");
+                throw new TimeoutException(
+                    $"pix2pix-zero did not print \"{text}\" (exited: {_process.HasExited}):{Environment.NewLine}{Error}"
+                );
             await Task.Delay(50);
         }
     }
@@ -81,7 +113,8 @@ public sealed class CliProcess : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
         _process.Dispose();
     }
 }

@@ -3,7 +3,9 @@ using static Pix2PixZero.Core.Graph.GraphEmitter;
 
 namespace Pix2PixZero.Tests.Support;
 
-/// <summary>Blocks of the tiny UNet (tests/fixtures/tinysd/unet.py) spelled op by op as its ONNX export spells them.</summary>
+/// <summary>
+/// Blocks of the tiny UNet (tests/fixtures/tinysd/unet.py) spelled op by op as its ONNX export spells them.
+/// </summary>
 public static class GraphTestBlocks
 {
     /// <summary>
@@ -11,14 +13,24 @@ public static class GraphTestBlocks
     /// folded into the batch ([batch·heads, tokens, headDim]), P = softmax(Q·Kᵀ·headDim^−½), O = P·V, heads unfolded,
     /// output projection. The map is named "p" and the value product "o".
     /// </summary>
-    public static (string Output, string Wrt) SelfAttention(GraphTestModel m, long batch, long tokens, long heads, long headDim)
+    public static (string Output, string Wrt) SelfAttention(
+        GraphTestModel m,
+        long batch,
+        long tokens,
+        long heads,
+        long headDim
+    )
     {
         var channels = heads * headDim;
         var x = m.Input("x", batch, tokens, channels);
         string HeadsToBatch(string name)
         {
             var projected = m.Node("MatMul", [x, m.Weight("w" + name, channels, channels)], name);
-            var split = m.Node("Reshape", [projected, m.Ints(name + "_split_shape", 0, 0, heads, headDim)], name + "_split");
+            var split = m.Node(
+                "Reshape",
+                [projected, m.Ints(name + "_split_shape", 0, 0, heads, headDim)],
+                name + "_split"
+            );
             var perm = m.Node("Transpose", [split], name + "_heads", Ints("perm", [0, 2, 1, 3]));
             return m.Node("Reshape", [perm, m.Ints(name + "_fold_shape", -1, tokens, headDim)], name + "_folded");
         }
@@ -38,7 +50,9 @@ public static class GraphTestBlocks
     /// <see cref="SelfAttention"/> (batch 3, 6 tokens, 3 heads of 2) as the model's output, built, with the loss Σ y²
     /// added: the graph, the loss, the input to differentiate by, and the shapes measured by running the model.
     /// </summary>
-    public static (OnnxGraph Graph, string Loss, string Wrt, TensorShapes Shapes) SelfAttentionWithSquaredLoss(GraphTestModel model)
+    public static (OnnxGraph Graph, string Loss, string Wrt, TensorShapes Shapes) SelfAttentionWithSquaredLoss(
+        GraphTestModel model
+    )
     {
         var (output, wrt) = SelfAttention(model, batch: 3, tokens: 6, heads: 3, headDim: 2);
         model.Output(output);
@@ -56,8 +70,12 @@ public static class GraphTestBlocks
     {
         var x = m.Input("x", 2, 4, 3, 3);
         var grouped = m.Node("Reshape", [x, m.Ints("gshape", 2, 2, -1)], "grouped");
-        var norm = m.Node("InstanceNormalization", [grouped, m.Weight("ones", [1.0, 1.0], [2]), m.Weight("zeros", [0.0, 0.0], [2])],
-            "norm", Float("epsilon", 1e-5f));
+        var norm = m.Node(
+            "InstanceNormalization",
+            [grouped, m.Weight("ones", [1.0, 1.0], [2]), m.Weight("zeros", [0.0, 0.0], [2])],
+            "norm",
+            Float("epsilon", 1e-5f)
+        );
         var back = m.Node("Reshape", [norm, m.Node("Shape", [x], "xshape")], "back");
         var scaled = m.Node("Mul", [back, m.Weight("gamma", 4, 1, 1)], "scaled");
         return (m.Node("Add", [scaled, m.Weight("beta", 4, 1, 1)], "y"), x);

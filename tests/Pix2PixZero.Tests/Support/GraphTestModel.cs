@@ -14,7 +14,11 @@ public sealed class GraphTestModel
         ElemType = elemType;
         Dynamic = dynamic;
         _random = new Random(seed);
-        _model = new ModelProto { IrVersion = 8, Graph = new GraphProto { Name = "test" } };
+        _model = new ModelProto
+        {
+            IrVersion = 8,
+            Graph = new GraphProto { Name = "test" },
+        };
         _model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
     }
 
@@ -28,10 +32,18 @@ public sealed class GraphTestModel
     {
         var tensorType = new TypeProto.Types.Tensor { ElemType = ElemType, Shape = new TensorShapeProto() };
         for (var i = 0; i < shape.Length; i++)
-            tensorType.Shape.Dim.Add(Dynamic
-                ? new TensorShapeProto.Types.Dimension { DimParam = $"{name}_d{i}" }
-                : new TensorShapeProto.Types.Dimension { DimValue = shape[i] });
-        Graph.Input.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensorType } });
+            tensorType.Shape.Dim.Add(
+                Dynamic
+                    ? new TensorShapeProto.Types.Dimension { DimParam = $"{name}_d{i}" }
+                    : new TensorShapeProto.Types.Dimension { DimValue = shape[i] }
+            );
+        Graph.Input.Add(
+            new ValueInfoProto
+            {
+                Name = name,
+                Type = new TypeProto { TensorType = tensorType },
+            }
+        );
         Feeds[name] = (shape, RandomValues(shape));
         return name;
     }
@@ -42,9 +54,12 @@ public sealed class GraphTestModel
     {
         var t = new TensorProto { Name = name, DataType = ElemType };
         t.Dims.AddRange(shape);
-        if (ElemType == TensorValues.Double) t.DoubleData.AddRange(values);
-        else if (ElemType == TensorValues.Float16) t.Int32Data.AddRange(values.Select(v => (int)BitConverter.HalfToUInt16Bits((Half)v)));
-        else t.FloatData.AddRange(values.Select(v => (float)v));
+        if (ElemType == TensorValues.Double)
+            t.DoubleData.AddRange(values);
+        else if (ElemType == TensorValues.Float16)
+            t.Int32Data.AddRange(values.Select(v => (int)BitConverter.HalfToUInt16Bits((Half)v)));
+        else
+            t.FloatData.AddRange(values.Select(v => (float)v));
         Graph.Initializer.Add(t);
         return name;
     }
@@ -65,11 +80,14 @@ public sealed class GraphTestModel
         return output;
     }
 
-    public void Output(string name) => Graph.Output.Add(new ValueInfoProto
-    {
-        Name = name,
-        Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = ElemType } },
-    });
+    public void Output(string name) =>
+        Graph.Output.Add(
+            new ValueInfoProto
+            {
+                Name = name,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = ElemType } },
+            }
+        );
 
     public OnnxGraph Build() => new(_model.Clone());
 
@@ -77,10 +95,15 @@ public sealed class GraphTestModel
     public double[] RandomValues(long[] shape)
     {
         var n = shape.Aggregate(1L, (p, d) => p * d);
-        return Enumerable.Range(0, (int)n).Select(_ => _random.NextDouble() * 2 - 1)
-            .Select(v => HalfPrecisionValues ? (double)(Half)v : v).ToArray();
+        return Enumerable
+            .Range(0, (int)n)
+            .Select(_ => _random.NextDouble() * 2 - 1)
+            .Select(v => HalfPrecisionValues ? (double)(Half)v : v)
+            .ToArray();
     }
 
-    /// <summary>Round every random value to float16, so an fp32 twin of an fp16 graph computes at the same point.</summary>
+    /// <summary>
+    /// Round every random value to float16, so an fp32 twin of an fp16 graph computes at the same point.
+    /// </summary>
     public bool HalfPrecisionValues { get; init; }
 }

@@ -12,34 +12,38 @@ public static partial class Npy
 {
     public sealed record Array(string Dtype, int[] Shape, byte[] Data)
     {
-        public float[] Floats() => Dtype switch
-        {
-            "<f4" => MemoryMarshalCast<float>(),
-            "<f2" => MemoryMarshalCast<Half>().Select(h => (float)h).ToArray(),
-            "<f8" => MemoryMarshalCast<double>().Select(d => (float)d).ToArray(),
-            _ => throw new InvalidDataException($"dtype {Dtype} is not a float type"),
-        };
+        public float[] Floats() =>
+            Dtype switch
+            {
+                "<f4" => MemoryMarshalCast<float>(),
+                "<f2" => MemoryMarshalCast<Half>().Select(h => (float)h).ToArray(),
+                "<f8" => MemoryMarshalCast<double>().Select(d => (float)d).ToArray(),
+                _ => throw new InvalidDataException($"dtype {Dtype} is not a float type"),
+            };
 
-        public long[] Longs() => Dtype switch
-        {
-            "<i8" => MemoryMarshalCast<long>(),
-            "<i4" => MemoryMarshalCast<int>().Select(i => (long)i).ToArray(),
-            _ => throw new InvalidDataException($"dtype {Dtype} is not an integer type"),
-        };
+        public long[] Longs() =>
+            Dtype switch
+            {
+                "<i8" => MemoryMarshalCast<long>(),
+                "<i4" => MemoryMarshalCast<int>().Select(i => (long)i).ToArray(),
+                _ => throw new InvalidDataException($"dtype {Dtype} is not an integer type"),
+            };
 
         /// <summary>The values at full precision (f8 goldens such as losses keep their digits).</summary>
-        public double[] Doubles() => Dtype switch
-        {
-            "<f8" => MemoryMarshalCast<double>(),
-            "<i8" or "<i4" => Longs().Select(v => (double)v).ToArray(),
-            _ => Floats().Select(v => (double)v).ToArray(),
-        };
+        public double[] Doubles() =>
+            Dtype switch
+            {
+                "<f8" => MemoryMarshalCast<double>(),
+                "<i8" or "<i4" => Longs().Select(v => (double)v).ToArray(),
+                _ => Floats().Select(v => (double)v).ToArray(),
+            };
 
         public long[] LongShape => Shape.Select(d => (long)d).ToArray();
 
         public DenseTensor<float> Tensor() => new(Floats(), Shape);
 
-        private T[] MemoryMarshalCast<T>() where T : struct => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(Data).ToArray();
+        private T[] MemoryMarshalCast<T>()
+            where T : struct => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(Data).ToArray();
     }
 
     public static Array Read(string path)
@@ -54,8 +58,12 @@ public static partial class Npy
         var dtype = Descr().Match(header).Groups[1].Value;
         if (header.Contains("'fortran_order': True"))
             throw new InvalidDataException($"{path} is Fortran-ordered");
-        var shape = ShapeTuple().Match(header).Groups[1].Value
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+        var shape = ShapeTuple()
+            .Match(header)
+            .Groups[1]
+            .Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(int.Parse)
+            .ToArray();
         return new Array(dtype, shape, bytes[(headerStart + headerLength)..]);
     }
 

@@ -10,7 +10,8 @@ public static class TensorAssert
         for (var i = 0; i < actual.Length; i++)
         {
             var d = Math.Abs((double)actual[i] - expected[i]);
-            if (double.IsNaN(d)) return double.PositiveInfinity;
+            if (double.IsNaN(d))
+                return double.PositiveInfinity;
             max = Math.Max(max, d);
         }
         return max;
@@ -19,7 +20,8 @@ public static class TensorAssert
     public static double MaxAbs(ReadOnlySpan<float> values)
     {
         var max = 0.0;
-        foreach (var v in values) max = Math.Max(max, Math.Abs(v));
+        foreach (var v in values)
+            max = Math.Max(max, Math.Abs(v));
         return max;
     }
 
@@ -27,7 +29,10 @@ public static class TensorAssert
     public static double Close(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, double tolerance, string what)
     {
         var error = MaxAbsDiff(actual, expected);
-        Assert.True(error <= tolerance, $"{what}: max abs error {error:E3} exceeds {tolerance:E1} (values up to {MaxAbs(expected):G4})");
+        Assert.True(
+            error <= tolerance,
+            $"{what}: max abs error {error:E3} exceeds {tolerance:E1} (values up to {MaxAbs(expected):G4})"
+        );
         return error;
     }
 }

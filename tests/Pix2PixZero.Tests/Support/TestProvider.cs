@@ -17,6 +17,9 @@ public static class TestProvider
 
     private static ExecutionProvider Parse(string? value) =>
         string.IsNullOrEmpty(value) ? ExecutionProvider.Cpu
-        : Enum.TryParse<ExecutionProvider>(value, ignoreCase: true, out var provider) && Enum.IsDefined(provider) ? provider
-        : throw new InvalidOperationException($"{Variable}={value} is not a provider; use cpu or cuda (or leave it unset for cpu)");
+        : Enum.TryParse<ExecutionProvider>(value, ignoreCase: true, out var provider) && Enum.IsDefined(provider)
+            ? provider
+        : throw new InvalidOperationException(
+            $"{Variable}={value} is not a provider; use cpu or cuda (or leave it unset for cpu)"
+        );
 }

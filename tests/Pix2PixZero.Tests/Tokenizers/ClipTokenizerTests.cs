@@ -4,7 +4,9 @@ namespace Pix2PixZero.Tests.Tokenizers;
 
 public class ClipTokenizerTests
 {
-    private static readonly Lazy<ClipBpeVocabulary> Vocabulary = new(() => ClipBpeVocabulary.FromMergeListGzip(RepoPaths.ClipMergeList));
+    private static readonly Lazy<ClipBpeVocabulary> Vocabulary = new(() =>
+        ClipBpeVocabulary.FromMergeListGzip(RepoPaths.ClipMergeList)
+    );
     private static readonly Lazy<ClipTokenizer> Tokenizer = new(() => ClipTokenizer.FromVocabulary(Vocabulary.Value));
 
     private static int[] Ids(string text) => Tokenizer.Value.Encode(text);
@@ -81,30 +83,49 @@ public class ClipTokenizerTests
             foreach (var text in new[] { "a photo of a cat", "Hello, world!!", "it's the cat's toy" })
                 Assert.Equal(Ids(text), fromFiles.Encode(text));
         }
-        finally { Directory.Delete(dir, true); }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 
     [Fact]
     public void Missing_tokenizer_files_are_named_in_the_error()
     {
-        var e = Assert.Throws<FileNotFoundException>(() => ClipTokenizer.FromFiles("/nonexistent/vocab.json", "/nonexistent/merges.txt"));
+        var e = Assert.Throws<FileNotFoundException>(() =>
+            ClipTokenizer.FromFiles("/nonexistent/vocab.json", "/nonexistent/merges.txt")
+        );
         Assert.Contains("/nonexistent/vocab.json", e.Message);
     }
 }
 
-/// <summary>Cases tokenized by the fixture generator's independent Python CLIP tokenizer (tests/fixtures/generate.py).</summary>
+/// <summary>
+/// Cases tokenized by the fixture generator's independent Python CLIP tokenizer (tests/fixtures/generate.py).
+/// </summary>
 public class ClipTokenizerPythonParityTests
 {
     private static readonly Lazy<ClipTokenizer> Tokenizer = new(() =>
-        ClipTokenizer.FromFiles(Path.Combine(RepoPaths.TinySd, "tokenizer", "vocab.json"), Path.Combine(RepoPaths.TinySd, "tokenizer", "merges.txt")));
+        ClipTokenizer.FromFiles(
+            Path.Combine(RepoPaths.TinySd, "tokenizer", "vocab.json"),
+            Path.Combine(RepoPaths.TinySd, "tokenizer", "merges.txt")
+        )
+    );
 
     public static TheoryData<string, int[]> Cases()
     {
         var data = new TheoryData<string, int[]>();
-        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Goldens, "tokenizer_cases.json")));
-        var cases = doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array ? doc.RootElement : doc.RootElement.GetProperty("cases");
+        using var doc = System.Text.Json.JsonDocument.Parse(
+            File.ReadAllText(Path.Combine(RepoPaths.Goldens, "tokenizer_cases.json"))
+        );
+        var cases =
+            doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array
+                ? doc.RootElement
+                : doc.RootElement.GetProperty("cases");
         foreach (var c in cases.EnumerateArray())
-            data.Add(c.GetProperty("text").GetString()!, c.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToArray());
+            data.Add(
+                c.GetProperty("text").GetString()!,
+                c.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToArray()
+            );
         return data;
     }
 
