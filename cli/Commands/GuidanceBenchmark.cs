@@ -19,11 +19,18 @@ public static class GuidanceBenchmark
 {
     public const double TargetRatio = 3.5;
 
-    public static void Run(string modelDirectory, ExecutionProvider provider, int runs, int? imageSize, TextWriter output)
+    public static void Run(
+        string modelDirectory,
+        ExecutionProvider provider,
+        int runs,
+        int? imageSize,
+        TextWriter output
+    )
     {
         using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider));
         using var pipeline = new Pix2PixZeroPipeline(bundle);
-        if (imageSize is { } side) bundle.UseImageSize(side, "--size");
+        if (imageSize is { } side)
+            bundle.UseImageSize(side, "--size");
         var compiled = pipeline.PrepareGuidanceGraphs(force: true);
         var compilePeak = MethodCommands.PeakResidentMiB();
 
@@ -32,12 +39,14 @@ public static class GuidanceBenchmark
         var sample = Noise([size.Batch, bundle.LatentChannels, size.LatentHeight, size.LatentWidth], seed: 1);
         var other = Noise(sample.Dimensions.ToArray(), seed: 2);
         var text = pipeline.Prompts.Encode("a photo of a cat");
-        var context = new DenseTensor<float>(Enumerable.Repeat(text, size.Batch).SelectMany(row => row).ToArray(),
-            [size.Batch, pipeline.Prompts.SequenceLength, text.Length / pipeline.Prompts.SequenceLength]);
+        var context = new DenseTensor<float>(
+            Enumerable.Repeat(text, size.Batch).SelectMany(row => row).ToArray(),
+            [size.Batch, pipeline.Prompts.SequenceLength, text.Length / pipeline.Prompts.SequenceLength]
+        );
         const int timestep = 501;
         // The forward is the UNet's noise prediction as an edit runs it (the attention probe asked for the noise
         // alone), so the figures are those of one process holding the weights once.
-        _ = (pipeline.AttentionProbe, pipeline.Guidance);  // the sessions, created before any clock starts
+        _ = (pipeline.AttentionProbe, pipeline.Guidance); // the sessions, created before any clock starts
         // Each first run's peak on its own where the peak can be reset (Linux), else the peak so far.
         var perRun = MethodCommands.ResetPeakResident();
         var clock = Stopwatch.StartNew();
@@ -53,25 +62,39 @@ public static class GuidanceBenchmark
         var (guidanceFirst, guidancePeak) = (clock.Elapsed.TotalMilliseconds, MethodCommands.PeakResidentMiB());
 
         // Interleaved, so a change in the machine's load shifts all three alike and the ratio stays meaningful.
-        var (forward, probe, guidance) = Medians(runs,
+        var (forward, probe, guidance) = Medians(
+            runs,
             () => pipeline.NoisePredictor.PredictNoise(sample, timestep, context),
             () => pipeline.AttentionProbe.Run(sample, timestep, context),
-            () => pipeline.Guidance.LossAndGradient(sample, timestep, context, references));
+            () => pipeline.Guidance.LossAndGradient(sample, timestep, context, references)
+        );
 
         var t = compiled.Timings;
         output.WriteLine($"model {bundle.Directory}");
-        output.WriteLine($"provider {bundle.Sessions.ActiveProvider}, sample [{string.Join(",", sample.Dimensions.ToArray())}], " +
-                         $"{compiled.Layers.Count} cross-attention layers, median of {runs} runs after a warm-up");
+        output.WriteLine(
+            $"provider {bundle.Sessions.ActiveProvider}, sample [{string.Join(",", sample.Dimensions.ToArray())}], "
+                + $"{compiled.Layers.Count} cross-attention layers, median of {runs} runs after a warm-up"
+        );
         if (pipeline.Guidance.RowsPerRun is { } rows)
-            output.WriteLine($"the guidance graph runs the batch {rows} row{(rows == 1 ? "" : "s")} at a time, as an edit does");
-        output.WriteLine($"{"compile",-10} {t.Total.TotalMilliseconds,10:F1} ms  (hash {t.Hash.TotalMilliseconds:F0}, load {t.Load.TotalMilliseconds:F0}, " +
-                         $"shapes {t.MeasureShapes.TotalMilliseconds:F0}, locate {t.Locate.TotalMilliseconds:F0}, build {t.Build.TotalMilliseconds:F0}, save {t.Save.TotalMilliseconds:F0})");
-        output.WriteLine($"{"forward",-10} {forward,10:F1} ms  (first run {forwardFirst:F1} ms)");
-        output.WriteLine($"{"probe",-10} {probe,10:F1} ms  (first run {probeFirst:F1} ms)");
-        output.WriteLine($"{"guidance",-10} {guidance,10:F1} ms  (first run {guidanceFirst:F1} ms)");
+            output.WriteLine(
+                $"the guidance graph runs the batch {rows} row{(rows == 1 ? "" : "s")} at a time, as an edit does"
+            );
+        output.WriteLine(
+            $"{"compile", -10} {t.Total.TotalMilliseconds, 10:F1} ms  "
+                + $"(hash {t.Hash.TotalMilliseconds:F0}, load {t.Load.TotalMilliseconds:F0}, "
+                + $"shapes {t.MeasureShapes.TotalMilliseconds:F0}, locate {t.Locate.TotalMilliseconds:F0}, "
+                + $"build {t.Build.TotalMilliseconds:F0}, save {t.Save.TotalMilliseconds:F0})"
+        );
+        output.WriteLine($"{"forward", -10} {forward, 10:F1} ms  (first run {forwardFirst:F1} ms)");
+        output.WriteLine($"{"probe", -10} {probe, 10:F1} ms  (first run {probeFirst:F1} ms)");
+        output.WriteLine($"{"guidance", -10} {guidance, 10:F1} ms  (first run {guidanceFirst:F1} ms)");
         output.WriteLine($"ratio guidance/forward {guidance / forward:F2} (target ≤ {TargetRatio})");
-        output.WriteLine($"peak RSS {(perRun ? "of each first run" : "so far")}: compile {compilePeak:F0} MiB, forward {forwardPeak:F0} MiB, " +
-                         $"probe {probePeak:F0} MiB, guidance {guidancePeak:F0} MiB (guidance/forward {guidancePeak / forwardPeak:F2})");
+        output.WriteLine(
+            $"peak RSS {(perRun ? "of each first run" : "so far")}: "
+                + $"compile {compilePeak:F0} MiB, forward {forwardPeak:F0} MiB, "
+                + $"probe {probePeak:F0} MiB, guidance {guidancePeak:F0} MiB "
+                + $"(guidance/forward {guidancePeak / forwardPeak:F2})"
+        );
     }
 
     private static DenseTensor<float> Noise(int[] shape, ulong seed)
@@ -83,16 +106,20 @@ public static class GuidanceBenchmark
 
     private static (double, double, double) Medians(int runs, params Action[] graphs)
     {
-        foreach (var run in graphs) run();
+        foreach (var run in graphs)
+            run();
         var times = graphs.Select(_ => new double[runs]).ToArray();
         for (var i = 0; i < runs; i++)
+        {
             for (var g = 0; g < graphs.Length; g++)
             {
                 var clock = Stopwatch.StartNew();
                 graphs[g]();
                 times[g][i] = clock.Elapsed.TotalMilliseconds;
             }
-        foreach (var t in times) Array.Sort(t);
+        }
+        foreach (var t in times)
+            Array.Sort(t);
         return (times[0][runs / 2], times[1][runs / 2], times[2][runs / 2]);
     }
 }

@@ -24,12 +24,19 @@ public sealed class BlipCaptioner : IDisposable
     public const string ConfigFile = "config.json";
 
     /// <summary>What tools/export-captioner writes and a bundle's <c>captioner/</c> folder must hold.</summary>
-    public static IReadOnlyList<string> RequiredFiles { get; } = [VisionEncoderFile, TextDecoderFile, VocabFile, ConfigFile];
+    public static IReadOnlyList<string> RequiredFiles { get; } =
+    [VisionEncoderFile, TextDecoderFile, VocabFile, ConfigFile];
 
     private readonly string _promptText;
 
-    private BlipCaptioner(BlipConfig config, BertWordPieceTokenizer tokenizer, BlipVisionEncoder vision, BlipTextDecoder decoder,
-        BlipCaptionerOptions options, IReadOnlyList<long> promptIds)
+    private BlipCaptioner(
+        BlipConfig config,
+        BertWordPieceTokenizer tokenizer,
+        BlipVisionEncoder vision,
+        BlipTextDecoder decoder,
+        BlipCaptionerOptions options,
+        IReadOnlyList<long> promptIds
+    )
     {
         Config = config;
         Tokenizer = tokenizer;
@@ -60,18 +67,33 @@ public sealed class BlipCaptioner : IDisposable
     public static IReadOnlyList<ModelBundleException> CheckFolder(string folder)
     {
         if (!Directory.Exists(folder))
-            return [new ModelBundleException(folder, "the captioner folder does not exist; it must hold " + string.Join(", ", RequiredFiles))];
+            return
+            [
+                new ModelBundleException(
+                    folder,
+                    "the captioner folder does not exist; it must hold " + string.Join(", ", RequiredFiles)
+                ),
+            ];
         var problems = new List<ModelBundleException>();
         foreach (var file in RequiredFiles)
         {
             var path = Path.Combine(folder, file);
             if (FileTarget.Resolve(path) is not { } target)
-                problems.Add(new ModelBundleException(path, FileTarget.DanglingLink(path)
-                    ?? $"is missing; a BLIP captioner folder holds {string.Join(", ", RequiredFiles)} (tools/export-captioner writes them)"));
+                problems.Add(
+                    new ModelBundleException(
+                        path,
+                        FileTarget.DanglingLink(path)
+                            ?? "is missing; a BLIP captioner folder holds "
+                                + $"{string.Join(", ", RequiredFiles)} (tools/export-captioner writes them)"
+                    )
+                );
             else if (target.Length == 0)
-                problems.Add(new ModelBundleException(path, "is empty; export the captioner again with tools/export-captioner"));
+                problems.Add(
+                    new ModelBundleException(path, "is empty; export the captioner again with tools/export-captioner")
+                );
         }
-        if (problems.Count > 0) return problems;
+        if (problems.Count > 0)
+            return problems;
         try
         {
             ReadContract(folder);
@@ -83,11 +105,14 @@ public sealed class BlipCaptioner : IDisposable
         return problems;
     }
 
-    /// <summary>Opens and checks a captioner folder: the folder contract (<see cref="CheckFolder"/>) and the graph signatures.</summary>
+    /// <summary>
+    /// Opens and checks a captioner folder: the folder contract (<see cref="CheckFolder"/>) and the graph signatures.
+    /// </summary>
     public static BlipCaptioner Load(string folder, OnnxSessionFactory sessions, BlipCaptionerOptions? options = null)
     {
         options = (options ?? BlipCaptionerOptions.Default).Validate();
-        if (CheckFolder(folder) is [var first, ..]) throw first;
+        if (CheckFolder(folder) is [var first, ..])
+            throw first;
         var (config, tokenizer) = ReadContract(folder);
 
         BlipVisionEncoder? vision = null;
@@ -97,18 +122,32 @@ public sealed class BlipCaptioner : IDisposable
             var visionPath = Path.Combine(folder, VisionEncoderFile);
             vision = new BlipVisionEncoder(Open(sessions, visionPath), visionPath);
             if (vision.ImageSize is { } size && size != config.ImageSize)
-                throw new ModelBundleException(visionPath, $"takes {size}×{size} images but config.json says image_size {config.ImageSize}");
+                throw new ModelBundleException(
+                    visionPath,
+                    $"takes {size}×{size} images but config.json says image_size {config.ImageSize}"
+                );
             var decoderPath = Path.Combine(folder, TextDecoderFile);
             decoder = new BlipTextDecoder(Open(sessions, decoderPath), decoderPath);
             if (decoder.VocabSize is { } vocab && vocab != config.VocabSize)
-                throw new ModelBundleException(decoderPath, $"has {vocab} logits per token but config.json says vocab_size {config.VocabSize}");
+                throw new ModelBundleException(
+                    decoderPath,
+                    $"has {vocab} logits per token but config.json says vocab_size {config.VocabSize}"
+                );
             if (decoder.EncoderHiddenSize is { } wanted && vision.HiddenSize is { } given && wanted != given)
-                throw new ModelBundleException(decoderPath, $"cross-attends to {wanted}-wide image embeddings but the vision encoder makes {given}-wide ones");
+                throw new ModelBundleException(
+                    decoderPath,
+                    $"cross-attends to {wanted}-wide image embeddings but the vision encoder makes {given}-wide ones"
+                );
 
             IReadOnlyList<long> promptIds = [config.BosTokenId, .. tokenizer.Encode(options.Prompt)];
             if (promptIds.Count >= options.MaxLength)
-                throw new ArgumentOutOfRangeException(nameof(options), options.MaxLength,
-                    $"{nameof(BlipCaptionerOptions.MaxLength)} {options.MaxLength} leaves no room after the prompt's {promptIds.Count} tokens ([DEC] included); raise it or shorten the prompt.");
+                throw new ArgumentOutOfRangeException(
+                    nameof(options),
+                    options.MaxLength,
+                    $"{nameof(BlipCaptionerOptions.MaxLength)} {options.MaxLength}"
+                        + $" leaves no room after the prompt's {promptIds.Count} tokens "
+                        + "([DEC] included); raise it or shorten the prompt."
+                );
             return new BlipCaptioner(config, tokenizer, vision, decoder, options, promptIds);
         }
         catch
@@ -125,8 +164,11 @@ public sealed class BlipCaptioner : IDisposable
         var vocabPath = Path.Combine(folder, VocabFile);
         var tokenizer = BertWordPieceTokenizer.Load(vocabPath);
         if (tokenizer.VocabularySize != config.VocabSize)
-            throw new ModelBundleException(vocabPath,
-                $"has {tokenizer.VocabularySize} tokens but config.json says vocab_size {config.VocabSize} (BLIP: 30,524 = BERT's 30,522 + [DEC] + [ENC], one per line)");
+            throw new ModelBundleException(
+                vocabPath,
+                $"has {tokenizer.VocabularySize} tokens but config.json says vocab_size {config.VocabSize} "
+                    + "(BLIP: 30,524 = BERT's 30,522 + [DEC] + [ENC], one per line)"
+            );
         return (config, tokenizer);
     }
 
@@ -140,7 +182,13 @@ public sealed class BlipCaptioner : IDisposable
         var embeds = VisionEncoder.Encode(pixels);
         var beams = Options.NumBeams;
         var perBeam = Repeat(embeds, beams);
-        var search = new BeamSearch(beams, Options.MinLength, Options.MaxLength, Config.EosTokenId, Options.LengthPenalty);
+        var search = new BeamSearch(
+            beams,
+            Options.MinLength,
+            Options.MaxLength,
+            Config.EosTokenId,
+            Options.LengthPenalty
+        );
         var result = search.Search(PromptIds, sequences => LastLogits(sequences, perBeam), cancellationToken);
         var text = Tokenizer.Decode(result.Sequence);
         if (_promptText.Length > 0 && text.StartsWith(_promptText, StringComparison.Ordinal))
@@ -158,7 +206,8 @@ public sealed class BlipCaptioner : IDisposable
     {
         var length = sequences[0].Length;
         var ids = new long[sequences.Count * length];
-        for (var r = 0; r < sequences.Count; r++) sequences[r].CopyTo(ids, r * length);
+        for (var r = 0; r < sequences.Count; r++)
+            sequences[r].CopyTo(ids, r * length);
         var logits = TextDecoder.Logits(ids, sequences.Count, imageEmbeds);
         var vocab = logits.Dimensions[2];
         var all = logits.Buffer.Span;
@@ -174,7 +223,8 @@ public sealed class BlipCaptioner : IDisposable
         dims[0] = copies;
         var repeated = new DenseTensor<float>(dims);
         var source = single.Buffer.Span;
-        for (var c = 0; c < copies; c++) source.CopyTo(repeated.Buffer.Span.Slice(c * source.Length));
+        for (var c = 0; c < copies; c++)
+            source.CopyTo(repeated.Buffer.Span.Slice(c * source.Length));
         return repeated;
     }
 
@@ -186,7 +236,11 @@ public sealed class BlipCaptioner : IDisposable
         }
         catch (Pix2PixZeroException e) when (e is not ModelBundleException)
         {
-            throw new ModelBundleException(path, $"is not a loadable ONNX graph: {e.InnerException?.Message ?? e.Message}", e);
+            throw new ModelBundleException(
+                path,
+                $"is not a loadable ONNX graph: {e.InnerException?.Message ?? e.Message}",
+                e
+            );
         }
     }
 }

@@ -16,7 +16,8 @@ public sealed class BlipTextDecoder : OnnxModel
     private readonly string _image;
     private readonly string _logits;
 
-    public BlipTextDecoder(InferenceSession session, string modelPath) : base(session, modelPath, "text_decoder")
+    public BlipTextDecoder(InferenceSession session, string modelPath)
+        : base(session, modelPath, "text_decoder")
     {
         const string what = "BLIP text decoder";
         _ids = BlipGraphs.RequireInput(this, "input_ids", rank: 2, what);
@@ -31,7 +32,9 @@ public sealed class BlipTextDecoder : OnnxModel
     /// <summary>Width Dv of the image embeddings the cross-attention expects, when declared.</summary>
     public int? EncoderHiddenSize => FixedDimension(_image, 2);
 
-    /// <summary>Logits [B,L,V] for <paramref name="rows"/> sequences of equal length, with an all-ones attention mask.</summary>
+    /// <summary>
+    /// Logits [B,L,V] for <paramref name="rows"/> sequences of equal length, with an all-ones attention mask.
+    /// </summary>
     public DenseTensor<float> Logits(long[] ids, int rows, DenseTensor<float> imageEmbeds)
     {
         if (rows <= 0 || ids.Length % rows != 0)
@@ -41,7 +44,6 @@ public sealed class BlipTextDecoder : OnnxModel
         int[] shape = [rows, ids.Length / rows];
         var mask = new long[ids.Length];
         Array.Fill(mask, 1L);
-        return Run([Input(_ids, ids, shape), Input(_mask, mask, shape),
-                    Input(_image, imageEmbeds)], _logits)[0];
+        return Run([Input(_ids, ids, shape), Input(_mask, mask, shape), Input(_image, imageEmbeds)], _logits)[0];
     }
 }

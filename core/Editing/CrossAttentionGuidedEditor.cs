@@ -4,11 +4,23 @@ using Pix2PixZero.Core.Scheduling;
 
 namespace Pix2PixZero.Core.Editing;
 
-/// <summary>The texts of one edit: the negative row, the reference (caption) row and one edited row per direction.</summary>
-public sealed record EditConditioning(float[] Negative, float[] Reference, IReadOnlyList<float[]> Edited, int[] RowShape);
+/// <summary>
+/// The texts of one edit: the negative row, the reference (caption) row and one edited row per direction.
+/// </summary>
+public sealed record EditConditioning(
+    float[] Negative,
+    float[] Reference,
+    IReadOnlyList<float[]> Edited,
+    int[] RowShape
+);
 
 /// <summary>A step of the lockstep loop as it happened, for observers (tests, progress, debugging).</summary>
-public sealed record EditStepRecord(int Index, int Timestep, float[] ReferenceLatent, IReadOnlyList<EditStepState> Edits);
+public sealed record EditStepRecord(
+    int Index,
+    int Timestep,
+    float[] ReferenceLatent,
+    IReadOnlyList<EditStepState> Edits
+);
 
 public sealed record EditStepState(float Loss, float[] Gradient, float[] GuidedSample, float[] Latent);
 
@@ -18,7 +30,12 @@ public sealed record EditStepState(float Loss, float[] Gradient, float[] GuidedS
 /// toward those maps and one CFG denoising step. Only the current step's maps are held, so memory does not grow
 /// with the number of steps, and several directions share one reference pass.
 /// </summary>
-public sealed class CrossAttentionGuidedEditor(AttentionProbe probe, GuidanceModel guidance, INoisePredictor unet, DdimScheduler scheduler)
+public sealed class CrossAttentionGuidedEditor(
+    AttentionProbe probe,
+    GuidanceModel guidance,
+    INoisePredictor unet,
+    DdimScheduler scheduler
+)
 {
     public IReadOnlyList<DenseTensor<float>> Edit(
         DenseTensor<float> zT,
@@ -28,7 +45,8 @@ public sealed class CrossAttentionGuidedEditor(AttentionProbe probe, GuidanceMod
         float crossAttentionGuidance,
         IProgress<(int Step, int Total)>? progress = null,
         Action<EditStepRecord>? observe = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default
+    )
     {
         var timesteps = scheduler.Timesteps(steps);
         var referenceContext = LatentMath.Stack(text.RowShape, text.Negative, text.Reference);
@@ -55,7 +73,12 @@ public sealed class CrossAttentionGuidedEditor(AttentionProbe probe, GuidanceMod
 
     /// <summary>Reference pass, one step: ε and the maps at [x, x] with [c_neg, c], CFG, DDIM step.</summary>
     public (DenseTensor<float> Latent, DenseTensor<float>[] Maps) ReferenceStep(
-        DenseTensor<float> latent, int timestep, int steps, DenseTensor<float> context, float guidanceScale)
+        DenseTensor<float> latent,
+        int timestep,
+        int steps,
+        DenseTensor<float> context,
+        float guidanceScale
+    )
     {
         var (noise, maps) = probe.Run(LatentMath.Twice(latent), timestep, context);
         var next = new float[latent.Length];
@@ -69,15 +92,27 @@ public sealed class CrossAttentionGuidedEditor(AttentionProbe probe, GuidanceMod
     /// code does.
     /// </summary>
     public EditStepState EditStep(
-        DenseTensor<float> latent, int timestep, int steps, DenseTensor<float> context,
-        IReadOnlyList<DenseTensor<float>> referenceMaps, float guidanceScale, float crossAttentionGuidance)
+        DenseTensor<float> latent,
+        int timestep,
+        int steps,
+        DenseTensor<float> context,
+        IReadOnlyList<DenseTensor<float>> referenceMaps,
+        float guidanceScale,
+        float crossAttentionGuidance
+    )
     {
         var guided = LatentMath.Twice(latent);
         var (loss, gradient) = guidance.LossAndGradient(guided, timestep, context, referenceMaps);
         LatentMath.Descend(guided.Buffer.Span, gradient.Buffer.Span, crossAttentionGuidance);
         var noise = unet.PredictNoise(guided, timestep, context);
         var next = new float[latent.Length];
-        scheduler.Step(LatentMath.GuidedNoise(noise, guidanceScale), timestep, steps, guided.Buffer.Span[..(int)latent.Length], next);
+        scheduler.Step(
+            LatentMath.GuidedNoise(noise, guidanceScale),
+            timestep,
+            steps,
+            guided.Buffer.Span[..(int)latent.Length],
+            next
+        );
         return new EditStepState(loss, gradient.Buffer.ToArray(), guided.Buffer.ToArray(), next);
     }
 }

@@ -22,7 +22,8 @@ internal static class LatentMath
     {
         var size = rows[0].Length;
         var data = new float[rows.Length * size];
-        for (var i = 0; i < rows.Length; i++) rows[i].CopyTo(data, i * size);
+        for (var i = 0; i < rows.Length; i++)
+            rows[i].CopyTo(data, i * size);
         return new DenseTensor<float>(data, [rows.Length, .. rowShape]);
     }
 
@@ -31,7 +32,8 @@ internal static class LatentMath
     {
         ReadOnlySpan<float> span = noise.Buffer.Span;
         var half = span.Length / 2;
-        ReadOnlySpan<float> unconditional = span[..half], conditional = span[half..(2 * half)];
+        ReadOnlySpan<float> unconditional = span[..half],
+            conditional = span[half..(2 * half)];
         var result = new float[half];
         TensorPrimitives.Subtract(conditional, unconditional, result);
         TensorPrimitives.MultiplyAdd(result, scale, unconditional, result);
@@ -46,5 +48,6 @@ internal static class LatentMath
         TensorPrimitives.MultiplyAdd(gradient, -step, x, x);
     }
 
-    public static DenseTensor<float> Copy(DenseTensor<float> tensor) => new(tensor.Buffer.ToArray(), tensor.Dimensions.ToArray());
+    public static DenseTensor<float> Copy(DenseTensor<float> tensor) =>
+        new(tensor.Buffer.ToArray(), tensor.Dimensions.ToArray());
 }

@@ -15,10 +15,20 @@ public sealed record UnetProbeSize(int Batch = 2, int LatentHeight = 32, int Lat
 {
     public void Validate()
     {
-        if (Batch < 2) throw new ArgumentOutOfRangeException(nameof(Batch), Batch, "Batch must be at least 2 (sizes of 1 hide broadcasting).");
+        if (Batch < 2)
+            throw new ArgumentOutOfRangeException(
+                nameof(Batch),
+                Batch,
+                "Batch must be at least 2 (sizes of 1 hide broadcasting)."
+            );
         if (LatentHeight < 2 || LatentWidth < 2)
-            throw new ArgumentOutOfRangeException(nameof(LatentHeight), $"{LatentHeight}x{LatentWidth}", "Latent sizes must be at least 2.");
-        if (Tokens < 2) throw new ArgumentOutOfRangeException(nameof(Tokens), Tokens, "Tokens must be at least 2.");
+            throw new ArgumentOutOfRangeException(
+                nameof(LatentHeight),
+                $"{LatentHeight}x{LatentWidth}",
+                "Latent sizes must be at least 2."
+            );
+        if (Tokens < 2)
+            throw new ArgumentOutOfRangeException(nameof(Tokens), Tokens, "Tokens must be at least 2.");
     }
 }
 
@@ -54,14 +64,20 @@ public sealed class UnetSignature
     public int? FixedBatch => FixedDimension(Sample, 0);
 
     private static int? FixedDimension(ValueInfoProto value, int axis) =>
-        value.Type.TensorType.Shape?.Dim is { } dims && axis < dims.Count
-        && dims[axis].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && dims[axis].DimValue > 0
+        value.Type.TensorType.Shape?.Dim is { } dims
+        && axis < dims.Count
+        && dims[axis].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue
+        && dims[axis].DimValue > 0
             ? (int)dims[axis].DimValue
             : null;
 
     /// <summary>True when any input dimension is symbolic (a dynamic-axes export).</summary>
-    public bool IsDynamic => new[] { Sample, Timestep, EncoderHiddenStates }
-        .Any(v => v.Type.TensorType.Shape?.Dim.Any(d => d.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue) ?? true);
+    public bool IsDynamic =>
+        new[] { Sample, Timestep, EncoderHiddenStates }.Any(v =>
+            v.Type.TensorType.Shape?.Dim.Any(d =>
+                d.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue
+            ) ?? true
+        );
 
     /// <summary>
     /// Values for the named symbolic dimensions of the inputs (the export's names: batch, height, width,
@@ -76,10 +92,13 @@ public sealed class UnetSignature
         var conflicting = new HashSet<string>();
         void Fix(ValueInfoProto input, int axis, long? value)
         {
-            if (value is null || input.Type.TensorType.Shape?.Dim is not { } dims || axis >= dims.Count) return;
-            if (dims[axis].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam) return;
+            if (value is null || input.Type.TensorType.Shape?.Dim is not { } dims || axis >= dims.Count)
+                return;
+            if (dims[axis].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam)
+                return;
             var name = dims[axis].DimParam;
-            if (values.TryGetValue(name, out var known) && known != value) conflicting.Add(name);
+            if (values.TryGetValue(name, out var known) && known != value)
+                conflicting.Add(name);
             values[name] = value.Value;
         }
         Fix(Sample, 0, batch);
@@ -88,16 +107,19 @@ public sealed class UnetSignature
         Fix(EncoderHiddenStates, 0, batch);
         Fix(EncoderHiddenStates, 1, tokens);
         Fix(Timestep, 0, batch);
-        foreach (var name in conflicting) values.Remove(name);
+        foreach (var name in conflicting)
+            values.Remove(name);
         return values;
     }
 
     public static UnetSignature Read(OnnxGraph graph)
     {
-        ValueInfoProto Find(string name) => graph.Graph.Input.FirstOrDefault(i => i.Name == name)
+        ValueInfoProto Find(string name) =>
+            graph.Graph.Input.FirstOrDefault(i => i.Name == name)
             ?? throw new InvalidDataException(
-                $"The UNet has no input '{name}' (inputs: {string.Join(", ", graph.Graph.Input.Select(i => i.Name))}); " +
-                "expected a diffusers-style export with sample, timestep and encoder_hidden_states.");
+                $"The UNet has no input '{name}' (inputs: {string.Join(", ", graph.Graph.Input.Select(i => i.Name))}); "
+                    + "expected a diffusers-style export with sample, timestep and encoder_hidden_states."
+            );
         return new UnetSignature(Find(SampleName), Find(TimestepName), Find(EncoderHiddenStatesName));
     }
 
@@ -107,17 +129,36 @@ public sealed class UnetSignature
         long[] Resolve(ValueInfoProto v, Func<int, long> fallback)
         {
             var dims = v.Type.TensorType.Shape?.Dim ?? [];
-            return dims.Select((d, i) => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue : fallback(i)).ToArray();
+            return dims.Select(
+                    (d, i) =>
+                        d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue
+                            ? d.DimValue
+                            : fallback(i)
+                )
+                .ToArray();
         }
         return new Dictionary<string, long[]>
         {
-            [SampleName] = Resolve(Sample, i => i switch { 0 => size.Batch, 1 => 4, 2 => size.LatentHeight, _ => size.LatentWidth }),
+            [SampleName] = Resolve(Sample, i => i switch
+                {
+                    0 => size.Batch,
+                    1 => 4,
+                    2 => size.LatentHeight,
+                    _ => size.LatentWidth,
+                }),
             [TimestepName] = Resolve(Timestep, _ => size.Batch),
-            [EncoderHiddenStatesName] = Resolve(EncoderHiddenStates, i => i switch { 0 => size.Batch, 1 => size.Tokens, _ => 768 }),
+            [EncoderHiddenStatesName] = Resolve(EncoderHiddenStates, i => i switch
+                {
+                    0 => size.Batch,
+                    1 => size.Tokens,
+                    _ => 768,
+                }),
         };
     }
 
-    /// <summary>Deterministic inputs of the given shapes (timestep 500; seeded values elsewhere), typed as declared.</summary>
+    /// <summary>
+    /// Deterministic inputs of the given shapes (timestep 500; seeded values elsewhere), typed as declared.
+    /// </summary>
     public Dictionary<string, OrtValue> CreateInputs(IReadOnlyDictionary<string, long[]> shapes, int seed = 0)
     {
         var random = new Random(seed);
@@ -126,19 +167,29 @@ public sealed class UnetSignature
         {
             var shape = shapes[v.Name];
             var count = (int)shape.Aggregate(1L, (p, d) => p * d);
-            var values = Enumerable.Range(0, count).Select(_ => v == Timestep ? 500.0 : random.NextDouble() * 2 - 1).ToArray();
+            var values = Enumerable
+                .Range(0, count)
+                .Select(_ => v == Timestep ? 500.0 : random.NextDouble() * 2 - 1)
+                .ToArray();
             result[v.Name] = CreateTensor(v.Type.TensorType.ElemType, values, shape, v.Name);
         }
         return result;
     }
 
-    public static OrtValue CreateTensor(int elemType, double[] values, long[] shape, string name) => elemType switch
-    {
-        TensorValues.Float => OrtValue.CreateTensorValueFromMemory(values.Select(x => (float)x).ToArray(), shape),
-        TensorValues.Double => OrtValue.CreateTensorValueFromMemory(values, shape),
-        TensorValues.Float16 => OrtValue.CreateTensorValueFromMemory(values.Select(x => (Float16)(float)x).ToArray(), shape),
-        TensorValues.Int64 => OrtValue.CreateTensorValueFromMemory(values.Select(x => (long)x).ToArray(), shape),
-        TensorValues.Int32 => OrtValue.CreateTensorValueFromMemory(values.Select(x => (int)x).ToArray(), shape),
-        _ => throw new NotSupportedException($"Input '{name}' has element type {elemType}; only float, double, float16, int64 and int32 inputs are supported."),
-    };
+    public static OrtValue CreateTensor(int elemType, double[] values, long[] shape, string name) =>
+        elemType switch
+        {
+            TensorValues.Float => OrtValue.CreateTensorValueFromMemory(values.Select(x => (float)x).ToArray(), shape),
+            TensorValues.Double => OrtValue.CreateTensorValueFromMemory(values, shape),
+            TensorValues.Float16 => OrtValue.CreateTensorValueFromMemory(
+                values.Select(x => (Float16)(float)x).ToArray(),
+                shape
+            ),
+            TensorValues.Int64 => OrtValue.CreateTensorValueFromMemory(values.Select(x => (long)x).ToArray(), shape),
+            TensorValues.Int32 => OrtValue.CreateTensorValueFromMemory(values.Select(x => (int)x).ToArray(), shape),
+            _ => throw new NotSupportedException(
+                $"Input '{name}' has element type {elemType}; only float, "
+                    + "double, float16, int64 and int32 inputs are supported."
+            ),
+        };
 }

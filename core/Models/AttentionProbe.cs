@@ -18,25 +18,44 @@ public sealed class AttentionProbe : OnnxModel, INoisePredictor
     private readonly string _context;
     private readonly string[] _outputs;
 
-    public AttentionProbe(InferenceSession session, string modelPath, int layerCount) : base(session, modelPath, "attention probe")
+    public AttentionProbe(InferenceSession session, string modelPath, int layerCount)
+        : base(session, modelPath, "attention probe")
     {
         _sample = RequireInput(UnetSignature.SampleName);
         _timestep = RequireInput(UnetSignature.TimestepName);
         _context = RequireInput(UnetSignature.EncoderHiddenStatesName);
         LayerCount = layerCount;
-        _outputs = [RequireOutput(UnetSignature.NoiseOutputName), .. Enumerable.Range(0, layerCount).Select(i => RequireOutput(AttentionProbeGraph.OutputName(i)))];
+        _outputs =
+        [
+            RequireOutput(UnetSignature.NoiseOutputName),
+            .. Enumerable.Range(0, layerCount).Select(i => RequireOutput(AttentionProbeGraph.OutputName(i))),
+        ];
     }
 
     public int LayerCount { get; }
 
     public int? FixedBatch => FixedDimension(_sample, 0);
 
-    public DenseTensor<float> PredictNoise(DenseTensor<float> sample, float timestep, DenseTensor<float> encoderHiddenStates) =>
-        PredictNoise(_sample, _timestep, _context, _outputs[0], FixedBatch, sample, timestep, encoderHiddenStates);
+    public DenseTensor<float> PredictNoise(
+        DenseTensor<float> sample,
+        float timestep,
+        DenseTensor<float> encoderHiddenStates
+    ) => PredictNoise(_sample, _timestep, _context, _outputs[0], FixedBatch, sample, timestep, encoderHiddenStates);
 
-    public (DenseTensor<float> Noise, DenseTensor<float>[] Maps) Run(DenseTensor<float> sample, float timestep, DenseTensor<float> context)
+    public (DenseTensor<float> Noise, DenseTensor<float>[] Maps) Run(
+        DenseTensor<float> sample,
+        float timestep,
+        DenseTensor<float> context
+    )
     {
-        var results = Run([Input(_sample, sample), TimestepInput(_timestep, timestep, sample.Dimensions[0]), Input(_context, context)], _outputs);
+        var results = Run(
+            [
+                Input(_sample, sample),
+                TimestepInput(_timestep, timestep, sample.Dimensions[0]),
+                Input(_context, context),
+            ],
+            _outputs
+        );
         return (results[0], results[1..]);
     }
 }

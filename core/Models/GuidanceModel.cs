@@ -30,12 +30,16 @@ public sealed class GuidanceModel : OnnxModel
     public GuidanceModel(InferenceSession session, string modelPath, int layerCount, int? rowsPerRun = null)
         : base(session, modelPath, "guidance")
     {
-        if (rowsPerRun is < 1) throw new ArgumentOutOfRangeException(nameof(rowsPerRun), rowsPerRun, "at least one row per run");
+        if (rowsPerRun is < 1)
+            throw new ArgumentOutOfRangeException(nameof(rowsPerRun), rowsPerRun, "at least one row per run");
         _rowsPerRun = rowsPerRun;
         _sample = RequireInput(UnetSignature.SampleName);
         _timestep = RequireInput(UnetSignature.TimestepName);
         _context = RequireInput(UnetSignature.EncoderHiddenStatesName);
-        _references = Enumerable.Range(0, layerCount).Select(i => RequireInput(GuidanceGraph.ReferenceInput(i))).ToArray();
+        _references = Enumerable
+            .Range(0, layerCount)
+            .Select(i => RequireInput(GuidanceGraph.ReferenceInput(i)))
+            .ToArray();
         _loss = RequireOutput(GuidanceGraph.LossOutput);
         _gradient = RequireOutput(GuidanceGraph.GradientOutput);
     }
@@ -44,12 +48,19 @@ public sealed class GuidanceModel : OnnxModel
     public int? RowsPerRun => _rowsPerRun;
 
     public (float Loss, DenseTensor<float> Gradient) LossAndGradient(
-        DenseTensor<float> sample, float timestep, DenseTensor<float> context, IReadOnlyList<DenseTensor<float>> referenceMaps)
+        DenseTensor<float> sample,
+        float timestep,
+        DenseTensor<float> context,
+        IReadOnlyList<DenseTensor<float>> referenceMaps
+    )
     {
         if (referenceMaps.Count != _references.Length)
-            throw new ArgumentException($"the guidance graph takes {_references.Length} reference maps, got {referenceMaps.Count}");
+            throw new ArgumentException(
+                $"the guidance graph takes {_references.Length} reference maps, got {referenceMaps.Count}"
+            );
         var rows = sample.Dimensions[0];
-        if (_rowsPerRun is not { } perRun || perRun >= rows) return RunOnce(sample, timestep, context, referenceMaps);
+        if (_rowsPerRun is not { } perRun || perRun >= rows)
+            return RunOnce(sample, timestep, context, referenceMaps);
         if (rows % perRun != 0)
             throw new ArgumentException($"a batch of {rows} rows does not split into runs of {perRun}");
         var parts = rows / perRun;
@@ -58,16 +69,28 @@ public sealed class GuidanceModel : OnnxModel
         for (var part = 0; part < parts; part++)
         {
             var (partLoss, partGradient) = RunOnce(
-                Part(sample, part, parts), timestep, Part(context, part, parts), referenceMaps.Select(m => Part(m, part, parts)).ToList());
+                Part(sample, part, parts),
+                timestep,
+                Part(context, part, parts),
+                referenceMaps.Select(m => Part(m, part, parts)).ToList()
+            );
             loss += partLoss / parts;
             var length = (int)partGradient.Length;
-            TensorPrimitives.Multiply(partGradient.Buffer.Span, 1f / parts, gradient.Buffer.Span.Slice(part * length, length));
+            TensorPrimitives.Multiply(
+                partGradient.Buffer.Span,
+                1f / parts,
+                gradient.Buffer.Span.Slice(part * length, length)
+            );
         }
         return (loss, gradient);
     }
 
     private (float Loss, DenseTensor<float> Gradient) RunOnce(
-        DenseTensor<float> sample, float timestep, DenseTensor<float> context, IReadOnlyList<DenseTensor<float>> referenceMaps)
+        DenseTensor<float> sample,
+        float timestep,
+        DenseTensor<float> context,
+        IReadOnlyList<DenseTensor<float>> referenceMaps
+    )
     {
         List<ModelInput> inputs =
         [

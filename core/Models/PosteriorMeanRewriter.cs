@@ -7,11 +7,19 @@ namespace Pix2PixZero.Core.Models;
 /// <summary>
 /// diffusers' ONNX converter exports the VAE encoder as <c>mean + std · RandomNormalLike(mean)</c>, which makes
 /// encoding random. This rewrite replaces the <c>Add(mean, Mul(std, noise))</c> with <c>Identity(mean)</c> and
-/// prunes what no longer feeds an output (<see cref="OnnxGraph.Prune"/>), giving the posterior mean (DESIGN.md §1.2 step 1).
+/// prunes what no longer feeds an output (<see cref="OnnxGraph.Prune"/>),
+/// giving the posterior mean (DESIGN.md §1.2 step 1).
 /// </summary>
 public static class PosteriorMeanRewriter
 {
-    private static readonly HashSet<string> RandomOps = ["RandomNormalLike", "RandomNormal", "RandomUniformLike", "RandomUniform", "Multinomial"];
+    private static readonly HashSet<string> RandomOps =
+    [
+        "RandomNormalLike",
+        "RandomNormal",
+        "RandomUniformLike",
+        "RandomUniform",
+        "Multinomial",
+    ];
 
     public static bool Samples(ModelProto model) => model.Graph.Node.Any(n => RandomOps.Contains(n.OpType));
 
@@ -33,8 +41,12 @@ public static class PosteriorMeanRewriter
             var scaled = FirstConsumer(consumers, random.Output[0], "Mul");
             var sum = scaled is null ? null : FirstConsumer(consumers, scaled.Output[0], "Add");
             if (random.OpType != "RandomNormalLike" || scaled is null || sum is null || sum.Input.Count != 2)
-                throw new ModelBundleException(path,
-                    $"the VAE encoder samples with {random.OpType} ('{random.Name}') in a form that cannot be rewritten to the posterior mean; export the encoder returning latent_dist.mean or the moments");
+                throw new ModelBundleException(
+                    path,
+                    $"the VAE encoder samples with {random.OpType} ('{random.Name}') "
+                        + "in a form that cannot be rewritten to the posterior mean; "
+                        + "export the encoder returning latent_dist.mean or the moments"
+                );
             var mean = sum.Input[0] == scaled.Output[0] ? sum.Input[1] : sum.Input[0];
             sum.OpType = "Identity";
             sum.Input.Clear();
@@ -45,6 +57,9 @@ public static class PosteriorMeanRewriter
             throw new ModelBundleException(path, "the VAE encoder still samples after the posterior-mean rewrite");
     }
 
-    private static NodeProto? FirstConsumer(Dictionary<string, List<NodeProto>> consumers, string tensor, string opType) =>
-        consumers.TryGetValue(tensor, out var users) ? users.FirstOrDefault(n => n.OpType == opType) : null;
+    private static NodeProto? FirstConsumer(
+        Dictionary<string, List<NodeProto>> consumers,
+        string tensor,
+        string opType
+    ) => consumers.TryGetValue(tensor, out var users) ? users.FirstOrDefault(n => n.OpType == opType) : null;
 }

@@ -10,7 +10,8 @@ public sealed class TextEncoder : OnnxModel
     private readonly string _ids;
     private readonly string _hidden;
 
-    public TextEncoder(InferenceSession session, string modelPath) : base(session, modelPath, "text_encoder")
+    public TextEncoder(InferenceSession session, string modelPath)
+        : base(session, modelPath, "text_encoder")
     {
         _ids = RequireInput("input_ids");
         _hidden = RequireOutput("last_hidden_state");
@@ -28,7 +29,8 @@ public sealed class TextEncoder : OnnxModel
         if (ids.Length != rows * SequenceLength)
             throw new ArgumentException($"expected {rows}×{SequenceLength} token ids, got {ids.Length}");
         var all = new long[ids.Length];
-        for (var i = 0; i < all.Length; i++) all[i] = ids[i];
+        for (var i = 0; i < all.Length; i++)
+            all[i] = ids[i];
         return RowBatches.Run(rows, FixedDimension(_ids, 0), chosen =>
         {
             var batch = RowBatches.Gather<long>(all, SequenceLength, chosen);

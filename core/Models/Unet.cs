@@ -16,7 +16,8 @@ public sealed class Unet : OnnxModel, INoisePredictor
     private readonly string _context;
     private readonly string _output;
 
-    public Unet(InferenceSession session, string modelPath) : base(session, modelPath, "unet")
+    public Unet(InferenceSession session, string modelPath)
+        : base(session, modelPath, "unet")
     {
         _sample = RequireInput(UnetSignature.SampleName);
         _timestep = RequireInput(UnetSignature.TimestepName);
@@ -28,6 +29,9 @@ public sealed class Unet : OnnxModel, INoisePredictor
 
     public int? FixedBatch => FixedDimension(_sample, 0);
 
-    public DenseTensor<float> PredictNoise(DenseTensor<float> sample, float timestep, DenseTensor<float> encoderHiddenStates) =>
-        PredictNoise(_sample, _timestep, _context, _output, FixedBatch, sample, timestep, encoderHiddenStates);
+    public DenseTensor<float> PredictNoise(
+        DenseTensor<float> sample,
+        float timestep,
+        DenseTensor<float> encoderHiddenStates
+    ) => PredictNoise(_sample, _timestep, _context, _output, FixedBatch, sample, timestep, encoderHiddenStates);
 }

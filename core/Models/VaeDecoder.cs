@@ -4,13 +4,16 @@ using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Models;
 
-/// <summary>VAE decoder graph: <c>latent_sample</c> [B,4,h,w] (already divided by the scaling factor) → image in [-1,1].</summary>
+/// <summary>
+/// VAE decoder graph: <c>latent_sample</c> [B,4,h,w] (already divided by the scaling factor) → image in [-1,1].
+/// </summary>
 public sealed class VaeDecoder : OnnxModel
 {
     private readonly string _latent;
     private readonly string _image;
 
-    public VaeDecoder(InferenceSession session, string modelPath) : base(session, modelPath, "vae_decoder")
+    public VaeDecoder(InferenceSession session, string modelPath)
+        : base(session, modelPath, "vae_decoder")
     {
         _latent = RequireInput("latent_sample");
         _image = RequireOutput("sample");

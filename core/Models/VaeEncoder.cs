@@ -40,10 +40,15 @@ public sealed class VaeEncoder : OnnxModel
             return Run([Input(_image, RowBatches.Gather(image.Buffer, rowSize, chosen), dims)], _latent)[0];
         });
         var channels = output.Dimensions[1];
-        if (channels == LatentChannels) return output;
-        if (channels == 2 * LatentChannels) return FirstHalfOfChannels(output);
-        throw new ModelBundleException(ModelPath,
-            $"the encoder returns {channels} channels; expected {LatentChannels} (the mean) or {2 * LatentChannels} (mean and log-variance)");
+        if (channels == LatentChannels)
+            return output;
+        if (channels == 2 * LatentChannels)
+            return FirstHalfOfChannels(output);
+        throw new ModelBundleException(
+            ModelPath,
+            $"the encoder returns {channels} channels; expected {LatentChannels} "
+                + $"(the mean) or {2 * LatentChannels} (mean and log-variance)"
+        );
     }
 
     private static DenseTensor<float> FirstHalfOfChannels(DenseTensor<float> moments)

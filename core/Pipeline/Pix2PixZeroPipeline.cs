@@ -52,10 +52,14 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     /// <summary>The UNet with its cross-attention maps as outputs (compiling it on first use).</summary>
     public AttentionProbe AttentionProbe => Loaded.Probe;
 
-    /// <summary>The cross-attention loss and its gradient with respect to the sample (compiling it on first use).</summary>
+    /// <summary>
+    /// The cross-attention loss and its gradient with respect to the sample (compiling it on first use).
+    /// </summary>
     public GuidanceModel Guidance => Loaded.Guidance;
 
-    /// <summary>The UNet's noise prediction as the method runs it: the attention probe, asked for the noise alone.</summary>
+    /// <summary>
+    /// The UNet's noise prediction as the method runs it: the attention probe, asked for the noise alone.
+    /// </summary>
     public INoisePredictor NoisePredictor => AttentionProbe;
 
     /// <summary>The reference/edit loop on this bundle's graphs (compiling the guidance graphs on first use).</summary>
@@ -68,7 +72,11 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     /// sessions for them.
     /// </summary>
     public PreparedUnetGraphs PrepareGuidanceGraphs(bool force = false) =>
-        GuidanceGraphCompiler.Prepare(_bundle.GraphPath(BundleComponent.Unet), _log, new GuidanceCompileOptions(Force: force));
+        GuidanceGraphCompiler.Prepare(
+            _bundle.GraphPath(BundleComponent.Unet),
+            _log,
+            new GuidanceCompileOptions(Force: force)
+        );
 
     /// <summary>
     /// BLIP's caption of the image as the method sees it: resized to the model's size first (the public code
@@ -85,7 +93,11 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     /// one direction per task from the word means, the regularized inversion, the reference and guided edit passes,
     /// the decode. Returns each task's picture and record; the caller disposes the pictures.
     /// </summary>
-    public IReadOnlyList<EditedPicture> EditPhoto(PhotoEditRequest request, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    public IReadOnlyList<EditedPicture> EditPhoto(
+        PhotoEditRequest request,
+        IProgress<PipelineProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var stageSeconds = new Dictionary<string, double>();
@@ -108,16 +120,33 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         var images = Edit(inverted, directions, request.Options, progress, cancellationToken);
         Ended("edit");
 
-        var provenance = new EditProvenance(Synthetic: false, Input: request.Input, Prompt: null, Caption: caption, CaptionSource: captionSource,
-            ModelDirectory: _bundle.Directory, ModelId: Prompts.ModelId, Provider: _bundle.Sessions.ActiveProvider?.ToString() ?? "?",
-            ImageSize: _bundle.ImageSize, DirectionSentences: request.Sentences.Label);
-        return request.Tasks.Zip(images, (task, image) =>
-            new EditedPicture(task, image, EditRecord.Create(provenance, task.Name, request.Options, stageSeconds))).ToList();
+        var provenance = new EditProvenance(
+            Synthetic: false,
+            Input: request.Input,
+            Prompt: null,
+            Caption: caption,
+            CaptionSource: captionSource,
+            ModelDirectory: _bundle.Directory,
+            ModelId: Prompts.ModelId,
+            Provider: _bundle.Sessions.ActiveProvider?.ToString() ?? "?",
+            ImageSize: _bundle.ImageSize,
+            DirectionSentences: request.Sentences.Label
+        );
+        return request
+            .Tasks.Zip(images, (task, image) =>
+                new EditedPicture(task, image, EditRecord.Create(provenance, task.Name, request.Options, stageSeconds))
+            )
+            .ToList();
     }
 
     /// <summary>One direction per task, between the word means (from the store when computed before).</summary>
-    public IReadOnlyList<EditDirection> Directions(IReadOnlyList<EditTask> tasks, SentenceSource sentences, DirectionStore store,
-        IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    public IReadOnlyList<EditDirection> Directions(
+        IReadOnlyList<EditTask> tasks,
+        SentenceSource sentences,
+        DirectionStore store,
+        IProgress<PipelineProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         var means = new Dictionary<EditWord, WordMean>();
         WordMean Mean(EditWord word)
@@ -133,71 +162,150 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         return tasks.Select(t => EditDirection.Between(Mean(t.Source), Mean(t.Target))).ToList();
     }
 
-    /// <summary>The per-word mean embedding, from the store when it was computed before with the same sentences.</summary>
-    public WordMean WordMean(string word, SentenceSource source, DirectionStore store, CancellationToken cancellationToken = default) =>
-        new WordMeanResolver(Prompts, store).Resolve(EditWord.Parse(word), source, cancellationToken);
+    /// <summary>
+    /// The per-word mean embedding, from the store when it was computed before with the same sentences.
+    /// </summary>
+    public WordMean WordMean(
+        string word,
+        SentenceSource source,
+        DirectionStore store,
+        CancellationToken cancellationToken = default
+    ) => new WordMeanResolver(Prompts, store).Resolve(EditWord.Parse(word), source, cancellationToken);
 
-    public InvertedImage Invert(Image<Rgb24> image, string caption, MethodParameters options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    public InvertedImage Invert(
+        Image<Rgb24> image,
+        string caption,
+        MethodParameters options,
+        IProgress<PipelineProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         options.Validate();
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new PipelineProgress("encode", 0, 1));
         var z0 = Latents.Encode(image);
-        var zT = CreateInversion().Invert(
-            z0, TextBatch(Prompts.Encode(caption)), options.Steps, options.Convention, new NoiseRegularizer(options.Regularizer), options.Seed,
-            Stage(progress, "invert"), NonFiniteCheck.InversionStep, cancellationToken);
+        var zT = CreateInversion()
+            .Invert(
+                z0,
+                TextBatch(Prompts.Encode(caption)),
+                options.Steps,
+                options.Convention,
+                new NoiseRegularizer(options.Regularizer),
+                options.Seed,
+                Stage(progress, "invert"),
+                NonFiniteCheck.InversionStep,
+                cancellationToken
+            );
         return new InvertedImage(zT, caption, options.Steps, options.Convention, options.Seed, Prompts.ModelId);
     }
 
     /// <summary>Edits an inverted photo once per direction; all directions share one reference pass.</summary>
-    public IReadOnlyList<Image<Rgb24>> Edit(InvertedImage inverted, IReadOnlyList<EditDirection> directions, MethodParameters options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Image<Rgb24>> Edit(
+        InvertedImage inverted,
+        IReadOnlyList<EditDirection> directions,
+        MethodParameters options,
+        IProgress<PipelineProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         options.Validate();
         if (inverted.ModelId != Prompts.ModelId)
-            throw new InvalidInputException($"the inverted latent was made with {inverted.ModelId}, but this model is {Prompts.ModelId}; invert the image again with this model");
+            throw new InvalidInputException(
+                $"the inverted latent was made with {inverted.ModelId}, but this "
+                    + $"model is {Prompts.ModelId}; invert the image again with this model"
+            );
         if (inverted.Steps != options.Steps)
-            throw new InvalidOptionException("steps", options.Steps, $"edit with the {inverted.Steps} steps the image was inverted with");
+            throw new InvalidOptionException(
+                "steps",
+                options.Steps,
+                $"edit with the {inverted.Steps} steps the image was inverted with"
+            );
         var caption = Prompts.Encode(inverted.Caption);
         var negative = options.NegativePrompt is null ? caption : Prompts.Encode(options.NegativePrompt);
-        return EditFrom(inverted.Latent, negative, caption, directions, options, synthetic: false, progress, cancellationToken);
+        return EditFrom(
+            inverted.Latent,
+            negative,
+            caption,
+            directions,
+            options,
+            synthetic: false,
+            progress,
+            cancellationToken
+        );
     }
 
-    /// <summary>Synthetic mode: z_T is seeded noise, the prompt is the user's, the negative prompt "" by default.</summary>
-    public (Image<Rgb24> Reference, IReadOnlyList<Image<Rgb24>> Edits) Generate(string prompt, IReadOnlyList<EditDirection> directions, MethodParameters options, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Synthetic mode: z_T is seeded noise, the prompt is the user's, the negative prompt "" by default.
+    /// </summary>
+    public (Image<Rgb24> Reference, IReadOnlyList<Image<Rgb24>> Edits) Generate(
+        string prompt,
+        IReadOnlyList<EditDirection> directions,
+        MethodParameters options,
+        IProgress<PipelineProgress>? progress = null,
+        CancellationToken cancellationToken = default
+    )
     {
         options.Validate();
         var zT = new DenseTensor<float>([1, _bundle.LatentChannels, _bundle.LatentSize, _bundle.LatentSize]);
         SeededGaussian.Fill(zT.Buffer.Span, options.Seed);
         var positive = Prompts.Encode(prompt);
         var negative = Prompts.Encode(options.NegativePrompt ?? "");
-        var images = EditFrom(zT, negative, positive, [.. directions], options, synthetic: true, progress, cancellationToken, includeReference: true);
+        var images = EditFrom(
+            zT,
+            negative,
+            positive,
+            [.. directions],
+            options,
+            synthetic: true,
+            progress,
+            cancellationToken,
+            includeReference: true
+        );
         return (images[^1], images.Take(images.Count - 1).ToArray());
     }
 
     public void Dispose()
     {
-        lock (_gate) _loaded?.Dispose();
+        lock (_gate)
+            _loaded?.Dispose();
         _weights.Dispose();
     }
 
     private IReadOnlyList<Image<Rgb24>> EditFrom(
-        DenseTensor<float> zT, float[] negative, float[] positive, IReadOnlyList<EditDirection> directions, MethodParameters options,
-        bool synthetic, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken, bool includeReference = false)
+        DenseTensor<float> zT,
+        float[] negative,
+        float[] positive,
+        IReadOnlyList<EditDirection> directions,
+        MethodParameters options,
+        bool synthetic,
+        IProgress<PipelineProgress>? progress,
+        CancellationToken cancellationToken,
+        bool includeReference = false
+    )
     {
         var edited = directions.Select(d => WithDirection(positive, d, options.EditMultiplier)).ToArray();
         var rowShape = new[] { Prompts.SequenceLength, positive.Length / Prompts.SequenceLength };
         var editor = CreateEditor();
         DenseTensor<float>? reference = null;
-        var latents = editor.Edit(zT, new EditConditioning(negative, positive, edited, rowShape), options.Steps, options.GuidanceScale,
-            options.EffectiveCrossAttentionGuidance(synthetic), Stage(progress, "edit"),
+        var latents = editor.Edit(
+            zT,
+            new EditConditioning(negative, positive, edited, rowShape),
+            options.Steps,
+            options.GuidanceScale,
+            options.EffectiveCrossAttentionGuidance(synthetic),
+            Stage(progress, "edit"),
             step =>
             {
                 NonFiniteCheck.EditStep(step);
-                if (includeReference) reference = new DenseTensor<float>(step.ReferenceLatent, zT.Dimensions);
-            }, cancellationToken);
+                if (includeReference)
+                    reference = new DenseTensor<float>(step.ReferenceLatent, zT.Dimensions);
+            },
+            cancellationToken
+        );
         progress?.Report(new PipelineProgress("decode", 0, latents.Count));
         var images = latents.Select(Latents.Decode).ToList();
-        if (includeReference) images.Add(Latents.Decode(reference!));
+        if (includeReference)
+            images.Add(Latents.Decode(reference!));
         progress?.Report(new PipelineProgress("decode", latents.Count, latents.Count));
         return images;
     }
@@ -205,13 +313,17 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     private float[] WithDirection(float[] positive, EditDirection direction, float multiplier)
     {
         if (direction.ModelId != Prompts.ModelId)
-            throw new InvalidInputException($"the {direction.Source.Value}→{direction.Target.Value} direction was computed for {direction.ModelId}, not for this model ({Prompts.ModelId}); recompute it");
+            throw new InvalidInputException(
+                $"the {direction.Source.Value}→{direction.Target.Value} direction was computed "
+                    + $"for {direction.ModelId}, not for this model ({Prompts.ModelId}); recompute it"
+            );
         var result = (float[])positive.Clone();
         direction.AddTo(result, multiplier);
         return result;
     }
 
-    private DenseTensor<float> TextBatch(float[] row) => new(row, [1, Prompts.SequenceLength, row.Length / Prompts.SequenceLength]);
+    private DenseTensor<float> TextBatch(float[] row) =>
+        new(row, [1, Prompts.SequenceLength, row.Length / Prompts.SequenceLength]);
 
     // The sessions are made for the bundle's latent size (ONNX Runtime plans a dynamic graph far faster with its
     // sizes fixed), and made again if the bundle is later set to another size.
@@ -222,7 +334,8 @@ public sealed class Pix2PixZeroPipeline : IDisposable
             lock (_gate)
             {
                 var size = _bundle.LatentSize;
-                if (_loaded is { } loaded && loaded.LatentSize == size) return loaded;
+                if (_loaded is { } loaded && loaded.LatentSize == size)
+                    return loaded;
                 _loaded?.Dispose();
                 _loaded = null;
                 return _loaded = LoadGuidance(size);
@@ -241,11 +354,19 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         var probeSizes = signature.FixedDimensions(batch: null, latentSize, latentSize, tokens);
         int? guidanceRows = signature.FixedBatch is null ? 1 : null;
         var guidanceSizes = signature.FixedDimensions(batch: guidanceRows ?? 2, latentSize, latentSize, tokens);
-        var probe = new AttentionProbe(_bundle.Sessions.Create(graphs.AttentionProbePath, _weights, probeSizes), graphs.AttentionProbePath, layers);
+        var probe = new AttentionProbe(
+            _bundle.Sessions.Create(graphs.AttentionProbePath, _weights, probeSizes),
+            graphs.AttentionProbePath,
+            layers
+        );
         try
         {
             var guidance = new GuidanceModel(
-                _bundle.Sessions.Create(graphs.GuidancePath, _weights, guidanceSizes), graphs.GuidancePath, layers, guidanceRows);
+                _bundle.Sessions.Create(graphs.GuidancePath, _weights, guidanceSizes),
+                graphs.GuidancePath,
+                layers,
+                guidanceRows
+            );
             return new LoadedGraphs(probe, guidance, latentSize);
         }
         catch
@@ -268,8 +389,10 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         progress is null ? null : new StageProgress(progress, stage);
 
     // Progress<T> posts to the thread pool; reports must arrive in order and before the step's work goes on.
-    private sealed class StageProgress(IProgress<PipelineProgress> target, string stage) : IProgress<(int Step, int Total)>
+    private sealed class StageProgress(IProgress<PipelineProgress> target, string stage)
+        : IProgress<(int Step, int Total)>
     {
-        public void Report((int Step, int Total) value) => target.Report(new PipelineProgress(stage, value.Step, value.Total));
+        public void Report((int Step, int Total) value) =>
+            target.Report(new PipelineProgress(stage, value.Step, value.Total));
     }
 }

@@ -36,13 +36,16 @@ public abstract class OnnxModel : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>The input named <paramref name="name"/>, or a bundle error naming the file and the inputs it has.</summary>
+    /// <summary>
+    /// The input named <paramref name="name"/>, or a bundle error naming the file and the inputs it has.
+    /// </summary>
     protected string RequireInput(string name) => Require(Session.InputMetadata, name, "input");
 
     protected string RequireOutput(params string[] names)
     {
         foreach (var name in names)
-            if (Session.OutputMetadata.ContainsKey(name)) return name;
+            if (Session.OutputMetadata.ContainsKey(name))
+                return name;
         if (names.Length > 0 && Session.OutputMetadata.Count == 1)
             return Session.OutputMetadata.Keys.Single();
         return Require(Session.OutputMetadata, names[0], "output");
@@ -51,8 +54,11 @@ public abstract class OnnxModel : IDisposable
     private string Require(IReadOnlyDictionary<string, NodeMetadata> metadata, string name, string kind) =>
         metadata.ContainsKey(name)
             ? name
-            : throw new ModelBundleException(ModelPath,
-                $"the {Component} graph has no {kind} '{name}' (it has: {string.Join(", ", metadata.Keys)}); is it a diffusers ONNX export?");
+            : throw new ModelBundleException(
+                ModelPath,
+                $"the {Component} graph has no {kind} '{name}' (it "
+                    + $"has: {string.Join(", ", metadata.Keys)}); is it a diffusers ONNX export?"
+            );
 
     /// <summary>The fixed size of dimension <paramref name="axis"/> of an input, or null when it is dynamic.</summary>
     protected int? FixedDimension(string input, int axis)
@@ -62,10 +68,26 @@ public abstract class OnnxModel : IDisposable
     }
 
     protected ModelInput Input(string name, Memory<float> values, int[] shape) =>
-        new(name, TensorConversion.ToInput(name, Session.InputMetadata[name].ElementDataType, values, Array.ConvertAll(shape, d => (long)d)));
+        new(
+            name,
+            TensorConversion.ToInput(
+                name,
+                Session.InputMetadata[name].ElementDataType,
+                values,
+                Array.ConvertAll(shape, d => (long)d)
+            )
+        );
 
     protected ModelInput Input(string name, Memory<long> values, int[] shape) =>
-        new(name, TensorConversion.ToInput(name, Session.InputMetadata[name].ElementDataType, values, Array.ConvertAll(shape, d => (long)d)));
+        new(
+            name,
+            TensorConversion.ToInput(
+                name,
+                Session.InputMetadata[name].ElementDataType,
+                values,
+                Array.ConvertAll(shape, d => (long)d)
+            )
+        );
 
     /// <summary>
     /// A diffusion timestep in the element type and shape the graph declares: a scalar, a fixed-size vector, or one
@@ -84,20 +106,38 @@ public abstract class OnnxModel : IDisposable
     /// A tensor input; fp32 tensors are handed to the session as they are (ONNX Runtime pins their buffer for the
     /// run), so large inputs such as the reference attention maps are not copied on every call.
     /// </summary>
-    protected ModelInput Input(string name, DenseTensor<float> tensor) => Input(name, tensor.Buffer, tensor.Dimensions.ToArray());
+    protected ModelInput Input(string name, DenseTensor<float> tensor) =>
+        Input(name, tensor.Buffer, tensor.Dimensions.ToArray());
 
     /// <summary>
     /// A UNet-shaped call (sample, timestep, text → one output), in chunks of the graph's batch when the export fixes
     /// it (<see cref="RowBatches"/>).
     /// </summary>
-    protected DenseTensor<float> PredictNoise(string sampleInput, string timestepInput, string contextInput, string output, int? fixedBatch,
-        DenseTensor<float> sample, float timestep, DenseTensor<float> encoderHiddenStates)
+    protected DenseTensor<float> PredictNoise(
+        string sampleInput,
+        string timestepInput,
+        string contextInput,
+        string output,
+        int? fixedBatch,
+        DenseTensor<float> sample,
+        float timestep,
+        DenseTensor<float> encoderHiddenStates
+    )
     {
         var rows = sample.Dimensions[0];
         if (encoderHiddenStates.Dimensions[0] != rows)
-            throw new ArgumentException($"sample has {rows} rows but encoder_hidden_states has {encoderHiddenStates.Dimensions[0]}");
+            throw new ArgumentException(
+                $"sample has {rows} rows but encoder_hidden_states has {encoderHiddenStates.Dimensions[0]}"
+            );
         if (fixedBatch is null or 0 || fixedBatch == rows)
-            return Run([Input(sampleInput, sample), TimestepInput(timestepInput, timestep, rows), Input(contextInput, encoderHiddenStates)], output)[0];
+            return Run(
+                [
+                    Input(sampleInput, sample),
+                    TimestepInput(timestepInput, timestep, rows),
+                    Input(contextInput, encoderHiddenStates),
+                ],
+                output
+            )[0];
         var sampleRow = (int)(sample.Length / rows);
         var contextRow = (int)(encoderHiddenStates.Length / rows);
         var sampleDims = sample.Dimensions.ToArray();
@@ -106,11 +146,13 @@ public abstract class OnnxModel : IDisposable
         {
             sampleDims[0] = contextDims[0] = chosen.Length;
             return Run(
-            [
-                Input(sampleInput, RowBatches.Gather(sample.Buffer, sampleRow, chosen), sampleDims),
-                TimestepInput(timestepInput, timestep, chosen.Length),
-                Input(contextInput, RowBatches.Gather(encoderHiddenStates.Buffer, contextRow, chosen), contextDims),
-            ], output)[0];
+                [
+                    Input(sampleInput, RowBatches.Gather(sample.Buffer, sampleRow, chosen), sampleDims),
+                    TimestepInput(timestepInput, timestep, chosen.Length),
+                    Input(contextInput, RowBatches.Gather(encoderHiddenStates.Buffer, contextRow, chosen), contextDims),
+                ],
+                output
+            )[0];
         });
     }
 
@@ -121,7 +163,11 @@ public abstract class OnnxModel : IDisposable
     /// </summary>
     public IReadOnlyDictionary<(string Outputs, long Batch), (int Runs, TimeSpan First, TimeSpan Time)> RunTimes
     {
-        get { lock (_runTimes) return new Dictionary<(string, long), (int, TimeSpan, TimeSpan)>(_runTimes); }
+        get
+        {
+            lock (_runTimes)
+                return new Dictionary<(string, long), (int, TimeSpan, TimeSpan)>(_runTimes);
+        }
     }
 
     private readonly Dictionary<(string Outputs, long Batch), (int Runs, TimeSpan First, TimeSpan Time)> _runTimes = [];
@@ -133,10 +179,21 @@ public abstract class OnnxModel : IDisposable
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             DenseTensor<float>[] converted;
-            using (var results = Session.Run(_runOptions, inputs.Select(i => i.Name).ToArray(), inputs.Select(i => i.Value).ToArray(), outputs))
+            using (
+                var results = Session.Run(
+                    _runOptions,
+                    inputs.Select(i => i.Name).ToArray(),
+                    inputs.Select(i => i.Value).ToArray(),
+                    outputs
+                )
+            )
                 converted = results.Select((r, i) => TensorConversion.ToFloat(r, outputs[i], ModelPath)).ToArray();
-            var batch = inputs.Count > 0 && inputs[0].Value.GetTensorTypeAndShape() is
-                { ElementDataType: TensorElementType.Float or TensorElementType.Float16, Shape: [var rows, ..] } ? rows : 1L;
+            var batch =
+                inputs.Count > 0
+                && inputs[0].Value.GetTensorTypeAndShape()
+                    is { ElementDataType: TensorElementType.Float or TensorElementType.Float16, Shape: [var rows, ..] }
+                    ? rows
+                    : 1L;
             var key = (outputs.Length == 1 ? outputs[0] : $"{outputs.Length} outputs", batch);
             lock (_runTimes)
             {
@@ -148,7 +205,8 @@ public abstract class OnnxModel : IDisposable
         }
         finally
         {
-            foreach (var input in inputs) input.Value.Dispose();
+            foreach (var input in inputs)
+                input.Value.Dispose();
         }
     }
 }

@@ -21,19 +21,22 @@ internal static class TensorConversion
                 return Allocate<Float16>(type, shape, halves =>
                 {
                     var src = values.Span;
-                    for (var i = 0; i < halves.Length; i++) halves[i] = (Float16)src[i];
+                    for (var i = 0; i < halves.Length; i++)
+                        halves[i] = (Float16)src[i];
                 });
             case TensorElementType.Double:
                 return Allocate<double>(type, shape, doubles =>
                 {
                     var src = values.Span;
-                    for (var i = 0; i < doubles.Length; i++) doubles[i] = src[i];
+                    for (var i = 0; i < doubles.Length; i++)
+                        doubles[i] = src[i];
                 });
             case TensorElementType.Int64:
                 return Allocate<long>(type, shape, longs =>
                 {
                     var src = values.Span;
-                    for (var i = 0; i < longs.Length; i++) longs[i] = (long)MathF.Round(src[i]);
+                    for (var i = 0; i < longs.Length; i++)
+                        longs[i] = (long)MathF.Round(src[i]);
                 });
             case TensorElementType.Int32:
                 return Allocate<int>(type, shape, ints =>
@@ -46,7 +49,9 @@ internal static class TensorConversion
                     }
                 });
             default:
-                throw new NotSupportedException($"input '{name}' has element type {type}; expected a float or integer tensor");
+                throw new NotSupportedException(
+                    $"input '{name}' has element type {type}; expected a float or integer tensor"
+                );
         }
     }
 
@@ -60,12 +65,14 @@ internal static class TensorConversion
                 return Allocate<int>(type, shape, ints =>
                 {
                     var src = values.Span;
-                    for (var i = 0; i < ints.Length; i++) ints[i] = checked((int)src[i]);
+                    for (var i = 0; i < ints.Length; i++)
+                        ints[i] = checked((int)src[i]);
                 });
             default:
                 var floats = new float[values.Length];
                 var longs = values.Span;
-                for (var i = 0; i < floats.Length; i++) floats[i] = longs[i];
+                for (var i = 0; i < floats.Length; i++)
+                    floats[i] = longs[i];
                 return ToInput(name, type, floats, shape);
         }
     }
@@ -73,7 +80,10 @@ internal static class TensorConversion
     public static DenseTensor<float> ToFloat(OrtValue value, string name, string modelPath)
     {
         if (value.OnnxType != OnnxValueType.ONNX_TYPE_TENSOR)
-            throw new ModelBundleException(modelPath, $"output '{name}' is {value.OnnxType}; expected a float or float16 tensor");
+            throw new ModelBundleException(
+                modelPath,
+                $"output '{name}' is {value.OnnxType}; expected a float or float16 tensor"
+            );
         var info = value.GetTensorTypeAndShape();
         var dims = Array.ConvertAll(info.Shape, d => checked((int)d));
         switch (info.ElementDataType)
@@ -83,14 +93,19 @@ internal static class TensorConversion
             case TensorElementType.Float16:
                 var src = value.GetTensorDataAsSpan<Float16>();
                 var data = new float[src.Length];
-                for (var i = 0; i < data.Length; i++) data[i] = (float)src[i];
+                for (var i = 0; i < data.Length; i++)
+                    data[i] = (float)src[i];
                 return new DenseTensor<float>(data, dims);
             default:
-                throw new ModelBundleException(modelPath, $"output '{name}' is a {info.ElementDataType} tensor; expected a float or float16 tensor");
+                throw new ModelBundleException(
+                    modelPath,
+                    $"output '{name}' is a {info.ElementDataType} tensor; expected a float or float16 tensor"
+                );
         }
     }
 
-    private static OrtValue Allocate<T>(TensorElementType type, long[] shape, Action<Span<T>> fill) where T : unmanaged
+    private static OrtValue Allocate<T>(TensorElementType type, long[] shape, Action<Span<T>> fill)
+        where T : unmanaged
     {
         var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, type, shape);
         try

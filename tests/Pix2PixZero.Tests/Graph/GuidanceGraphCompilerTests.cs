@@ -134,22 +134,34 @@ public class GuidanceGraphCompilerTests(CompiledTinyUnets unets, ITestOutputHelp
         const string p = "guid_dyn_";
         using var probe = new InferenceSession(prepared.AttentionProbePath);
         var references = RunProbe(probe, p + "ref_sample", dynamic: true)
-            .Select((map, i) => new DenseTensor<float>(map, prepared.Layers[i].Shape!.Select(d => (int)d).ToArray())).ToList();
+            .Select((map, i) => new DenseTensor<float>(map, prepared.Layers[i].Shape!.Select(d => (int)d).ToArray()))
+            .ToList();
         var signature = UnetSignature.Read(OnnxGraph.Load(prepared.SourceModelPath));
         var sizes = signature.FixedDimensions(rowsPerRun ?? 2, latentHeight: 16, latentWidth: 32, tokens: 77);
-        using var guidance = new GuidanceModel(TestProvider.NewFactory().Create(prepared.GuidancePath, weights: null, sizes),
-            prepared.GuidancePath, prepared.Layers.Count, rowsPerRun);
+        using var guidance = new GuidanceModel(
+            TestProvider.NewFactory().Create(prepared.GuidancePath, weights: null, sizes),
+            prepared.GuidancePath,
+            prepared.Layers.Count,
+            rowsPerRun
+        );
 
         var timestep = GraphFixtures.Golden(p + "timestep").Floats()[0];
         var (loss, gradient) = guidance.LossAndGradient(
-            GraphFixtures.Golden(p + "sample").Tensor(), timestep, GraphFixtures.Golden("guid_ehs").Tensor(), references);
+            GraphFixtures.Golden(p + "sample").Tensor(),
+            timestep,
+            GraphFixtures.Golden("guid_ehs").Tensor(),
+            references
+        );
 
         var goldenLoss = GraphFixtures.Golden(p + "loss").Doubles()[0];
         var goldenGrad = GraphFixtures.Golden(p + "grad_sample").Doubles();
         var grad = gradient.Buffer.ToArray();
         var lossError = Math.Abs(loss - goldenLoss) / Math.Abs(goldenLoss);
         var gradError = goldenGrad.Select((g, i) => Math.Abs(g - grad[i])).Max() / goldenGrad.Max(Math.Abs);
-        output.WriteLine($"{rowsPerRun?.ToString() ?? "all"} rows per run: loss rel {lossError:E2}, grad max-abs error / max |grad| = {gradError:E2}");
+        output.WriteLine(
+            $"{rowsPerRun?.ToString() ?? "all"} rows per run: loss "
+                + $"rel {lossError:E2}, grad max-abs error / max |grad| = {gradError:E2}"
+        );
         Assert.Equal(goldenGrad.Length, grad.Length);
         Assert.True(lossError <= 1e-4, $"loss relative error {lossError:E2}");
         Assert.True(gradError <= 1e-4, $"gradient relative error {gradError:E2}");

@@ -18,7 +18,16 @@ public class SessionSizeTests
     {
         using var dynamic = ModelBundle.Open(RepoPaths.TinySdDynamic, TestProvider.NewFactory());
         var sizes = dynamic.UnetSignature.FixedDimensions(batch: 2, latentHeight: 24, latentWidth: 20, tokens: 77);
-        Assert.Equal(new Dictionary<string, long> { ["batch"] = 2, ["height"] = 24, ["width"] = 20, ["sequence"] = 77 }, sizes);
+        Assert.Equal(
+            new Dictionary<string, long>
+            {
+                ["batch"] = 2,
+                ["height"] = 24,
+                ["width"] = 20,
+                ["sequence"] = 77,
+            },
+            sizes
+        );
         Assert.False(dynamic.UnetSignature.FixedDimensions(batch: null, 24, 24, 77).ContainsKey("batch"));
 
         using var fixedUnet = ModelBundle.Open(RepoPaths.TinySd, TestProvider.NewFactory());
@@ -35,7 +44,10 @@ public class SessionSizeTests
         var context = Context(pipeline, batch: 2);
 
         var small = Noise([2, 4, bundle.LatentSize, bundle.LatentSize]);
-        Assert.Equal([2, 4, bundle.LatentSize, bundle.LatentSize], pipeline.NoisePredictor.PredictNoise(small, 501, context).Dimensions.ToArray());
+        Assert.Equal(
+            [2, 4, bundle.LatentSize, bundle.LatentSize],
+            pipeline.NoisePredictor.PredictNoise(small, 501, context).Dimensions.ToArray()
+        );
 
         bundle.UseImageSize(192);
         var sample = Noise([2, 4, 24, 24]);
@@ -50,14 +62,19 @@ public class SessionSizeTests
         TensorAssert.Close(noise.Buffer.Span, plain.Buffer.Span, 1e-5, "the probe's noise at 24×24 latents");
 
         var single = Noise([1, 4, 24, 24]);
-        Assert.Equal([1, 4, 24, 24], pipeline.NoisePredictor.PredictNoise(single, 501, Context(pipeline, batch: 1)).Dimensions.ToArray());
+        Assert.Equal(
+            [1, 4, 24, 24],
+            pipeline.NoisePredictor.PredictNoise(single, 501, Context(pipeline, batch: 1)).Dimensions.ToArray()
+        );
     }
 
     private static DenseTensor<float> Context(Pix2PixZeroPipeline pipeline, int batch)
     {
         var row = pipeline.Prompts.Encode("a photo of a cat");
-        return new DenseTensor<float>(Enumerable.Repeat(row, batch).SelectMany(r => r).ToArray(),
-            [batch, pipeline.Prompts.SequenceLength, row.Length / pipeline.Prompts.SequenceLength]);
+        return new DenseTensor<float>(
+            Enumerable.Repeat(row, batch).SelectMany(r => r).ToArray(),
+            [batch, pipeline.Prompts.SequenceLength, row.Length / pipeline.Prompts.SequenceLength]
+        );
     }
 
     private static DenseTensor<float> Noise(int[] shape, ulong seed = 1)

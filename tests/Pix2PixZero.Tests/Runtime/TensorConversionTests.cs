@@ -40,13 +40,18 @@ public sealed class TensorConversionTests
     {
         using var ids = TensorConversion.ToInput("ids", TensorElementType.Int32, new long[] { 49406, 49407 }, [1, 2]);
         Assert.Equal([49406, 49407], ids.GetTensorDataAsSpan<int>().ToArray());
-        Assert.Throws<OverflowException>(() => TensorConversion.ToInput("ids", TensorElementType.Int32, new long[] { 1L << 40 }, [1]));
+        Assert.Throws<OverflowException>(() =>
+            TensorConversion.ToInput("ids", TensorElementType.Int32, new long[] { 1L << 40 }, [1])
+        );
     }
 
     [Fact]
     public void Float16_outputs_are_read_back_as_fp32_with_their_shape()
     {
-        using var value = OrtValue.CreateTensorValueFromMemory(new Float16[] { (Float16)0.5f, (Float16)(-3f), (Float16)7f }, [1, 3]);
+        using var value = OrtValue.CreateTensorValueFromMemory(
+            new Float16[] { (Float16)0.5f, (Float16)(-3f), (Float16)7f },
+            [1, 3]
+        );
         var result = TensorConversion.ToFloat(value, "out_sample", "unet/model.onnx");
         Assert.Equal([1, 3], result.Dimensions.ToArray());
         Assert.Equal([0.5f, -3f, 7f], result.Buffer.ToArray());
@@ -56,7 +61,9 @@ public sealed class TensorConversionTests
     public void An_output_that_is_not_floating_point_is_a_bundle_error_naming_the_output()
     {
         using var value = OrtValue.CreateTensorValueFromMemory(new long[] { 1 }, [1]);
-        var error = Assert.Throws<ModelBundleException>(() => TensorConversion.ToFloat(value, "logits", "text_decoder/model.onnx"));
+        var error = Assert.Throws<ModelBundleException>(() =>
+            TensorConversion.ToFloat(value, "logits", "text_decoder/model.onnx")
+        );
         Assert.Contains("'logits'", error.Problem);
         Assert.Equal("text_decoder/model.onnx", error.Path);
     }
