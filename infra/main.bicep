@@ -11,7 +11,7 @@ param environmentName string
 @minLength(1)
 param location string
 
-@description('Serverless GPU workload profile type: NVIDIA A100 (default, 80 GB; an fp32 SD 1.x edit needs about 17 GB) or T4 (16 GB; fp16 bundles).')
+@description('Serverless GPU workload profile type: NVIDIA A100 (default, 80 GB; an fp32 SD 1.x edit is computed to need about 13.5 GB, unmeasured on a GPU) or T4 (16 GB; fp16 bundles).')
 @allowed([
   'Consumption-GPU-NC8as-T4'
   'Consumption-GPU-NC24-A100'
