@@ -25,14 +25,12 @@ public sealed class GuidanceModel : OnnxModel
     private readonly string _loss;
     private readonly string _gradient;
 
-    private readonly int? _rowsPerRun;
-
     public GuidanceModel(InferenceSession session, string modelPath, int layerCount, int? rowsPerRun = null)
         : base(session, modelPath, "guidance")
     {
         if (rowsPerRun is < 1)
             throw new ArgumentOutOfRangeException(nameof(rowsPerRun), rowsPerRun, "at least one row per run");
-        _rowsPerRun = rowsPerRun;
+        RowsPerRun = rowsPerRun;
         _sample = RequireInput(UnetSignature.SampleName);
         _timestep = RequireInput(UnetSignature.TimestepName);
         _context = RequireInput(UnetSignature.EncoderHiddenStatesName);
@@ -45,7 +43,7 @@ public sealed class GuidanceModel : OnnxModel
     }
 
     /// <summary>How many rows of a batch one run of the graph takes; null when it takes the whole batch.</summary>
-    public int? RowsPerRun => _rowsPerRun;
+    public int? RowsPerRun { get; }
 
     public (float Loss, DenseTensor<float> Gradient) LossAndGradient(
         DenseTensor<float> sample,
@@ -59,7 +57,7 @@ public sealed class GuidanceModel : OnnxModel
                 $"the guidance graph takes {_references.Length} reference maps, got {referenceMaps.Count}"
             );
         var rows = sample.Dimensions[0];
-        if (_rowsPerRun is not { } perRun || perRun >= rows)
+        if (RowsPerRun is not { } perRun || perRun >= rows)
             return RunOnce(sample, timestep, context, referenceMaps);
         if (rows % perRun != 0)
             throw new ArgumentException($"a batch of {rows} rows does not split into runs of {perRun}");

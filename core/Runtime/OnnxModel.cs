@@ -189,11 +189,7 @@ public abstract class OnnxModel : IDisposable
             )
                 converted = results.Select((r, i) => TensorConversion.ToFloat(r, outputs[i], ModelPath)).ToArray();
             var batch =
-                inputs.Count > 0
-                && inputs[0].Value.GetTensorTypeAndShape()
-                    is { ElementDataType: TensorElementType.Float or TensorElementType.Float16, Shape: [var rows, ..] }
-                    ? rows
-                    : 1L;
+                inputs.Count > 0 && inputs[0].Value.GetTensorTypeAndShape() is { Shape: [var rows, ..] } ? rows : 1L;
             var key = (outputs.Length == 1 ? outputs[0] : $"{outputs.Length} outputs", batch);
             lock (_runTimes)
             {
