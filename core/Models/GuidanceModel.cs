@@ -57,29 +57,24 @@ public sealed class GuidanceModel : OnnxModel
                 $"the guidance graph takes {_references.Length} reference maps, got {referenceMaps.Count}"
             );
         var rows = sample.Dimensions[0];
-        if (RowsPerRun is not { } perRun || perRun >= rows)
-            return RunOnce(sample, timestep, context, referenceMaps);
+        var perRun = Math.Min(RowsPerRun ?? rows, rows);
+        // RowBatches pads a short last run by repeating a row, which would count that row twice in the mean.
         if (rows % perRun != 0)
             throw new ArgumentException($"a batch of {rows} rows does not split into runs of {perRun}");
-        var parts = rows / perRun;
         var loss = 0f;
-        var gradient = new DenseTensor<float>(sample.Dimensions);
-        for (var part = 0; part < parts; part++)
+        var gradient = RowBatches.Run(rows, perRun, chosen =>
         {
-            var (partLoss, partGradient) = RunOnce(
-                Part(sample, part, parts),
+            var (runLoss, runGradient) = RunOnce(
+                Rows(sample, rows, chosen),
                 timestep,
-                Part(context, part, parts),
-                referenceMaps.Select(m => Part(m, part, parts)).ToList()
+                Rows(context, rows, chosen),
+                referenceMaps.Select(m => Rows(m, rows, chosen)).ToList()
             );
-            loss += partLoss / parts;
-            var length = (int)partGradient.Length;
-            TensorPrimitives.Multiply(
-                partGradient.Buffer.Span,
-                1f / parts,
-                gradient.Buffer.Span.Slice(part * length, length)
-            );
-        }
+            var share = (float)chosen.Length / rows;
+            loss += runLoss * share;
+            TensorPrimitives.Multiply(runGradient.Buffer.Span, share, runGradient.Buffer.Span);
+            return runGradient;
+        });
         return (loss, gradient);
     }
 
@@ -101,15 +96,15 @@ public sealed class GuidanceModel : OnnxModel
         return (results[0].Buffer.Span[0], results[1]);
     }
 
-    // Part k of n along the leading axis, over the same memory. The maps' leading axis is B·heads with the batch
-    // outermost, as the sample's and the text's is B, so part k of each belongs to the same rows.
-    private static DenseTensor<float> Part(DenseTensor<float> tensor, int part, int parts)
+    // The chosen batch rows of a tensor whose leading axis has the batch outermost (B for the sample and the text,
+    // B·heads for the maps), over the same memory where the rows are consecutive.
+    private static DenseTensor<float> Rows(DenseTensor<float> tensor, int batch, int[] chosen)
     {
         var dims = tensor.Dimensions.ToArray();
-        if (dims[0] % parts != 0)
-            throw new ArgumentException($"a tensor of {dims[0]} leading rows does not split into {parts} parts");
-        dims[0] /= parts;
-        var length = (int)(tensor.Length / parts);
-        return new DenseTensor<float>(tensor.Buffer.Slice(part * length, length), dims);
+        if (dims[0] % batch != 0)
+            throw new ArgumentException($"a tensor of {dims[0]} leading rows does not hold {batch} batch rows");
+        dims[0] = dims[0] / batch * chosen.Length;
+        var rowSize = (int)(tensor.Length / batch);
+        return new DenseTensor<float>(RowBatches.Gather(tensor.Buffer, rowSize, chosen), dims);
     }
 }
