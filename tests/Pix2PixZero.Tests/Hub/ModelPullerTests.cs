@@ -74,6 +74,16 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
             .GetDirectories(Path.GetDirectoryName(Target)!)
             .Where(d => Path.GetFileName(d).StartsWith("tiny.", StringComparison.Ordinal));
 
+    private static void AssertUnetReproducesTheTorchGolden(ModelBundle bundle, string what)
+    {
+        var result = bundle.Unet.PredictNoise(
+            Npy.Golden("unet_sample.npy").Tensor(),
+            Npy.Golden("unet_timestep.npy").Longs()[0],
+            Npy.Golden("unet_ehs.npy").Tensor()
+        );
+        TensorAssert.Close(result.Buffer.Span, Npy.Golden("unet_out.npy").Floats(), 1e-4, what);
+    }
+
     private static IEnumerable<string> BundleFiles(LoopbackHub hub) =>
         hub.Paths.Where(p => !NotBundleFiles.ContainsKey(p));
 
@@ -116,18 +126,7 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         await PullAsync(hub, Target);
 
         using var bundle = ModelBundle.Open(Target, new OnnxSessionFactory(ExecutionProvider.Cpu));
-        var t = Npy.Golden("unet_timestep.npy").Longs()[0];
-        var result = bundle.Unet.PredictNoise(
-            Npy.Golden("unet_sample.npy").Tensor(),
-            t,
-            Npy.Golden("unet_ehs.npy").Tensor()
-        );
-        TensorAssert.Close(
-            result.Buffer.Span,
-            Npy.Golden("unet_out.npy").Floats(),
-            1e-4,
-            "out_sample of the pulled UNet"
-        );
+        AssertUnetReproducesTheTorchGolden(bundle, "out_sample of the pulled UNet");
         Assert.True(bundle.HasCaptioner);
         Assert.Equal(3, bundle.Captioner.Options.NumBeams);
     }
@@ -439,18 +438,7 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
 
         Assert.True(File.Exists(BundleLayout.LocalPath(Target, "unet/model.onnx_data")));
         using var bundle = ModelBundle.Open(Target, new OnnxSessionFactory(ExecutionProvider.Cpu));
-        var t = Npy.Golden("unet_timestep.npy").Longs()[0];
-        var result = bundle.Unet.PredictNoise(
-            Npy.Golden("unet_sample.npy").Tensor(),
-            t,
-            Npy.Golden("unet_ehs.npy").Tensor()
-        );
-        TensorAssert.Close(
-            result.Buffer.Span,
-            Npy.Golden("unet_out.npy").Floats(),
-            1e-4,
-            "out_sample with model.onnx_data weights"
-        );
+        AssertUnetReproducesTheTorchGolden(bundle, "out_sample with model.onnx_data weights");
     }
 
     [Fact]
