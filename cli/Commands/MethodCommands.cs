@@ -287,18 +287,19 @@ public static class MethodCommands
 
     /// <summary>
     /// The demo's model (the tiny one that ships in the program's <c>demo/</c> folder, unless one is named) and photo
-    /// (the project's cat photo where the build had it, else the 128×128 test photo).
+    /// (the repository's cat photo, data/images/cat_1.png, shipped beside it).
     /// </summary>
     private static (string Model, string Image) DemoInputs(DirectoryInfo? model)
     {
         var demo = Path.Combine(AppContext.BaseDirectory, "demo");
         var bundle = Path.Combine(demo, "tiny-sd");
-        if (model is null && !Directory.Exists(bundle))
-            throw new InvalidInputException(
-                $"the demo model is missing from {bundle}; build the CLI again, or name a model folder with --model"
-            );
         var photo = Path.Combine(demo, DemoImage);
-        return (model?.FullName ?? bundle, File.Exists(photo) ? photo : Path.Combine(demo, "input_128.png"));
+        if ((model is null && !Directory.Exists(bundle)) || !File.Exists(photo))
+            throw new InvalidInputException(
+                $"the demo's files are missing from {demo}; build the CLI again"
+                    + (model is null ? ", or name a model folder with --model" : "")
+            );
+        return (model?.FullName ?? bundle, photo);
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 namespace Pix2PixZero.TestSupport;
 
-/// <summary>Locates the repository root (the folder holding Pix2PixZero.sln) and the shared data beside it.</summary>
+/// <summary>Locates the repository root (the folder holding Pix2PixZero.sln), its fixtures and its real data.</summary>
 public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
@@ -13,15 +13,16 @@ public static class RepoPaths
 
     public static string Goldens => Path.Combine(Fixtures, "goldens");
 
-    public static string SharedData => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
+    /// <summary>The real photos, CLIP merge list and word embeddings copied into the repository (data/README.md).</summary>
+    public static string Data => Path.Combine(Root, "data");
 
-    public static string ClipMergeList => Path.Combine(SharedData, "clip", "bpe_simple_vocab_16e6.txt.gz");
+    public static string ClipMergeList => Path.Combine(Data, "clip", "bpe_simple_vocab_16e6.txt.gz");
 
-    public static string Image(string name) => Path.Combine(SharedData, "images", name);
+    public static string Image(string name) => Path.Combine(Data, "images", name);
 
     public static string Regularizer(string name) => Path.Combine(Fixtures, "regularizer", name);
 
-    public static string Embedding(string word) => Path.Combine(SharedData, "embeddings_sd_1.4", $"{word}.pt");
+    public static string Embedding(string word) => Path.Combine(Data, "embeddings_sd_1.4", $"{word}.pt");
 
     /// <summary>
     /// A scratch copy of the tiny static bundle (without generated files), for tests that write into or break a bundle.
