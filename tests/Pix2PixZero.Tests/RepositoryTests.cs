@@ -41,4 +41,58 @@ public class RepositoryTests
         Assert.Contains(installers, script => script.Contains("npm ci"));
         Assert.Contains("Node.js with npm", Readme.Split("## Use the real model")[0]);
     }
+
+    /// <summary>
+    /// Whoever clones the repository has nothing beside it: no tracked file may read or send a user to a folder above
+    /// the checkout (tests, generators, the build, docs).
+    /// </summary>
+    [Fact]
+    public void No_tracked_file_refers_to_a_folder_beside_the_checkout()
+    {
+        // Spelled in pieces so that this file does not name the folder itself.
+        string[] spellings = [".." + "/shared", "\"..\", " + "\"shared\""];
+        var offenders = TrackedFiles()
+            .Where(f => !IsBinary(f))
+            .Where(f =>
+                File.ReadAllText(Path.Combine(RepoPaths.Root, f)) is var text
+                && spellings.Any(s => text.Contains(s, StringComparison.Ordinal))
+            )
+            .ToList();
+
+        Assert.True(
+            offenders.Count == 0,
+            "files refer to a folder beside the checkout: " + string.Join(", ", offenders)
+        );
+    }
+
+    [Fact]
+    public void Every_real_data_file_has_its_origin_and_licence_in_the_data_readme()
+    {
+        var notes = File.ReadAllText(Path.Combine(RepoPaths.Data, "README.md"));
+        var files = TrackedFiles().Where(f => f.StartsWith("data/", StringComparison.Ordinal) && f != "data/README.md");
+
+        Assert.NotEmpty(files);
+        Assert.All(files, f => Assert.Contains(Path.GetFileName(f).Split('.')[0], notes));
+        Assert.Contains("MIT", notes);
+    }
+
+    private static IEnumerable<string> TrackedFiles()
+    {
+        var git = Process.Start(
+            new ProcessStartInfo("git", ["ls-files", "-z"])
+            {
+                WorkingDirectory = RepoPaths.Root,
+                RedirectStandardOutput = true,
+            }
+        )!;
+        var listing = git.StandardOutput.ReadToEnd();
+        git.WaitForExit();
+        Assert.Equal(0, git.ExitCode);
+        return listing
+            .Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Where(f => File.Exists(Path.Combine(RepoPaths.Root, f)));
+    }
+
+    private static bool IsBinary(string file) =>
+        Path.GetExtension(file) is ".png" or ".onnx" or ".pb" or ".gz" or ".pt" or ".bin" or ".p2pzmean" or ".npy";
 }
