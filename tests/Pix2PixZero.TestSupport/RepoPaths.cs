@@ -13,7 +13,7 @@ public static class RepoPaths
 
     public static string Goldens => Path.Combine(Fixtures, "goldens");
 
-    /// <summary>The real photos, CLIP merge list and word embeddings copied into the repository (data/README.md).</summary>
+    /// <summary>The real photos, CLIP merge list and word embeddings in the repository (data/README.md).</summary>
     public static string Data => Path.Combine(Root, "data");
 
     public static string ClipMergeList => Path.Combine(Data, "clip", "bpe_simple_vocab_16e6.txt.gz");
