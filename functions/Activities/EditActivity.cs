@@ -37,7 +37,8 @@ public sealed class EditActivity(
 {
     protected override async Task<EditResult> RunActivityAsync(TaskActivityContext context, EditInput input)
     {
-        var cancellationToken = lifetime.ApplicationStopping;
+        await using var watch = CancelWatch.Start(blobs, input.RequestId, lifetime.ApplicationStopping);
+        var cancellationToken = watch.Token;
         var inverted = InvertedImage.FromBytes(
             await blobs.ReadAsync(input.Latent, cancellationToken),
             input.Latent.ToString()

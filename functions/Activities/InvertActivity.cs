@@ -20,7 +20,8 @@ public sealed class InvertActivity(PipelineBlobs blobs, ModelHost model, IHostAp
 {
     protected override async Task<InvertResult> RunActivityAsync(TaskActivityContext context, InvertInput input)
     {
-        var cancellationToken = lifetime.ApplicationStopping;
+        await using var watch = CancelWatch.Start(blobs, input.RequestId, lifetime.ApplicationStopping);
+        var cancellationToken = watch.Token;
         var bytes = await blobs.ReadAsync(input.Image, cancellationToken);
         InvertedImage inverted;
         var clock = Stopwatch.StartNew();

@@ -20,7 +20,8 @@ public sealed record PublishInput(
 
 /// <summary>
 /// Copies the staged results to <c>edit-results/{id}/{task}.png</c> and then writes <c>manifest.json</c>: until the
-/// manifest exists nothing there counts as complete, so a publish that fails half-way shows nothing finished.
+/// manifest exists nothing there counts as complete, so a publish that fails half-way shows nothing finished; nor does
+/// one that a cancel overtook.
 /// </summary>
 public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
     : PipelineActivity<PublishInput, EditManifest>
@@ -78,6 +79,13 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
             input.StageSeconds
         );
         await blobs.WriteJsonAsync(StorageLayout.Manifest(request.Id), manifest, cancellationToken);
+        // A cancel records error.json before it clears the folder; finding it now means the clearing may have missed
+        // this manifest, so the request is withdrawn here (PipelineBlobs.RecordErrorAsync).
+        if (await blobs.ExistsAsync(StorageLayout.Error(request.Id), cancellationToken))
+        {
+            await blobs.ClearResultsAsync(request.Id);
+            throw new OperationCanceledException($"edit request {request.Id} was cancelled while it was published");
+        }
         return manifest;
     }
 }

@@ -130,14 +130,29 @@ public sealed class PipelineBlobs(BlobServiceClient service)
     public async Task<bool> ExistsAsync(BlobRef blob, CancellationToken cancellationToken) =>
         (await Client(blob).ExistsAsync(cancellationToken)).Value;
 
-    /// <summary>Deletes every blob whose name starts with <paramref name="prefix"/>; returns how many.</summary>
-    public async Task<int> DeletePrefixAsync(string container, string prefix, CancellationToken cancellationToken)
+    /// <summary>
+    /// Leaves <c>edit-results/{id}/</c> holding only <paramref name="error"/> as <c>error.json</c>: the record is
+    /// written first and everything else there removed after, so a publish that races a cancel either finds the record
+    /// (and withdraws, see <see cref="ClearResultsAsync"/>) or had its files listed and removed here.
+    /// </summary>
+    public async Task<BlobRef> RecordErrorAsync(EditError error)
     {
-        var client = Container(container);
-        var deleted = 0;
-        await foreach (var item in client.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
-            if ((await client.DeleteBlobIfExistsAsync(item.Name, cancellationToken: cancellationToken)).Value)
-                deleted++;
-        return deleted;
+        var blob = StorageLayout.Error(error.Id);
+        await WriteJsonAsync(blob, error, CancellationToken.None);
+        await ClearResultsAsync(error.Id);
+        return blob;
+    }
+
+    /// <summary>Removes everything under <c>edit-results/{id}/</c> but its <c>error.json</c>.</summary>
+    public async Task ClearResultsAsync(string id)
+    {
+        await EnsureContainersAsync();
+        var client = Container(StorageLayout.Results);
+        var record = StorageLayout.Error(id).Name;
+        await foreach (
+            var item in client.GetBlobsAsync(new GetBlobsOptions { Prefix = StorageLayout.ResultPrefix(id) })
+        )
+            if (item.Name != record)
+                await client.DeleteBlobIfExistsAsync(item.Name);
     }
 }

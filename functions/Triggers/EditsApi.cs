@@ -26,6 +26,7 @@ namespace Pix2PixZero.Functions.Triggers;
 /// the image's header are known to be usable (400 otherwise); an <c>Idempotency-Key</c> header names the request.
 /// <c>GET /api/edits/{id}</c>: status, stage, step progress, result links or the error.
 /// <c>GET /api/edits/{id}/results/{task}</c>: the PNG, once the request is complete.
+/// <c>POST /api/edits/{id}/cancel</c>: ends a pending or running request (202; 409 once it completed or failed).
 /// </summary>
 public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
 {
@@ -36,6 +37,11 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
 
     /// <summary>How much of a stored source image is read to check its header before answering.</summary>
     public const int HeaderBytes = 1 << 20;
+
+    /// <summary>
+    /// The status a cancelled request reports: its orchestration was terminated, which only a cancel does here.
+    /// </summary>
+    public const string CancelledStatus = "Cancelled";
 
     public async Task<IActionResult> SubmitAsync(
         HttpRequest request,
@@ -104,11 +110,15 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                 ? instance.ReadOutputAs<EditManifest>()
                 : null;
         var self = request.GetEncodedUrl().Split('?')[0];
+        var ended =
+            instance.RuntimeStatus is OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated;
         return new OkObjectResult(
             new
             {
                 id,
-                status = instance.RuntimeStatus.ToString(),
+                status = instance.RuntimeStatus == OrchestrationRuntimeStatus.Terminated
+                    ? CancelledStatus
+                    : instance.RuntimeStatus.ToString(),
                 stage = stage?.Stage,
                 stageStep = stage?.Step,
                 stageSteps = stage?.Steps,
@@ -122,12 +132,53 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                     blob = r.Image.ToString(),
                     sha256 = r.Sha256,
                 }),
+                caption = manifest?.Caption,
                 manifest = manifest is null ? null : StorageLayout.Manifest(id).ToString(),
-                error = instance.RuntimeStatus == OrchestrationRuntimeStatus.Failed
-                    ? await blobs.ReadJsonAsync<EditError>(StorageLayout.Error(id), cancellationToken)
-                    : null,
+                error = ended ? await blobs.ReadJsonAsync<EditError>(StorageLayout.Error(id), cancellationToken) : null,
             }
         );
+    }
+
+    /// <summary>
+    /// Terminates the orchestration, then records <c>error.json</c> (kind <see cref="EditError.Cancelled"/>, at the stage
+    /// the request had reached) and clears its result folder as a failure does; the activities still running see the
+    /// record at their next look (<see cref="Activities.CancelWatch"/>) and stop at the pipeline's next step. Cancelling
+    /// a cancelled request again answers as the first time.
+    /// </summary>
+    public async Task<IActionResult> CancelAsync(
+        HttpRequest request,
+        string id,
+        DurableTaskClient client,
+        CancellationToken cancellationToken
+    )
+    {
+        if (!StorageLayout.IsRequestId(id))
+            return NoRequest(id);
+        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
+        if (instance is null || instance.Name != nameof(EditOrchestrator))
+            return NoRequest(id);
+        if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed)
+            return Problems.Of(
+                StatusCodes.Status409Conflict,
+                "The request has ended",
+                $"edit request \"{id}\" is {instance.RuntimeStatus}: there is nothing left to cancel; "
+                    + $"GET /api/edits/{id} gives its results or its error"
+            );
+        if (instance.RuntimeStatus != OrchestrationRuntimeStatus.Terminated)
+        {
+            var stage = instance.ReadCustomStatusAs<EditStatus>()?.Stage ?? EditStatus.Prepare;
+            await client.TerminateInstanceAsync(id, new TerminateInstanceOptions(), cancellationToken);
+            await blobs.RecordErrorAsync(
+                new EditError(
+                    id,
+                    stage,
+                    EditError.Cancelled,
+                    $"cancelled by a user in the stage \"{stage}\"; no result was published",
+                    DateTimeOffset.UtcNow
+                )
+            );
+        }
+        return Accepted(request, id, new PathString(request.Path.Value![..request.Path.Value!.LastIndexOf('/')]));
     }
 
     public async Task<IActionResult> ResultAsync(string id, string task, CancellationToken cancellationToken)
@@ -162,12 +213,12 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
         }
     }
 
-    private static string StatusUri(HttpRequest request, string id) =>
-        UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, request.Path.Add($"/{id}"));
+    private static AcceptedResult Accepted(HttpRequest request, string id) =>
+        Accepted(request, id, request.Path.Add($"/{id}"));
 
-    private static AcceptedResult Accepted(HttpRequest request, string id)
+    private static AcceptedResult Accepted(HttpRequest request, string id, PathString statusPath)
     {
-        var status = StatusUri(request, id);
+        var status = UriHelper.BuildAbsolute(request.Scheme, request.Host, request.PathBase, statusPath);
         return new AcceptedResult(
             status,
             new

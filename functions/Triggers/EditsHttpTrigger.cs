@@ -23,6 +23,14 @@ public sealed class EditsHttpTrigger(EditsApi api)
         CancellationToken cancellationToken
     ) => api.StatusAsync(request, id, client, cancellationToken);
 
+    [Function("CancelEdit")]
+    public Task<IActionResult> CancelAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = Routes.EditCancel)] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken
+    ) => api.CancelAsync(request, id, client, cancellationToken);
+
     [Function("GetEditResult")]
     public Task<IActionResult> ResultAsync(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = Routes.EditResult)] HttpRequest request,

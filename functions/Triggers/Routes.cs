@@ -17,6 +17,8 @@ public static class Routes
 
     public const string Edit = "api/edits/{id}";
 
+    public const string EditCancel = "api/edits/{id}/cancel";
+
     public const string EditResult = "api/edits/{id}/results/{task}";
 
     public const string Directions = "api/directions";
