@@ -140,10 +140,10 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
     }
 
     /// <summary>
-    /// Terminates the orchestration, then records <c>error.json</c> (kind <see cref="EditError.Cancelled"/>, at the stage
-    /// the request had reached) and clears its result folder as a failure does; the activities still running see the
-    /// record at their next look (<see cref="Activities.CancelWatch"/>) and stop at the pipeline's next step. Cancelling
-    /// a cancelled request again answers as the first time.
+    /// Terminates the orchestration, then records <c>error.json</c> (kind <see cref="EditError.Cancelled"/>, at the
+    /// stage the request had reached) and clears its result folder as a failure does; the activities still running see
+    /// the record at their next look (<see cref="Activities.CancelWatch"/>) and stop at the pipeline's next step.
+    /// Cancelling a cancelled request again answers as the first time.
     /// </summary>
     public async Task<IActionResult> CancelAsync(
         HttpRequest request,
