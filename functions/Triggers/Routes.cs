@@ -2,7 +2,7 @@ namespace Pix2PixZero.Functions.Triggers;
 
 /// <summary>
 /// Every HTTP route of the app. host.json sets no route prefix, so the web page can answer at the site root; the API
-/// keeps its <c>api/</c> prefix here.
+/// keeps its <c>api/</c> prefix here. The page names its files and the API by these paths from the site root.
 /// </summary>
 public static class Routes
 {
@@ -11,7 +11,14 @@ public static class Routes
     /// </summary>
     public const string Page = "{root:maxlength(0)?}";
 
+    /// <summary>
+    /// The page at a plain path, which no Functions host answers with its own start page (the root may be one).
+    /// </summary>
+    public const string PageAtPath = "app";
+
     public const string PageAsset = "app/{file}";
+
+    public const string PageExample = "app/examples/{file}";
 
     public const string Edits = "api/edits";
 

@@ -16,6 +16,17 @@ public sealed class WebPageTrigger(WebPage page)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.Page)] HttpRequest request
     ) => page.Page(request);
 
+    [Function("WebPageAtPath")]
+    public IActionResult PageAtPath(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.PageAtPath)] HttpRequest request
+    ) => page.Page(request);
+
+    [Function("WebPageExample")]
+    public IActionResult Example(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.PageExample)] HttpRequest request,
+        string file
+    ) => page.Example(request, file);
+
     [Function("WebPageAsset")]
     public IActionResult Asset(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Routes.PageAsset)] HttpRequest request,

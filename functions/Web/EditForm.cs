@@ -5,19 +5,23 @@ using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Requests;
+using Pix2PixZero.Functions.Triggers;
 
 namespace Pix2PixZero.Functions.Web;
 
 /// <summary>
-/// What the web page's form offers (served as <c>/app/form.json</c>): the photo limits, the stages a request passes
-/// and each option with its range and default, all read from where the API itself takes them, so the page never
-/// holds a copy that could drift.
+/// What the web page's form offers (served as <c>/app/form.json</c>): the photo limits, the stages a request passes,
+/// the example photos and each option with its range and default, all read from where the API itself takes them, so
+/// the page never holds a copy that could drift. Labels are plain words; the help says what an option does and then
+/// gives the API's own description, with the method's symbol.
 /// </summary>
 public sealed record EditForm(
     long MaxImageBytes,
     IReadOnlyList<string> ImageTypes,
     string ImageFormats,
     IReadOnlyList<string> Stages,
+    IReadOnlyList<string> Examples,
+    string CancelledStatus,
     IReadOnlyList<EditForm.Field> Options
 )
 {
@@ -47,10 +51,9 @@ public sealed record EditForm(
         int? MaxLength = null
     );
 
-    public static EditForm For(AppSettings settings)
+    public static EditForm For(AppSettings settings, IReadOnlyList<string> examples)
     {
         var defaults = new MethodParameters();
-        var help = EditRequestParser.Accepted;
         return new EditForm(
             Math.Min(
                 settings.MaxRequestBytes - Math.Min(FormAllowance, settings.MaxRequestBytes / 2),
@@ -59,38 +62,73 @@ public sealed record EditForm(
             MediaTypes,
             ImageCodec.SupportedFormats,
             EditStatus.Stages,
+            examples,
+            EditsApi.CancelledStatus,
             [
-                Number("steps", "Steps", help, 2, MethodParameters.MaxSteps, defaults.Steps, whole: true),
                 Number(
-                    "guidance",
-                    "Guidance scale",
-                    help,
-                    1,
-                    MethodParameters.MaxGuidanceScale,
-                    defaults.GuidanceScale,
-                    minExclusive: true
+                    "multiplier",
+                    "Edit strength",
+                    "How far to move from the first word towards the second: above 1 exaggerates the change, below 1 "
+                        + "softens it, a negative value goes the other way.",
+                    -EditDirection.MaxAbsMultiplier,
+                    EditDirection.MaxAbsMultiplier,
+                    defaults.EditMultiplier
                 ),
                 Number(
                     "xa",
-                    "Cross-attention guidance step",
-                    help,
+                    "Keep the photo's layout",
+                    "How hard each step is pulled back to where things are in your photo; 0 turns it off, and the "
+                        + "result may then move or reshape them.",
                     0,
                     MethodParameters.MaxCrossAttentionGuidance,
                     MethodParameters.RealCrossAttentionGuidance
                 ),
-                Number("seed", "Seed", help, 0, null, defaults.Seed, whole: true),
+                Number(
+                    "steps",
+                    "Steps",
+                    "More steps follow the photo more closely and take longer, in proportion.",
+                    2,
+                    MethodParameters.MaxSteps,
+                    defaults.Steps,
+                    whole: true
+                ),
+                Number(
+                    "guidance",
+                    "Text guidance",
+                    "How strongly the words steer each step; higher is bolder and less like the photo.",
+                    1,
+                    MethodParameters.MaxGuidanceScale,
+                    defaults.GuidanceScale,
+                    minExclusive: true,
+                    advanced: true
+                ),
+                Number(
+                    "seed",
+                    "Seed",
+                    "Another whole number gives another, equally valid result.",
+                    0,
+                    null,
+                    defaults.Seed,
+                    whole: true,
+                    advanced: true
+                ),
                 new Field(
                     "caption",
-                    "Caption",
+                    "Describe your photo",
                     "text",
-                    help["caption"],
+                    Help(
+                        "caption",
+                        "Leave empty and the model writes a caption. Mention the thing you edit, e.g. \"a cat "
+                            + "sitting on a sofa\"."
+                    ),
                     Advanced: true,
                     MaxLength: EditRequestParser.MaxCaptionLength
                 ),
                 Number(
                     "sentences",
                     "Sentences per word",
-                    help,
+                    "How many example sentences describe each word: more make a cleaner edit and take longer the "
+                        + "first time a word is used.",
                     1,
                     SentenceGenerator.MaxCount,
                     SentenceGenerator.DefaultCount,
@@ -101,11 +139,13 @@ public sealed record EditForm(
         );
     }
 
+    private static string Help(string name, string plain) => $"{plain} API: {EditRequestParser.Accepted[name]}.";
+
     // The default is written from its own type (0.1f reads "0.1", not the double 0.100000001…).
     private static Field Number<T>(
         string name,
         string label,
-        IReadOnlyDictionary<string, string> help,
+        string plain,
         double min,
         double? max,
         T value,
@@ -118,7 +158,7 @@ public sealed record EditForm(
             name,
             label,
             "number",
-            help[name],
+            Help(name, plain),
             advanced,
             min,
             minExclusive,

@@ -127,6 +127,8 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
           }
           env: [
             { name: 'FUNCTIONS_WORKER_RUNTIME', value: 'dotnet-isolated' }
+            // The host's own start page would otherwise answer the site root instead of the app's web page.
+            { name: 'AzureWebJobsDisableHomepage', value: 'true' }
             { name: 'ASPNETCORE_URLS', value: 'http://+:${hostPort}' }
             { name: 'AzureWebJobsStorage__accountName', value: storage.name }
             { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }

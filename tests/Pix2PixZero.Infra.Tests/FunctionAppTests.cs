@@ -45,6 +45,12 @@ public sealed class FunctionAppTests(InfraFixture infra)
     }
 
     [Fact]
+    public void The_hosts_own_start_page_is_off_so_the_site_root_serves_the_apps_web_page()
+    {
+        Assert.Equal("true", Settings["AzureWebJobsDisableHomepage"]);
+    }
+
+    [Fact]
     public void No_setting_or_secret_carries_a_key()
     {
         Assert.Null(App.Properties["configuration"]!["secrets"]);

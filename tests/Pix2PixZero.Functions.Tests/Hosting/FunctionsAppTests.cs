@@ -44,11 +44,14 @@ public sealed class FunctionsAppTests
             ["SubmitEdit"] = ("post", "api/edits", "Function"),
             ["GetEdit"] = ("get", "api/edits/{id}", "Function"),
             ["GetEditResult"] = ("get", "api/edits/{id}/results/{task}", "Function"),
+            ["CancelEdit"] = ("post", "api/edits/{id}/cancel", "Function"),
             ["ListDirections"] = ("get", "api/directions", "Function"),
             ["ComputeDirection"] = ("post", "api/directions", "Function"),
             ["GetDirection"] = ("get", "api/directions/{word}", "Function"),
             ["WebPage"] = ("get", "{root:maxlength(0)?}", "Anonymous"),
+            ["WebPageAtPath"] = ("get", "app", "Anonymous"),
             ["WebPageAsset"] = ("get", "app/{file}", "Anonymous"),
+            ["WebPageExample"] = ("get", "app/examples/{file}", "Anonymous"),
         };
         Assert.Equal(routes.Keys.Append("EditRequestInbox").Order(), functions.Keys.Order());
         foreach (var (name, (method, route, auth)) in routes)
@@ -68,6 +71,16 @@ public sealed class FunctionsAppTests
         Assert.Equal(
             "",
             host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString()
+        );
+
+        // The host's own start page would answer "/" instead of the page (azure-functions-host #986, #4638); the
+        // local settings turn it off as the Bicep app settings do (infra tests).
+        using var local = JsonDocument.Parse(
+            File.ReadAllText(Path.Combine(RepoPaths.Root, "functions", "local.settings.example.json"))
+        );
+        Assert.Equal(
+            "true",
+            local.RootElement.GetProperty("Values").GetProperty("AzureWebJobsDisableHomepage").GetString()
         );
     }
 

@@ -42,7 +42,7 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal((HttpStatusCode.OK, "text/html"), (page.StatusCode, page.Content.Headers.ContentType!.MediaType));
         var html = await page.Content.ReadAsStringAsync();
         var files = PageFiles().Matches(html).Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(["app/app.css", "app/app.js"], files.Order());
+        Assert.Equal(["/app/app.css", "/app/app.js"], files.Order());
 
         var texts = new List<string> { html };
         foreach (var (file, type) in files.Zip(files.Select(f => f.EndsWith(".css") ? "text/css" : "text/javascript")))
@@ -70,6 +70,39 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Theory]
+    [InlineData("app")]
+    [InlineData("app/")]
+    public async Task The_page_is_served_at_a_plain_path_too_which_no_host_start_page_can_take(string path)
+    {
+        using var response = await _http.GetAsync(new Uri(_web.Address, path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(await _http.GetStringAsync(_web.Address), await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_example_photos_are_the_repositorys_own_listed_in_the_form_and_served_as_they_are()
+    {
+        var form = JsonDocument.Parse(await _http.GetStringAsync(new Uri(_web.Address, "app/form.json"))).RootElement;
+        var listed = form.GetProperty("examples").EnumerateArray().Select(e => e.GetString()!).ToList();
+        var images = Path.GetDirectoryName(RepoPaths.Image("cat_1.png"))!;
+        Assert.Equal(Directory.GetFiles(images, "*.png").Select(Path.GetFileName).Order(), listed);
+        foreach (var name in listed)
+        {
+            using var response = await _http.GetAsync(new Uri(_web.Address, $"app/examples/{name}"));
+            Assert.Equal(
+                (HttpStatusCode.OK, "image/png"),
+                (response.StatusCode, response.Content.Headers.ContentType!.MediaType)
+            );
+            Assert.Equal(
+                await File.ReadAllBytesAsync(RepoPaths.Image(name)),
+                await response.Content.ReadAsByteArrayAsync()
+            );
+        }
+        using var missing = await _http.GetAsync(new Uri(_web.Address, "app/examples/..%2Fcat_1.png"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Theory]
     [InlineData("app/nope.js")]
     [InlineData("app/WebPage.cs")]
     [InlineData("app/..%2FWebPage.cs")]
@@ -91,11 +124,16 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
         );
         Assert.Equal(EditStatus.Stages, form.GetProperty("stages").EnumerateArray().Select(s => s.GetString()));
         var fields = form.GetProperty("options").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
-        Assert.Equal(["caption", "guidance", "seed", "sentences", "steps", "xa"], fields.Keys.Order());
+        Assert.Equal(["caption", "guidance", "multiplier", "seed", "sentences", "steps", "xa"], fields.Keys.Order());
         Assert.All(fields.Keys, name => Assert.True(EditRequestParser.Accepted.ContainsKey(name), name));
+        // Plain labels; the help ends with the API's own description, which names the method's symbol.
+        Assert.Equal("Keep the photo's layout", fields["xa"].GetProperty("label").GetString());
+        Assert.EndsWith($"API: {EditRequestParser.Accepted["xa"]}.", fields["xa"].GetProperty("help").GetString());
+        Assert.Contains("λ_xa", fields["xa"].GetProperty("help").GetString());
+        Assert.Equal("Edit strength", fields["multiplier"].GetProperty("label").GetString());
         Assert.Equal(
-            ["50", "5", "0.1", "0", "1000"],
-            new[] { "steps", "guidance", "xa", "seed", "sentences" }.Select(n =>
+            ["50", "5", "0.1", "0", "1000", "1"],
+            new[] { "steps", "guidance", "xa", "seed", "sentences", "multiplier" }.Select(n =>
                 fields[n].GetProperty("default").GetString()
             )
         );
@@ -171,6 +209,6 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
 
     private static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
 
-    [GeneratedRegex("(?:href|src)=\"(app/[^\"]+)\"")]
+    [GeneratedRegex("(?:href|src)=\"(/app/[^\"]+)\"")]
     private static partial Regex PageFiles();
 }
