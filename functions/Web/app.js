@@ -12,6 +12,8 @@ const historyKey = 'pix2pix-zero.history';
 const historySize = 12;
 const sessionKey = 'pix2pix-zero.key';
 const el = (id) => document.getElementById(id);
+// How the history names a request's state.
+const stateWords = { Pending: 'waiting', Running: 'running', Completed: 'done', Failed: 'failed', Cancelled: 'cancelled', Gone: 'no longer on the service' };
 
 let form = null;         // /app/form.json
 let photo = null;        // { file, url } of the chosen photo
@@ -774,8 +776,6 @@ function remember(update) {
   }
   renderHistory();
 }
-
-const stateWords = { Pending: 'waiting', Running: 'running', Completed: 'done', Failed: 'failed', Cancelled: 'cancelled', Gone: 'no longer on the service' };
 
 function renderHistory() {
   const entries = readHistory();
