@@ -9,7 +9,8 @@ namespace Pix2PixZero.Functions.Orchestrations;
 
 /// <summary>
 /// One edit request (DESIGN.md §3): prepare → caption and word means in parallel → invert → edit (batched or fanned
-/// out per task) → publish. Any failure records <c>error.json</c> and fails the orchestration.
+/// out per task) → publish. Any failure records <c>error.json</c> and fails the orchestration; a cancel terminates it
+/// from outside (<see cref="Triggers.EditsApi.CancelAsync"/>).
 /// </summary>
 public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifest>
 {

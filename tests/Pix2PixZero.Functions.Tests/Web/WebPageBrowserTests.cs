@@ -121,6 +121,8 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
             .Last.EvaluateAsync<int[]>("img => [img.naturalWidth, img.naturalHeight]");
         Assert.Equal((512, 512), (photo[0], photo[1]));
 
+        await SaveSmallAsync(await card.ScreenshotAsync(), "web-result-card");
+
         var slider = page.GetByLabel($"Compare {CatToDog} with your photo");
         await slider.FocusAsync();
         await page.Keyboard.PressAsync("End");
@@ -142,7 +144,6 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
             Assert.Equal((128, 128), (png.Width, png.Height));
 
         await Chromium.ScreenshotAsync(page, "web-result");
-        await SaveSmallAsync(await card.ScreenshotAsync(), "web-result-card");
         await AssertAccessibleAsync(page);
 
         // The history lists the request as done, with a link back to it.
