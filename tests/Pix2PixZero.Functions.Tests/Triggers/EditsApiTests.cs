@@ -95,8 +95,8 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     )]
     [InlineData(
         "{\"blob\": \"work/x.png\", \"tasks\": \"cat2dog\", \"guidance\": 1}",
-        "guidance scale = 1 is not accepted",
-        "guidance scale"
+        "guidance = 1 is not accepted",
+        "guidance"
     )]
     [InlineData("{\"blob\": \"work/x.png\", \"tasks\": \"cat\"}", "names no edit", null)]
     [InlineData(

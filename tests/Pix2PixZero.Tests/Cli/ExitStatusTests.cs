@@ -6,7 +6,9 @@ namespace Pix2PixZero.Tests.Cli;
 
 /// <summary>
 /// A command's failure prints one "error: …" line and exits with the status of its kind: 2 when running the command
-/// again as it is repeats it (bad input, a broken model, a model that makes NaN), 1 when it may pass.
+/// again as it is repeats it (bad input, a broken model, a model that makes NaN, a name too long, a read-only folder),
+/// 1 only when it may pass (a download that broke off, a disk that filled up). Each row of README's exit-status table
+/// is pinned here or by the test it names.
 /// </summary>
 public sealed class ExitStatusTests
 {
@@ -26,6 +28,40 @@ public sealed class ExitStatusTests
 
         Assert.Equal(status, exit);
         Assert.Equal("error: the thing failed; do this", error.ToString().Trim());
+    }
+
+    /// <summary>
+    /// What the file system says, as .NET raises it (an IOException keeps Linux's errno as its HResult): failures
+    /// that repeat until the user changes something exit 2, and only those that may pass exit 1 (README, "Exit
+    /// status").
+    /// </summary>
+    public static TheoryData<string, Exception, int> FileSystemFailures() =>
+        new()
+        {
+            { "name too long", new PathTooLongException("File name too long"), CommandLine.UserError },
+            { "read-only folder", new IOException("Read-only file system", 30), CommandLine.UserError },
+            { "a file given as a folder", new IOException("Not a directory", 20), CommandLine.UserError },
+            { "a folder given as a file", new IOException("Is a directory", 21), CommandLine.UserError },
+            { "no permission", new UnauthorizedAccessException("Access denied"), CommandLine.UserError },
+            { "missing", new FileNotFoundException("Could not find file"), CommandLine.UserError },
+            { "disk full", new IOException("No space left on device", 28), CommandLine.Failed },
+            { "I/O error", new IOException("Input/output error", 5), CommandLine.Failed },
+        };
+
+    [Theory]
+    [MemberData(nameof(FileSystemFailures))]
+    public async Task A_file_system_failure_exits_2_when_it_will_repeat_and_1_only_when_it_may_pass(
+        string what,
+        Exception failure,
+        int status
+    )
+    {
+        var error = new StringWriter();
+
+        var exit = await CommandLine.RunAsync(() => throw failure, CancellationToken.None, error);
+
+        Assert.True(exit == status, $"{what}: exit {exit}");
+        Assert.Equal($"error: {failure.Message}", error.ToString().Trim());
     }
 
     [Fact]
