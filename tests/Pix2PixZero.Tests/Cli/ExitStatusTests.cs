@@ -80,4 +80,33 @@ public sealed class ExitStatusTests
 
         Assert.Equal((CommandLine.Failed, CommandLine.UserError), (broke, refused));
     }
+
+    [Fact]
+    public void Every_row_of_the_readmes_exit_status_table_names_tests_that_exist()
+    {
+        var rows = File.ReadAllLines(Path.Combine(RepoPaths.Root, "README.md"))
+            .SkipWhile(line => !line.StartsWith("| status | when |", StringComparison.Ordinal))
+            .Skip(2)
+            .TakeWhile(line => line.StartsWith('|'))
+            .ToList();
+        var tests = typeof(ExitStatusTests)
+            .Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(ExitStatusTests).Namespace && !t.IsNested)
+            .ToDictionary(t => t.Name, t => t.GetMethods().Select(m => m.Name).ToHashSet());
+
+        Assert.Equal(["0", "1", "2", "2", "130"], rows.Select(r => r.Split('|')[1].Trim()));
+        foreach (var row in rows)
+        {
+            var named = System
+                .Text.RegularExpressions.Regex.Matches(row.Split('|')[^2], "`([A-Za-z]+)(?:\\.([A-Za-z0-9_]+))?`")
+                .ToList();
+            Assert.True(named.Count > 0, $"no test named in: {row}");
+            foreach (var name in named)
+            {
+                Assert.True(tests.ContainsKey(name.Groups[1].Value), $"no test class {name.Value}");
+                if (name.Groups[2].Success)
+                    Assert.Contains(name.Groups[2].Value, tests[name.Groups[1].Value]);
+            }
+        }
+    }
 }
