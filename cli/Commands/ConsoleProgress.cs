@@ -91,23 +91,25 @@ public sealed class ConsoleProgress : IProgress<PipelineProgress>
     }
 
     /// <summary>
-    /// The bar's line for <paramref name="columns"/>: the bar narrows (down to <see cref="MinBarWidth"/>, then goes),
-    /// the timing shortens, and what still does not fit is cut, so that the line never wraps and "\r" redraws it.
+    /// The bar's line for <paramref name="columns"/>: the bar narrows (down to <see cref="MinBarWidth"/>), the timing
+    /// shortens, then the bar goes, and what still does not fit is cut, so that the line never wraps and "\r" redraws
+    /// it.
     /// The last column stays free: writing it makes some terminals wrap.
     /// </summary>
     public static string Fit(PipelineProgress value, string timing, string briefTiming, int columns)
     {
         var room = Math.Max(1, columns - 1);
         var counts = $"{value.Step}/{value.TotalSteps}";
-        foreach (var time in new[] { timing, briefTiming })
+        string[] times = [timing, briefTiming];
+        foreach (var time in times)
         {
-            var text = $"{value.Stage, -8} {counts}{time}";
-            var bar = Math.Min(BarWidth, room - Width(text) - 3);
+            var bar = Math.Min(BarWidth, room - Width($"{value.Stage, -8} {counts}{time}") - 3);
             if (bar >= MinBarWidth)
                 return $"{value.Stage, -8} {Bar(value.Step, value.TotalSteps, bar)} {counts}{time}";
-            if (Width(text) <= room)
-                return text;
         }
+        foreach (var time in times)
+            if ($"{value.Stage, -8} {counts}{time}" is var text && Width(text) <= room)
+                return text;
         return Cut($"{value.Stage} {counts}{briefTiming}", room);
     }
 

@@ -190,8 +190,14 @@ public sealed class OnnxSessionFactory
             _log.LogInformation("Execution provider: CPU (requested)");
             return ExecutionProvider.Cpu;
         }
-        if (MissingFromBuild(_requested) is { } missing)
-            throw new Pix2PixZeroException(FailureKind.Permanent, missing);
+        if (MissingFromBuild(ExecutionProvider.Cuda) is { } missing)
+        {
+            if (_requested == ExecutionProvider.Cuda)
+                throw new Pix2PixZeroException(FailureKind.Permanent, missing);
+            FallbackReason = missing;
+            _log.LogInformation("Execution provider: CPU (this build has no CUDA provider)");
+            return ExecutionProvider.Cpu;
+        }
         try
         {
             using var probe = new SessionOptions();
