@@ -73,16 +73,16 @@ public static class MethodCommands
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
-                    var (edits, (method, sentences, output)) = (
-                        ParseTasks(result.GetValue(tasks)),
-                        options.Checked(result)
-                    );
                     if (result.GetValue(caption) is { } given && string.IsNullOrWhiteSpace(given))
                         throw new InvalidOptionException(
                             caption.Name,
                             $"\"{given}\"",
                             "describe the photo in words, or leave --caption out to have BLIP caption it"
                         );
+                    var (edits, (method, sentences, output)) = (
+                        ParseTasks(result.GetValue(tasks)),
+                        options.Checked(result)
+                    );
                     Runner(options, result, options.ModelDirectory(result), sentences)
                         .EditImage(
                             PhotoSource.Of(result.GetValue(image)!),
