@@ -32,7 +32,7 @@ public sealed class ResultFiles
     /// <summary>The file names, in the order they are written.</summary>
     public IReadOnlyList<string> Names { get; }
 
-    /// <summary>A PNG of <paramref name="side"/>² pixels at most: RGB, unfiltered, plus a filter byte per row.</summary>
+    /// <summary>The most a PNG of <paramref name="side"/>² pixels takes: RGB unfiltered, a filter byte a row.</summary>
     public static long PictureBytes(int side) => 3L * side * side + side + 64 * 1024;
 
     /// <summary>

@@ -19,7 +19,7 @@ public sealed class InputCheckTests : IDisposable
 
     private string Output => Path.Combine(_scratch, "out");
 
-    /// <summary>A two-step edit of <paramref name="image"/> on the tiny model, with <paramref name="more"/> options.</summary>
+    /// <summary>A two-step edit of <paramref name="image"/> on the tiny model, <paramref name="more"/> added.</summary>
     private string[] Quick(
         string image,
         string[] more,
