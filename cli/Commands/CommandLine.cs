@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Pix2PixZero.Core;
+using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Cli.Commands;
 
@@ -10,9 +11,9 @@ namespace Pix2PixZero.Cli.Commands;
 /// Runs the command tree with the command line's conventions: results on standard output, logs, progress and errors
 /// on standard error; a usage error is one line naming the option and what it accepts (status 2); a failure is one
 /// "error: …" line with the status of its <see cref="FailureKind"/>: 2 when running the command again as it is repeats
-/// it (bad input, a broken model folder, a model that makes NaN), 1 when it may pass (a download that broke off, a file
-/// that could not be read or written); Ctrl+C or SIGTERM "cancelled" (status 130) after the running step stops. Never a
-/// stack trace.
+/// it (bad input, a broken model folder, a model that makes NaN, a name too long or a read-only folder), 1 only when it
+/// may pass (a download that broke off, a disk that filled up while writing); Ctrl+C or SIGTERM "cancelled" (status
+/// 130) after the running step stops. Never a stack trace. README, "Exit status", has the table.
 /// </summary>
 public static class CommandLine
 {
@@ -115,7 +116,10 @@ public static class CommandLine
         e switch
         {
             Pix2PixZeroException known => ($"error: {e.Message}", StatusOf(known.Kind)),
-            IOException or UnauthorizedAccessException => ($"error: {e.Message}", Failed),
+            IOException or UnauthorizedAccessException => (
+                $"error: {e.Message}",
+                StatusOf(FileSystemFailure.KindOf(e))
+            ),
             _ => null,
         };
 

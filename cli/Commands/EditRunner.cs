@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
-using Pix2PixZero.Core.Serialization;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace Pix2PixZero.Cli.Commands;
 
@@ -35,6 +37,10 @@ public sealed class EditRunner(
         double? LaterMillisecondsPerRun
     )> GraphRuns { get; } = [];
 
+    // The model's own image side is known once it loads; before, free space is checked for 1024² pictures (SD 1.x
+    // works at 512², SD 2 at 768²).
+    private const int UnknownSide = 1024;
+
     /// <summary>The image side the last run worked at.</summary>
     public int ImageSize { get; private set; }
 
@@ -42,7 +48,7 @@ public sealed class EditRunner(
     public string Provider { get; private set; } = "?";
 
     public IReadOnlyList<string> EditImage(
-        string imagePath,
+        PhotoSource photo,
         IReadOnlyList<EditTask> tasks,
         string? caption,
         MethodParameters options,
@@ -52,14 +58,21 @@ public sealed class EditRunner(
     {
         using var loggers = CommandLine.Logging(verbose: false);
         var clock = Stopwatch.StartNew();
-        using var image = ImageCodec.Load(imagePath);
+        using var image = photo.Load();
+        var files = Plan(
+            outputDirectory,
+            photo.Stem,
+            tasks,
+            reference: false,
+            $"the photo's name \"{InputText.Shorten(photo.Stem)}\""
+        );
         using var bundle = OpenBundle(loggers);
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
         Mark("load", clock);
 
         var request = new PhotoEditRequest(
             image,
-            Path.GetFullPath(imagePath),
+            photo.Name,
             tasks,
             options,
             Sentences,
@@ -75,12 +88,11 @@ public sealed class EditRunner(
         Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
         // The pipeline's stage times, with the load stage before them, which the pipeline does not see.
         var stageSeconds = StageSeconds();
-        return Write(
-            [.. pictures.Select(p => p.Image)],
-            tasks,
-            outputDirectory,
-            Path.GetFileNameWithoutExtension(imagePath),
-            i => pictures[i].Record with { StageSeconds = stageSeconds }
+        return Write(files, null, [.. pictures.Select(p => p.Image)], i =>
+            pictures[i].Record with
+            {
+                StageSeconds = stageSeconds,
+            }
         );
     }
 
@@ -94,6 +106,7 @@ public sealed class EditRunner(
     {
         using var loggers = CommandLine.Logging(verbose: false);
         var clock = Stopwatch.StartNew();
+        var files = Plan(outputDirectory, $"seed{options.Seed}", tasks, reference: true, "--seed");
         using var bundle = OpenBundle(loggers);
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
         var directions = pipeline.Directions(
@@ -106,13 +119,7 @@ public sealed class EditRunner(
         Mark("directions", clock);
         var (reference, edits) = pipeline.Generate(prompt, directions, options, progress, cancellationToken);
         Mark("generate", clock);
-        var stem = $"seed{options.Seed}";
         Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
-        Directory.CreateDirectory(outputDirectory);
-        var referencePath = Path.Combine(outputDirectory, $"{stem}.reference.png");
-        using (reference)
-            AtomicFile.WriteAllBytes(referencePath, ImageCodec.EncodePng(reference));
-        output.WriteLine($"wrote {referencePath}");
         var provenance = new EditProvenance(
             Synthetic: true,
             Input: null,
@@ -125,13 +132,27 @@ public sealed class EditRunner(
             ImageSize: bundle.ImageSize,
             DirectionSentences: Sentences.Label
         );
-        return
-        [
-            referencePath,
-            .. Write(edits, tasks, outputDirectory, stem, i =>
-                EditRecord.Create(provenance, tasks[i].Name, options, StageSeconds())
-            ),
-        ];
+        return Write(files, reference, edits, i =>
+            EditRecord.Create(provenance, tasks[i].Name, options, StageSeconds())
+        );
+    }
+
+    /// <summary>
+    /// The result files of a run (<c>{stem}.{task}.png</c> and its <c>.json</c> record per task, after the reference
+    /// picture of a generated image), checked before the model loads.
+    /// </summary>
+    private ResultFiles Plan(string folder, string stem, IReadOnlyList<EditTask> tasks, bool reference, string from)
+    {
+        var side = imageSize ?? UnknownSide;
+        List<string> names = reference ? [$"{stem}.reference.png"] : [];
+        foreach (var task in tasks)
+            names.AddRange([$"{stem}.{task.Name}.png", $"{stem}.{task.Name}.json"]);
+        return ResultFiles.Plan(
+            folder,
+            names,
+            $"{from} and the task names",
+            (tasks.Count + (reference ? 1 : 0)) * ResultFiles.PictureBytes(side) + tasks.Count * ResultFiles.RecordBytes
+        );
     }
 
     private ModelBundle OpenBundle(ILoggerFactory loggers)
@@ -154,25 +175,34 @@ public sealed class EditRunner(
     private SentenceSource.BuiltIn Sentences => new(sentences);
 
     private List<string> Write(
-        IReadOnlyList<SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>> images,
-        IReadOnlyList<EditTask> tasks,
-        string outputDirectory,
-        string stem,
+        ResultFiles files,
+        Image<Rgb24>? reference,
+        IReadOnlyList<Image<Rgb24>> edits,
         Func<int, EditRecord> record
     )
     {
-        Directory.CreateDirectory(outputDirectory);
-        var paths = new List<string>();
-        for (var i = 0; i < images.Count; i++)
+        var content = new Dictionary<string, byte[]>();
+        var names = new Queue<string>(files.Names);
+        var pictures = new List<string>();
+        if (reference is not null)
+            using (reference)
+                content[Add(names.Dequeue())] = ImageCodec.EncodePng(reference);
+        for (var i = 0; i < edits.Count; i++)
         {
-            var path = Path.Combine(outputDirectory, $"{stem}.{tasks[i].Name}.png");
-            AtomicFile.WriteAllBytes(path, ImageCodec.EncodePng(images[i]));
-            AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), record(i).ToJson());
-            images[i].Dispose();
-            output.WriteLine($"wrote {path}");
-            paths.Add(path);
+            using (edits[i])
+                content[Add(names.Dequeue())] = ImageCodec.EncodePng(edits[i]);
+            content[names.Dequeue()] = System.Text.Encoding.UTF8.GetBytes(record(i).ToJson());
         }
-        return paths;
+        files.Write(name => content[name]);
+        foreach (var picture in pictures)
+            output.WriteLine($"wrote {picture}");
+        return pictures;
+
+        string Add(string name)
+        {
+            pictures.Add(files.PathOf(name));
+            return name;
+        }
     }
 
     private void CollectGraphRuns(ModelBundle bundle, Pix2PixZeroPipeline pipeline)

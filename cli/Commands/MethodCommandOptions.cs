@@ -5,6 +5,7 @@ using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
+using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Cli.Commands;
 
@@ -15,6 +16,10 @@ public sealed class MethodCommandOptions
 
     public Option<DirectoryInfo> Model { get; } =
         new("--model", "-m") { Description = "model folder (diffusers ONNX layout); default: $PIX2PIX_ZERO_MODEL" };
+
+    /// <summary><c>--model</c> of the commands that run on the bundled tiny model unless told otherwise.</summary>
+    public Option<DirectoryInfo> DemoModel { get; } =
+        new("--model", "-m") { Description = "model folder (diffusers ONNX layout); default: the bundled tiny model" };
     public Option<ExecutionProvider> Provider { get; } =
         new("--provider")
         {
@@ -70,10 +75,9 @@ public sealed class MethodCommandOptions
     public Option<DirectoryInfo> Output { get; } =
         new("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("out") };
 
-    public void AddTo(Command command, bool withModel = true)
+    public void AddTo(Command command, bool demo = false)
     {
-        if (withModel)
-            command.Options.Add(Model);
+        command.Options.Add(demo ? DemoModel : Model);
         foreach (
             var option in new Option[]
             {
@@ -104,17 +108,38 @@ public sealed class MethodCommandOptions
             Convention = result.GetValue(Convention),
             EditMultiplier = result.GetValue(Multiplier),
             NegativePrompt = result.GetValue(Negative),
-        }.Validate();
+        }.Validate(
+            new Dictionary<string, string>
+            {
+                [nameof(MethodParameters.Steps)] = Steps.Name,
+                [nameof(MethodParameters.GuidanceScale)] = GuidanceScale.Name,
+                [nameof(MethodParameters.CrossAttentionGuidance)] = CrossAttention.Name,
+                [nameof(MethodParameters.Convention)] = Convention.Name,
+                [nameof(MethodParameters.EditMultiplier)] = Multiplier.Name,
+                [nameof(MethodParameters.NegativePrompt)] = Negative.Name,
+            }
+        );
 
     /// <summary>
-    /// Every method option checked, before anything is loaded: the edit's options, the sentence count, the image size
-    /// and the output folder.
+    /// Every method option checked, before anything is loaded: the edit's options, the sentence count, the image size,
+    /// the provider, and the output and direction cache folders.
     /// </summary>
     public (MethodParameters Method, int Sentences, string Output) Checked(ParseResult result)
     {
         var (method, sentences) = (Parameters(result), SentenceCount(result));
         ImageSize(result);
+        CheckProvider(result);
+        DirectionCache(result);
         return (method, sentences, OutputDirectory(result));
+    }
+
+    /// <summary>The provider asked for, refused when this build cannot run it (CUDA in a CPU build).</summary>
+    public ExecutionProvider CheckProvider(ParseResult result)
+    {
+        var provider = result.GetValue(Provider);
+        return OnnxSessionFactory.MissingFromBuild(provider) is { } missing
+            ? throw new InvalidOptionException(Provider.Name, provider, missing)
+            : provider;
     }
 
     /// <summary>
@@ -149,9 +174,25 @@ public sealed class MethodCommandOptions
     /// The output folder, created and known to take a file before any model is loaded: an edit can run for hours, and
     /// finding then that its pictures cannot be written loses them.
     /// </summary>
-    public string OutputDirectory(ParseResult result)
+    public string OutputDirectory(ParseResult result) =>
+        WritableFolder(Output.Name, result.GetValue(Output)!.FullName, "the pictures");
+
+    /// <summary>The direction cache folder, created and known to take a file, like the output folder.</summary>
+    public string DirectionCache(ParseResult result) =>
+        WritableFolder(
+            Directions.Name,
+            result.GetValue(Directions)?.FullName ?? CommandLine.CacheFolder("directions"),
+            "the word means"
+        );
+
+    private static string WritableFolder(string option, string folder, string what)
     {
-        var folder = result.GetValue(Output)!.FullName;
+        if (FileTypes.Of(folder) is var type and not (FileType.Missing or FileType.Directory))
+            throw new InvalidOptionException(
+                option,
+                folder,
+                $"it is {FileTypes.Describe(type)}; name a folder you can write to"
+            );
         var probe = Path.Combine(folder, $".pix2pix-zero-{Guid.NewGuid():N}.tmp");
         try
         {
@@ -163,13 +204,10 @@ public sealed class MethodCommandOptions
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             throw new InvalidOptionException(
-                "--out",
+                option,
                 folder,
-                $"the pictures could not be written there ({e.Message}); name a folder you can write to"
+                $"{what} could not be written there ({e.Message}); name a folder you can write to"
             );
         }
     }
-
-    public string DirectionCache(ParseResult result) =>
-        result.GetValue(Directions)?.FullName ?? CommandLine.CacheFolder("directions");
 }

@@ -20,7 +20,7 @@ public static class MethodCommands
     private static Command Caption()
     {
         var options = new MethodCommandOptions();
-        var image = new Argument<FileInfo>("image") { Description = "the photo to describe (PNG, JPEG or WebP)" };
+        var image = Photo("the photo to describe");
         var command = new Command(
             "caption",
             "Describe a photo with the model folder's BLIP captioner, as the edit would"
@@ -32,16 +32,20 @@ public static class MethodCommands
         command.Options.Add(options.Provider);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
-                    using var photo = ImageCodec.Load(result.GetValue(image)!.FullName);
+                    var provider = options.CheckProvider(result);
+                    using var photo = PhotoSource.Of(result.GetValue(image)!).Load();
                     using var bundle = ModelBundle.Open(
                         options.ModelDirectory(result),
-                        new OnnxSessionFactory(result.GetValue(options.Provider))
+                        new OnnxSessionFactory(provider)
                     );
                     using var pipeline = new Pix2PixZeroPipeline(bundle);
                     Console.WriteLine(pipeline.Caption(photo, ct));
                 }));
         return command;
     }
+
+    private static Argument<string> Photo(string what) =>
+        new("image") { Description = $"{what} (PNG, JPEG or WebP; - reads it from standard input)" };
 
     private static Option<string[]> Tasks() =>
         new("--task", "-t")
@@ -54,7 +58,7 @@ public static class MethodCommands
     private static Command Edit()
     {
         var options = new MethodCommandOptions();
-        var image = new Argument<FileInfo>("image") { Description = "the photo to edit (PNG, JPEG or WebP)" };
+        var image = Photo("the photo to edit");
         var tasks = Tasks();
         var caption = new Option<string?>("--caption")
         {
@@ -69,13 +73,19 @@ public static class MethodCommands
         options.AddTo(command);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
+                    if (result.GetValue(caption) is { } given && string.IsNullOrWhiteSpace(given))
+                        throw new InvalidOptionException(
+                            caption.Name,
+                            $"\"{given}\"",
+                            "describe the photo in words, or leave --caption out to have BLIP caption it"
+                        );
                     var (edits, (method, sentences, output)) = (
                         ParseTasks(result.GetValue(tasks)),
                         options.Checked(result)
                     );
                     Runner(options, result, options.ModelDirectory(result), sentences)
                         .EditImage(
-                            result.GetValue(image)!.FullName,
+                            PhotoSource.Of(result.GetValue(image)!),
                             edits,
                             result.GetValue(caption),
                             method,
@@ -131,16 +141,21 @@ public static class MethodCommands
         command.Options.Add(options.Directions);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
-                    EditWord.Parse(result.GetValue(word));
+                    var parsed = EditWord.Parse(result.GetValue(word));
                     SentenceSource source = result.GetValue(file) is { } f
                         ? new SentenceSource.UserFile(f.FullName)
                         : new SentenceSource.BuiltIn(options.SentenceCount(result));
+                    // The sentences are read (and a file that is no sentence file refused) before the model loads.
+                    source.LoadSentences(parsed);
+                    var (provider, store) = (
+                        options.CheckProvider(result),
+                        new DirectionStore(options.DirectionCache(result))
+                    );
                     using var bundle = ModelBundle.Open(
                         options.ModelDirectory(result),
-                        new OnnxSessionFactory(result.GetValue(options.Provider))
+                        new OnnxSessionFactory(provider)
                     );
                     using var pipeline = new Pix2PixZeroPipeline(bundle);
-                    var store = new DirectionStore(options.DirectionCache(result));
                     var mean = pipeline.WordMean(result.GetValue(word)!, source, store, ct);
                     Console.WriteLine(
                         $"{mean.Word.Value}: mean of {mean.SentenceCount} sentences, "
@@ -158,11 +173,11 @@ public static class MethodCommands
             "demo",
             "Run the whole method on the bundled tiny test model (its output is noise: random weights)"
         );
-        options.AddTo(command);
+        options.AddTo(command, demo: true);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
                     var (method, sentences, output) = options.Checked(result);
-                    var (model, image) = DemoInputs(result.GetValue(options.Model));
+                    var (model, image) = DemoInputs(result.GetValue(options.DemoModel));
                     Console.Error.WriteLine(
                         "Demo on the tiny random-weight test model: it exercises "
                             + "every stage of pix2pix-zero, but its pictures are noise."
@@ -172,7 +187,14 @@ public static class MethodCommands
                             + "cat2dog --model <Stable Diffusion 1.x ONNX folder>."
                     );
                     var pictures = Runner(options, result, model, sentences)
-                        .EditImage(image, [EditTask.Parse("cat2dog")], caption: null, method, output, ct);
+                        .EditImage(
+                            PhotoSource.Of(image),
+                            [EditTask.Parse("cat2dog")],
+                            caption: null,
+                            method,
+                            output,
+                            ct
+                        );
                     foreach (var picture in pictures)
                         Console.WriteLine(
                             $"output: {picture} (the edited picture) "
@@ -186,7 +208,10 @@ public static class MethodCommands
     private static Command Bench()
     {
         var options = new MethodCommandOptions();
-        var image = new Option<FileInfo?>("--image") { Description = "photo to edit (default: the demo photo)" };
+        var image = new Option<string?>("--image")
+        {
+            Description = "photo to edit (default: the demo photo; - reads it from standard input)",
+        };
         var caption = new Option<string?>("--caption")
         {
             Description = "describe the photo instead of captioning it (for models without a captioner)",
@@ -200,14 +225,14 @@ public static class MethodCommands
             image,
             caption,
         };
-        options.AddTo(command);
+        options.AddTo(command, demo: true);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
                     var (editOptions, sentences, output) = options.Checked(result);
-                    var (model, demoImage) = DemoInputs(result.GetValue(options.Model));
+                    var (model, demoImage) = DemoInputs(result.GetValue(options.DemoModel));
                     var runner = Runner(options, result, model, sentences);
                     runner.EditImage(
-                        result.GetValue(image)?.FullName ?? demoImage,
+                        PhotoSource.Of(result.GetValue(image) ?? demoImage),
                         [EditTask.Parse("cat2dog")],
                         result.GetValue(caption),
                         editOptions,
@@ -254,7 +279,7 @@ public static class MethodCommands
             runs,
             size,
         };
-        command.Options.Add(options.Model);
+        command.Options.Add(options.DemoModel);
         command.Options.Add(options.Provider);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
@@ -262,8 +287,8 @@ public static class MethodCommands
                         throw new InvalidOptionException("--runs", result.GetValue(runs), "use 1..1000");
                     var side = result.GetValue(size) is { } s ? ModelBundle.CheckImageSize(s, "--size") : (int?)null;
                     GuidanceBenchmark.Run(
-                        DemoInputs(result.GetValue(options.Model)).Model,
-                        result.GetValue(options.Provider),
+                        DemoInputs(result.GetValue(options.DemoModel)).Model,
+                        options.CheckProvider(result),
                         result.GetValue(runs),
                         side,
                         Console.Out
@@ -275,7 +300,7 @@ public static class MethodCommands
     private static EditRunner Runner(MethodCommandOptions options, ParseResult result, string model, int sentences) =>
         new(
             model,
-            result.GetValue(options.Provider),
+            options.CheckProvider(result),
             options.DirectionCache(result),
             sentences,
             Console.Out,

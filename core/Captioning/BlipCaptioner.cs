@@ -234,7 +234,8 @@ public sealed class BlipCaptioner : IDisposable
         {
             return sessions.Create(path);
         }
-        catch (Pix2PixZeroException e) when (e is not ModelBundleException)
+        // A failure before any provider was settled (CUDA asked for, not there) is the machine's, not the graph's.
+        catch (Pix2PixZeroException e) when (e is not ModelBundleException && sessions.ActiveProvider is not null)
         {
             throw new ModelBundleException(
                 path,

@@ -56,19 +56,51 @@ public static class ImageCodec
         }
     }
 
-    public static Image<Rgb24> Load(string path, ImageLimits? limits = null)
+    public static Image<Rgb24> Load(string path, ImageLimits? limits = null) =>
+        Load(ReadFile(path, limits), path, limits);
+
+    /// <summary>
+    /// The bytes of an image file: a regular file (symbolic links followed), checked before it is opened, since
+    /// opening a FIFO waits for a writer and a device reports no length; read up to the limit whatever length it
+    /// reports.
+    /// </summary>
+    public static byte[] ReadFile(string path, ImageLimits? limits = null)
     {
-        if (Directory.Exists(path))
-            throw new ImageRejectedException($"{path} is a folder; name an image file ({SupportedFormats})");
-        if (FileTarget.Resolve(path) is not { } file)
-            throw new ImageRejectedException(
-                $"image file {path} " + (FileTarget.DanglingLink(path) ?? "does not exist")
-            );
-        var length = file.Length;
+        switch (FileTypes.Of(path))
+        {
+            case FileType.Missing:
+                throw new ImageRejectedException(
+                    $"image file {path} " + (FileTarget.DanglingLink(path) ?? "does not exist")
+                );
+            case FileType.Directory:
+                throw new ImageRejectedException($"{path} is a folder; name an image file ({SupportedFormats})");
+            case var other and not FileType.Regular:
+                throw new ImageRejectedException(
+                    $"{path} is {FileTypes.Describe(other)}, not an image file; save the photo to a file, "
+                        + "or pipe it into standard input and name the image -"
+                );
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return ReadBounded(stream, path, limits);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="stream"/> to its end, refusing it as soon as it passes the byte limit: a pipe has no
+    /// length, and a file's reported length can be wrong (a device, a file that grows while it is read).
+    /// </summary>
+    public static byte[] ReadBounded(Stream stream, string name, ImageLimits? limits = null)
+    {
         var max = (limits ?? ImageLimits.Default).MaxBytes;
-        if (length > max)
-            throw new ImageRejectedException($"{path} is {length:N0} bytes; the limit is {max:N0} bytes");
-        return Load(File.ReadAllBytes(path), path, limits);
+        using var content = new MemoryStream();
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, max + 1 - content.Length))) > 0)
+        {
+            content.Write(buffer, 0, read);
+            if (content.Length > max)
+                throw new ImageRejectedException($"{name} is more than {max:N0} bytes; the limit is {max:N0} bytes");
+        }
+        return content.ToArray();
     }
 
     /// <summary>

@@ -43,36 +43,45 @@ public sealed record MethodParameters
     public float EffectiveCrossAttentionGuidance(bool synthetic) =>
         CrossAttentionGuidance ?? (synthetic ? SyntheticCrossAttentionGuidance : RealCrossAttentionGuidance);
 
-    public MethodParameters Validate()
+    /// <summary>
+    /// Checks every value; errors name each one by <paramref name="names"/> (keyed by property name: the option or
+    /// field the user typed, such as <c>--steps</c>), else by what it is.
+    /// </summary>
+    public MethodParameters Validate(IReadOnlyDictionary<string, string>? names = null)
     {
+        string Name(string property, string fallback) => names?.GetValueOrDefault(property) ?? fallback;
         if (Steps is < 2 or > MaxSteps)
-            throw new InvalidOptionException("steps", Steps, $"use 2..{MaxSteps} (default 50)");
+            throw new InvalidOptionException(Name(nameof(Steps), "steps"), Steps, $"use 2..{MaxSteps} (default 50)");
         if (!float.IsFinite(GuidanceScale) || GuidanceScale <= 1f || GuidanceScale > MaxGuidanceScale)
             throw new InvalidOptionException(
-                "guidance scale",
+                Name(nameof(GuidanceScale), "guidance scale"),
                 GuidanceScale,
                 $"use a value above 1 and at most {MaxGuidanceScale} (default 5); at 1 or below "
                     + "classifier-free guidance ignores the edited prompt, so the edit would silently do nothing"
             );
         if (CrossAttentionGuidance is { } xa && (!float.IsFinite(xa) || xa < 0 || xa > MaxCrossAttentionGuidance))
             throw new InvalidOptionException(
-                "cross-attention guidance (xa)",
+                Name(nameof(CrossAttentionGuidance), "cross-attention guidance (xa)"),
                 xa,
                 $"use 0..{MaxCrossAttentionGuidance} (default 0.1 for photos, "
                     + "0.15 for generated images); 0 turns structure preservation off"
             );
         if (!float.IsFinite(EditMultiplier) || Math.Abs(EditMultiplier) > Directions.EditDirection.MaxAbsMultiplier)
             throw new InvalidOptionException(
-                "edit multiplier",
+                Name(nameof(EditMultiplier), "edit multiplier"),
                 EditMultiplier,
                 $"use a value in -{Directions.EditDirection.MaxAbsMultiplier}.."
                     + $"{Directions.EditDirection.MaxAbsMultiplier} (default 1)"
             );
         if (!Enum.IsDefined(Convention))
-            throw new InvalidOptionException("inversion convention", Convention, "use Aligned (default) or Official");
+            throw new InvalidOptionException(
+                Name(nameof(Convention), "inversion convention"),
+                Convention,
+                "use Aligned (default) or Official"
+            );
         if (NegativePrompt is { Length: > 1000 })
             throw new InvalidOptionException(
-                "negative prompt",
+                Name(nameof(NegativePrompt), "negative prompt"),
                 $"{NegativePrompt.Length} characters",
                 "use at most 1000 characters"
             );

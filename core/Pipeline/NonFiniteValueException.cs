@@ -7,6 +7,6 @@ namespace Pix2PixZero.Core.Pipeline;
 public sealed class NonFiniteValueException(string stage, string message)
     : Pix2PixZeroException(FailureKind.Permanent, message)
 {
-    /// <summary>"encode", "invert", "reference pass", "edit" or "decode".</summary>
+    /// <summary>"text encoder", "encode", "invert", "reference pass", "edit" or "decode".</summary>
     public string Stage { get; } = stage;
 }

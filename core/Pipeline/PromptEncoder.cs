@@ -11,6 +11,7 @@ namespace Pix2PixZero.Core.Pipeline;
 public sealed class PromptEncoder(ModelBundle bundle) : ISentenceEmbedder
 {
     private const int BatchSize = 16;
+    private const string TextEncoderStage = "text encoder";
     private readonly Lazy<string> _modelId = new(() =>
         "text_encoder:" + FileDigest.Sha256(bundle.GraphPath(BundleComponent.TextEncoder))[..16]
     );
@@ -21,7 +22,16 @@ public sealed class PromptEncoder(ModelBundle bundle) : ISentenceEmbedder
 
     public int HiddenSize => bundle.TextEncoder.HiddenSize ?? Encode("").Length / SequenceLength;
 
-    public float[] Encode(string text) => bundle.TextEncoder.Encode(bundle.Tokenizer.Encode(text), 1).Buffer.ToArray();
+    /// <summary>
+    /// The text's embedding; NaN or ±∞ in it (corrupt text-encoder weights) stops the run here, named as the text
+    /// encoder's, instead of surfacing as the first inversion step's.
+    /// </summary>
+    public float[] Encode(string text)
+    {
+        var embedding = bundle.TextEncoder.Encode(bundle.Tokenizer.Encode(text), 1).Buffer.ToArray();
+        NonFiniteCheck.Values(embedding, TextEncoderStage);
+        return embedding;
+    }
 
     public void Embed(IReadOnlyList<string> sentences, Span<float> destination)
     {
@@ -34,7 +44,9 @@ public sealed class PromptEncoder(ModelBundle bundle) : ISentenceEmbedder
         {
             var batch = sentences.Skip(start).Take(BatchSize).ToArray();
             var ids = batch.SelectMany(bundle.Tokenizer.Encode).ToArray();
-            bundle.TextEncoder.Encode(ids, batch.Length).Buffer.Span.CopyTo(destination[(start * rowSize)..]);
+            var embeddings = bundle.TextEncoder.Encode(ids, batch.Length).Buffer.Span;
+            NonFiniteCheck.Values(embeddings, TextEncoderStage);
+            embeddings.CopyTo(destination[(start * rowSize)..]);
         }
     }
 }

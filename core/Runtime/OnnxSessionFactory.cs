@@ -90,6 +90,23 @@ public sealed class OnnxSessionFactory
         }
     }
 
+    /// <summary>
+    /// Why <paramref name="requested"/> cannot run with this build's ONNX Runtime, or null: a build on the CPU package
+    /// has no CUDA provider at all, which is known without loading a model or the CUDA libraries.
+    /// </summary>
+    public static string? MissingFromBuild(ExecutionProvider requested)
+    {
+        if (requested != ExecutionProvider.Cuda)
+            return null;
+        _ = SharedThreadPool; // the environment is created here with the shared pool, not by the query below
+        var available = OrtEnv.Instance().GetAvailableProviders();
+        return available.Contains("CUDAExecutionProvider")
+            ? null
+            : "this build has no CUDA execution provider: it was built with ONNX Runtime's CPU package "
+                + $"(providers: {string.Join(", ", available)}). Use the CPU provider, or build with -p:Gpu=true "
+                + "(README, GPU) on a machine with CUDA 13 and cuDNN 9";
+    }
+
     /// <summary>Why CUDA was not used, when it was tried and failed.</summary>
     public string? FallbackReason { get; private set; }
 
@@ -171,6 +188,14 @@ public sealed class OnnxSessionFactory
         if (_requested == ExecutionProvider.Cpu)
         {
             _log.LogInformation("Execution provider: CPU (requested)");
+            return ExecutionProvider.Cpu;
+        }
+        if (MissingFromBuild(ExecutionProvider.Cuda) is { } missing)
+        {
+            if (_requested == ExecutionProvider.Cuda)
+                throw new Pix2PixZeroException(FailureKind.Permanent, missing);
+            FallbackReason = missing;
+            _log.LogInformation("Execution provider: CPU (this build has no CUDA provider)");
             return ExecutionProvider.Cpu;
         }
         try

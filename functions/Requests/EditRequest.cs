@@ -6,6 +6,8 @@ namespace Pix2PixZero.Functions.Requests;
 /// <summary>
 /// The edit orchestration's input: the source image, the version of it that was submitted (ETag, when known) and the
 /// options as given (blob metadata or HTTP fields), which the prepare activity validates, and how its activities retry.
+/// <see cref="Fingerprint"/> identifies what an HTTP request asked for, so that its <c>Idempotency-Key</c> is not taken
+/// for a different request (EditsApi).
 /// </summary>
 public sealed record EditRequest(
     string Id,
@@ -13,5 +15,6 @@ public sealed record EditRequest(
     string? SourceETag,
     IReadOnlyDictionary<string, string> Options,
     DateTimeOffset SubmittedAt,
-    ActivityRetry Retry
+    ActivityRetry Retry,
+    string? Fingerprint = null
 );

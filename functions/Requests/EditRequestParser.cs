@@ -41,6 +41,17 @@ public static class EditRequestParser
             + "by commas (e.g. cat=3f2a…,dog=9b1c…); other words use the built-in sentences",
     };
 
+    // The fields the method's parameters are read from, so that a value out of range is named as the client sent it.
+    private static readonly Dictionary<string, string> FieldNames = new()
+    {
+        [nameof(MethodParameters.Steps)] = "steps",
+        [nameof(MethodParameters.GuidanceScale)] = "guidance",
+        [nameof(MethodParameters.CrossAttentionGuidance)] = "xa",
+        [nameof(MethodParameters.EditMultiplier)] = "multiplier",
+        [nameof(MethodParameters.Convention)] = "convention",
+        [nameof(MethodParameters.NegativePrompt)] = "negative",
+    };
+
     /// <summary>
     /// Validates <paramref name="options"/>; <paramref name="tasks"/> come first (e.g. the inbox folder's task).
     /// </summary>
@@ -76,7 +87,7 @@ public static class EditRequestParser
                     ? parsed
                     : throw new InvalidOptionException("convention", convention, "use Aligned (default) or Official")
                 : defaults.Convention,
-        }.Validate();
+        }.Validate(FieldNames);
 
         var sentences = Number(values, "sentences", SentenceGenerator.DefaultCount, int.TryParse, "a whole number");
         if (sentences is < 1 or > SentenceGenerator.MaxCount)

@@ -57,28 +57,46 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
         try
         {
             var id = RequestId(request);
-            if (id.FromKey && await client.GetInstanceAsync(id.Value, cancellationToken) is not null)
-                return Accepted(request, id.Value);
-            var (source, etag, options) =
-                request.HasFormContentType ? await FromUploadAsync(request, id.Value, cancellationToken)
-                : request.HasJsonContentType() ? await FromJsonAsync(request, cancellationToken)
+            var submission =
+                request.HasFormContentType ? await ReadUploadAsync(request, cancellationToken)
+                : request.HasJsonContentType() ? await ReadJsonAsync(request, cancellationToken)
                 : throw new InvalidInputException(
                     $"the content type \"{InputText.Shorten(request.ContentType)}\" is not accepted; "
                         + "send multipart/form-data with an image file part, or application/json naming a blob"
                 );
-            EditRequestParser.Parse(options);
-            await client.ScheduleNewOrchestrationInstanceAsync(
-                nameof(EditOrchestrator),
-                new EditRequest(id.Value, source, etag, options, DateTimeOffset.UtcNow, settings.Retry),
-                new StartOrchestrationOptions(id.Value),
-                cancellationToken
-            );
+            if (
+                id.FromKey
+                && await FirstRequestAsync(request, client, id.Value, submission, cancellationToken) is { } first
+            )
+                return first;
+            var (source, etag) = submission.Upload is { } upload
+                ? await StoreUploadAsync(id.Value, upload, cancellationToken)
+                : await CheckSourceAsync(submission.Source!, cancellationToken);
+            EditRequestParser.Parse(submission.Options);
+            try
+            {
+                await client.ScheduleNewOrchestrationInstanceAsync(
+                    nameof(EditOrchestrator),
+                    new EditRequest(
+                        id.Value,
+                        source,
+                        etag,
+                        submission.Options,
+                        DateTimeOffset.UtcNow,
+                        settings.Retry,
+                        submission.Fingerprint
+                    ),
+                    new StartOrchestrationOptions(id.Value),
+                    cancellationToken
+                );
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
+            {
+                // A retry with the same key raced the first request past the check above; the first one started it.
+                return await FirstRequestAsync(request, client, id.Value, submission, cancellationToken)
+                    ?? Accepted(request, id.Value);
+            }
             return Accepted(request, id.Value);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
-        {
-            // A retry with the same key raced the first request past the check above; the first one started it.
-            return Accepted(request, RequestId(request).Value);
         }
         catch (Pix2PixZeroException e)
         {
@@ -250,11 +268,60 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
         return ("key-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..40], true);
     }
 
-    private async Task<(BlobRef Source, string? ETag, Dictionary<string, string> Options)> FromUploadAsync(
+    /// <summary>
+    /// What one POST asks for, read without storing anything: an uploaded image (or a stored blob's name) and the
+    /// options, with a fingerprint of them that a retry with the same <c>Idempotency-Key</c> must match. Multipart
+    /// bodies are compared by their parts, not their bytes: a client picks a new boundary for every attempt.
+    /// </summary>
+    private sealed record Submission(
+        Upload? Upload,
+        BlobRef? Source,
+        Dictionary<string, string> Options,
+        string Fingerprint
+    );
+
+    private sealed record Upload(string FileName, string ContentType, byte[] Bytes);
+
+    private static string FingerprintOf(string what, IReadOnlyDictionary<string, string> options)
+    {
+        var text = new StringBuilder(what);
+        foreach (var (name, value) in options.OrderBy(o => o.Key.ToLowerInvariant(), StringComparer.Ordinal))
+            text.Append('\n').Append(name.ToLowerInvariant()).Append('=').Append(value);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    /// <summary>
+    /// The answer for a key that named a request before: that request again when this one asks for the same thing,
+    /// 422 when it asks for something else (payment APIs answer so: a key stands for one request); null when the key
+    /// names no request yet.
+    /// </summary>
+    private static async Task<IActionResult?> FirstRequestAsync(
         HttpRequest request,
+        DurableTaskClient client,
         string id,
+        Submission submission,
         CancellationToken cancellationToken
     )
+    {
+        var first = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
+        if (first is null)
+            return null;
+        if (
+            first.ReadInputAs<EditRequest>()?.Fingerprint is not { } fingerprint
+            || fingerprint == submission.Fingerprint
+        )
+            return Accepted(request, id);
+        return Problems.Of(
+            StatusCodes.Status422UnprocessableEntity,
+            "The Idempotency-Key was used for another request",
+            $"the {IdempotencyHeader} \"{InputText.Shorten(request.Headers[IdempotencyHeader].ToString())}\" "
+                + $"already names edit request \"{id}\", which was sent with another image or other options; "
+                + "send a new key for a new request, or this key with the first request's body to get that request",
+            IdempotencyHeader
+        );
+    }
+
+    private async Task<Submission> ReadUploadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var form = await request.ReadFormAsync(cancellationToken);
         var file = form.Files.GetFile("image")
@@ -267,27 +334,34 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
             );
         using var content = new MemoryStream();
         await file.CopyToAsync(content, cancellationToken);
-        var source = StorageLayout.Upload(id, UploadName(file.FileName));
         var bytes = content.ToArray();
-        ImageCodec.ReadHeader(bytes, $"the uploaded image \"{InputText.Shorten(file.FileName)}\"");
-        var etag = await blobs.WriteAsync(
-            source,
-            bytes,
-            file.ContentType is { Length: > 0 } type ? type : "application/octet-stream",
-            cancellationToken
-        );
         var options = form.ToDictionary(
             f => f.Key,
             f => string.Join(",", f.Value.AsEnumerable()),
             StringComparer.OrdinalIgnoreCase
         );
-        return (source, etag.ToString(), options);
+        var upload = new Upload(
+            file.FileName,
+            file.ContentType is { Length: > 0 } type ? type : "application/octet-stream",
+            bytes
+        );
+        var what = $"upload {Convert.ToHexStringLower(SHA256.HashData(bytes))} {file.FileName}";
+        return new Submission(upload, null, options, FingerprintOf(what, options));
     }
 
-    private async Task<(BlobRef Source, string? ETag, Dictionary<string, string> Options)> FromJsonAsync(
-        HttpRequest request,
+    private async Task<(BlobRef Source, string? ETag)> StoreUploadAsync(
+        string id,
+        Upload upload,
         CancellationToken cancellationToken
     )
+    {
+        var source = StorageLayout.Upload(id, UploadName(upload.FileName));
+        ImageCodec.ReadHeader(upload.Bytes, $"the uploaded image \"{InputText.Shorten(upload.FileName)}\"");
+        var etag = await blobs.WriteAsync(source, upload.Bytes, upload.ContentType, cancellationToken);
+        return (source, etag.ToString());
+    }
+
+    private static async Task<Submission> ReadJsonAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         JsonDocument document;
         try
@@ -330,32 +404,38 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                     $"\"blob\" names the container \"{source.Container}\"; source images "
                         + $"are read from {string.Join(", ", StorageLayout.SourceContainers)}"
                 );
-            try
-            {
-                var client = blobs.Client(source);
-                var properties = (await client.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-                var start =
-                    properties.ContentLength == 0
-                        ? []
-                        : (
-                            await client.DownloadContentAsync(
-                                new BlobDownloadOptions
-                                {
-                                    Range = new HttpRange(0, Math.Min(HeaderBytes, properties.ContentLength)),
-                                    Conditions = new BlobRequestConditions { IfMatch = properties.ETag },
-                                },
-                                cancellationToken
-                            )
-                        ).Value.Content.ToArray();
-                ImageCodec.ReadHeader(start, source.ToString(), length: properties.ContentLength);
-                return (source, properties.ETag.ToString(), options);
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                throw new InvalidInputException(
-                    $"\"blob\" names {source}, which does not exist; upload the image first"
-                );
-            }
+            return new Submission(null, source, options, FingerprintOf($"blob {source}", options));
+        }
+    }
+
+    private async Task<(BlobRef Source, string? ETag)> CheckSourceAsync(
+        BlobRef source,
+        CancellationToken cancellationToken
+    )
+    {
+        try
+        {
+            var client = blobs.Client(source);
+            var properties = (await client.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            var start =
+                properties.ContentLength == 0
+                    ? []
+                    : (
+                        await client.DownloadContentAsync(
+                            new BlobDownloadOptions
+                            {
+                                Range = new HttpRange(0, Math.Min(HeaderBytes, properties.ContentLength)),
+                                Conditions = new BlobRequestConditions { IfMatch = properties.ETag },
+                            },
+                            cancellationToken
+                        )
+                    ).Value.Content.ToArray();
+            ImageCodec.ReadHeader(start, source.ToString(), length: properties.ContentLength);
+            return (source, properties.ETag.ToString());
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new InvalidInputException($"\"blob\" names {source}, which does not exist; upload the image first");
         }
     }
 

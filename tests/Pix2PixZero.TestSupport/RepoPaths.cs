@@ -1,3 +1,5 @@
+using Google.Protobuf;
+
 namespace Pix2PixZero.TestSupport;
 
 /// <summary>Locates the repository root (the folder holding Pix2PixZero.sln), its fixtures and its real data.</summary>
@@ -52,6 +54,27 @@ public static class RepoPaths
         for (var i = 0; i + 4 <= bytes.Length; i += 4)
             nan.CopyTo(bytes, i);
         File.WriteAllBytes(weights, bytes);
+        return bundle;
+    }
+
+    /// <summary>
+    /// A copy of the tiny bundle whose text encoder's float weights (held inside its graph) are all NaN: every
+    /// embedding it makes is NaN, as corrupt text-encoder weights make it.
+    /// </summary>
+    public static string CopyOfTinySdWithNonFiniteTextEncoder()
+    {
+        var bundle = CopyOfTinySd();
+        var graph = Path.Combine(bundle, "text_encoder", "model.onnx");
+        var model = Core.Graph.Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(graph));
+        var nan = BitConverter.GetBytes(float.NaN);
+        foreach (var weights in model.Graph.Initializer.Where(t => t.DataType == 1 && t.RawData.Length > 0))
+        {
+            var bytes = new byte[weights.RawData.Length];
+            for (var i = 0; i + 4 <= bytes.Length; i += 4)
+                nan.CopyTo(bytes, i);
+            weights.RawData = Google.Protobuf.ByteString.CopyFrom(bytes);
+        }
+        File.WriteAllBytes(graph, model.ToByteArray());
         return bundle;
     }
 

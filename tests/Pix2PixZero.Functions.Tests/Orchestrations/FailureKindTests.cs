@@ -27,17 +27,13 @@ public sealed class FailureKindTests
     )
     {
         var attempts = new Attempts();
-        await using var host = await DurableTaskTestHost.StartAsync(
+        await using var host = await GrpcSidecar.StartInMemoryAsync(
             tasks =>
             {
                 tasks.AddOrchestrator<CallFailing>();
                 tasks.AddActivity<Failing>();
             },
-            new DurableTaskTestHostOptions
-            {
-                Port = PipelineTestHost.FreePort(),
-                ConfigureServices = s => s.AddSingleton(attempts),
-            }
+            s => s.AddSingleton(attempts)
         );
 
         var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(nameof(CallFailing), kind);

@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using Azure.Storage.Blobs;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Storage;
-using Pix2PixZero.Functions.Tests.Support;
 
 namespace Pix2PixZero.Functions.Tests.Storage;
 
@@ -11,10 +12,13 @@ public class ProgressBlobTests
     [Fact]
     public void While_storage_is_away_progress_writes_give_up_quickly_and_never_fail_the_work_they_describe()
     {
-        // Nothing listens on this port: every storage call fails as it does while the storage account is unreachable.
+        // A port bound and never listened on: connections to it are refused, as while the storage account is
+        // unreachable, and no other process can take it while the test runs.
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var unreachable = new BlobServiceClient(
             "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;"
-                + $"BlobEndpoint=http://127.0.0.1:{PipelineTestHost.FreePort()}/devstoreaccount1;"
+                + $"BlobEndpoint=http://127.0.0.1:{((IPEndPoint)closed.LocalEndPoint!).Port}/devstoreaccount1;"
         );
         var progress = new ProgressBlob(new PipelineBlobs(unreachable), "0123abcd");
 

@@ -1,11 +1,7 @@
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.DurableTask.Client;
-using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +13,7 @@ namespace Pix2PixZero.Functions.Tests.Support;
 
 /// <summary>
 /// A worker process as the Functions host runs one, on the Azure Storage backend over Azurite: the test host
-/// package's gRPC sidecar (<see cref="TaskHubGrpcServer"/>) hosting <see cref="AzureStorageOrchestrationService"/>, and
+/// package's gRPC sidecar (<see cref="GrpcSidecar"/>) hosting <see cref="AzureStorageOrchestrationService"/>, and
 /// a Durable Task worker with the pipeline's tasks connected to it. Stopping it and starting another on the same
 /// task hub is what a worker restart (a new replica, a crash) looks like to the backend.
 /// </summary>
@@ -62,32 +58,7 @@ public sealed class AzureStorageTaskHub : IAsyncDisposable
         );
         await service.CreateIfNotExistsAsync();
 
-        var address = $"http://127.0.0.1:{PipelineTestHost.FreePort()}";
-        var sidecar = Host.CreateDefaultBuilder()
-            .ConfigureLogging(logging => logging.ClearProviders())
-            .ConfigureWebHostDefaults(web =>
-            {
-                web.UseUrls(address);
-                web.ConfigureKestrel(kestrel =>
-                    kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http2)
-                );
-                web.ConfigureServices(services =>
-                {
-                    services.AddGrpc();
-                    services.AddSingleton<IOrchestrationService>(service);
-                    services.AddSingleton<IOrchestrationServiceClient>(service);
-                    services.AddSingleton<TaskHubGrpcServer>();
-                });
-                web.Configure(app =>
-                {
-                    app.UseRouting();
-                    app.UseEndpoints(endpoints => endpoints.MapGrpcService<TaskHubGrpcServer>());
-                });
-            })
-            .Build();
-        await sidecar.StartAsync();
-
-        var channel = GrpcChannel.ForAddress(address);
+        var (sidecar, channel) = await GrpcSidecar.StartAsync(service);
         var worker = Host.CreateDefaultBuilder()
             .ConfigureLogging(logging => logging.ClearProviders())
             .ConfigureServices(services =>

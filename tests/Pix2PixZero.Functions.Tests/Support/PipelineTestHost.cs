@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Azure.Storage.Blobs;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
@@ -12,7 +10,8 @@ namespace Pix2PixZero.Functions.Tests.Support;
 
 /// <summary>
 /// The pipeline's real orchestrators and activities on <see cref="DurableTaskTestHost"/> (in-memory backend behind
-/// its gRPC sidecar), registered exactly as the Functions app registers them, against Azurite and the tiny model.
+/// its gRPC sidecar, on a port the system picks: <see cref="GrpcSidecar"/>), registered exactly as the Functions app
+/// registers them, against Azurite and the tiny model.
 /// </summary>
 public sealed class PipelineTestHost : IAsyncDisposable
 {
@@ -35,19 +34,12 @@ public sealed class PipelineTestHost : IAsyncDisposable
     )
     {
         var configuration = PipelineConfiguration.For(storage, settings);
-        var host = await DurableTaskTestHost.StartAsync(
-            PipelineRegistration.AddPipelineTasks,
-            new DurableTaskTestHostOptions
-            {
-                Port = FreePort(),
-                ConfigureServices = s =>
-                {
-                    services?.Invoke(s);
-                    s.AddLogging();
-                    s.AddPipelineServices(configuration);
-                },
-            }
-        );
+        var host = await GrpcSidecar.StartInMemoryAsync(PipelineRegistration.AddPipelineTasks, s =>
+        {
+            services?.Invoke(s);
+            s.AddLogging();
+            s.AddPipelineServices(configuration);
+        });
         return new PipelineTestHost(host);
     }
 
@@ -65,11 +57,4 @@ public sealed class PipelineTestHost : IAsyncDisposable
     public Task<OrchestrationMetadata> WaitAsync(string id, int seconds = 240) => Inbox.WaitAsync(Client, id, seconds);
 
     public ValueTask DisposeAsync() => _host.DisposeAsync();
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

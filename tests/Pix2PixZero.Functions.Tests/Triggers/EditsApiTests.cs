@@ -95,8 +95,8 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
     )]
     [InlineData(
         "{\"blob\": \"work/x.png\", \"tasks\": \"cat2dog\", \"guidance\": 1}",
-        "guidance scale = 1 is not accepted",
-        "guidance scale"
+        "guidance = 1 is not accepted",
+        "guidance"
     )]
     [InlineData("{\"blob\": \"work/x.png\", \"tasks\": \"cat\"}", "names no edit", null)]
     [InlineData(
@@ -279,6 +279,49 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
         )
             uploads.Add(blob.Name);
         Assert.Single(uploads);
+    }
+
+    [Theory]
+    [InlineData("other options")]
+    [InlineData("another image")]
+    public async Task The_same_idempotency_key_with_another_body_is_refused_with_422_and_starts_nothing(string change)
+    {
+        async Task<(int Status, System.Text.Json.JsonElement Body)> PostAsync(byte[] photo, string steps)
+        {
+            var request = await HttpRequests.MultipartAsync(
+                "/api/edits",
+                photo,
+                new Dictionary<string, string>(Fast) { ["steps"] = steps }
+            );
+            request.Headers[EditsApi.IdempotencyHeader] = $"client-key-{change.Replace(' ', '-')}";
+            return HttpRequests.Read(await Api.SubmitAsync(request, _host.Client, default));
+        }
+
+        var first = await PostAsync(TinyModel.Photo(), "4");
+        var second =
+            change == "other options"
+                ? await PostAsync(TinyModel.Photo(), "5")
+                : await PostAsync(TinyModel.Photo("cat_3.png"), "4");
+        var again = await PostAsync(TinyModel.Photo(), "4");
+
+        Assert.Equal(202, first.Status);
+        Assert.Equal(422, second.Status);
+        Assert.Equal(EditsApi.IdempotencyHeader, second.Body.GetProperty("option").GetString());
+        var id = first.Body.GetProperty("id").GetString()!;
+        Assert.Contains(
+            $"already names edit request \"{id}\", which was sent with another image or other options",
+            second.Body.GetProperty("detail").GetString()
+        );
+        Assert.Equal((202, id), (again.Status, again.Body.GetProperty("id").GetString()));
+        var uploads = new List<string>();
+        await foreach (
+            var blob in _host
+                .Blobs.Container(StorageLayout.Work)
+                .GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{id}/upload/" })
+        )
+            uploads.Add(blob.Name);
+        Assert.Single(uploads);
+        await _host.WaitAsync(id);
     }
 
     [Fact]

@@ -57,6 +57,61 @@ public class ConsoleProgressTests
     }
 
     [Theory]
+    [InlineData(80)]
+    [InlineData(60)]
+    [InlineData(40)]
+    public void On_a_terminal_every_line_fits_its_width_with_three_digit_steps_and_long_times(int columns)
+    {
+        var clock = new ManualClock();
+        var output = new StringWriter();
+        var progress = new ConsoleProgress(output, clock, terminalColumns: columns);
+
+        progress.Report(new PipelineProgress("invert", 1, 999));
+        for (var step = 2; step <= 999; step += 97)
+        {
+            clock.Advance(TimeSpan.FromSeconds(40));
+            progress.Report(new PipelineProgress("invert", step, 999));
+        }
+        progress.Report(new PipelineProgress($"word '{new string('猫', 40)}'", 0, 1));
+
+        var drawn = output
+            .ToString()
+            .Split('\r', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Replace("\u001b[K", ""));
+        Assert.All(drawn, line => Assert.True(ConsoleProgress.Width(line) < columns, $"{line.Length}: {line}"));
+        Assert.Contains(drawn, line => line.Contains("999, ") && line.Contains(" h ")); // the times are there
+    }
+
+    [Fact]
+    public void At_80_columns_the_bar_keeps_the_whole_timing_of_a_three_digit_step_count()
+    {
+        var line = ConsoleProgress.Fit(
+            new PipelineProgress("invert", 998, 999),
+            ", 59 min 59 s elapsed, about 59 min 59 s left",
+            ", 59 min 59 s, 59 min 59 s left",
+            ConsoleProgress.DefaultColumns
+        );
+
+        Assert.Equal("invert   [##############.] 998/999, 59 min 59 s elapsed, about 59 min 59 s left", line);
+        Assert.True(line.Length < 80);
+    }
+
+    [Fact]
+    public void A_log_line_written_while_the_bar_is_drawn_gets_its_own_line_and_the_bar_comes_back_below_it()
+    {
+        var output = new StringWriter();
+        var progress = new ConsoleProgress(output, new ManualClock(), terminalColumns: 80);
+        progress.Report(new PipelineProgress("invert", 1, 50));
+
+        progress.Lines.Write("info: a log line\n");
+
+        var text = output.ToString();
+        var bar = text[..text.IndexOf("\u001b[K", StringComparison.Ordinal)];
+        Assert.Equal($"{bar}\u001b[K\r\u001b[Kinfo: a log line\n{bar}\u001b[K", text);
+        Assert.StartsWith("\rinvert   [", bar);
+    }
+
+    [Theory]
     [InlineData(45, "45 s")]
     [InlineData(125, "2 min 05 s")]
     [InlineData(3720, "1 h 02 min")]

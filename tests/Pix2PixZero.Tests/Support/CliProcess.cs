@@ -82,6 +82,33 @@ public sealed class CliProcess : IDisposable
         return (status, cli.Output, cli.Error);
     }
 
+    /// <summary>
+    /// Runs with <paramref name="input"/> piped into standard input (copied until it ends or the program stops
+    /// reading), as <c>cat photo.png | pix2pix-zero edit - …</c> does.
+    /// </summary>
+    public static async Task<(int Status, string Output, string Error)> RunWithInputAsync(
+        Stream input,
+        params string[] args
+    )
+    {
+        using var cli = Start(args);
+        var feed = Task.Run(async () =>
+        {
+            try
+            {
+                await input.CopyToAsync(cli._process.StandardInput.BaseStream);
+                cli._process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The program closed its end: it read what it wanted.
+            }
+        });
+        var status = await cli.WaitAsync(120);
+        await feed;
+        return (status, cli.Output, cli.Error);
+    }
+
     public async Task<int> WaitAsync(int seconds)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
