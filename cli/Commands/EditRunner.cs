@@ -123,7 +123,8 @@ public sealed class EditRunner(
             ModelId: pipeline.Prompts.ModelId,
             Provider: Provider,
             ImageSize: bundle.ImageSize,
-            DirectionSentences: Sentences.Label
+            DirectionSentences: Sentences.Label,
+            Scheduler: bundle.SchedulerConfig.Describe()
         );
         return
         [

@@ -263,12 +263,8 @@ public static class ModelsCommand
                 : "captioner: none (captions must be given)"
         );
 
-        var s = bundle.SchedulerConfig;
         output.WriteLine($"tokenizer: CLIP BPE, {bundle.Tokenizer.VocabularySize:N0} tokens");
-        output.WriteLine(
-            $"scheduler: {s.BetaSchedule} betas {s.BetaStart}..{s.BetaEnd}, "
-                + $"{s.TrainTimesteps} train steps, offset {s.StepsOffset}"
-        );
+        output.WriteLine($"scheduler: {bundle.SchedulerConfig.Describe()}");
         output.WriteLine(
             $"image: {bundle.ImageSize}×{bundle.ImageSize}, latent {bundle.LatentChannels}×"
                 + $"{bundle.LatentSize}×{bundle.LatentSize}, scaling factor {bundle.ScalingFactor}"

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Google.Protobuf;
 using Pix2PixZero.Core.Captioning;
+using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Graph.Onnx;
 using Pix2PixZero.Core.Scheduling;
 using Pix2PixZero.Core.Serialization;
@@ -29,7 +30,11 @@ public static class ModelBundleValidator
         }
         CheckJson(BundleLayout.LocalPath(directory, BundleLayout.ModelIndex), problems);
         foreach (var component in BundleComponent.Graphs)
-            CheckGraph(BundleLayout.LocalPath(directory, BundleLayout.Graph(component)), problems);
+            CheckGraph(
+                BundleLayout.LocalPath(directory, BundleLayout.Graph(component)),
+                component == BundleComponent.Unet,
+                problems
+            );
         CheckTokenizer(
             BundleLayout.LocalPath(directory, BundleLayout.TokenizerVocab),
             BundleLayout.LocalPath(directory, BundleLayout.TokenizerMerges),
@@ -61,13 +66,15 @@ public static class ModelBundleValidator
         }
     }
 
-    private static void CheckGraph(string path, List<ModelBundleException> problems)
+    private static void CheckGraph(string path, bool unet, List<ModelBundleException> problems)
     {
         if (RequireFile(path, problems) is not { } file || file.Length > ParseLimitBytes)
             return;
         Capture(path, problems, () =>
         {
             var model = ReadModel(path);
+            if (unet && FusedOperators.Find(model.Graph) is { } fused)
+                problems.Add(new ModelBundleException(path, FusedOperators.Problem(fused)));
             CheckExternalData(path, model, problems);
         });
     }

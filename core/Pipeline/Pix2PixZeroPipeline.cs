@@ -130,7 +130,8 @@ public sealed class Pix2PixZeroPipeline : IDisposable
             ModelId: Prompts.ModelId,
             Provider: _bundle.Sessions.ActiveProvider?.ToString() ?? "?",
             ImageSize: _bundle.ImageSize,
-            DirectionSentences: request.Sentences.Label
+            DirectionSentences: request.Sentences.Label,
+            Scheduler: _bundle.SchedulerConfig.Describe()
         );
         return request
             .Tasks.Zip(images, (task, image) =>
