@@ -77,17 +77,8 @@ public static class CommandLine
         }
     }
 
-    /// <summary>
-    /// A per-user cache folder: $XDG_CACHE_HOME/pix2pix-zero/{name}, else ~/.cache/pix2pix-zero/{name}.
-    /// </summary>
-    public static string CacheFolder(string name) =>
-        Path.Combine(
-            Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
-                ? cache
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
-            "pix2pix-zero",
-            name
-        );
+    /// <summary>A per-user cache folder (<see cref="Core.Serialization.UserCache.Folder"/>).</summary>
+    public static string CacheFolder(string name) => Core.Serialization.UserCache.Folder(name);
 
     /// <summary>Log lines go to standard error, so standard output holds only results.</summary>
     public static ILoggerFactory Logging(bool verbose) =>

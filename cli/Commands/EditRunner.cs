@@ -130,7 +130,8 @@ public sealed class EditRunner(
             ModelId: pipeline.Prompts.ModelId,
             Provider: Provider,
             ImageSize: bundle.ImageSize,
-            DirectionSentences: Sentences.Label
+            DirectionSentences: Sentences.Label,
+            Scheduler: bundle.SchedulerConfig.Describe()
         );
         return Write(files, reference, edits, i =>
             EditRecord.Create(provenance, tasks[i].Name, options, StageSeconds())

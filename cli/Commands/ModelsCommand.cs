@@ -6,6 +6,7 @@ using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
+using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Cli.Commands;
 
@@ -220,10 +221,7 @@ public static class ModelsCommand
             var group in graphs.Layers.GroupBy(l => l.Shape is { } shape ? "[" + string.Join(",", shape) + "]" : "[?]")
         )
             output.WriteLine($"    {group.Count()} × {group.Key}");
-        output.WriteLine(
-            $"    {Path.GetRelativePath(bundle.Directory, graphs.AttentionProbePath)}, "
-                + $"{Path.GetRelativePath(bundle.Directory, graphs.GuidancePath)}"
-        );
+        output.WriteLine($"    {Shown(bundle, graphs.AttentionProbePath)}, {Shown(bundle, graphs.GuidancePath)}");
         output.WriteLine(
             bundle.HasCaptioner
                 ? "captioner: BLIP (captioner/)"
@@ -231,6 +229,10 @@ public static class ModelsCommand
                     + "captioner/ with tools/export-captioner (README: \"Use the real model\")"
         );
     }
+
+    // Inside the model folder relative to it, elsewhere (the graph cache) in full.
+    private static string Shown(ModelBundle bundle, string path) =>
+        FileTarget.IsUnder(path, bundle.Directory) ? Path.GetRelativePath(bundle.Directory, path) : path;
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
@@ -249,6 +251,23 @@ public static class ModelsCommand
         using var loggers = CommandLine.Logging(verbose: false);
         var sessions = new OnnxSessionFactory(provider, loggers.CreateLogger("onnx"));
         using var bundle = ModelBundle.Open(directory, sessions);
+        output.WriteLine(
+            BundleLayout.HubCacheRepository(bundle.Directory) is { } repository
+                ? $"layout: a Hugging Face cache snapshot; every link stays inside {Path.GetFileName(repository)}"
+                : "layout: a plain folder"
+        );
+        var unet = bundle.GraphPath(BundleComponent.Unet);
+        var (graphs, compiled) = GuidanceGraphCompiler.Location(unet, bundle.GraphCache);
+        output.WriteLine(
+            (compiled, graphs == Path.GetDirectoryName(unet)) switch
+            {
+                (true, true) => "compiled graphs: up to date beside the UNet (unet/)",
+                (true, false) => $"compiled graphs: up to date in the graph cache, {graphs}",
+                (false, true) => "compiled graphs: not yet; they will be written beside the UNet (unet/ is writable)",
+                (false, false) => $"compiled graphs: not yet; unet/ is read-only, so they will be written to the "
+                    + $"graph cache, {graphs} (${GraphCache.Variable} moves it)",
+            }
+        );
         var clock = Stopwatch.StartNew();
         Describe(output, BundleComponent.TextEncoder, bundle.TextEncoder);
         Describe(output, BundleComponent.Unet, bundle.Unet);
@@ -263,12 +282,8 @@ public static class ModelsCommand
                 : "captioner: none (captions must be given)"
         );
 
-        var s = bundle.SchedulerConfig;
         output.WriteLine($"tokenizer: CLIP BPE, {bundle.Tokenizer.VocabularySize:N0} tokens");
-        output.WriteLine(
-            $"scheduler: {s.BetaSchedule} betas {s.BetaStart}..{s.BetaEnd}, "
-                + $"{s.TrainTimesteps} train steps, offset {s.StepsOffset}"
-        );
+        output.WriteLine($"scheduler: {bundle.SchedulerConfig.Describe()}");
         output.WriteLine(
             $"image: {bundle.ImageSize}×{bundle.ImageSize}, latent {bundle.LatentChannels}×"
                 + $"{bundle.LatentSize}×{bundle.LatentSize}, scaling factor {bundle.ScalingFactor}"

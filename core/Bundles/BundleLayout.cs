@@ -29,22 +29,11 @@ public static class BundleLayout
     ["weights.pb", "model.onnx_data", "model.onnx.data"];
 
     /// <summary>
-    /// A sampling VAE encoder rewritten to return the posterior
-    /// mean, written beside it (it keeps its external weights).
-    /// </summary>
-    public const string PosteriorMeanEncoderFileName = "model.posterior-mean.onnx";
-
-    /// <summary>
-    /// Files the software writes into a bundle: the compiled guidance graphs and their manifest beside the UNet, the
-    /// rewritten VAE encoder. Derived from the bundle's own files, so never copied or served as its content.
+    /// Files the software writes into a bundle: the compiled guidance graphs and their manifest beside the UNet (when
+    /// the folder takes writes). Derived from the bundle's own files, so never copied or served as its content.
     /// </summary>
     public static IReadOnlyList<string> GeneratedFileNames { get; } =
-    [
-        GuidanceGraphCompiler.AttentionProbeFile,
-        GuidanceGraphCompiler.GuidanceFile,
-        GuidanceGraphCompiler.ManifestFile,
-        PosteriorMeanEncoderFileName,
-    ];
+    [GuidanceGraphCompiler.AttentionProbeFile, GuidanceGraphCompiler.GuidanceFile, GuidanceGraphCompiler.ManifestFile];
 
     public static IReadOnlyList<string> OptionalTokenizerFiles { get; } =
     ["tokenizer/special_tokens_map.json", "tokenizer/tokenizer_config.json"];
@@ -53,6 +42,23 @@ public static class BundleLayout
 
     public static IReadOnlyList<string> RequiredFiles { get; } =
     [ModelIndex, SchedulerConfig, TokenizerVocab, TokenizerMerges, .. BundleComponent.Graphs.Select(Graph)];
+
+    /// <summary>
+    /// The Hugging Face cache repository folder (<c>models--{owner}--{repo}</c>) that holds
+    /// <paramref name="directory"/>, when it is a snapshot (<c>…/snapshots/{commit}</c>) or a folder inside one; null
+    /// otherwise. A snapshot's files are links into that repository's <c>blobs/</c>.
+    /// </summary>
+    public static string? HubCacheRepository(string directory)
+    {
+        for (
+            var folder = new DirectoryInfo(directory);
+            folder?.Parent?.Parent is { } repository;
+            folder = folder.Parent
+        )
+            if (folder.Parent.Name == "snapshots" && repository.Name.StartsWith("models--", StringComparison.Ordinal))
+                return repository.FullName;
+        return null;
+    }
 
     /// <summary>The local path of a repository path inside <paramref name="root"/>.</summary>
     public static string LocalPath(string root, string repositoryPath) =>

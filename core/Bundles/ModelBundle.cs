@@ -31,9 +31,10 @@ public sealed class ModelBundle : IDisposable
     private readonly Lazy<BlipCaptioner> _captioner;
     private int? _imageSize;
 
-    private ModelBundle(string directory, OnnxSessionFactory sessions, ILogger log)
+    private ModelBundle(string directory, OnnxSessionFactory sessions, ILogger log, GraphCache graphCache)
     {
         Directory = directory;
+        GraphCache = graphCache;
         _sessions = sessions;
         _log = log;
         Tokenizer = ClipTokenizer.FromFiles(
@@ -73,6 +74,9 @@ public sealed class ModelBundle : IDisposable
     }
 
     public string Directory { get; }
+
+    /// <summary>Where the UNet's compiled guidance graphs go when the model folder is read-only.</summary>
+    public GraphCache GraphCache { get; }
 
     public ClipTokenizer Tokenizer { get; }
 
@@ -155,7 +159,14 @@ public sealed class ModelBundle : IDisposable
     public string GraphPath(string component) => BundleLayout.LocalPath(Directory, BundleLayout.Graph(component));
 
     /// <summary>Opens a bundle, or throws one error listing every problem found in the folder.</summary>
-    public static ModelBundle Open(string directory, OnnxSessionFactory? sessions = null, ILogger? log = null)
+    /// <param name="graphCache">Where compiled graphs go when the folder is read-only (default
+    /// <see cref="GraphCache.Default"/>).</param>
+    public static ModelBundle Open(
+        string directory,
+        OnnxSessionFactory? sessions = null,
+        ILogger? log = null,
+        GraphCache? graphCache = null
+    )
     {
         var full = Path.GetFullPath(directory);
         var problems = ModelBundleValidator.Validate(full);
@@ -167,7 +178,12 @@ public sealed class ModelBundle : IDisposable
                 $"the model folder has {problems.Count} problems:{Environment.NewLine}"
                     + string.Join(Environment.NewLine, problems.Select(p => "  - " + p.Message))
             );
-        return new ModelBundle(full, sessions ?? new OnnxSessionFactory(log: log), log ?? NullLogger.Instance);
+        return new ModelBundle(
+            full,
+            sessions ?? new OnnxSessionFactory(log: log),
+            log ?? NullLogger.Instance,
+            graphCache ?? GraphCache.Default
+        );
     }
 
     public void Dispose()
@@ -195,21 +211,13 @@ public sealed class ModelBundle : IDisposable
             return new VaeEncoder(_sessions.Create(path), path, LatentChannels, rewrittenFromSampling: false);
         PosteriorMeanRewriter.Rewrite(model, path);
         _log.LogInformation("{Path} samples the latent; rewritten to return the posterior mean", path);
-        var hasExternalData = model.Graph.Initializer.Any(t =>
-            t.DataLocation == Graph.Onnx.TensorProto.Types.DataLocation.External
+        // Held in memory, never written into the model folder, which may be read-only; it reads the same weights.
+        return new VaeEncoder(
+            _sessions.Create(model, weightsOf: path, label: path),
+            path,
+            LatentChannels,
+            rewrittenFromSampling: true
         );
-        var session = hasExternalData
-            ? _sessions.Create(WriteBeside(path, BundleLayout.PosteriorMeanEncoderFileName, model.ToByteArray()))
-            : _sessions.Create(model.ToByteArray(), path);
-        return new VaeEncoder(session, path, LatentChannels, rewrittenFromSampling: true);
-    }
-
-    // External weights are found relative to the graph file, so a rewritten graph that keeps them must sit beside it.
-    private static string WriteBeside(string path, string name, byte[] bytes)
-    {
-        var target = Path.Combine(Path.GetDirectoryName(path)!, name);
-        AtomicFile.WriteAllBytes(target, bytes);
-        return target;
     }
 
     private double? ReadConfigNumber(string key, params string[] components)

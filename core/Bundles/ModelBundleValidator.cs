@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Google.Protobuf;
 using Pix2PixZero.Core.Captioning;
+using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Graph.Onnx;
+using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
 using Pix2PixZero.Core.Serialization;
 using Pix2PixZero.Core.Tokenizers;
@@ -10,9 +12,11 @@ namespace Pix2PixZero.Core.Bundles;
 
 /// <summary>
 /// Checks a folder against the diffusers ONNX layout without creating sessions, and reports every problem with
-/// the file it concerns: missing or empty files, JSON that does not parse, ONNX files that are not models, and
-/// external weights that are missing, shorter than the graph says or where ONNX Runtime will not read them. Files
-/// reached through symbolic links (the Hugging Face cache's layout) are judged by their final targets.
+/// the file it concerns: missing or empty files, JSON that does not parse, ONNX files that are not models, external
+/// weights that are missing, shorter than the graph says or where ONNX Runtime will not read them, a UNet with fused
+/// kernels and a scheduler config the method does not implement. Files reached through symbolic links (the
+/// Hugging Face cache's layout) are judged by their final targets, and in a cache snapshot must not leave its
+/// repository.
 /// </summary>
 public static class ModelBundleValidator
 {
@@ -27,9 +31,14 @@ public static class ModelBundleValidator
             problems.Add(new ModelBundleException(directory, "the model folder does not exist"));
             return problems;
         }
+        CheckCacheLinks(directory, problems);
         CheckJson(BundleLayout.LocalPath(directory, BundleLayout.ModelIndex), problems);
         foreach (var component in BundleComponent.Graphs)
-            CheckGraph(BundleLayout.LocalPath(directory, BundleLayout.Graph(component)), problems);
+            CheckGraph(
+                BundleLayout.LocalPath(directory, BundleLayout.Graph(component)),
+                component == BundleComponent.Unet,
+                problems
+            );
         CheckTokenizer(
             BundleLayout.LocalPath(directory, BundleLayout.TokenizerVocab),
             BundleLayout.LocalPath(directory, BundleLayout.TokenizerMerges),
@@ -61,13 +70,15 @@ public static class ModelBundleValidator
         }
     }
 
-    private static void CheckGraph(string path, List<ModelBundleException> problems)
+    private static void CheckGraph(string path, bool unet, List<ModelBundleException> problems)
     {
         if (RequireFile(path, problems) is not { } file || file.Length > ParseLimitBytes)
             return;
         Capture(path, problems, () =>
         {
             var model = ReadModel(path);
+            if (unet && FusedOperators.Find(model.Graph) is { } fused)
+                problems.Add(new ModelBundleException(path, FusedOperators.Problem(fused)));
             CheckExternalData(path, model, problems);
         });
     }
@@ -115,36 +126,42 @@ public static class ModelBundleValidator
                             + $"graph reads up to byte {end:N0}; the download is incomplete"
                     )
                 );
-            else if (!ReadableByOnnxRuntime(modelPath, dataPath))
-                problems.Add(
-                    new ModelBundleException(
-                        dataPath,
-                        $"external weights file lies at {FileTarget.RealPath(dataPath)}, outside the folder of "
-                            + $"{Path.GetFileName(modelPath)}; ONNX Runtime reads external weights only "
-                            + "from the graph's own folder (or, when the graph file is itself a link, "
-                            + "from its target's folder, as in the Hugging Face cache). Put the "
-                            + "file itself there, or link the whole component folder instead"
-                    )
-                );
+            else if (ExternalWeights.Readable(modelPath, dataPath) is null)
+                problems.Add(ExternalWeights.Unreadable(modelPath, dataPath));
         }
     }
 
     /// <summary>
-    /// ONNX Runtime's containment rule for external data (onnxruntime#27374): the data's real path must lie under the
-    /// graph's folder as given, or under the real folder of the graph file.
+    /// In a Hugging Face cache snapshot every file is a link into its repository's own <c>blobs/</c>; a link that
+    /// leads out of the repository folder is no file of that repository (a hand-made or damaged cache, a link to
+    /// anything on the machine) and is refused by name before anything reads it.
     /// </summary>
-    private static bool ReadableByOnnxRuntime(string modelPath, string dataPath)
+    private static void CheckCacheLinks(string directory, List<ModelBundleException> problems)
     {
-        var data = FileTarget.RealPath(dataPath);
-        return IsUnder(data, FileTarget.RealPath(Path.GetDirectoryName(Path.GetFullPath(modelPath))!))
-            || IsUnder(data, Path.GetDirectoryName(FileTarget.RealPath(modelPath))!);
+        if (BundleLayout.HubCacheRepository(directory) is not { } repository)
+            return;
+        var root = FileTarget.RealPath(repository);
+        var folders = new Stack<string>([directory]);
+        while (folders.TryPop(out var folder))
+            foreach (var entry in Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))
+            {
+                if (new FileInfo(entry).LinkTarget is { } target)
+                {
+                    if (!FileTarget.IsUnder(FileTarget.RealPath(entry), root))
+                        problems.Add(
+                            new ModelBundleException(
+                                entry,
+                                $"is a link to '{target}', which leads out of the Hugging Face cache repository "
+                                    + $"{Path.GetFileName(repository)} (to {FileTarget.RealPath(entry)}); a "
+                                    + "snapshot's files are links into the repository's own blobs/. Download the "
+                                    + "repository again, or replace the link with the file itself"
+                            )
+                        );
+                }
+                else if (Directory.Exists(entry))
+                    folders.Push(entry);
+            }
     }
-
-    private static bool IsUnder(string path, string folder) =>
-        path.StartsWith(
-            Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar,
-            StringComparison.Ordinal
-        );
 
     private static void CheckTokenizer(string vocab, string merges, List<ModelBundleException> problems)
     {

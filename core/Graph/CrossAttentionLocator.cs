@@ -18,20 +18,6 @@ public sealed record CrossAttentionLayer(int Index, string SoftmaxNode, string O
 /// </summary>
 public static class CrossAttentionLocator
 {
-    private static readonly HashSet<string> FusedAttentionOps =
-    [
-        "Attention",
-        "MultiHeadAttention",
-        "PackedAttention",
-        "PackedMultiHeadAttention",
-        "GroupQueryAttention",
-        "DecoderAttention",
-        "DecoderMaskedMultiHeadAttention",
-        "LongformerAttention",
-        "QAttention",
-        "SparseAttention",
-    ];
-
     // Ops allowed between the scores MatMul and the Softmax (scaling, masking, casts, reshapes).
     private static readonly HashSet<string> ScorePassThrough =
     [
@@ -51,6 +37,8 @@ public static class CrossAttentionLocator
         TensorShapes? shapes = null
     )
     {
+        if (FusedOperators.Find(graph.Graph) is { } fused)
+            throw new NotSupportedException(FusedOperators.Problem(fused));
         var producers = graph.Producers();
         var types = new TensorTypes(graph);
         var fromText = graph.ValueDependentsOf(signature.EncoderHiddenStates.Name, types);
@@ -70,25 +58,11 @@ public static class CrossAttentionLocator
         }
 
         if (layers.Count == 0)
-        {
-            var fused = graph
-                .Graph.Node.Where(n => n.Domain == "com.microsoft" && FusedAttentionOps.Contains(n.OpType))
-                .GroupBy(n => n.OpType)
-                .Select(g => $"com.microsoft.{g.Key} ×{g.Count()}")
-                .ToList();
-            if (fused.Count > 0)
-                throw new NotSupportedException(
-                    $"The UNet uses fused attention kernels ({string.Join(", ", fused)}), which never expose attention "
-                        + "probabilities, so cross-attention guidance is impossible. Use an unoptimized export (plain "
-                        + "MatMul → Softmax attention, e.g. diffusers' ONNX "
-                        + "export without the ORT transformer optimizer)."
-                );
             throw new NotSupportedException(
                 "No cross-attention softmax found: no Softmax in the UNet has attention scores whose key side depends "
                     + $"on '{signature.EncoderHiddenStates.Name}'. The model is "
                     + "not a text-conditioned SD UNet export with plain attention."
             );
-        }
         return layers;
     }
 

@@ -11,9 +11,16 @@ namespace Pix2PixZero.Core.Graph;
 /// <summary>Options of <see cref="GuidanceGraphCompiler"/>.</summary>
 /// <param name="ProbeSize">Input sizes for the one compile-time run that measures shapes (symbolic axes only).</param>
 /// <param name="Force">Rebuild even when the cached graphs match the source.</param>
-public sealed record GuidanceCompileOptions(UnetProbeSize? ProbeSize = null, bool Force = false)
+/// <param name="Cache">Where graphs go when the UNet's folder is read-only (default: the user's).</param>
+public sealed record GuidanceCompileOptions(
+    UnetProbeSize? ProbeSize = null,
+    bool Force = false,
+    GraphCache? Cache = null
+)
 {
     public UnetProbeSize EffectiveProbeSize => ProbeSize ?? new UnetProbeSize();
+
+    public GraphCache EffectiveCache => Cache ?? GraphCache.Default;
 }
 
 /// <summary>Where each compile stage spent its time (zero for a cache hit, except hashing).</summary>
@@ -30,7 +37,8 @@ public sealed record CompileTimings(
 }
 
 /// <summary>
-/// The compiled companions of a UNet, written beside its model.onnx and sharing its external weights.
+/// The compiled companions of a UNet, written beside its model.onnx or into the <see cref="GraphCache"/>, sharing its
+/// external weights: open them with the UNet's path as the weights' source (<see cref="SourceModelPath"/>).
 /// </summary>
 public sealed record PreparedUnetGraphs(
     string SourceModelPath,
@@ -46,7 +54,8 @@ public sealed record PreparedUnetGraphs(
 
 /// <summary>
 /// Compiles the attention-probe and guidance graphs (DESIGN.md §2) from a UNet ONNX file and caches them next to
-/// it, keyed by the SHA-256 of model.onnx and the compiler version: a changed source or compiler rebuilds them.
+/// it, or in the <see cref="GraphCache"/> when its folder is read-only, keyed by the SHA-256 of model.onnx and the
+/// compiler version: a changed source or compiler rebuilds them.
 /// </summary>
 public static class GuidanceGraphCompiler
 {
@@ -79,45 +88,42 @@ public static class GuidanceGraphCompiler
                 $"UNet model not found at '{unetModelPath}'. Pass the path of unet/model.onnx.",
                 unetModelPath
             );
-        var dir = Path.GetDirectoryName(Path.GetFullPath(unetModelPath))!;
-        var probePath = Path.Combine(dir, AttentionProbeFile);
-        var guidancePath = Path.Combine(dir, GuidanceFile);
-        var manifestPath = Path.Combine(dir, ManifestFile);
+        var source = Path.GetDirectoryName(Path.GetFullPath(unetModelPath))!;
+        var cache = options.EffectiveCache;
 
         var clock = Stopwatch.StartNew();
         var hash = FileDigest.Sha256(unetModelPath);
         var tHash = Lap(clock);
 
-        if (
-            !options.Force
-            && TryReadManifest(manifestPath, hash) is { } cached
-            && File.Exists(probePath)
-            && File.Exists(guidancePath)
-        )
-        {
-            log.LogInformation(
-                "Guidance graphs for {Model} are up to date ({Layers} cross-attention layers, source {Hash}).",
-                unetModelPath,
-                cached.Layers.Count,
-                hash[..12]
-            );
-            return new PreparedUnetGraphs(
-                unetModelPath,
-                hash,
-                probePath,
-                guidancePath,
-                cached.Layers,
-                cached.SourceIsDynamic,
-                cached.ProbeInputShapes,
-                FromCache: true,
-                new CompileTimings(tHash, default, default, default, default, default)
-            );
-        }
+        if (!options.Force)
+            foreach (var folder in Candidates(source, cache, hash))
+                if (TryReadManifest(folder, hash) is { } cached)
+                {
+                    log.LogInformation(
+                        "Guidance graphs for {Model} are up to date in {Folder} "
+                            + "({Layers} cross-attention layers, source {Hash}).",
+                        unetModelPath,
+                        folder,
+                        cached.Layers.Count,
+                        hash[..12]
+                    );
+                    return new PreparedUnetGraphs(
+                        unetModelPath,
+                        hash,
+                        Path.Combine(folder, AttentionProbeFile),
+                        Path.Combine(folder, GuidanceFile),
+                        cached.Layers,
+                        cached.SourceIsDynamic,
+                        cached.ProbeInputShapes,
+                        FromCache: true,
+                        new CompileTimings(tHash, default, default, default, default, default)
+                    );
+                }
 
         Compiled compiled;
         try
         {
-            compiled = Compile(unetModelPath, dir, options.EffectiveProbeSize, log, clock);
+            compiled = Compile(unetModelPath, options.EffectiveProbeSize, log, clock);
         }
         catch (Exception e) when (e is NotSupportedException or InvalidDataException)
         {
@@ -131,14 +137,31 @@ public static class GuidanceGraphCompiler
         }
         var (probe, guidance, signature, inputShapes, layers, tLoad, tShapes, tLocate, tBuild) = compiled;
 
-        probe.Save(probePath);
-        guidance.Save(guidancePath);
-        var manifest = new Manifest(CompilerVersion, hash, signature.IsDynamic, inputShapes, layers.ToList());
-        // Last and atomically: a reader that finds a manifest for this hash finds both graphs complete.
-        AtomicFile.WriteAllText(
-            manifestPath,
-            JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true })
-        );
+        var target = cache.FolderFor(source, hash);
+        var probePath = Path.Combine(target, AttentionProbeFile);
+        var guidancePath = Path.Combine(target, GuidanceFile);
+        try
+        {
+            Directory.CreateDirectory(target);
+            probe.Save(probePath);
+            guidance.Save(guidancePath);
+            var manifest = new Manifest(CompilerVersion, hash, signature.IsDynamic, inputShapes, layers.ToList());
+            // Last and atomically: a reader that finds a manifest for this hash finds both graphs complete.
+            AtomicFile.WriteAllText(
+                Path.Combine(target, ManifestFile),
+                JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true })
+            );
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && target != source)
+        {
+            throw new Pix2PixZeroException(
+                FailureKind.Permanent,
+                $"the model folder {source} is read-only and the compiled guidance graphs cannot be written to the "
+                    + $"graph cache either ({e.Message}); set the graph cache ({GraphCache.Variable}) to a writable "
+                    + "folder",
+                e
+            );
+        }
         var tSave = Lap(clock);
 
         var timings = new CompileTimings(tHash, tLoad, tShapes, tLocate, tBuild, tSave);
@@ -163,6 +186,23 @@ public static class GuidanceGraphCompiler
         );
     }
 
+    /// <summary>
+    /// Where the graphs of the UNet at <paramref name="unetModelPath"/> are: the folder holding up-to-date graphs
+    /// (<c>Compiled</c>), else the folder compiling will write them to.
+    /// </summary>
+    public static (string Folder, bool Compiled) Location(string unetModelPath, GraphCache cache)
+    {
+        var source = Path.GetDirectoryName(Path.GetFullPath(unetModelPath))!;
+        var hash = FileDigest.Sha256(unetModelPath);
+        return Candidates(source, cache, hash).FirstOrDefault(f => TryReadManifest(f, hash) is not null) is { } folder
+            ? (folder, true)
+            : (cache.FolderFor(source, hash), false);
+    }
+
+    // Graphs compiled beside the UNet are used even after its folder became read-only.
+    private static string[] Candidates(string source, GraphCache cache, string hash) =>
+        [source, Path.Combine(cache.Root, hash)];
+
     private sealed record Compiled(
         OnnxGraph Probe,
         OnnxGraph Guidance,
@@ -175,13 +215,7 @@ public static class GuidanceGraphCompiler
         TimeSpan Build
     );
 
-    private static Compiled Compile(
-        string unetModelPath,
-        string dir,
-        UnetProbeSize probeSize,
-        ILogger log,
-        Stopwatch clock
-    )
+    private static Compiled Compile(string unetModelPath, UnetProbeSize probeSize, ILogger log, Stopwatch clock)
     {
         var unet = OnnxGraph.Load(unetModelPath);
         var signature = UnetSignature.Read(unet);
@@ -193,7 +227,7 @@ public static class GuidanceGraphCompiler
         TensorShapes shapes;
         try
         {
-            shapes = TensorShapes.Measure(unet, dir, inputs, signature.IsDynamic);
+            shapes = TensorShapes.Measure(unet, unetModelPath, inputs, signature.IsDynamic);
         }
         finally
         {
@@ -217,9 +251,15 @@ public static class GuidanceGraphCompiler
         return new Compiled(probe, guidance, signature, inputShapes, layers, tLoad, tShapes, tLocate, Lap(clock));
     }
 
-    private static Manifest? TryReadManifest(string path, string hash)
+    /// <summary>The manifest in <paramref name="folder"/> when it and both graphs are there for this source.</summary>
+    private static Manifest? TryReadManifest(string folder, string hash)
     {
-        if (!File.Exists(path))
+        var path = Path.Combine(folder, ManifestFile);
+        if (
+            !File.Exists(path)
+            || !File.Exists(Path.Combine(folder, AttentionProbeFile))
+            || !File.Exists(Path.Combine(folder, GuidanceFile))
+        )
             return null;
         try
         {

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Pix2PixZero.Core.Graph.Onnx;
+using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Graph;
 
@@ -37,14 +38,13 @@ public sealed class TensorShapes
     /// after the whole graph, and every tensor is freed after its last real consumer as in a plain run. Memory stays
     /// that of one forward pass, not the sum of all activations.
     /// </summary>
-    /// <param name="modelDirectory">Folder the graph's external weights are resolved against.</param>
-    /// <param name="options">Session options instead of <see cref="MeasurementOptions"/>.</param>
+    /// <param name="weightsOf">The graph file whose external weights <paramref name="graph"/> reads by the same
+    /// locations (its own file, when it was loaded from one); null when every weight is inline.</param>
     public static TensorShapes Measure(
         OnnxGraph graph,
-        string modelDirectory,
+        string? weightsOf,
         IReadOnlyDictionary<string, OrtValue> inputs,
-        bool dynamic,
-        SessionOptions? options = null
+        bool dynamic
     )
     {
         var probe = graph.Clone();
@@ -77,22 +77,16 @@ public sealed class TensorShapes
         foreach (var t in graph.Graph.Initializer)
             result.Set(t.Name, t.Dims.ToArray());
 
-        // The probe must sit beside the source so ONNX Runtime resolves the external weights' relative location.
-        var path = Path.Combine(modelDirectory, $".shape_probe_{Guid.NewGuid():N}.onnx");
-        probe.Save(path);
-        using var ownOptions = options is null ? MeasurementOptions() : null;
-        try
-        {
-            using var session = new InferenceSession(path, options ?? ownOptions!);
-            var names = inputs.Keys.ToArray();
-            using var outputs = session.Run(new RunOptions(), names, names.Select(n => inputs[n]).ToArray(), fetch);
-            for (var k = 0; k < tensors.Count; k++)
-                result.Set(tensors[k], outputs[k].GetTensorDataAsSpan<long>().ToArray());
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        // Run from memory: nothing is written into the model folder, which may be read-only.
+        var folder = weightsOf is null ? null : ExternalWeights.Rebase(probe.Model, weightsOf);
+        using var options = MeasurementOptions();
+        if (folder is not null)
+            options.AddSessionConfigEntry(ExternalWeights.FolderSetting, folder);
+        using var session = new InferenceSession(probe.ToBytes(), options);
+        var names = inputs.Keys.ToArray();
+        using var outputs = session.Run(new RunOptions(), names, names.Select(n => inputs[n]).ToArray(), fetch);
+        for (var k = 0; k < tensors.Count; k++)
+            result.Set(tensors[k], outputs[k].GetTensorDataAsSpan<long>().ToArray());
         return result;
     }
 

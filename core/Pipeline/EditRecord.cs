@@ -28,11 +28,10 @@ public sealed record EditRecord(
     float EditMultiplier,
     string NegativePrompt,
     string DirectionSentences,
+    string Scheduler,
     IReadOnlyDictionary<string, double> StageSeconds
 )
 {
-    public string Scheduler => "DDIM, eta 0, leading timesteps, steps_offset 1";
-
     public string Encoding => "VAE posterior mean × scaling factor";
 
     public string CfgBatchOrder => "[negative, positive]";
@@ -74,13 +73,15 @@ public sealed record EditRecord(
             options.EditMultiplier,
             options.NegativePrompt ?? (from.Synthetic ? "" : from.Caption),
             from.DirectionSentences,
+            from.Scheduler,
             stageSeconds
         );
 }
 
 /// <summary>
 /// What the results of one request were made from and with, shared by its records: the input (a photo, or a prompt
-/// in synthetic mode), its caption, the model and where it ran, and the sentences the directions were averaged over.
+/// in synthetic mode), its caption, the model and where it ran, the sentences the directions were averaged over, and
+/// the scheduler as the model's config defines it (<see cref="Scheduling.SchedulerConfig.Describe"/>).
 /// </summary>
 public sealed record EditProvenance(
     bool Synthetic,
@@ -92,5 +93,6 @@ public sealed record EditProvenance(
     string ModelId,
     string Provider,
     int ImageSize,
-    string DirectionSentences
+    string DirectionSentences,
+    string Scheduler
 );

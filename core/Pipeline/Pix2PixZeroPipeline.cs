@@ -18,11 +18,11 @@ namespace Pix2PixZero.Core.Pipeline;
 /// <summary>
 /// pix2pix-zero on one model bundle, step for step as DESIGN.md §1.2: caption → text embeddings → regularized
 /// inversion → reference and guided edit passes in lockstep → decode. The guidance graphs are compiled (or taken
-/// from the cache beside the UNet) on first use; their sessions are created for the bundle's image size and reused
-/// while it stays. Every UNet call of the method goes through the compiled graphs: the attention probe also serves
-/// the plain noise predictions of the inversion and the edit pass, and the probe and guidance sessions read one
-/// shared copy of the UNet's weights (<see cref="SharedWeights"/>), so the bundle's plain UNet session is never
-/// opened for an edit.
+/// from the cache beside the UNet or in the graph cache) on first use; their sessions are created for the bundle's
+/// image size and reused while it stays. Every UNet call of the method goes through the compiled graphs: the attention
+/// probe also serves the plain noise predictions of the inversion and the edit pass, and the probe and guidance
+/// sessions read one shared copy of the UNet's weights (<see cref="SharedWeights"/>), so the bundle's plain UNet
+/// session is never opened for an edit.
 /// </summary>
 public sealed class Pix2PixZeroPipeline : IDisposable
 {
@@ -68,14 +68,14 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     public RegularizedInversion CreateInversion() => new(NoisePredictor, Scheduler);
 
     /// <summary>
-    /// Compiles the guidance graphs of this bundle's UNet, or takes them from the cache beside it, without opening
-    /// sessions for them.
+    /// Compiles the guidance graphs of this bundle's UNet, or takes them from where they were compiled before (beside
+    /// it, or the bundle's <see cref="GraphCache"/>), without opening sessions for them.
     /// </summary>
     public PreparedUnetGraphs PrepareGuidanceGraphs(bool force = false) =>
         GuidanceGraphCompiler.Prepare(
             _bundle.GraphPath(BundleComponent.Unet),
             _log,
-            new GuidanceCompileOptions(Force: force)
+            new GuidanceCompileOptions(Force: force, Cache: _bundle.GraphCache)
         );
 
     /// <summary>
@@ -130,7 +130,8 @@ public sealed class Pix2PixZeroPipeline : IDisposable
             ModelId: Prompts.ModelId,
             Provider: _bundle.Sessions.ActiveProvider?.ToString() ?? "?",
             ImageSize: _bundle.ImageSize,
-            DirectionSentences: request.Sentences.Label
+            DirectionSentences: request.Sentences.Label,
+            Scheduler: _bundle.SchedulerConfig.Describe()
         );
         return request
             .Tasks.Zip(images, (task, image) =>
@@ -355,14 +356,14 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         int? guidanceRows = signature.FixedBatch is null ? 1 : null;
         var guidanceSizes = signature.FixedDimensions(batch: guidanceRows ?? 2, latentSize, latentSize, tokens);
         var probe = new AttentionProbe(
-            _bundle.Sessions.Create(graphs.AttentionProbePath, _weights, probeSizes),
+            _bundle.Sessions.Create(graphs.AttentionProbePath, _weights, probeSizes, graphs.SourceModelPath),
             graphs.AttentionProbePath,
             layers
         );
         try
         {
             var guidance = new GuidanceModel(
-                _bundle.Sessions.Create(graphs.GuidancePath, _weights, guidanceSizes),
+                _bundle.Sessions.Create(graphs.GuidancePath, _weights, guidanceSizes, graphs.SourceModelPath),
                 graphs.GuidancePath,
                 layers,
                 guidanceRows

@@ -1,6 +1,9 @@
+using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
+using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Graph.Onnx;
 
 namespace Pix2PixZero.Core.Runtime;
 
@@ -116,19 +119,73 @@ public sealed class OnnxSessionFactory
     /// A session for the model at <paramref name="modelPath"/>; on CPU, its external weights are read from
     /// <paramref name="weights"/> when given (one copy for every session that shares it). Symbolic input dimensions
     /// named in <paramref name="fixedDimensions"/> take those values: the session then accepts only inputs of that
-    /// size, and ONNX Runtime plans it with concrete shapes.
+    /// size, and ONNX Runtime plans it with concrete shapes. A graph derived from another one, whose weights
+    /// locations are those of <paramref name="weightsOf"/> (compiled graphs, kept beside their UNet or in the graph
+    /// cache), reads that graph's weights wherever they lie (<see cref="ExternalWeights"/>).
     /// </summary>
     public InferenceSession Create(
         string modelPath,
         SharedWeights? weights,
-        IReadOnlyDictionary<string, long>? fixedDimensions = null
+        IReadOnlyDictionary<string, long>? fixedDimensions = null,
+        string? weightsOf = null
     )
     {
         if (!File.Exists(modelPath))
             throw new FileNotFoundException($"ONNX model {modelPath} does not exist", modelPath);
-        return CreateCore(
-            options => new InferenceSession(modelPath, options),
-            modelPath,
+        var model = weightsOf is null && weights is null ? null : OnnxGraph.Load(modelPath).Model;
+        var folder = weightsOf is null ? null : ExternalWeights.Rebase(model!, weightsOf);
+        // A graph with its weights inline, or read from its own folder, is opened from its file (no second copy).
+        return folder is null
+            ? Open(
+                model,
+                null,
+                modelPath,
+                Path.GetDirectoryName(Path.GetFullPath(modelPath))!,
+                weights,
+                fixedDimensions
+            )
+            : Open(model!, folder, modelPath, folder, weights, fixedDimensions);
+    }
+
+    /// <summary>
+    /// A session for a graph held in memory, derived from the graph at <paramref name="weightsOf"/> and sharing its
+    /// external weights locations; <paramref name="label"/> names it in errors. See the other overload.
+    /// </summary>
+    public InferenceSession Create(
+        ModelProto model,
+        string weightsOf,
+        string label,
+        SharedWeights? weights = null,
+        IReadOnlyDictionary<string, long>? fixedDimensions = null
+    )
+    {
+        var folder = ExternalWeights.Rebase(model, weightsOf);
+        return Open(model, folder ?? "", label, folder ?? "", weights, fixedDimensions);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="model"/> from memory when <paramref name="memoryFolder"/> is given (its external data in
+    /// that folder, "" for none), else the file <paramref name="label"/>; shared weights are found in
+    /// <paramref name="weightsFolder"/>.
+    /// </summary>
+    private InferenceSession Open(
+        ModelProto? model,
+        string? memoryFolder,
+        string label,
+        string weightsFolder,
+        SharedWeights? weights,
+        IReadOnlyDictionary<string, long>? fixedDimensions
+    ) =>
+        CreateCore(
+            options =>
+            {
+                if (memoryFolder is null)
+                    return new InferenceSession(label, options);
+                if (memoryFolder.Length > 0)
+                    options.AddSessionConfigEntry(ExternalWeights.FolderSetting, memoryFolder);
+                return new InferenceSession(model!.ToByteArray(), options);
+            },
+            label,
             (options, provider) =>
             {
                 foreach (var (name, value) in fixedDimensions ?? new Dictionary<string, long>())
@@ -138,11 +195,10 @@ public sealed class OnnxSessionFactory
                 options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED;
                 options.EnableMemoryPattern = false;
                 options.AddSessionConfigEntry("session.disable_prepacking", "1");
-                var shared = weights.AddTo(options, modelPath);
-                _log.LogDebug("{Path}: {Count} initializers read from the shared weights map", modelPath, shared);
+                var shared = weights.AddTo(options, model!, weightsFolder);
+                _log.LogDebug("{Path}: {Count} initializers read from the shared weights map", label, shared);
             }
         );
-    }
 
     public InferenceSession Create(byte[] model, string label) =>
         CreateCore(options => new InferenceSession(model, options), label);

@@ -2,7 +2,6 @@ using System.IO.MemoryMappedFiles;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Bundles;
-using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Graph.Onnx;
 using DataLocation = Pix2PixZero.Core.Graph.Onnx.TensorProto.Types.DataLocation;
 
@@ -34,21 +33,20 @@ public sealed class SharedWeights : IDisposable
     private bool _disposed;
 
     /// <summary>
-    /// Adds every external initializer of the model at <paramref name="modelPath"/> to <paramref name="options"/>,
-    /// mapping its weights file on first use; returns how many were added. Initializers whose bytes cannot be
-    /// used in place (misaligned, or of a type ONNX Runtime cannot wrap) are left to the session to load.
+    /// Adds every external initializer of <paramref name="model"/>, whose locations are relative to
+    /// <paramref name="folder"/>, to <paramref name="options"/>, mapping its weights file on first use; returns how
+    /// many were added. Initializers whose bytes cannot be used in place (misaligned, or of a type ONNX Runtime cannot
+    /// wrap) are left to the session to load.
     /// </summary>
-    public int AddTo(SessionOptions options, string modelPath)
+    public int AddTo(SessionOptions options, ModelProto model, string folder)
     {
-        var graph = OnnxGraph.Load(modelPath);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(modelPath))!;
         var added = 0;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            foreach (var tensor in graph.Graph.Initializer)
+            foreach (var tensor in model.Graph.Initializer)
             {
-                if (tensor.DataLocation != DataLocation.External || ValueFor(tensor, directory) is not { } value)
+                if (tensor.DataLocation != DataLocation.External || ValueFor(tensor, folder) is not { } value)
                     continue;
                 options.AddInitializer(tensor.Name, value);
                 added++;
@@ -120,7 +118,15 @@ public sealed class SharedWeights : IDisposable
         var length = new FileInfo(path) is { Exists: true } info
             ? (info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info).Length
             : throw new ModelBundleException(path, "the external weights file does not exist");
-        var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.CopyOnWrite);
+        // Opened for reading only: a copy-on-write map needs no more, and the model folder may be read-only.
+        var file = MemoryMappedFile.CreateFromFile(
+            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read),
+            null,
+            0,
+            MemoryMappedFileAccess.CopyOnWrite,
+            HandleInheritability.None,
+            leaveOpen: false
+        );
         var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.CopyOnWrite);
         IntPtr start;
         unsafe

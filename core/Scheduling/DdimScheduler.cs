@@ -123,27 +123,47 @@ public sealed class DdimScheduler
 
     private static float[] ComputeAlphasCumprod(SchedulerConfig config)
     {
-        var n = config.TrainTimesteps;
-        var result = new float[n];
+        var betas = Betas(config);
+        var result = new float[betas.Length];
         var product = 1f;
-        for (var i = 0; i < n; i++)
+        for (var i = 0; i < betas.Length; i++)
         {
-            var fraction = (double)i / (n - 1);
-            // scaled_linear: linspace over √β, squared (float32 like torch's linspace(..., dtype=float32) ** 2).
-            var beta =
-                config.BetaSchedule == "scaled_linear"
-                    ? Square(
-                        (float)(
-                            Math.Sqrt(config.BetaStart)
-                            + fraction * (Math.Sqrt(config.BetaEnd) - Math.Sqrt(config.BetaStart))
-                        )
-                    )
-                    : (float)(config.BetaStart + fraction * (config.BetaEnd - config.BetaStart));
-            product *= 1f - beta;
+            product *= 1f - betas[i];
             result[i] = product;
         }
         return result;
     }
+
+    /// <summary>diffusers' betas in float32: computed in double, rounded once (<c>torch.tensor(…)</c>).</summary>
+    private static float[] Betas(SchedulerConfig config)
+    {
+        if (config.TrainedBetas is { } trained)
+            return trained.Select(b => (float)b).ToArray();
+        var n = config.TrainTimesteps;
+        var betas = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var fraction = (double)i / (n - 1);
+            betas[i] = config.BetaSchedule switch
+            {
+                // linspace over √β, squared (float32 like torch's linspace(..., dtype=float32) ** 2).
+                SchedulerConfig.ScaledLinear => Square(
+                    (float)(
+                        Math.Sqrt(config.BetaStart)
+                        + fraction * (Math.Sqrt(config.BetaEnd) - Math.Sqrt(config.BetaStart))
+                    )
+                ),
+                SchedulerConfig.Linear => (float)(config.BetaStart + fraction * (config.BetaEnd - config.BetaStart)),
+                // betas_for_alpha_bar: the cosine ᾱ(t) of Nichol & Dhariwal, each beta capped at 0.999.
+                SchedulerConfig.SquaredCosine => (float)
+                    Math.Min(1 - CosineAlphaBar((i + 1.0) / n) / CosineAlphaBar((double)i / n), 0.999),
+                _ => throw new InvalidOperationException($"beta_schedule {config.BetaSchedule} passed validation"),
+            };
+        }
+        return betas;
+    }
+
+    private static double CosineAlphaBar(double t) => Math.Pow(Math.Cos((t + 0.008) / 1.008 * Math.PI / 2), 2);
 
     private static float Square(float x) => x * x;
 }

@@ -49,6 +49,13 @@ public static class FileTarget
         return current;
     }
 
+    /// <summary>Whether <paramref name="path"/> lies inside <paramref name="folder"/> (absolute, as given).</summary>
+    public static bool IsUnder(string path, string folder) =>
+        path.StartsWith(
+            Path.EndsInDirectorySeparator(folder) ? folder : folder + Path.DirectorySeparatorChar,
+            StringComparison.Ordinal
+        );
+
     /// <summary>
     /// For a symbolic link that leads to no file, what it points at and what to do, as words that follow the path in
     /// a message; null when <paramref name="path"/> is not a link.

@@ -42,7 +42,8 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
             ModelId: model.ModelId,
             Provider: input.Provider,
             ImageSize: model.Bundle.ImageSize,
-            DirectionSentences: settings.SentenceLabel
+            DirectionSentences: settings.SentenceLabel,
+            Scheduler: model.Bundle.SchedulerConfig.Describe()
         );
         var results = new List<ManifestResult>();
         foreach (var staged in input.Results)

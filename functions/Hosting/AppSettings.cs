@@ -21,6 +21,12 @@ public sealed record AppSettings
     /// <summary>Local cache of word means downloaded from (or computed for) the directions container.</summary>
     public string DirectionCache { get; init; } = Path.Combine(Path.GetTempPath(), "pix2pix-zero", "directions");
 
+    /// <summary>
+    /// Where compiled guidance graphs go when the model folder is read-only (core's
+    /// <see cref="Core.Graph.GraphCache"/>; default ~/.cache/pix2pix-zero/graphs): a few MB per UNet.
+    /// </summary>
+    public string GraphCache { get; init; } = Core.Graph.GraphCache.DefaultRoot;
+
     /// <summary>Largest HTTP request body accepted by <c>POST /api/edits</c> and <c>POST /api/directions</c>.</summary>
     public long MaxRequestBytes { get; init; } = 20L * 1024 * 1024;
 
@@ -52,6 +58,8 @@ public sealed record AppSettings
                 DirectionCache,
                 "name a writable local folder"
             );
+        if (string.IsNullOrWhiteSpace(GraphCache))
+            throw new InvalidOptionException(SettingName(nameof(GraphCache)), GraphCache, "name a writable folder");
         if (MaxRequestBytes is < 1024 or > 1L << 30)
             throw new InvalidOptionException(
                 SettingName(nameof(MaxRequestBytes)),

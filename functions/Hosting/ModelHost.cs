@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
@@ -25,6 +26,7 @@ public sealed class ModelHost : IDisposable
     private readonly ILoggerFactory _loggers;
     private readonly CancellationToken _stopping;
     private readonly Lazy<IReadOnlyDictionary<string, string>> _hashes;
+    private readonly GraphCache _graphCache;
     private readonly Lock _loadLock = new();
     private readonly SemaphoreSlim _gate;
     private readonly int _slots;
@@ -45,6 +47,7 @@ public sealed class ModelHost : IDisposable
         _loggers = loggers;
         _stopping = lifetime.ApplicationStopping;
         _hashes = new(() => HashGraphs(Bundle));
+        _graphCache = new GraphCache(settings.GraphCache);
         LocalDirections = new DirectionStore(settings.DirectionCache);
     }
 
@@ -131,7 +134,8 @@ public sealed class ModelHost : IDisposable
             var model = await _provisioner.EnsureAsync(progress: null, _stopping);
             var bundle = ModelBundle.Open(
                 model.Directory,
-                new OnnxSessionFactory(ExecutionProvider.Auto, _loggers.CreateLogger("Pix2PixZero.Onnx"))
+                new OnnxSessionFactory(ExecutionProvider.Auto, _loggers.CreateLogger("Pix2PixZero.Onnx")),
+                graphCache: _graphCache
             );
             return new LoadedModel(
                 bundle,

@@ -81,10 +81,10 @@ public sealed class ModelBundleErrorTests : IDisposable
     [Fact]
     public void An_unsupported_scheduler_is_named()
     {
-        File.WriteAllText(PathOf("scheduler", "scheduler_config.json"), """{"beta_schedule": "squaredcos_cap_v2"}""");
+        File.WriteAllText(PathOf("scheduler", "scheduler_config.json"), """{"beta_schedule": "sigmoid"}""");
         var e = OpenFails();
         Assert.Contains("scheduler_config.json", e.Message);
-        Assert.Contains("squaredcos_cap_v2", e.Message);
+        Assert.Contains("beta_schedule is \"sigmoid\"", e.Message);
     }
 
     [Fact]

@@ -127,7 +127,7 @@ public class GradientPatternCountTests(ITestOutputHelper output)
             TensorShapes shapes;
             try
             {
-                shapes = TensorShapes.Measure(unet, Path.GetDirectoryName(modelPath)!, inputs, signature.IsDynamic);
+                shapes = TensorShapes.Measure(unet, modelPath, inputs, signature.IsDynamic);
             }
             finally
             {

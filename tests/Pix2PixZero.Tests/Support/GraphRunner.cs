@@ -62,17 +62,15 @@ public static class GraphRunner
     /// </summary>
     public static TensorShapes Measure(OnnxGraph graph, GraphTestModel model)
     {
-        var dir = Directory.CreateTempSubdirectory("p2pz-graph-").FullName;
         var inputs = model.Feeds.ToDictionary(f => f.Key, f => ToOrt(model.ElemType, f.Value.Values, f.Value.Shape));
         try
         {
-            return TensorShapes.Measure(graph, dir, inputs, model.Dynamic);
+            return TensorShapes.Measure(graph, weightsOf: null, inputs, model.Dynamic);
         }
         finally
         {
             foreach (var v in inputs.Values)
                 v.Dispose();
-            Directory.Delete(dir, recursive: true);
         }
     }
 
