@@ -67,6 +67,7 @@ public static class MethodCommands
             caption,
         };
         options.AddTo(command);
+        command.Options.Add(options.OriginalSize);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
                     var (edits, (method, sentences, output)) = (
@@ -80,7 +81,8 @@ public static class MethodCommands
                             result.GetValue(caption),
                             method,
                             output,
-                            ct
+                            ct,
+                            result.GetValue(options.OriginalSize)
                         );
                 }));
         return command;
@@ -159,6 +161,7 @@ public static class MethodCommands
             "Run the whole method on the bundled tiny test model (its output is noise: random weights)"
         );
         options.AddTo(command);
+        command.Options.Add(options.OriginalSize);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
                     var (method, sentences, output) = options.Checked(result);
@@ -172,7 +175,15 @@ public static class MethodCommands
                             + "cat2dog --model <Stable Diffusion 1.x ONNX folder>."
                     );
                     var pictures = Runner(options, result, model, sentences)
-                        .EditImage(image, [EditTask.Parse("cat2dog")], caption: null, method, output, ct);
+                        .EditImage(
+                            image,
+                            [EditTask.Parse("cat2dog")],
+                            caption: null,
+                            method,
+                            output,
+                            ct,
+                            result.GetValue(options.OriginalSize)
+                        );
                     foreach (var picture in pictures)
                         Console.WriteLine(
                             $"output: {picture} (the edited picture) "
@@ -201,6 +212,7 @@ public static class MethodCommands
             caption,
         };
         options.AddTo(command);
+        command.Options.Add(options.OriginalSize);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
                     var (editOptions, sentences, output) = options.Checked(result);
@@ -212,10 +224,11 @@ public static class MethodCommands
                         result.GetValue(caption),
                         editOptions,
                         output,
-                        ct
+                        ct,
+                        result.GetValue(options.OriginalSize)
                     );
                     Console.WriteLine(
-                        $"model {model}, {runner.ImageSize}×{runner.ImageSize}, "
+                        $"model {model}, photo {runner.OriginalSize}, processed at {runner.ProcessingSize}, "
                             + $"{editOptions.Steps} steps, provider {runner.Provider}"
                     );
                     Console.WriteLine($"{"stage", -12} {"seconds", 9} {"peak MiB", 9}");
@@ -244,7 +257,7 @@ public static class MethodCommands
         };
         var size = new Option<int?>("--size")
         {
-            Description = "image side in pixels, a multiple of 64 (default: the model's)",
+            Description = "side of the square latent's image in pixels, a multiple of 64 (default: the model's)",
         };
         var command = new Command(
             "guidance",
