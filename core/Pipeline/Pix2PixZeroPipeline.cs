@@ -33,8 +33,8 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     private readonly SessionsByShape<(int Height, int Width), LoadedGraphs> _graphs;
 
     /// <summary>
-    /// Latent shapes whose sessions a pipeline keeps unless told otherwise: one, as each shape's sessions cost
-    /// gigabytes at full size (README, "Photo sizes").
+    /// Latent shapes whose sessions a pipeline keeps unless told otherwise: one, as on a GPU each shape's sessions
+    /// cost gigabytes at full size (README, "Photo sizes").
     /// </summary>
     public const int DefaultSessionShapes = 1;
 
