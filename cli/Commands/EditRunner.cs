@@ -41,8 +41,11 @@ public sealed class EditRunner(
     // works at 512², SD 2 at 768²).
     private const int UnknownSide = 1024;
 
-    /// <summary>The image side the last run worked at.</summary>
-    public int ImageSize { get; private set; }
+    /// <summary>The size the last run worked at.</summary>
+    public PixelSize ProcessingSize { get; private set; }
+
+    /// <summary>The last edited photo's own size.</summary>
+    public PixelSize? OriginalSize { get; private set; }
 
     /// <summary>The execution provider the sessions run on ("Cuda" or "Cpu"), once a run has created them.</summary>
     public string Provider { get; private set; } = "?";
@@ -53,7 +56,8 @@ public sealed class EditRunner(
         string? caption,
         MethodParameters options,
         string outputDirectory,
-        CancellationToken cancellationToken
+        CancellationToken cancellationToken,
+        bool resizeToOriginal = false
     )
     {
         using var loggers = CommandLine.Logging(verbose: false);
@@ -82,8 +86,14 @@ public sealed class EditRunner(
             Caption = caption,
             Captioned = (text, source) => output.WriteLine($"caption ({source}): {text}"),
             StageEnded = Mark,
+            Size = imageSize,
+            SizeOption = "--size",
+            ResizeToOriginal = resizeToOriginal,
         };
         var pictures = pipeline.EditPhoto(request, progress, cancellationToken);
+        var record = pictures[0].Record;
+        ProcessingSize = new PixelSize(record.ProcessingWidth, record.ProcessingHeight);
+        OriginalSize = ImageCodec.SizeOf(image);
         CollectGraphRuns(bundle, pipeline);
         Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
         // The pipeline's stage times, with the load stage before them, which the pipeline does not see.
@@ -117,7 +127,18 @@ public sealed class EditRunner(
             cancellationToken
         );
         Mark("directions", clock);
-        var (reference, edits) = pipeline.Generate(prompt, directions, options, progress, cancellationToken);
+        ProcessingSize = imageSize is { } side
+            ? bundle.ProcessingSize(new PixelSize(side, side), side, "--size")
+            : bundle.ProcessingSize(new PixelSize(bundle.ImageSize, bundle.ImageSize));
+        OriginalSize = null;
+        var (reference, edits) = pipeline.Generate(
+            prompt,
+            directions,
+            options,
+            progress,
+            cancellationToken,
+            ProcessingSize
+        );
         Mark("generate", clock);
         Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
         var provenance = new EditProvenance(
@@ -129,7 +150,9 @@ public sealed class EditRunner(
             ModelDirectory: bundle.Directory,
             ModelId: pipeline.Prompts.ModelId,
             Provider: Provider,
-            ImageSize: bundle.ImageSize,
+            Original: null,
+            Processing: ProcessingSize,
+            Result: ProcessingSize,
             DirectionSentences: Sentences.Label,
             Scheduler: bundle.SchedulerConfig.Describe()
         );
@@ -156,22 +179,8 @@ public sealed class EditRunner(
         );
     }
 
-    private ModelBundle OpenBundle(ILoggerFactory loggers)
-    {
-        var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
-        try
-        {
-            if (imageSize is { } side)
-                bundle.UseImageSize(side, "--size");
-        }
-        catch
-        {
-            bundle.Dispose();
-            throw;
-        }
-        ImageSize = bundle.ImageSize;
-        return bundle;
-    }
+    private ModelBundle OpenBundle(ILoggerFactory loggers) =>
+        ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
 
     private SentenceSource.BuiltIn Sentences => new(sentences);
 
@@ -209,13 +218,17 @@ public sealed class EditRunner(
     private void CollectGraphRuns(ModelBundle bundle, Pix2PixZeroPipeline pipeline)
     {
         GraphRuns.Clear();
+        using var graphs = pipeline.Graphs(
+            ProcessingSize.Height / bundle.VaeScale,
+            ProcessingSize.Width / bundle.VaeScale
+        );
         foreach (
             var (graph, model) in new (string, OnnxModel)[]
             {
                 ("text encoder", bundle.TextEncoder),
                 ("VAE encoder", bundle.VaeEncoder),
-                ("attention probe", pipeline.AttentionProbe),
-                ("guidance", pipeline.Guidance),
+                ("attention probe", graphs.AttentionProbe),
+                ("guidance", graphs.Guidance),
                 ("VAE decoder", bundle.VaeDecoder),
             }
         )

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Inversion;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
@@ -29,13 +30,17 @@ public static class GuidanceBenchmark
     {
         using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider));
         using var pipeline = new Pix2PixZeroPipeline(bundle);
-        if (imageSize is { } side)
-            bundle.UseImageSize(side, "--size");
+        var side = imageSize ?? bundle.ImageSize;
+        var square = bundle.ProcessingSize(new PixelSize(side, side), imageSize, "--size");
         var compiled = pipeline.PrepareGuidanceGraphs(force: true);
         var compilePeak = MethodCommands.PeakResidentMiB();
 
-        var latent = bundle.LatentSize;
-        var size = new UnetProbeSize(2, latent, latent, pipeline.Prompts.SequenceLength);
+        var size = new UnetProbeSize(
+            2,
+            square.Height / bundle.VaeScale,
+            square.Width / bundle.VaeScale,
+            pipeline.Prompts.SequenceLength
+        );
         var sample = Noise([size.Batch, bundle.LatentChannels, size.LatentHeight, size.LatentWidth], seed: 1);
         var other = Noise(sample.Dimensions.ToArray(), seed: 2);
         var text = pipeline.Prompts.Encode("a photo of a cat");
@@ -46,27 +51,28 @@ public static class GuidanceBenchmark
         const int timestep = 501;
         // The forward is the UNet's noise prediction as an edit runs it (the attention probe asked for the noise
         // alone), so the figures are those of one process holding the weights once.
-        _ = (pipeline.AttentionProbe, pipeline.Guidance); // the sessions, created before any clock starts
+        // The sessions, created before any clock starts.
+        using var graphs = pipeline.Graphs(size.LatentHeight, size.LatentWidth);
         // Each first run's peak on its own where the peak can be reset (Linux), else the peak so far.
         var perRun = MethodCommands.ResetPeakResident();
         var clock = Stopwatch.StartNew();
-        pipeline.NoisePredictor.PredictNoise(sample, timestep, context);
+        graphs.NoisePredictor.PredictNoise(sample, timestep, context);
         var (forwardFirst, forwardPeak) = (clock.Elapsed.TotalMilliseconds, MethodCommands.PeakResidentMiB());
         MethodCommands.ResetPeakResident();
         clock.Restart();
-        var (_, references) = pipeline.AttentionProbe.Run(other, timestep, context);
+        var (_, references) = graphs.AttentionProbe.Run(other, timestep, context);
         var (probeFirst, probePeak) = (clock.Elapsed.TotalMilliseconds, MethodCommands.PeakResidentMiB());
         MethodCommands.ResetPeakResident();
         clock.Restart();
-        pipeline.Guidance.LossAndGradient(sample, timestep, context, references);
+        graphs.Guidance.LossAndGradient(sample, timestep, context, references);
         var (guidanceFirst, guidancePeak) = (clock.Elapsed.TotalMilliseconds, MethodCommands.PeakResidentMiB());
 
         // Interleaved, so a change in the machine's load shifts all three alike and the ratio stays meaningful.
         var (forward, probe, guidance) = Medians(
             runs,
-            () => pipeline.NoisePredictor.PredictNoise(sample, timestep, context),
-            () => pipeline.AttentionProbe.Run(sample, timestep, context),
-            () => pipeline.Guidance.LossAndGradient(sample, timestep, context, references)
+            () => graphs.NoisePredictor.PredictNoise(sample, timestep, context),
+            () => graphs.AttentionProbe.Run(sample, timestep, context),
+            () => graphs.Guidance.LossAndGradient(sample, timestep, context, references)
         );
 
         var t = compiled.Timings;
@@ -75,7 +81,7 @@ public static class GuidanceBenchmark
             $"provider {bundle.Sessions.ActiveProvider}, sample [{string.Join(",", sample.Dimensions.ToArray())}], "
                 + $"{compiled.Layers.Count} cross-attention layers, median of {runs} runs after a warm-up"
         );
-        if (pipeline.Guidance.RowsPerRun is { } rows)
+        if (graphs.Guidance.RowsPerRun is { } rows)
             output.WriteLine(
                 $"the guidance graph runs the batch {rows} row{(rows == 1 ? "" : "s")} at a time, as an edit does"
             );

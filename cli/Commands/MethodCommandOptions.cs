@@ -71,7 +71,19 @@ public sealed class MethodCommandOptions
             Description = "cache folder for per-word embeddings (default ~/.cache/pix2pix-zero/directions)",
         };
     public Option<int?> Size { get; } =
-        new("--size") { Description = "image side in pixels, a multiple of 64 (default: the model's, 512 for SD 1.x)" };
+        new("--size")
+        {
+            Description =
+                "process at the area of a SIZE×SIZE square, the photo's proportions kept; a multiple of 64 "
+                + "(default: the model's, 512 for SD 1.x)",
+        };
+
+    /// <summary>Photo edits only: added by the commands that edit a photo, not by <c>generate</c>.</summary>
+    public Option<bool> OriginalSize { get; } =
+        new("--original-size")
+        {
+            Description = "return the pictures resized to the photo's own pixel size (default: the processing size)",
+        };
     public Option<DirectoryInfo> Output { get; } =
         new("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("out") };
 
@@ -143,8 +155,8 @@ public sealed class MethodCommandOptions
     }
 
     /// <summary>
-    /// The image side asked for, checked against the rule every
-    /// model shares (the model's own is checked when it opens).
+    /// The side of the square whose area the photo gets, checked against the rule every model shares (the model's own
+    /// is checked when it opens).
     /// </summary>
     public int? ImageSize(ParseResult result) =>
         result.GetValue(Size) is { } size ? ModelBundle.CheckImageSize(size, "--size") : null;

@@ -71,6 +71,7 @@ public static class MethodCommands
             caption,
         };
         options.AddTo(command);
+        command.Options.Add(options.OriginalSize);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
                     if (result.GetValue(caption) is { } given && string.IsNullOrWhiteSpace(given))
@@ -90,7 +91,8 @@ public static class MethodCommands
                             result.GetValue(caption),
                             method,
                             output,
-                            ct
+                            ct,
+                            result.GetValue(options.OriginalSize)
                         );
                 }));
         return command;
@@ -174,6 +176,7 @@ public static class MethodCommands
             "Run the whole method on the bundled tiny test model (its output is noise: random weights)"
         );
         options.AddTo(command, demo: true);
+        command.Options.Add(options.OriginalSize);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
                     var (method, sentences, output) = options.Checked(result);
@@ -193,7 +196,8 @@ public static class MethodCommands
                             caption: null,
                             method,
                             output,
-                            ct
+                            ct,
+                            result.GetValue(options.OriginalSize)
                         );
                     foreach (var picture in pictures)
                         Console.WriteLine(
@@ -226,6 +230,7 @@ public static class MethodCommands
             caption,
         };
         options.AddTo(command, demo: true);
+        command.Options.Add(options.OriginalSize);
         command.SetAction((result, ct) => Run(ct, () =>
                 {
                     var (editOptions, sentences, output) = options.Checked(result);
@@ -237,10 +242,11 @@ public static class MethodCommands
                         result.GetValue(caption),
                         editOptions,
                         output,
-                        ct
+                        ct,
+                        result.GetValue(options.OriginalSize)
                     );
                     Console.WriteLine(
-                        $"model {model}, {runner.ImageSize}×{runner.ImageSize}, "
+                        $"model {model}, photo {runner.OriginalSize}, processed at {runner.ProcessingSize}, "
                             + $"{editOptions.Steps} steps, provider {runner.Provider}"
                     );
                     Console.WriteLine($"{"stage", -12} {"seconds", 9} {"peak MiB", 9}");
@@ -269,7 +275,7 @@ public static class MethodCommands
         };
         var size = new Option<int?>("--size")
         {
-            Description = "image side in pixels, a multiple of 64 (default: the model's)",
+            Description = "side of the square latent's image in pixels, a multiple of 64 (default: the model's)",
         };
         var command = new Command(
             "guidance",

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pix2PixZero.Core.Captioning;
 using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Models;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
@@ -29,7 +30,8 @@ public sealed class ModelBundle : IDisposable
     private readonly Lazy<VaeEncoder> _vaeEncoder;
     private readonly Lazy<VaeDecoder> _vaeDecoder;
     private readonly Lazy<BlipCaptioner> _captioner;
-    private int? _imageSize;
+    private readonly Lazy<int> _vaeScale;
+    private readonly Lazy<int> _unetDownsamplings;
 
     private ModelBundle(string directory, OnnxSessionFactory sessions, ILogger log, GraphCache graphCache)
     {
@@ -56,6 +58,14 @@ public sealed class ModelBundle : IDisposable
         );
         _unet = new(() => new Unet(_sessions.Create(GraphPath(BundleComponent.Unet)), GraphPath(BundleComponent.Unet)));
         _unetSignature = new(() => UnetSignature.Read(OnnxGraph.Load(GraphPath(BundleComponent.Unet))));
+        _vaeScale = new(() =>
+            1
+            << (
+                Downsamplings(BundleComponent.VaeDecoder, BundleComponent.VaeEncoder)
+                ?? CountUpsamplings(BundleComponent.VaeDecoder)
+            )
+        );
+        _unetDownsamplings = new(() => Downsamplings(BundleComponent.Unet) ?? CountUpsamplings(BundleComponent.Unet));
         _vaeEncoder = new(OpenVaeEncoder);
         _vaeDecoder = new(() =>
             new VaeDecoder(
@@ -108,32 +118,38 @@ public sealed class ModelBundle : IDisposable
     public UnetSignature UnetSignature => _unetSignature.Value;
 
     /// <summary>
-    /// Latent side: the UNet's fixed size, else the side chosen with <see cref="UseImageSize"/>, else
-    /// <c>unet/config.json</c>'s sample_size, else SD 1.x's 64.
+    /// The model's own latent side: the UNet's fixed size, else <c>unet/config.json</c>'s sample_size, else SD 1.x's
+    /// 64. Its square, in pixels, is the area photos are processed at unless a size is asked for.
     /// </summary>
     public int LatentSize =>
         UnetSignature.FixedLatentSize?.Height
-        ?? _imageSize / VaeScale
         ?? (int?)ReadConfigNumber("sample_size", BundleComponent.Unet)
         ?? DefaultLatentSize;
 
     /// <summary>
-    /// Runs the method at <paramref name="imageSize"/>² pixels instead of the model's own size: a multiple of 64 (the
-    /// UNet halves the latent three times) up to <see cref="MaxImageSize"/>; a UNet exported at a fixed size takes that
-    /// size only.
+    /// The size a photo of <paramref name="photo"/> pixels is processed at (README, "Photo sizes"): its proportions
+    /// kept as closely as sides that are multiples of <see cref="SizeMultiple"/> allow, within the area of a
+    /// <paramref name="side"/>² square (default: the model's own, <see cref="ImageSize"/>²). A UNet exported at a
+    /// fixed size runs at that size only: the photo is stretched to it, and another side is refused.
     /// </summary>
     /// <param name="option">The option's name in error messages (<c>--size</c> on the command line).</param>
-    public void UseImageSize(int imageSize, string option = "size")
+    public PixelSize ProcessingSize(PixelSize photo, int? side = null, string option = "size")
     {
-        CheckImageSize(imageSize, option);
-        if (UnetSignature.FixedLatentSize is { } fixedSize && fixedSize.Height * VaeScale != imageSize)
-            throw new InvalidOptionException(
-                option,
-                imageSize,
-                $"this model's UNet was exported for {fixedSize.Height * VaeScale}×"
-                    + $"{fixedSize.Width * VaeScale} images only; use that size or leave it out"
-            );
-        _imageSize = imageSize;
+        if (side is { } asked)
+            CheckImageSize(asked, option);
+        if (UnetSignature.FixedLatentSize is { } fixedSize)
+        {
+            var size = new PixelSize(fixedSize.Width * VaeScale, fixedSize.Height * VaeScale);
+            if (side is { } other && (long)other * other != size.Area)
+                throw new InvalidOptionException(
+                    option,
+                    other,
+                    $"this model's UNet was exported for {size} images only; use that size or leave it out"
+                );
+            return size;
+        }
+        var areaSide = side ?? ImageSize;
+        return Imaging.ProcessingSize.Pick(photo, SizeMultiple, (long)areaSide * areaSide);
     }
 
     public const int MaxImageSize = 2048;
@@ -145,15 +161,26 @@ public sealed class ModelBundle : IDisposable
             : throw new InvalidOptionException(
                 option,
                 imageSize,
-                $"use a multiple of 64 from 64 to {MaxImageSize} (the image side in pixels)"
+                $"use a multiple of 64 from 64 to {MaxImageSize} (the side of the square whose area the photo gets)"
             );
 
     public int LatentChannels =>
         UnetSignature.FixedLatentChannels ?? (int?)ReadConfigNumber("in_channels", BundleComponent.Unet) ?? 4;
 
-    /// <summary>The VAE's spatial factor: 8 for every SD 1.x VAE.</summary>
-    public int VaeScale => 8;
+    /// <summary>
+    /// The VAE's spatial factor, 2 per downsampling of its encoder: from the VAE's config (one downsampling between
+    /// each two of its blocks), else counted in the decoder graph (one upsampling per downsampling); 8 for every SD
+    /// 1.x VAE.
+    /// </summary>
+    public int VaeScale => _vaeScale.Value;
 
+    /// <summary>
+    /// What every processing side is a multiple of: the VAE's factor times 2 per downsampling of the UNet, whose
+    /// skip connections need each level's size to halve exactly (64 for SD 1.x: 8 × 2³).
+    /// </summary>
+    public int SizeMultiple => VaeScale << _unetDownsamplings.Value;
+
+    /// <summary>The model's own image side (<see cref="LatentSize"/> × <see cref="VaeScale"/>).</summary>
     public int ImageSize => LatentSize * VaeScale;
 
     public string GraphPath(string component) => BundleLayout.LocalPath(Directory, BundleLayout.Graph(component));
@@ -220,7 +247,21 @@ public sealed class ModelBundle : IDisposable
         );
     }
 
-    private double? ReadConfigNumber(string key, params string[] components)
+    // diffusers' encoders and UNets downsample between consecutive blocks: one fewer times than they have blocks.
+    private int? Downsamplings(params string[] components) =>
+        ReadConfigValue("block_out_channels", components) is { ValueKind: JsonValueKind.Array } blocks
+        && blocks.GetArrayLength() > 0
+            ? blocks.GetArrayLength() - 1
+            : null;
+
+    // Exports without a config: each downsampling is undone by one nearest ×2 Resize on the way up.
+    private int CountUpsamplings(string component) =>
+        OnnxGraph.Load(GraphPath(component)).Graph.Node.Count(n => n.OpType == "Resize");
+
+    private double? ReadConfigNumber(string key, params string[] components) =>
+        ReadConfigValue(key, components) is { ValueKind: JsonValueKind.Number } value ? value.GetDouble() : null;
+
+    private JsonElement? ReadConfigValue(string key, params string[] components)
     {
         foreach (var component in components)
         {
@@ -233,9 +274,8 @@ public sealed class ModelBundle : IDisposable
                 if (
                     doc.RootElement.ValueKind == JsonValueKind.Object
                     && doc.RootElement.TryGetProperty(key, out var value)
-                    && value.ValueKind == JsonValueKind.Number
                 )
-                    return value.GetDouble();
+                    return value.Clone();
             }
             catch (JsonException e)
             {

@@ -11,7 +11,7 @@ namespace Pix2PixZero.Core.Imaging;
 
 /// <summary>
 /// Reads user images the way the method expects them (DESIGN.md §1.2 step 1): PNG/JPEG/WebP only, EXIF
-/// orientation applied, alpha flattened onto white, resized to the model's square size with Lanczos; writes PNG.
+/// orientation applied, alpha flattened onto white, resized to the processing size with Lanczos; writes PNG.
 /// </summary>
 public static class ImageCodec
 {
@@ -148,16 +148,19 @@ public static class ImageCodec
         return new ImageHeader(format.Name, info.Width, info.Height);
     }
 
-    /// <summary>Resizes to width × height (a stretch, as the public code does) with the Lanczos-3 kernel.</summary>
-    public static Image<Rgb24> ResizeForModel(Image<Rgb24> image, int width, int height)
+    /// <summary>
+    /// A copy at <paramref name="size"/> with the Lanczos-3 kernel, as the public code resizes; a stretch where the
+    /// proportions differ (by at most what <see cref="ProcessingSize"/>'s rounding leaves).
+    /// </summary>
+    public static Image<Rgb24> Resize(Image<Rgb24> image, PixelSize size)
     {
         var copy = image.Clone();
-        if (image.Width != width || image.Height != height)
+        if (image.Width != size.Width || image.Height != size.Height)
             copy.Mutate(x =>
                 x.Resize(
                     new ResizeOptions
                     {
-                        Size = new Size(width, height),
+                        Size = new Size(size.Width, size.Height),
                         Sampler = KnownResamplers.Lanczos3,
                         Mode = ResizeMode.Stretch,
                     }
@@ -165,6 +168,8 @@ public static class ImageCodec
             );
         return copy;
     }
+
+    public static PixelSize SizeOf(Image image) => new(image.Width, image.Height);
 
     public static byte[] EncodePng(Image<Rgb24> image)
     {

@@ -4,11 +4,13 @@ namespace Pix2PixZero.Core.Inversion;
 
 /// <summary>
 /// The auto-correlation loss of one noise channel (pix2pix-zero, src/utils/ddim_inv.py, auto_corr_loss) and its
-/// closed-form gradient. Pyramid n_0 = the S×S plane, n_{p+1} = avgpool2×2(n_p) without rescaling, stopping after the
-/// first level whose side is ≤ 8 (64 → 64, 32, 16, 8; 16 → 16, 8). At level p with side s and roll r:
+/// closed-form gradient. Pyramid n_0 = the H×W plane, n_{p+1} = avgpool2×2(n_p) without rescaling (floor sizes, as
+/// <c>F.avg_pool2d</c>: an odd last row or column is left out), stopping after the first level whose height is ≤ 8
+/// (64 → 64, 32, 16, 8; 16 → 16, 8), or at a level one column wide, which the public code cannot pool. At level p of
+/// h×w with roll r (drawn from the height's range, and used for both axes as the public code does):
 /// <c>L_p = mH² + mW²</c>, mH = mean(n ⊙ roll(n, r, H)), mW = mean(n ⊙ roll(n, r, W)),
-/// roll(n, r)[i] = n[(i − r) mod s];
-/// <c>∂L_p/∂n = (2 mH/s²)(roll(n, r, H) + roll(n, −r, H)) + (2 mW/s²)(roll(n, r, W) + roll(n, −r, W))</c>,
+/// roll(n, r)[i] = n[(i − r) mod size];
+/// <c>∂L_p/∂n = (2 mH/hw)(roll(n, r, H) + roll(n, −r, H)) + (2 mW/hw)(roll(n, r, W) + roll(n, −r, W))</c>,
 /// carried to full resolution by the avg-pool adjoint (nearest ×2 upsample, ÷4) level by level.
 /// Generic so tests can check the closed form in double against finite differences; the product runs it in float
 /// with the means accumulated in double. Buffers are allocated once per instance.
@@ -21,60 +23,57 @@ internal sealed class AutoCorrelationLoss<T>
     private readonly T[][] _levelGradients;
 
     public AutoCorrelationLoss(int size)
+        : this(size, size) { }
+
+    public AutoCorrelationLoss(int height, int width)
     {
-        LevelSizes = PyramidSizes(size);
-        Size = size;
-        _levels = new T[LevelSizes.Length][];
-        _levelGradients = new T[LevelSizes.Length][];
-        for (int p = 1; p < LevelSizes.Length; p++)
+        Levels = Pyramid(height, width);
+        Height = height;
+        Width = width;
+        _levels = new T[Levels.Length][];
+        _levelGradients = new T[Levels.Length][];
+        for (int p = 1; p < Levels.Length; p++)
         {
-            _levels[p] = new T[LevelSizes[p] * LevelSizes[p]];
-            _levelGradients[p] = new T[LevelSizes[p] * LevelSizes[p]];
+            _levels[p] = new T[Levels[p].Height * Levels[p].Width];
+            _levelGradients[p] = new T[Levels[p].Height * Levels[p].Width];
         }
     }
 
-    public int Size { get; }
+    public int Height { get; }
 
-    /// <summary>Side of each pyramid level, full size first; one roll is drawn per entry.</summary>
-    public int[] LevelSizes { get; }
+    public int Width { get; }
 
-    /// <summary>
-    /// Pyramid sides for a square plane of side <paramref name="size"/>, or an error naming the problem.
-    /// </summary>
-    public static int[] PyramidSizes(int size)
+    /// <summary>Size of each pyramid level, full size first; one roll is drawn per entry, from its height.</summary>
+    public (int Height, int Width)[] Levels { get; }
+
+    /// <summary>Pyramid levels for a plane of <paramref name="height"/> × <paramref name="width"/>.</summary>
+    public static (int Height, int Width)[] Pyramid(int height, int width)
     {
-        if (size < 4)
+        if (height < 4 || width < 1)
             throw new ArgumentOutOfRangeException(
-                nameof(size),
-                size,
-                "The auto-correlation loss needs a latent side of at least 4."
+                nameof(height),
+                $"{height}×{width}",
+                "The auto-correlation loss needs a latent at least 4 high and 1 wide."
             );
-        var sizes = new List<int>();
-        for (int s = size; ; s /= 2)
+        var levels = new List<(int, int)>();
+        for (int h = height, w = width; ; h /= 2, w /= 2)
         {
-            sizes.Add(s);
-            if (s <= 8)
-                return [.. sizes];
-            if (s % 2 != 0)
-                throw new ArgumentOutOfRangeException(
-                    nameof(size),
-                    size,
-                    $"The auto-correlation pyramid halves the latent side until it is ≤ 8; side {s} "
-                        + "is odd. Use a latent side of the form k·2^n with k ≤ 8 (64 for 512×512 images)."
-                );
+            levels.Add((h, w));
+            if (h <= 8 || w < 2)
+                return [.. levels];
         }
     }
 
     /// <summary>
     /// Writes ∂L/∂plane into <paramref name="gradient"/> and returns L, for the rolls given per level
-    /// (<paramref name="rolls"/>[p] belongs to <see cref="LevelSizes"/>[p]).
+    /// (<paramref name="rolls"/>[p] belongs to <see cref="Levels"/>[p]).
     /// </summary>
     public double LossAndGradient(ReadOnlySpan<T> plane, ReadOnlySpan<int> rolls, Span<T> gradient)
     {
-        int levelCount = LevelSizes.Length;
-        if (plane.Length != Size * Size || gradient.Length != Size * Size)
+        int levelCount = Levels.Length;
+        if (plane.Length != Height * Width || gradient.Length != Height * Width)
             throw new ArgumentException(
-                $"Expected planes of {Size}×{Size} values, got {plane.Length} and {gradient.Length}."
+                $"Expected planes of {Height}×{Width} values, got {plane.Length} and {gradient.Length}."
             );
         if (rolls.Length != levelCount)
             throw new ArgumentException(
@@ -82,76 +81,88 @@ internal sealed class AutoCorrelationLoss<T>
                 nameof(rolls)
             );
 
+        // The full-size gradient is written by level 0, then the coarser levels' gradients are added to it.
         for (int p = 1; p < levelCount; p++)
-            AveragePool(p == 1 ? plane : _levels[p - 1], LevelSizes[p - 1], _levels[p]);
+            AveragePool(p == 1 ? plane : _levels[p - 1], Levels[p - 1], _levels[p], Levels[p]);
 
         double loss = 0;
         for (int p = 0; p < levelCount; p++)
         {
             ReadOnlySpan<T> level = p == 0 ? plane : _levels[p];
             Span<T> levelGradient = p == 0 ? gradient : _levelGradients[p];
-            loss += LevelLossAndGradient(level, LevelSizes[p], rolls[p], levelGradient);
+            loss += LevelLossAndGradient(level, Levels[p], rolls[p], levelGradient);
         }
 
         for (int p = levelCount - 2; p >= 0; p--)
-            AddPoolAdjoint(_levelGradients[p + 1], LevelSizes[p + 1], p == 0 ? gradient : _levelGradients[p]);
+            AddPoolAdjoint(_levelGradients[p + 1], Levels[p + 1], p == 0 ? gradient : _levelGradients[p], Levels[p]);
         return loss;
     }
 
-    private static void AveragePool(ReadOnlySpan<T> fine, int fineSize, Span<T> coarse)
+    private static void AveragePool(
+        ReadOnlySpan<T> fine,
+        (int Height, int Width) fineSize,
+        Span<T> coarse,
+        (int Height, int Width) coarseSize
+    )
     {
-        int coarseSize = fineSize / 2;
-        for (int i = 0; i < coarseSize; i++)
+        int fw = fineSize.Width;
+        for (int i = 0; i < coarseSize.Height; i++)
         {
-            var top = fine.Slice(2 * i * fineSize, fineSize);
-            var bottom = fine.Slice((2 * i + 1) * fineSize, fineSize);
-            for (int j = 0; j < coarseSize; j++)
-                coarse[i * coarseSize + j] =
+            var top = fine.Slice(2 * i * fw, fw);
+            var bottom = fine.Slice((2 * i + 1) * fw, fw);
+            for (int j = 0; j < coarseSize.Width; j++)
+                coarse[i * coarseSize.Width + j] =
                     (top[2 * j] + top[2 * j + 1] + bottom[2 * j] + bottom[2 * j + 1]) * Quarter;
         }
     }
 
     /// <summary>
-    /// Adjoint of the 2×2 average pool: every fine pixel receives a quarter of its coarse pixel's gradient.
+    /// Adjoint of the 2×2 average pool: every pooled fine pixel receives a quarter of its coarse pixel's gradient (an
+    /// odd last row or column was not pooled and receives nothing).
     /// </summary>
-    private static void AddPoolAdjoint(ReadOnlySpan<T> coarseGradient, int coarseSize, Span<T> fineGradient)
+    private static void AddPoolAdjoint(
+        ReadOnlySpan<T> coarseGradient,
+        (int Height, int Width) coarseSize,
+        Span<T> fineGradient,
+        (int Height, int Width) fineSize
+    )
     {
-        int fineSize = coarseSize * 2;
-        for (int i = 0; i < fineSize; i++)
-        for (int j = 0; j < fineSize; j++)
-            fineGradient[i * fineSize + j] += coarseGradient[(i / 2) * coarseSize + j / 2] * Quarter;
+        for (int i = 0; i < 2 * coarseSize.Height; i++)
+        for (int j = 0; j < 2 * coarseSize.Width; j++)
+            fineGradient[i * fineSize.Width + j] += coarseGradient[(i / 2) * coarseSize.Width + j / 2] * Quarter;
     }
 
-    private static double LevelLossAndGradient(ReadOnlySpan<T> n, int s, int r, Span<T> gradient)
+    private static double LevelLossAndGradient(ReadOnlySpan<T> n, (int Height, int Width) size, int r, Span<T> gradient)
     {
+        var (h, w) = size;
         double sumH = 0,
             sumW = 0;
-        for (int i = 0; i < s; i++)
+        for (int i = 0; i < h; i++)
         {
-            var row = n.Slice(i * s, s);
-            var rowRolledH = n.Slice(Wrap(i - r, s) * s, s);
-            for (int j = 0; j < s; j++)
+            var row = n.Slice(i * w, w);
+            var rowRolledH = n.Slice(Wrap(i - r, h) * w, w);
+            for (int j = 0; j < w; j++)
             {
                 double value = double.CreateTruncating(row[j]);
                 sumH += value * double.CreateTruncating(rowRolledH[j]);
-                sumW += value * double.CreateTruncating(row[Wrap(j - r, s)]);
+                sumW += value * double.CreateTruncating(row[Wrap(j - r, w)]);
             }
         }
-        double count = (double)s * s;
+        double count = (double)h * w;
         double meanH = sumH / count,
             meanW = sumW / count;
         T coefficientH = T.CreateTruncating(2 * meanH / count);
         T coefficientW = T.CreateTruncating(2 * meanW / count);
 
-        for (int i = 0; i < s; i++)
+        for (int i = 0; i < h; i++)
         {
-            var row = n.Slice(i * s, s);
-            var up = n.Slice(Wrap(i - r, s) * s, s);
-            var down = n.Slice(Wrap(i + r, s) * s, s);
-            var gradientRow = gradient.Slice(i * s, s);
-            for (int j = 0; j < s; j++)
+            var row = n.Slice(i * w, w);
+            var up = n.Slice(Wrap(i - r, h) * w, w);
+            var down = n.Slice(Wrap(i + r, h) * w, w);
+            var gradientRow = gradient.Slice(i * w, w);
+            for (int j = 0; j < w; j++)
                 gradientRow[j] =
-                    coefficientH * (up[j] + down[j]) + coefficientW * (row[Wrap(j - r, s)] + row[Wrap(j + r, s)]);
+                    coefficientH * (up[j] + down[j]) + coefficientW * (row[Wrap(j - r, w)] + row[Wrap(j + r, w)]);
         }
         return meanH * meanH + meanW * meanW;
     }

@@ -35,19 +35,13 @@ public sealed class NoiseRegularizer
     {
         ArgumentNullException.ThrowIfNull(rolls);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
-        if (height != width)
-            throw new ArgumentException(
-                "The auto-correlation loss rolls both axes by the height's "
-                    + $"range, so it needs a square latent; got {height}×{width}.",
-                nameof(height)
-            );
         if (noise.Length != channels * height * width)
             throw new ArgumentException(
                 $"Noise has {noise.Length} values; [1, {channels}, {height}, {width}] "
                     + $"needs {channels * height * width}.",
                 nameof(noise)
             );
-        var autoCorrelation = Prepare(height);
+        var autoCorrelation = Prepare(height, width);
 
         int planeSize = height * width;
         float acStepScale = _options.LambdaAc;
@@ -62,7 +56,7 @@ public sealed class NoiseRegularizer
                     {
                         var plane = noise.Slice(c * planeSize, planeSize);
                         for (int p = 0; p < _rolls.Length; p++)
-                            _rolls[p] = rolls.Next(autoCorrelation.LevelSizes[p]);
+                            _rolls[p] = rolls.Next(autoCorrelation.Levels[p].Height);
                         autoCorrelation.LossAndGradient(plane, _rolls, _gradient);
                         TensorPrimitives.Divide(_gradient, rollCount, _gradient);
                         TensorPrimitives.MultiplyAdd(_gradient, -acStepScale, plane, plane);
@@ -74,13 +68,13 @@ public sealed class NoiseRegularizer
         }
     }
 
-    private AutoCorrelationLoss<float> Prepare(int size)
+    private AutoCorrelationLoss<float> Prepare(int height, int width)
     {
-        if (_autoCorrelation?.Size != size)
+        if (_autoCorrelation is null || (_autoCorrelation.Height, _autoCorrelation.Width) != (height, width))
         {
-            _autoCorrelation = new AutoCorrelationLoss<float>(size);
-            _gradient = new float[size * size];
-            _rolls = new int[_autoCorrelation.LevelSizes.Length];
+            _autoCorrelation = new AutoCorrelationLoss<float>(height, width);
+            _gradient = new float[height * width];
+            _rolls = new int[_autoCorrelation.Levels.Length];
         }
         return _autoCorrelation;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Inversion;
 
 namespace Pix2PixZero.Core.Pipeline;
@@ -18,7 +19,12 @@ public sealed record EditRecord(
     string ModelDirectory,
     string ModelId,
     string Provider,
-    int ImageSize,
+    int? OriginalWidth,
+    int? OriginalHeight,
+    int ProcessingWidth,
+    int ProcessingHeight,
+    int ResultWidth,
+    int ResultHeight,
     int Steps,
     float GuidanceScale,
     float CrossAttentionGuidance,
@@ -63,7 +69,12 @@ public sealed record EditRecord(
             from.ModelDirectory,
             from.ModelId,
             from.Provider,
-            from.ImageSize,
+            from.Original?.Width,
+            from.Original?.Height,
+            from.Processing.Width,
+            from.Processing.Height,
+            from.Result.Width,
+            from.Result.Height,
             options.Steps,
             options.GuidanceScale,
             options.EffectiveCrossAttentionGuidance(from.Synthetic),
@@ -80,8 +91,9 @@ public sealed record EditRecord(
 
 /// <summary>
 /// What the results of one request were made from and with, shared by its records: the input (a photo, or a prompt
-/// in synthetic mode), its caption, the model and where it ran, the sentences the directions were averaged over, and
-/// the scheduler as the model's config defines it (<see cref="Scheduling.SchedulerConfig.Describe"/>).
+/// in synthetic mode), its caption, the model and where it ran, the sentences the directions were averaged over, the
+/// scheduler as the model's config defines it (<see cref="Scheduling.SchedulerConfig.Describe"/>), and the photo's
+/// own size (none in synthetic mode), the size the method ran at and the size of the pictures returned.
 /// </summary>
 public sealed record EditProvenance(
     bool Synthetic,
@@ -92,7 +104,9 @@ public sealed record EditProvenance(
     string ModelDirectory,
     string ModelId,
     string Provider,
-    int ImageSize,
+    PixelSize? Original,
+    PixelSize Processing,
+    PixelSize Result,
     string DirectionSentences,
     string Scheduler
 );

@@ -7,14 +7,15 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace Pix2PixZero.Core.Pipeline;
 
 /// <summary>
-/// Between pictures and SD latents (DESIGN.md §1.2 steps 1 and 7): image → model size (Lanczos) → [-1,1] →
+/// Between pictures and SD latents (DESIGN.md §1.2 steps 1 and 7): image → processing size (Lanczos) → [-1,1] →
 /// posterior mean × scaling factor = z0; and z → VAE.decode(z / scaling factor) → (x/2 + 0.5) clamped → pixels.
 /// </summary>
 public sealed class LatentCodec(ModelBundle bundle)
 {
-    public DenseTensor<float> Encode(Image<Rgb24> image)
+    /// <summary>z0 of the photo at <paramref name="size"/> (default: the size picked for its proportions).</summary>
+    public DenseTensor<float> Encode(Image<Rgb24> image, PixelSize? size = null)
     {
-        using var sized = ImageCodec.ResizeForModel(image, bundle.ImageSize, bundle.ImageSize);
+        using var sized = ImageCodec.Resize(image, size ?? bundle.ProcessingSize(ImageCodec.SizeOf(image)));
         var mean = bundle.VaeEncoder.EncodeMean(ImageTensor.ToModelInput(sized));
         Scale(mean.Buffer.Span, bundle.ScalingFactor);
         NonFiniteCheck.Values(mean.Buffer.Span, "encode");

@@ -26,6 +26,17 @@ public sealed record PhotoEditRequest(
     /// </summary>
     public Action<string, string>? Captioned { get; init; }
 
+    /// <summary>
+    /// The side of the square whose area the photo is processed at (its proportions kept); the model's own when null.
+    /// </summary>
+    public int? Size { get; init; }
+
+    /// <summary>The option that gave <see cref="Size"/>, named in errors (<c>--size</c> on the command line).</summary>
+    public string SizeOption { get; init; } = "size";
+
+    /// <summary>Return the pictures resized to the photo's own pixel size instead of at the processing size.</summary>
+    public bool ResizeToOriginal { get; init; }
+
     /// <summary>Called as each stage ends, with the time it took: caption, directions, invert, edit.</summary>
     public Action<string, TimeSpan>? StageEnded { get; init; }
 }

@@ -17,25 +17,36 @@ namespace Pix2PixZero.Core.Pipeline;
 
 /// <summary>
 /// pix2pix-zero on one model bundle, step for step as DESIGN.md §1.2: caption → text embeddings → regularized
-/// inversion → reference and guided edit passes in lockstep → decode. The guidance graphs are compiled (or taken
-/// from the cache beside the UNet or in the graph cache) on first use; their sessions are created for the bundle's
-/// image size and reused while it stays. Every UNet call of the method goes through the compiled graphs: the attention
-/// probe also serves the plain noise predictions of the inversion and the edit pass, and the probe and guidance
-/// sessions read one shared copy of the UNet's weights (<see cref="SharedWeights"/>), so the bundle's plain UNet
-/// session is never opened for an edit.
+/// inversion → reference and guided edit passes in lockstep → decode, at the processing size picked for the photo's
+/// proportions (<see cref="ModelBundle.ProcessingSize"/>). The guidance graphs are compiled (or taken from the cache
+/// beside the UNet or in the graph cache) on first use; their sessions are created for one latent shape each and the
+/// most recently used shapes' are kept (<see cref="SessionsByShape{TShape,TSessions}"/>). Every UNet call of the
+/// method goes through the compiled graphs: the attention probe also serves the plain noise predictions of the inversion and the edit
+/// pass, and the probe and guidance sessions read one shared copy of the UNet's weights (<see cref="SharedWeights"/>),
+/// so the bundle's plain UNet session is never opened for an edit.
 /// </summary>
 public sealed class Pix2PixZeroPipeline : IDisposable
 {
     private readonly ModelBundle _bundle;
     private readonly ILogger _log;
-    private readonly object _gate = new();
-    private LoadedGraphs? _loaded;
     private readonly SharedWeights _weights = new();
+    private readonly SessionsByShape<(int Height, int Width), LoadedGraphs> _graphs;
 
-    public Pix2PixZeroPipeline(ModelBundle bundle, ILogger? log = null)
+    /// <summary>
+    /// Latent shapes whose sessions a pipeline keeps unless told otherwise: one, as on a GPU each shape's sessions
+    /// cost gigabytes at full size (README, "Photo sizes").
+    /// </summary>
+    public const int DefaultSessionShapes = 1;
+
+    /// <param name="sessionShapes">
+    /// How many latent shapes' probe and guidance sessions are kept for reuse (README, "Photo sizes", for the memory
+    /// each takes).
+    /// </param>
+    public Pix2PixZeroPipeline(ModelBundle bundle, ILogger? log = null, int sessionShapes = DefaultSessionShapes)
     {
         _bundle = bundle;
         _log = log ?? NullLogger.Instance;
+        _graphs = new(sessionShapes, shape => LoadGuidance(shape.Height, shape.Width));
         Scheduler = new DdimScheduler(bundle.SchedulerConfig);
         Prompts = new PromptEncoder(bundle);
         Latents = new LatentCodec(bundle);
@@ -49,23 +60,20 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     public ModelBundle Bundle => _bundle;
 
-    /// <summary>The UNet with its cross-attention maps as outputs (compiling it on first use).</summary>
-    public AttentionProbe AttentionProbe => Loaded.Probe;
-
     /// <summary>
-    /// The cross-attention loss and its gradient with respect to the sample (compiling it on first use).
+    /// The attention probe and guidance sessions for latents of one shape (compiling the graphs on first use), held
+    /// until the result is disposed.
     /// </summary>
-    public GuidanceModel Guidance => Loaded.Guidance;
+    public LatentGraphs Graphs(int latentHeight, int latentWidth) => new(_graphs.Acquire((latentHeight, latentWidth)));
 
-    /// <summary>
-    /// The UNet's noise prediction as the method runs it: the attention probe, asked for the noise alone.
-    /// </summary>
-    public INoisePredictor NoisePredictor => AttentionProbe;
+    /// <summary>The latent shapes whose sessions are kept now, most recently used first.</summary>
+    public IReadOnlyList<(int Height, int Width)> SessionShapes => _graphs.Shapes;
 
-    /// <summary>The reference/edit loop on this bundle's graphs (compiling the guidance graphs on first use).</summary>
-    public CrossAttentionGuidedEditor CreateEditor() => new(AttentionProbe, Guidance, NoisePredictor, Scheduler);
+    /// <summary>The reference/edit loop on one latent shape's graphs.</summary>
+    public CrossAttentionGuidedEditor CreateEditor(LatentGraphs graphs) =>
+        new(graphs.AttentionProbe, graphs.Guidance, graphs.NoisePredictor, Scheduler);
 
-    public RegularizedInversion CreateInversion() => new(NoisePredictor, Scheduler);
+    public RegularizedInversion CreateInversion(LatentGraphs graphs) => new(graphs.NoisePredictor, Scheduler);
 
     /// <summary>
     /// Compiles the guidance graphs of this bundle's UNet, or takes them from where they were compiled before (beside
@@ -79,12 +87,13 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         );
 
     /// <summary>
-    /// BLIP's caption of the image as the method sees it: resized to the model's size first (the public code
-    /// captions the 512×512 Lanczos image), then BLIP's own 384×384 bicubic preprocessing.
+    /// BLIP's caption of the image as the method sees it: resized to the processing size first (default: the one
+    /// picked for its proportions; the public code captions the 512×512 Lanczos image), then BLIP's own 384×384
+    /// bicubic preprocessing.
     /// </summary>
-    public string Caption(Image<Rgb24> image, CancellationToken cancellationToken = default)
+    public string Caption(Image<Rgb24> image, CancellationToken cancellationToken = default, PixelSize? size = null)
     {
-        using var sized = ImageCodec.ResizeForModel(image, _bundle.ImageSize, _bundle.ImageSize);
+        using var sized = ImageCodec.Resize(image, size ?? _bundle.ProcessingSize(ImageCodec.SizeOf(image)));
         return _bundle.Captioner.Caption(sized, cancellationToken);
     }
 
@@ -109,16 +118,26 @@ public sealed class Pix2PixZeroPipeline : IDisposable
             clock.Restart();
         }
 
+        var original = ImageCodec.SizeOf(request.Image);
+        var size = _bundle.ProcessingSize(original, request.Size, request.SizeOption);
         var captionSource = request.Caption is null ? "BLIP" : "user";
-        var caption = request.Caption ?? Caption(request.Image, cancellationToken);
+        var caption = request.Caption ?? Caption(request.Image, cancellationToken, size);
         request.Captioned?.Invoke(caption, captionSource);
         Ended("caption");
         var directions = Directions(request.Tasks, request.Sentences, request.Store, progress, cancellationToken);
         Ended("directions");
-        var inverted = Invert(request.Image, caption, request.Options, progress, cancellationToken);
+        var inverted = Invert(request.Image, caption, request.Options, progress, cancellationToken, size);
         Ended("invert");
         var images = Edit(inverted, directions, request.Options, progress, cancellationToken);
+        if (request.ResizeToOriginal)
+            images = [.. images.Select(ToOriginal)];
         Ended("edit");
+
+        Image<Rgb24> ToOriginal(Image<Rgb24> image)
+        {
+            using (image)
+                return ImageCodec.Resize(image, original);
+        }
 
         var provenance = new EditProvenance(
             Synthetic: false,
@@ -129,7 +148,9 @@ public sealed class Pix2PixZeroPipeline : IDisposable
             ModelDirectory: _bundle.Directory,
             ModelId: Prompts.ModelId,
             Provider: _bundle.Sessions.ActiveProvider?.ToString() ?? "?",
-            ImageSize: _bundle.ImageSize,
+            Original: original,
+            Processing: size,
+            Result: request.ResizeToOriginal ? original : size,
             DirectionSentences: request.Sentences.Label,
             Scheduler: _bundle.SchedulerConfig.Describe()
         );
@@ -173,19 +194,25 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         CancellationToken cancellationToken = default
     ) => new WordMeanResolver(Prompts, store).Resolve(EditWord.Parse(word), source, cancellationToken);
 
+    /// <summary>
+    /// The regularized inversion of the photo at <paramref name="size"/> (default: the size picked for its
+    /// proportions).
+    /// </summary>
     public InvertedImage Invert(
         Image<Rgb24> image,
         string caption,
         MethodParameters options,
         IProgress<PipelineProgress>? progress = null,
-        CancellationToken cancellationToken = default
+        CancellationToken cancellationToken = default,
+        PixelSize? size = null
     )
     {
         options.Validate();
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new PipelineProgress("encode", 0, 1));
-        var z0 = Latents.Encode(image);
-        var zT = CreateInversion()
+        var z0 = Latents.Encode(image, size);
+        using var graphs = Graphs(z0.Dimensions[2], z0.Dimensions[3]);
+        var zT = CreateInversion(graphs)
             .Invert(
                 z0,
                 TextBatch(Prompts.Encode(caption)),
@@ -236,18 +263,22 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     }
 
     /// <summary>
-    /// Synthetic mode: z_T is seeded noise, the prompt is the user's, the negative prompt "" by default.
+    /// Synthetic mode: z_T is seeded noise, the prompt is the user's, the negative prompt "" by default; the picture
+    /// is <paramref name="size"/> (default: the model's own square).
     /// </summary>
     public (Image<Rgb24> Reference, IReadOnlyList<Image<Rgb24>> Edits) Generate(
         string prompt,
         IReadOnlyList<EditDirection> directions,
         MethodParameters options,
         IProgress<PipelineProgress>? progress = null,
-        CancellationToken cancellationToken = default
+        CancellationToken cancellationToken = default,
+        PixelSize? size = null
     )
     {
         options.Validate();
-        var zT = new DenseTensor<float>([1, _bundle.LatentChannels, _bundle.LatentSize, _bundle.LatentSize]);
+        var (width, height) = size ?? new PixelSize(_bundle.ImageSize, _bundle.ImageSize);
+        var scale = _bundle.VaeScale;
+        var zT = new DenseTensor<float>([1, _bundle.LatentChannels, height / scale, width / scale]);
         SeededGaussian.Fill(zT.Buffer.Span, options.Seed);
         var positive = Prompts.Encode(prompt);
         var negative = Prompts.Encode(options.NegativePrompt ?? "");
@@ -267,8 +298,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     public void Dispose()
     {
-        lock (_gate)
-            _loaded?.Dispose();
+        _graphs.Dispose();
         _weights.Dispose();
     }
 
@@ -286,7 +316,8 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     {
         var edited = directions.Select(d => WithDirection(positive, d, options.EditMultiplier)).ToArray();
         var rowShape = new[] { Prompts.SequenceLength, positive.Length / Prompts.SequenceLength };
-        var editor = CreateEditor();
+        using var graphs = Graphs(zT.Dimensions[2], zT.Dimensions[3]);
+        var editor = CreateEditor(graphs);
         DenseTensor<float>? reference = null;
         var latents = editor.Edit(
             zT,
@@ -326,25 +357,8 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     private DenseTensor<float> TextBatch(float[] row) =>
         new(row, [1, Prompts.SequenceLength, row.Length / Prompts.SequenceLength]);
 
-    // The sessions are made for the bundle's latent size (ONNX Runtime plans a dynamic graph far faster with its
-    // sizes fixed), and made again if the bundle is later set to another size.
-    private LoadedGraphs Loaded
-    {
-        get
-        {
-            lock (_gate)
-            {
-                var size = _bundle.LatentSize;
-                if (_loaded is { } loaded && loaded.LatentSize == size)
-                    return loaded;
-                _loaded?.Dispose();
-                _loaded = null;
-                return _loaded = LoadGuidance(size);
-            }
-        }
-    }
-
-    private LoadedGraphs LoadGuidance(int latentSize)
+    // Sessions with the latent's sizes fixed: ONNX Runtime plans a dynamic graph far faster so.
+    private LoadedGraphs LoadGuidance(int latentHeight, int latentWidth)
     {
         var graphs = PrepareGuidanceGraphs();
         var layers = graphs.Layers.Count;
@@ -352,9 +366,9 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         var tokens = Prompts.SequenceLength;
         // The probe runs the inversion (batch 1) and the CFG pairs (batch 2). The guidance graph runs the pairs one
         // row at a time when the export lets it (half the memory of its reverse pass), else the pair at once.
-        var probeSizes = signature.FixedDimensions(batch: null, latentSize, latentSize, tokens);
+        var probeSizes = signature.FixedDimensions(batch: null, latentHeight, latentWidth, tokens);
         int? guidanceRows = signature.FixedBatch is null ? 1 : null;
-        var guidanceSizes = signature.FixedDimensions(batch: guidanceRows ?? 2, latentSize, latentSize, tokens);
+        var guidanceSizes = signature.FixedDimensions(batch: guidanceRows ?? 2, latentHeight, latentWidth, tokens);
         var probe = new AttentionProbe(
             _bundle.Sessions.Create(graphs.AttentionProbePath, _weights, probeSizes, graphs.SourceModelPath),
             graphs.AttentionProbePath,
@@ -368,7 +382,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
                 layers,
                 guidanceRows
             );
-            return new LoadedGraphs(probe, guidance, latentSize);
+            return new LoadedGraphs(probe, guidance);
         }
         catch
         {
@@ -377,7 +391,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         }
     }
 
-    private sealed record LoadedGraphs(AttentionProbe Probe, GuidanceModel Guidance, int LatentSize) : IDisposable
+    internal sealed record LoadedGraphs(AttentionProbe Probe, GuidanceModel Guidance) : IDisposable
     {
         public void Dispose()
         {
@@ -396,4 +410,33 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         public void Report((int Step, int Total) value) =>
             target.Report(new PipelineProgress(stage, value.Step, value.Total));
     }
+}
+
+/// <summary>
+/// One latent shape's attention probe and guidance sessions (<see cref="Pix2PixZeroPipeline.Graphs"/>), kept open
+/// for the holder until disposed.
+/// </summary>
+public sealed class LatentGraphs : IDisposable
+{
+    private readonly SessionsByShape<(int Height, int Width), Pix2PixZeroPipeline.LoadedGraphs>.Lease _lease;
+
+    internal LatentGraphs(SessionsByShape<(int Height, int Width), Pix2PixZeroPipeline.LoadedGraphs>.Lease lease) =>
+        _lease = lease;
+
+    public int LatentHeight => _lease.Shape.Height;
+
+    public int LatentWidth => _lease.Shape.Width;
+
+    /// <summary>The UNet with its cross-attention maps as outputs.</summary>
+    public AttentionProbe AttentionProbe => _lease.Sessions.Probe;
+
+    /// <summary>The cross-attention loss and its gradient with respect to the sample.</summary>
+    public GuidanceModel Guidance => _lease.Sessions.Guidance;
+
+    /// <summary>
+    /// The UNet's noise prediction as the method runs it: the attention probe, asked for the noise alone.
+    /// </summary>
+    public INoisePredictor NoisePredictor => AttentionProbe;
+
+    public void Dispose() => _lease.Dispose();
 }

@@ -9,7 +9,7 @@ namespace Pix2PixZero.Functions.Activities;
 
 public sealed record CaptionResult(string Caption, string Source, double Seconds);
 
-/// <summary>BLIP's caption of the prepared image (DESIGN.md §1.2 step 2).</summary>
+/// <summary>BLIP's caption of the prepared image, at its processing size (DESIGN.md §1.2 step 2).</summary>
 public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
     : PipelineActivity<BlobRef, CaptionResult>
 {
@@ -24,7 +24,7 @@ public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostA
         var clock = Stopwatch.StartNew();
         using var decoded = ImageCodec.Load(bytes, image.ToString());
         return new CaptionResult(
-            model.Pipeline.Caption(decoded, cancellationToken),
+            model.Pipeline.Caption(decoded, cancellationToken, ImageCodec.SizeOf(decoded)),
             FromBlip,
             clock.Elapsed.TotalSeconds
         );

@@ -34,7 +34,8 @@ public sealed class InvertActivity(PipelineBlobs blobs, ModelHost model, IHostAp
                 input.Caption,
                 input.Method,
                 new ProgressBlob(blobs, input.RequestId),
-                cancellationToken
+                cancellationToken,
+                ImageCodec.SizeOf(image)
             );
         }
         var latent = StorageLayout.InvertedLatent(input.RequestId);

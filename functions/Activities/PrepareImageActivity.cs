@@ -21,11 +21,18 @@ public sealed record PreparedEdit(
     int SourceWidth,
     int SourceHeight,
     double Seconds
-);
+)
+{
+    /// <summary>The size the method runs at: the prepared image's (README, "Photo sizes").</summary>
+    public int ProcessingWidth { get; init; }
+
+    public int ProcessingHeight { get; init; }
+}
 
 /// <summary>
 /// Validates the options and the source image (format, size, integrity; EXIF orientation and alpha applied) and stores
-/// the image at the model's size as PNG, so later stages read one small, known-good file.
+/// the image at its processing size (its proportions kept, <see cref="Core.Bundles.ModelBundle.ProcessingSize"/>) as
+/// PNG, so later stages read one small, known-good file.
 /// </summary>
 public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
     : PipelineActivity<EditRequest, PreparedEdit>
@@ -51,8 +58,8 @@ public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, I
         );
         using var image = ImageCodec.Load(bytes, request.Source.ToString());
         await model.LoadAsync(cancellationToken);
-        var size = model.Bundle.ImageSize;
-        using var sized = ImageCodec.ResizeForModel(image, size, size);
+        var size = model.Bundle.ProcessingSize(ImageCodec.SizeOf(image), settings.Size);
+        using var sized = ImageCodec.Resize(image, size);
         var prepared = StorageLayout.PreparedImage(request.Id);
         await blobs.WriteAsync(prepared, ImageCodec.EncodePng(sized), "image/png", cancellationToken);
         return new PreparedEdit(
@@ -62,6 +69,10 @@ public sealed class PrepareImageActivity(PipelineBlobs blobs, ModelHost model, I
             image.Width,
             image.Height,
             clock.Elapsed.TotalSeconds
-        );
+        )
+        {
+            ProcessingWidth = size.Width,
+            ProcessingHeight = size.Height,
+        };
     }
 }

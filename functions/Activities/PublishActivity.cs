@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
+using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Requests;
@@ -19,9 +20,9 @@ public sealed record PublishInput(
 );
 
 /// <summary>
-/// Copies the staged results to <c>edit-results/{id}/{task}.png</c> and then writes <c>manifest.json</c>: until the
-/// manifest exists nothing there counts as complete, so a publish that fails half-way shows nothing finished; nor does
-/// one that a cancel overtook.
+/// Copies the staged results (resized to the photo's own pixel size when the request asks) to
+/// <c>edit-results/{id}/{task}.png</c> and then writes <c>manifest.json</c>: until the manifest exists nothing there
+/// counts as complete, so a publish that fails half-way shows nothing finished; nor does one that a cancel overtook.
 /// </summary>
 public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
     : PipelineActivity<PublishInput, EditManifest>
@@ -32,6 +33,9 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
         await model.LoadAsync(cancellationToken);
         var request = input.Request;
         var settings = input.Prepared.Settings;
+        var prepared = input.Prepared;
+        var original = new PixelSize(prepared.SourceWidth, prepared.SourceHeight);
+        var processing = new PixelSize(prepared.ProcessingWidth, prepared.ProcessingHeight);
         var provenance = new EditProvenance(
             Synthetic: false,
             Input: request.Source.ToString(),
@@ -41,7 +45,9 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
             ModelDirectory: model.Bundle.Directory,
             ModelId: model.ModelId,
             Provider: input.Provider,
-            ImageSize: model.Bundle.ImageSize,
+            Original: original,
+            Processing: processing,
+            Result: settings.OriginalSize ? original : processing,
             DirectionSentences: settings.SentenceLabel,
             Scheduler: model.Bundle.SchedulerConfig.Describe()
         );
@@ -49,6 +55,8 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
         foreach (var staged in input.Results)
         {
             var bytes = await blobs.ReadAsync(staged.Image, cancellationToken);
+            if (settings.OriginalSize)
+                bytes = ResizedTo(bytes, original, staged.Image.ToString());
             var published = StorageLayout.Result(request.Id, staged.Task);
             await blobs.WriteAsync(published, bytes, "image/png", cancellationToken);
             var record = EditRecord.Create(provenance, staged.Task, settings.Method, input.StageSeconds);
@@ -56,7 +64,6 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
                 new ManifestResult(staged.Task, published, Convert.ToHexStringLower(SHA256.HashData(bytes)), record)
             );
         }
-        var prepared = input.Prepared;
         var manifest = new EditManifest(
             request.Id,
             request.SubmittedAt,
@@ -88,5 +95,12 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
             throw new OperationCanceledException($"edit request {request.Id} was cancelled while it was published");
         }
         return manifest;
+    }
+
+    private static byte[] ResizedTo(byte[] png, PixelSize size, string name)
+    {
+        using var image = ImageCodec.Load(png, name);
+        using var resized = ImageCodec.Resize(image, size);
+        return ImageCodec.EncodePng(resized);
     }
 }

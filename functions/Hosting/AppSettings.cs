@@ -18,6 +18,12 @@ public sealed record AppSettings
     /// </summary>
     public int ModelConcurrency { get; init; } = 1;
 
+    /// <summary>
+    /// Photo shapes (latent height × width) whose attention-probe and guidance sessions a worker keeps for reuse; each
+    /// costs memory (README, "Photo sizes"), and a shape not kept pays the sessions' creation again.
+    /// </summary>
+    public int SessionShapes { get; init; } = Core.Pipeline.Pix2PixZeroPipeline.DefaultSessionShapes;
+
     /// <summary>Local cache of word means downloaded from (or computed for) the directions container.</summary>
     public string DirectionCache { get; init; } = Path.Combine(Path.GetTempPath(), "pix2pix-zero", "directions");
 
@@ -51,6 +57,13 @@ public sealed record AppSettings
                 SettingName(nameof(ModelConcurrency)),
                 ModelConcurrency,
                 $"use 1..{MaxModelConcurrency} (default 1: one model activity at a time per GPU)"
+            );
+        if (SessionShapes is < 1 or > Core.Runtime.SessionsByShape<int, IDisposable>.MaxCapacity)
+            throw new InvalidOptionException(
+                SettingName(nameof(SessionShapes)),
+                SessionShapes,
+                $"use 1..{Core.Runtime.SessionsByShape<int, IDisposable>.MaxCapacity} "
+                    + $"(default {Core.Pipeline.Pix2PixZeroPipeline.DefaultSessionShapes})"
             );
         if (string.IsNullOrWhiteSpace(DirectionCache))
             throw new InvalidOptionException(

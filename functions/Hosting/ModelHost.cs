@@ -30,6 +30,7 @@ public sealed class ModelHost : IDisposable
     private readonly Lock _loadLock = new();
     private readonly SemaphoreSlim _gate;
     private readonly int _slots;
+    private readonly int _sessionShapes;
     private Task<LoadedModel>? _loading;
     private int _running;
     private int _peak;
@@ -42,6 +43,7 @@ public sealed class ModelHost : IDisposable
     )
     {
         _slots = settings.ModelConcurrency;
+        _sessionShapes = settings.SessionShapes;
         _gate = new SemaphoreSlim(_slots, _slots);
         _provisioner = new ModelFolderProvisioner(provisioning, loggers.CreateLogger("Pix2PixZero.Models"));
         _loggers = loggers;
@@ -139,7 +141,7 @@ public sealed class ModelHost : IDisposable
             );
             return new LoadedModel(
                 bundle,
-                new Pix2PixZeroPipeline(bundle, _loggers.CreateLogger("Pix2PixZero.Pipeline"))
+                new Pix2PixZeroPipeline(bundle, _loggers.CreateLogger("Pix2PixZero.Pipeline"), _sessionShapes)
             );
         }
         catch (Pix2PixZeroException e) when (e.Kind != FailureKind.Transient)

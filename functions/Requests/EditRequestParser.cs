@@ -1,5 +1,6 @@
 using System.Globalization;
 using Pix2PixZero.Core;
+using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Scheduling;
@@ -36,6 +37,11 @@ public static class EditRequestParser
         ["mode"] =
             "batched (default: all tasks in one edit activity sharing "
             + "the reference pass) or fanout (one activity per task)",
+        ["size"] =
+            "process at the area of a size×size square, the photo's proportions kept; a multiple of 64 "
+            + "(default: the model's, 512 for SD 1.x)",
+        ["original_size"] =
+            "true: return the results resized to the photo's own pixel size (default false: the processing size)",
         ["sets"] =
             "sentence sets posted to POST /api/directions, as word=hash pairs separated "
             + "by commas (e.g. cat=3f2a…,dog=9b1c…); other words use the built-in sentences",
@@ -113,6 +119,16 @@ public static class EditRequestParser
                 $"use at most {MaxCaptionLength} characters"
             );
 
+        int? size = values.GetValueOrDefault("size") is { Length: > 0 }
+            ? ModelBundle.CheckImageSize(Number(values, "size", 0, int.TryParse, "a whole number"))
+            : null;
+        var originalSize = values.GetValueOrDefault("original_size") switch
+        {
+            null or "" => false,
+            var v when bool.TryParse(v, out var flag) => flag,
+            var v => throw new InvalidOptionException("original_size", v, "use true or false (default false)"),
+        };
+
         var parsedTasks = Tasks(tasks, values.GetValueOrDefault("tasks"));
         return new RequestSettings(
             parsedTasks.Select(t => t.Name).ToList(),
@@ -121,7 +137,11 @@ public static class EditRequestParser
             sentences,
             mode,
             SentenceSets(values.GetValueOrDefault("sets"), parsedTasks)
-        );
+        )
+        {
+            Size = size,
+            OriginalSize = originalSize,
+        };
     }
 
     private static List<EditTask> Tasks(IEnumerable<string>? first, string? listed)

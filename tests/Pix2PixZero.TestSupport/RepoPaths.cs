@@ -29,12 +29,17 @@ public static class RepoPaths
     /// <summary>
     /// A scratch copy of the tiny static bundle (without generated files), for tests that write into or break a bundle.
     /// </summary>
-    public static string CopyOfTinySd()
+    public static string CopyOfTinySd() => CopyOfBundle(TinySd);
+
+    /// <summary>The same for the tiny dynamic bundle, whose UNet runs at any photo's proportions.</summary>
+    public static string CopyOfTinySdDynamic() => CopyOfBundle(TinySdDynamic);
+
+    private static string CopyOfBundle(string bundle)
     {
-        var target = Path.Combine(Directory.CreateTempSubdirectory("p2pz-bundle-").FullName, "tiny-sd");
-        foreach (var file in CommittedFiles(TinySd))
+        var target = Path.Combine(Directory.CreateTempSubdirectory("p2pz-bundle-").FullName, Path.GetFileName(bundle));
+        foreach (var file in CommittedFiles(bundle))
         {
-            var destination = Path.Combine(target, Path.GetRelativePath(TinySd, file));
+            var destination = Path.Combine(target, Path.GetRelativePath(bundle, file));
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
             File.Copy(file, destination);
         }

@@ -17,6 +17,7 @@ public sealed class SettingsTests
     [InlineData("MaxRequestBytes", "10", "use 1 KiB..1 GiB")]
     [InlineData("ActivityAttempts", "0", "use 1..20")]
     [InlineData("GraphCache", " ", "name a writable folder")]
+    [InlineData("SessionShapes", "0", "use 1..64 (default 1)")]
     public void A_setting_out_of_range_stops_the_start_naming_the_app_setting_and_its_range(
         string name,
         string value,

@@ -40,6 +40,17 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.Equal(new BlobRef(StorageLayout.Requests, "cat2dog/single.png"), manifest.Input.Source);
         Assert.Equal((512, 512), (manifest.Input.Width, manifest.Input.Height));
         var record = Assert.Single(manifest.Results).Record;
+        Assert.Equal(
+            (512, 512, 128, 128, 128, 128),
+            (
+                record.OriginalWidth,
+                record.OriginalHeight,
+                record.ProcessingWidth,
+                record.ProcessingHeight,
+                record.ResultWidth,
+                record.ResultHeight
+            )
+        );
         Assert.Equal((4, 5f, 0.1f), (record.Steps, record.GuidanceScale, record.CrossAttentionGuidance));
         Assert.Equal(manifest.Caption, record.NegativePrompt);
         Assert.Equal(_host.Model.ModelId, manifest.Model.Id);

@@ -42,6 +42,9 @@ public sealed class EditRequestParserTests
     [InlineData("mode", "parallel", "use batched (default) or fanout")]
     [InlineData("sentences", "0", "use 1..20000")]
     [InlineData("tasks", "cat2dog,cat2cat", "edits \"cat\" into itself")]
+    [InlineData("size", "500", "size = 500 is not accepted: use a multiple of 64 from 64 to 2048")]
+    [InlineData("size", "big", "size = big is not accepted: use a whole number")]
+    [InlineData("original_size", "yes", "original_size = yes is not accepted: use true or false")]
     public void A_bad_value_is_refused_with_the_option_the_value_and_the_accepted_range(
         string name,
         string value,
@@ -53,6 +56,23 @@ public sealed class EditRequestParserTests
         );
 
         Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void The_size_and_the_original_size_flag_are_read_and_default_to_the_models_size_and_the_processing_size()
+    {
+        var asked = EditRequestParser.Parse(
+            new Dictionary<string, string>
+            {
+                ["tasks"] = "cat2dog",
+                ["size"] = "768",
+                ["original_size"] = "True",
+            }
+        );
+        var plain = EditRequestParser.Parse(new Dictionary<string, string> { ["tasks"] = "cat2dog" });
+
+        Assert.Equal((768, true), (asked.Size, asked.OriginalSize));
+        Assert.Equal((null, false), (plain.Size, plain.OriginalSize));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public static class Results
         {
             Assert.Equal(StorageLayout.Result(instance.InstanceId, result.Task), result.Image);
             using var image = Image.Load(await blobs.ReadAsync(result.Image, CancellationToken.None));
-            Assert.Equal((128, 128), (image.Width, image.Height));
+            Assert.Equal((result.Record.ResultWidth, result.Record.ResultHeight), (image.Width, image.Height));
         }
         Assert.False(await blobs.ExistsAsync(StorageLayout.Error(instance.InstanceId), CancellationToken.None));
         return manifest;

@@ -134,7 +134,7 @@ public class ImageCodecTests
     public void Resizing_uses_the_requested_size_and_tensors_round_trip_exactly()
     {
         using var photo = ImageCodec.Load(RepoPaths.Image("cat_2.png"));
-        using var small = ImageCodec.ResizeForModel(photo, 128, 128);
+        using var small = ImageCodec.Resize(photo, new PixelSize(128, 128));
         Assert.Equal((128, 128), (small.Width, small.Height));
 
         var tensor = ImageTensor.ToModelInput(small);

@@ -10,13 +10,16 @@ public class RegularizerGradientTests
     private const double Step = 1e-5;
 
     [Theory]
-    [InlineData(16, new[] { 3, 2 })]
-    [InlineData(32, new[] { 15, 1, 3 })]
-    [InlineData(8, new[] { 1 })]
-    public void Auto_correlation_gradient_matches_finite_differences(int size, int[] rolls)
+    [InlineData(16, 16, new[] { 3, 2 })]
+    [InlineData(32, 32, new[] { 15, 1, 3 })]
+    [InlineData(8, 8, new[] { 1 })]
+    [InlineData(16, 24, new[] { 5, 3 })]
+    [InlineData(24, 8, new[] { 11, 5, 2 })]
+    [InlineData(18, 10, new[] { 4, 3, 1 })]
+    public void Auto_correlation_gradient_matches_finite_differences(int height, int width, int[] rolls)
     {
-        var loss = new AutoCorrelationLoss<double>(size);
-        var plane = CorrelatedPlane(size, seed: (ulong)size);
+        var loss = new AutoCorrelationLoss<double>(height, width);
+        var plane = CorrelatedPlane(height, width, seed: (ulong)(height * width));
         var gradient = new double[plane.Length];
         var scratch = new double[plane.Length];
         loss.LossAndGradient(plane, rolls, gradient);
@@ -42,19 +45,27 @@ public class RegularizerGradientTests
     }
 
     [Fact]
-    public void Auto_correlation_pyramid_goes_down_to_eight()
+    public void Auto_correlation_pyramid_goes_down_until_the_height_is_eight_or_less()
     {
-        Assert.Equal([64, 32, 16, 8], AutoCorrelationLoss<float>.PyramidSizes(64));
-        Assert.Equal([16, 8], AutoCorrelationLoss<float>.PyramidSizes(16));
-        Assert.Equal([8], AutoCorrelationLoss<float>.PyramidSizes(8));
-        Assert.Equal([12, 6], AutoCorrelationLoss<float>.PyramidSizes(12));
+        Assert.Equal([(64, 64), (32, 32), (16, 16), (8, 8)], AutoCorrelationLoss<float>.Pyramid(64, 64));
+        Assert.Equal([(16, 16), (8, 8)], AutoCorrelationLoss<float>.Pyramid(16, 16));
+        Assert.Equal([(8, 8)], AutoCorrelationLoss<float>.Pyramid(8, 8));
+        Assert.Equal([(12, 12), (6, 6)], AutoCorrelationLoss<float>.Pyramid(12, 12));
+        Assert.Equal([(16, 24), (8, 12)], AutoCorrelationLoss<float>.Pyramid(16, 24));
+        Assert.Equal([(8, 64)], AutoCorrelationLoss<float>.Pyramid(8, 64));
     }
 
     [Fact]
-    public void Auto_correlation_pyramid_rejects_sides_that_pool_unevenly()
+    public void Auto_correlation_pyramid_pools_odd_sides_down_as_avg_pool2d_does()
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => AutoCorrelationLoss<float>.PyramidSizes(36));
-        Assert.Contains("side 9 is odd", error.Message);
+        Assert.Equal([(36, 36), (18, 18), (9, 9), (4, 4)], AutoCorrelationLoss<float>.Pyramid(36, 36));
+        Assert.Equal([(36, 20), (18, 10), (9, 5), (4, 2)], AutoCorrelationLoss<float>.Pyramid(36, 20));
+    }
+
+    [Fact]
+    public void Auto_correlation_pyramid_stops_at_a_level_one_column_wide_which_cannot_be_pooled()
+    {
+        Assert.Equal([(128, 8), (64, 4), (32, 2), (16, 1)], AutoCorrelationLoss<float>.Pyramid(128, 8));
     }
 
     [Fact]
@@ -83,14 +94,16 @@ public class RegularizerGradientTests
         );
     }
 
-    private static double[] CorrelatedPlane(int size, ulong seed)
+    private static double[] CorrelatedPlane(int size, ulong seed) => CorrelatedPlane(size, size, seed);
+
+    private static double[] CorrelatedPlane(int height, int width, ulong seed)
     {
-        var white = new float[size * size];
+        var white = new float[height * width];
         SeededGaussian.Fill(white, seed);
-        var plane = new double[size * size];
-        for (int i = 0; i < size; i++)
-        for (int j = 0; j < size; j++)
-            plane[i * size + j] = white[i * size + j] + 0.8 * white[(i / 4) * size + j / 4] + 0.2;
+        var plane = new double[height * width];
+        for (int i = 0; i < height; i++)
+        for (int j = 0; j < width; j++)
+            plane[i * width + j] = white[i * width + j] + 0.8 * white[(i / 4) * width + j / 4] + 0.2;
         return plane;
     }
 }

@@ -19,8 +19,12 @@ public sealed class TinyPipelineFixture : IDisposable
     {
         Bundle = ModelBundle.Open(RepoPaths.TinySd, TestProvider.NewFactory());
         Pipeline = new Pix2PixZeroPipeline(Bundle);
-        Editor = Pipeline.CreateEditor();
+        Graphs = Pipeline.Graphs(Bundle.LatentSize, Bundle.LatentSize);
+        Editor = Pipeline.CreateEditor(Graphs);
     }
+
+    /// <summary>The static UNet's one shape, held for the class.</summary>
+    public LatentGraphs Graphs { get; }
 
     public ModelBundle Bundle { get; }
 
@@ -30,6 +34,7 @@ public sealed class TinyPipelineFixture : IDisposable
 
     public void Dispose()
     {
+        Graphs.Dispose();
         Pipeline.Dispose();
         Bundle.Dispose();
     }
@@ -150,7 +155,7 @@ public class MethodParityTests(TinyPipelineFixture tiny, ITestOutputHelper outpu
     {
         var observed = 0;
         var zT = tiny
-            .Pipeline.CreateInversion()
+            .Pipeline.CreateInversion(tiny.Graphs)
             .Invert(
                 Latent(Method("z0.npy").Floats()),
                 CaptionBatch(),

@@ -8,8 +8,8 @@ namespace Pix2PixZero.Tests.Pipeline;
 
 /// <summary>
 /// The pipeline opens the probe and guidance sessions of a dynamic UNet with its sizes fixed (ONNX Runtime plans
-/// them far faster so): the sizes come from the export's own dimension names, the results are the plain UNet's, and
-/// a bundle set to another size gets new sessions.
+/// them far faster so), one set per latent shape: the sizes come from the export's own dimension names, the results
+/// are the plain UNet's at every shape, square or not, and only the most recently used shapes are kept.
 /// </summary>
 public class SessionSizeTests
 {
@@ -36,36 +36,61 @@ public class SessionSizeTests
         Assert.DoesNotContain("width", none.Keys);
     }
 
-    [Fact]
-    public void A_bundle_set_to_another_size_gets_sessions_of_that_size_with_the_plain_unets_results()
+    [Theory]
+    [InlineData(24, 24)]
+    [InlineData(8, 16)]
+    [InlineData(24, 16)]
+    public void Each_latent_shape_gets_sessions_of_its_size_with_the_plain_unets_results(int height, int width)
     {
         using var bundle = ModelBundle.Open(RepoPaths.TinySdDynamic, TestProvider.NewFactory());
         using var pipeline = new Pix2PixZeroPipeline(bundle);
         var context = Context(pipeline, batch: 2);
+        using var graphs = pipeline.Graphs(height, width);
+        var shape = $"{height}×{width}";
 
-        var small = Noise([2, 4, bundle.LatentSize, bundle.LatentSize]);
-        Assert.Equal(
-            [2, 4, bundle.LatentSize, bundle.LatentSize],
-            pipeline.NoisePredictor.PredictNoise(small, 501, context).Dimensions.ToArray()
-        );
-
-        bundle.UseImageSize(192);
-        var sample = Noise([2, 4, 24, 24]);
-        var probed = pipeline.NoisePredictor.PredictNoise(sample, 501, context);
+        var sample = Noise([2, 4, height, width]);
+        var probed = graphs.NoisePredictor.PredictNoise(sample, 501, context);
         var plain = bundle.Unet.PredictNoise(sample, 501, context);
-        TensorAssert.Close(probed.Buffer.Span, plain.Buffer.Span, 1e-5, "noise at 24×24 latents");
+        TensorAssert.Close(probed.Buffer.Span, plain.Buffer.Span, 1e-5, $"noise at {shape} latents");
 
-        var (noise, maps) = pipeline.AttentionProbe.Run(sample, 501, context);
-        var (loss, gradient) = pipeline.Guidance.LossAndGradient(Noise([2, 4, 24, 24], seed: 3), 501, context, maps);
-        Assert.Equal([2, 4, 24, 24], gradient.Dimensions.ToArray());
-        Assert.True(float.IsFinite(loss) && loss > 0, $"loss {loss}");
-        TensorAssert.Close(noise.Buffer.Span, plain.Buffer.Span, 1e-5, "the probe's noise at 24×24 latents");
-
-        var single = Noise([1, 4, 24, 24]);
-        Assert.Equal(
-            [1, 4, 24, 24],
-            pipeline.NoisePredictor.PredictNoise(single, 501, Context(pipeline, batch: 1)).Dimensions.ToArray()
+        var (noise, maps) = graphs.AttentionProbe.Run(sample, 501, context);
+        var (loss, gradient) = graphs.Guidance.LossAndGradient(
+            Noise([2, 4, height, width], seed: 3),
+            501,
+            context,
+            maps
         );
+        Assert.Equal([2, 4, height, width], gradient.Dimensions.ToArray());
+        Assert.True(float.IsFinite(loss) && loss > 0, $"loss {loss}");
+        TensorAssert.Close(noise.Buffer.Span, plain.Buffer.Span, 1e-5, $"the probe's noise at {shape} latents");
+
+        var single = Noise([1, 4, height, width]);
+        Assert.Equal(
+            [1, 4, height, width],
+            graphs.NoisePredictor.PredictNoise(single, 501, Context(pipeline, batch: 1)).Dimensions.ToArray()
+        );
+    }
+
+    [Fact]
+    public void A_pipeline_keeps_the_most_recently_used_shapes_up_to_its_bound_and_never_frees_one_in_use()
+    {
+        using var bundle = ModelBundle.Open(RepoPaths.TinySdDynamic, TestProvider.NewFactory());
+        using var pipeline = new Pix2PixZeroPipeline(bundle, sessionShapes: 2);
+        var context = Context(pipeline, batch: 1);
+
+        using (var held = pipeline.Graphs(8, 8))
+        {
+            pipeline.Graphs(8, 16).Dispose();
+            pipeline.Graphs(16, 8).Dispose();
+            // Three shapes, bound two: the least recently used free one (8×16) went; the held one stays usable.
+            Assert.Equal([(16, 8), (8, 8)], pipeline.SessionShapes);
+            Assert.Equal(
+                [1, 4, 8, 8],
+                held.NoisePredictor.PredictNoise(Noise([1, 4, 8, 8]), 501, context).Dimensions.ToArray()
+            );
+        }
+        pipeline.Graphs(16, 16).Dispose();
+        Assert.Equal([(16, 16), (16, 8)], pipeline.SessionShapes);
     }
 
     private static DenseTensor<float> Context(Pix2PixZeroPipeline pipeline, int batch)
