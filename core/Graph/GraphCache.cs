@@ -12,10 +12,12 @@ namespace Pix2PixZero.Core.Graph;
 /// <param name="Root">The cache's folder: <see cref="DefaultRoot"/> unless configured.</param>
 public sealed record GraphCache(string Root)
 {
-    /// <summary>The environment variable that moves the cache (the CLI's; the Functions app has its own setting).</summary>
+    /// <summary>The environment variable that moves the cache (for the CLI; the Functions app has a setting).</summary>
     public const string Variable = "PIX2PIX_ZERO_GRAPH_CACHE";
 
-    /// <summary>$PIX2PIX_ZERO_GRAPH_CACHE, else $XDG_CACHE_HOME/pix2pix-zero/graphs, else ~/.cache/pix2pix-zero/graphs.</summary>
+    /// <summary>
+    /// $PIX2PIX_ZERO_GRAPH_CACHE, else $XDG_CACHE_HOME/pix2pix-zero/graphs, else ~/.cache/pix2pix-zero/graphs.
+    /// </summary>
     public static string DefaultRoot =>
         Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } root ? root : UserCache.Folder("graphs");
 

@@ -21,9 +21,9 @@ namespace Pix2PixZero.Core.Pipeline;
 /// proportions (<see cref="ModelBundle.ProcessingSize"/>). The guidance graphs are compiled (or taken from the cache
 /// beside the UNet or in the graph cache) on first use; their sessions are created for one latent shape each and the
 /// most recently used shapes' are kept (<see cref="SessionsByShape{TShape,TSessions}"/>). Every UNet call of the
-/// method goes through the compiled graphs: the attention probe also serves the plain noise predictions of the inversion and the edit
-/// pass, and the probe and guidance sessions read one shared copy of the UNet's weights (<see cref="SharedWeights"/>),
-/// so the bundle's plain UNet session is never opened for an edit.
+/// method goes through the compiled graphs: the attention probe also serves the plain noise predictions of the
+/// inversion and the edit pass, and the probe and guidance sessions read one shared copy of the UNet's weights
+/// (<see cref="SharedWeights"/>), so the bundle's plain UNet session is never opened for an edit.
 /// </summary>
 public sealed class Pix2PixZeroPipeline : IDisposable
 {

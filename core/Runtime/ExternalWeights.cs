@@ -19,7 +19,9 @@ namespace Pix2PixZero.Core.Runtime;
 /// </summary>
 public static class ExternalWeights
 {
-    /// <summary>ONNX Runtime's session setting for the folder external data of a model loaded from memory is in.</summary>
+    /// <summary>
+    /// ONNX Runtime's session setting for the folder external data of a model loaded from memory is in.
+    /// </summary>
     public const string FolderSetting = "session.model_external_initializers_file_folder_path";
 
     /// <summary>
@@ -62,7 +64,9 @@ public static class ExternalWeights
         return common;
     }
 
-    /// <summary>The problem of a weights file that <see cref="Readable"/> finds ONNX Runtime refuses, and the fix.</summary>
+    /// <summary>
+    /// The problem of a weights file that <see cref="Readable"/> finds ONNX Runtime refuses, and the fix.
+    /// </summary>
     public static ModelBundleException Unreadable(string modelPath, string dataPath) =>
         new(
             dataPath,
