@@ -120,8 +120,7 @@ public sealed class RealModelFolderTests : IDisposable
         Assert.StartsWith($"error: {problem}", error);
         Assert.Contains("Download the repository again, or replace the link with the file itself", error);
         Assert.DoesNotContain("caption", output);
-        var directions = Path.Combine(_scratch, "directions");
-        Assert.True(!Directory.Exists(directions) || Directory.GetFileSystemEntries(directions).Length == 0);
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_scratch, "directions")));
     }
 
     [Fact]

@@ -133,7 +133,7 @@ public sealed class ModelFolderRefusalTests : IDisposable
             FusedProblem
         );
         AssertRefusedBeforeAnyWork(await CliProcess.RunAsync(Edit), "A plain (unfused) export is needed");
-        Assert.False(Directory.Exists(Path.Combine(Scratch, "directions")));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(Scratch, "directions")));
     }
 
     [Fact]
@@ -148,7 +148,7 @@ public sealed class ModelFolderRefusalTests : IDisposable
         var run = await CliProcess.RunAsync(Edit);
         AssertRefusedBeforeAnyWork(run, $"{config}: prediction_type is \"v_prediction\"");
         Assert.Contains("supported: \"epsilon\"", run.Error);
-        Assert.False(Directory.Exists(Path.Combine(Scratch, "directions")));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(Scratch, "directions")));
         Assert.Empty(Directory.GetFiles(Path.Combine(Scratch, "out")));
     }
 }
