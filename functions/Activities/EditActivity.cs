@@ -5,6 +5,7 @@ using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 
@@ -33,11 +34,13 @@ public sealed class EditActivity(
     WordMeanBlobs means,
     ModelHost model,
     IHostApplicationLifetime lifetime
-) : PipelineActivity<EditInput, EditResult>
+) : PipelineActivity<EditInput, EditResult>, IGpuStage<EditInput, EditResult>
 {
-    protected override async Task<EditResult> RunActivityAsync(TaskActivityContext context, EditInput input)
+    protected override Task<EditResult> RunActivityAsync(TaskActivityContext context, EditInput input) =>
+        RunStageAsync(input, lifetime.ApplicationStopping);
+
+    public async Task<EditResult> RunStageAsync(EditInput input, CancellationToken cancellationToken)
     {
-        var cancellationToken = lifetime.ApplicationStopping;
         var inverted = InvertedImage.FromBytes(
             await blobs.ReadAsync(input.Latent, cancellationToken),
             input.Latent.ToString()
@@ -60,7 +63,7 @@ public sealed class EditActivity(
                 inverted,
                 directions,
                 input.Method,
-                new ProgressBlob(blobs, input.RequestId),
+                new ProgressBlob(blobs, input.RequestId, cancellationToken),
                 cancellationToken
             );
         }

@@ -28,6 +28,7 @@ public sealed class ModelHost : IDisposable
     private readonly Lock _loadLock = new();
     private readonly SemaphoreSlim _gate;
     private readonly int _slots;
+    private readonly ExecutionProvider _provider;
     private Task<LoadedModel>? _loading;
     private int _running;
     private int _peak;
@@ -40,6 +41,7 @@ public sealed class ModelHost : IDisposable
     )
     {
         _slots = settings.ModelConcurrency;
+        _provider = settings.RequireGpu ? ExecutionProvider.Cuda : ExecutionProvider.Auto;
         _gate = new SemaphoreSlim(_slots, _slots);
         _provisioner = new ModelFolderProvisioner(provisioning, loggers.CreateLogger("Pix2PixZero.Models"));
         _loggers = loggers;
@@ -131,7 +133,7 @@ public sealed class ModelHost : IDisposable
             var model = await _provisioner.EnsureAsync(progress: null, _stopping);
             var bundle = ModelBundle.Open(
                 model.Directory,
-                new OnnxSessionFactory(ExecutionProvider.Auto, _loggers.CreateLogger("Pix2PixZero.Onnx"))
+                new OnnxSessionFactory(_provider, _loggers.CreateLogger("Pix2PixZero.Onnx"))
             );
             return new LoadedModel(
                 bundle,

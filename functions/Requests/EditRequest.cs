@@ -1,3 +1,4 @@
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Storage;
 
@@ -5,7 +6,8 @@ namespace Pix2PixZero.Functions.Requests;
 
 /// <summary>
 /// The edit orchestration's input: the source image, the version of it that was submitted (ETag, when known) and the
-/// options as given (blob metadata or HTTP fields), which the prepare activity validates, and how its activities retry.
+/// options as given (blob metadata or HTTP fields), which the prepare activity validates, how its activities retry
+/// and where its GPU stages run (null: in process).
 /// </summary>
 public sealed record EditRequest(
     string Id,
@@ -13,5 +15,6 @@ public sealed record EditRequest(
     string? SourceETag,
     IReadOnlyDictionary<string, string> Options,
     DateTimeOffset SubmittedAt,
-    ActivityRetry Retry
+    ActivityRetry Retry,
+    GpuStageRouting? Gpu = null
 );

@@ -42,6 +42,9 @@ public static class StorageLayout
 
     public static BlobRef Progress(string id) => new(Work, $"{id}/progress.json");
 
+    /// <summary>Present once the request was cancelled: GPU workers stop its running stage and skip its work.</summary>
+    public static BlobRef CancelMarker(string id) => new(Work, $"{id}/cancelled.json");
+
     public static BlobRef Sentences(string sentenceSetHash) => new(Directions, $"sentences/{sentenceSetHash}.txt");
 
     /// <summary>

@@ -63,7 +63,7 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
             EditRequestParser.Parse(options);
             await client.ScheduleNewOrchestrationInstanceAsync(
                 nameof(EditOrchestrator),
-                new EditRequest(id.Value, source, etag, options, DateTimeOffset.UtcNow, settings.Retry),
+                new EditRequest(id.Value, source, etag, options, DateTimeOffset.UtcNow, settings.Retry, settings.Gpu),
                 new StartOrchestrationOptions(id.Value),
                 cancellationToken
             );
