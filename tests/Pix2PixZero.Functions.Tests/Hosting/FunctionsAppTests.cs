@@ -17,7 +17,7 @@ public sealed class FunctionsAppTests
         .Value!;
 
     [Fact]
-    public void The_build_lists_the_blob_inbox_the_api_routes_with_function_keys_and_the_anonymous_page()
+    public void The_build_lists_the_inbox_triggers_the_completion_relay_the_api_routes_and_the_anonymous_page()
     {
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppOutput, "functions.metadata")));
         var functions = metadata
@@ -50,7 +50,26 @@ public sealed class FunctionsAppTests
             ["WebPage"] = ("get", "{root:maxlength(0)?}", "Anonymous"),
             ["WebPageAsset"] = ("get", "app/{file}", "Anonymous"),
         };
-        Assert.Equal(routes.Keys.Append("EditRequestInbox").Order(), functions.Keys.Order());
+        // Queue triggers: Event Grid's inbox events, and the GPU workers' completions.
+        var queues = new Dictionary<string, string>
+        {
+            ["EditRequestInboxEvents"] = StorageQueues.InboxEvents,
+            ["GpuStageCompletion"] = StorageQueues.Completions,
+        };
+        foreach (var (name, queue) in queues)
+        {
+            var trigger = Trigger(functions[name]);
+            Assert.Equal(
+                ("queueTrigger", queue, "AzureWebJobsStorage"),
+                (
+                    trigger.GetProperty("type").GetString(),
+                    trigger.GetProperty("queueName").GetString(),
+                    trigger.GetProperty("connection").GetString()
+                )
+            );
+            Assert.Contains(functions[name], b => b.GetProperty("type").GetString() == "durableClient");
+        }
+        Assert.Equal(routes.Keys.Concat(queues.Keys).Append("EditRequestInbox").Order(), functions.Keys.Order());
         foreach (var (name, (method, route, auth)) in routes)
         {
             var http = Trigger(functions[name]);
