@@ -3,7 +3,7 @@ namespace Pix2PixZero.Functions.GpuStages;
 /// <summary>Where a request's GPU stages run (<see cref="Hosting.AppSettings.GpuStages"/>).</summary>
 public enum StageDispatch
 {
-    /// <summary>As activities of the app that runs the orchestration (one app with the model: the local path).</summary>
+    /// <summary>As activities of the app that runs the orchestration (one app with the model).</summary>
     InProcess,
 
     /// <summary>On GPU workers, through the work and completion queues (the deployment).</summary>

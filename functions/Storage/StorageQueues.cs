@@ -11,7 +11,7 @@ public sealed class StorageQueues(QueueServiceClient service)
     /// <summary>GPU stages waiting for a GPU worker; the GPU app scales on its length.</summary>
     public const string Work = "gpu-work";
 
-    /// <summary>GPU workers' reports of finished (or failed) stages, which the control plane relays to the request.</summary>
+    /// <summary>GPU workers' reports of finished or failed stages, relayed by the control plane.</summary>
     public const string Completions = "gpu-completions";
 
     /// <summary>Event Grid's BlobCreated events of the inbox container (the inbox trigger's scalable source).</summary>

@@ -5,7 +5,7 @@ using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Triggers;
 
-/// <summary>The control plane's end of the GPU stages: each completion a GPU worker reports reaches its request.</summary>
+/// <summary>The control plane's end of the GPU stages: each completion a worker reports reaches its request.</summary>
 public sealed class StageCompletionTrigger(StageCompletionRelay relay)
 {
     [Function("GpuStageCompletion")]
