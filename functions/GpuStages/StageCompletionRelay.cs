@@ -9,7 +9,8 @@ namespace Pix2PixZero.Functions.GpuStages;
 /// <summary>
 /// Raises a GPU worker's <see cref="StageCompletion"/> as the external event its orchestration waits for. Raising the
 /// same event twice is harmless: the orchestration waits for each event name once, and Durable keeps the extra one
-/// unread. A completion for a request that no longer exists is logged and dropped.
+/// unread. A completion for a request that no longer exists, or has ended (cancelled, timed out), is logged and
+/// dropped.
 /// </summary>
 public sealed class StageCompletionRelay(ILogger<StageCompletionRelay> log)
 {
@@ -38,10 +39,10 @@ public sealed class StageCompletionRelay(ILogger<StageCompletionRelay> log)
         {
             await client.RaiseEventAsync(completion.InstanceId, completion.Event, completion, cancellationToken);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition)
         {
             log.LogWarning(
-                "Dropped the completion of {Stage} for {Id}: no such request ({Reason})",
+                "Dropped the completion of {Stage} for {Id}: no such running request ({Reason})",
                 completion.Stage,
                 completion.InstanceId,
                 InputText.Shorten(e.Status.Detail)
