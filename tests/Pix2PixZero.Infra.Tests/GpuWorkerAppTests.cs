@@ -3,7 +3,9 @@ using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Infra.Tests;
 
-/// <summary>The GPU worker app: on the GPU profile, no replica at idle, scaled from zero on the code's work queue.</summary>
+/// <summary>
+/// The GPU worker app: on the GPU profile, no replica at idle, scaled from zero on the code's work queue.
+/// </summary>
 [Collection(InfraCollection.Name)]
 public sealed class GpuWorkerAppTests(InfraFixture infra)
 {
