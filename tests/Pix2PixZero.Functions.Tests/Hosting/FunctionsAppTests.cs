@@ -168,7 +168,13 @@ public sealed class FunctionsAppTests
         Assert.Equal("UseDevelopmentStorage=true", values.GetProperty(StorageConnection.Name).GetString());
         Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
         foreach (
-            var setting in new[] { "Pix2PixZero__TaskHub", "Pix2PixZero__ModelDirectory", "Pix2PixZero__ModelPull" }
+            var setting in new[]
+            {
+                "Pix2PixZero__TaskHub",
+                "Pix2PixZero__ModelDirectory",
+                "Pix2PixZero__ModelPull",
+                "Pix2PixZero__GpuStages",
+            }
         )
             Assert.True(values.TryGetProperty(setting, out _), setting);
     }
