@@ -138,8 +138,10 @@ public sealed class ServerlessPipelineTests(AzuriteFixture azurite)
                 .Range(0, requests)
                 .Select(i => plane.SubmitAsync($"fox2wolf/serverless-{i:00}.png", options, photos[i % photos.Length]))
         );
-        await using var one = await GpuWorkerHost.StartAsync(Storage);
-        await using var two = await GpuWorkerHost.StartAsync(Storage);
+        // Nothing is meant to reappear here: a visibility timeout that a busy machine's late renewal cannot miss.
+        var patient = new Dictionary<string, string?> { ["WorkVisibility"] = "00:00:30" };
+        await using var one = await GpuWorkerHost.StartAsync(Storage, patient);
+        await using var two = await GpuWorkerHost.StartAsync(Storage, patient);
 
         var instances = await Task.WhenAll(ids.Select(id => plane.Host.WaitAsync(id, seconds: 900)));
 
