@@ -1,5 +1,6 @@
-// pix2pix-zero on Azure: GPU Functions app (Container Apps, kind functionapp) with Durable Functions on Azure
-// Storage, all connections through one user-assigned managed identity. `azd up` deploys this file.
+// pix2pix-zero on Azure: a CPU control plane (the Functions app: Container Apps, kind functionapp, Durable Functions
+// on Azure Storage) and GPU workers that exist only while there is work (serverless GPU profile, scaled from zero on
+// the work queue), all connections through one user-assigned managed identity. `azd up` deploys this file.
 targetScope = 'subscription'
 
 @description('azd environment name; names the resource group and seeds resource names.')
@@ -7,8 +8,14 @@ targetScope = 'subscription'
 @maxLength(64)
 param environmentName string
 
-@description('Azure region for all resources (one with serverless GPUs for the chosen profile).')
-@minLength(1)
+// Serverless GPUs for Container Apps are offered in these regions only (Container Apps' serverless GPU overview), and
+// each needs a GPU quota granted for the subscription (a support request).
+@description('Azure region for all resources: one that offers Container Apps serverless GPUs.')
+@allowed([
+  'australiaeast'
+  'swedencentral'
+  'westus3'
+])
 param location string
 
 @description('Serverless GPU workload profile type: NVIDIA A100 (default, 80 GB; an fp32 SD 1.x edit is computed to need about 13.5 GB, unmeasured on a GPU) or T4 (16 GB; fp16 bundles).')
@@ -18,16 +25,38 @@ param location string
 ])
 param gpuProfileType string = 'Consumption-GPU-NC24-A100'
 
-@description('Functions image; azd sets it after its first push (SERVICE_FUNCTIONS_IMAGE_NAME).')
+@description('Functions (control plane) image; azd sets it after its first push (SERVICE_FUNCTIONS_IMAGE_NAME).')
 param functionsImage string = ''
 
-@description('Replicas kept running (Durable on Azure Storage needs at least 1).')
+@description('GPU worker image; azd sets it after its first push (SERVICE_WORKER_IMAGE_NAME).')
+param workerImage string = ''
+
+@description('Control-plane replicas kept running (Durable on Azure Storage needs at least 1; one small CPU replica).')
 @minValue(1)
 param minReplicas int = 1
 
-@description('Upper bound on replicas, one GPU each.')
+@description('Upper bound on control-plane replicas.')
 @minValue(1)
 param maxReplicas int = 3
+
+@description('GPU replicas kept running with no work: 0 (default) bills no GPU at idle; 1 keeps one warm for latency.')
+@minValue(0)
+param gpuMinReplicas int = 0
+
+@description('Upper bound on GPU replicas, one GPU each, each running one stage at a time.')
+@minValue(1)
+param gpuMaxReplicas int = 3
+
+@description('How long a request waits for a queued GPU stage (queueing, a GPU cold start, the stage) before failing.')
+param gpuStageTimeout string = '01:00:00'
+
+@description('Registry SKU: Basic is cheapest at idle; Premium is needed for artifact streaming, which shortens a GPU replica\'s cold start (infra/README.md).')
+@allowed([
+  'Basic'
+  'Standard'
+  'Premium'
+])
+param registrySku string = 'Basic'
 
 @description('Folder on the model share that holds the diffusers ONNX bundle.')
 param modelFolder string = 'stable-diffusion-v1-4'
@@ -48,6 +77,7 @@ var tags = {
 }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var serviceName = 'functions'
+var workerServiceName = 'worker'
 
 // Names are computed here, from deployment-time values only, so modules never name a resource after another
 // module's runtime output (what-if can then predict every resource).
@@ -62,7 +92,13 @@ var names = {
   registry: 'cr${resourceToken}'
   environment: 'cae-${resourceToken}'
   environmentModelStorage: 'models'
+  environmentModelStorageReadOnly: 'models-readonly'
   functionApp: 'ca-func-${resourceToken}'
+  workerApp: 'ca-gpu-${resourceToken}'
+  inboxEvents: 'evgt-${resourceToken}'
+  // The queue names are the app's (StorageQueues in functions/Storage/StorageQueues.cs); the infra tests compare.
+  workQueue: 'gpu-work'
+  inboxEventsQueue: 'inbox-events'
 }
 
 // Each GPU profile fixes the vCPU and memory of a replica.
@@ -121,6 +157,8 @@ module storage 'modules/storage.bicep' = {
     name: names.storage
     identityName: names.identity
     workRetentionDays: workRetentionDays
+    workQueueName: names.workQueue
+    inboxEventsQueueName: names.inboxEventsQueue
     location: location
     tags: tags
   }
@@ -135,6 +173,7 @@ module registry 'modules/registry.bicep' = {
   params: {
     name: names.registry
     identityName: names.identity
+    skuName: registrySku
     location: location
     tags: tags
   }
@@ -167,6 +206,7 @@ module modelShare 'modules/model-share.bicep' = {
     shareName: names.modelShare
     environmentName: names.environment
     environmentStorageName: names.environmentModelStorage
+    readOnlyEnvironmentStorageName: names.environmentModelStorageReadOnly
     location: location
     tags: tags
   }
@@ -188,9 +228,7 @@ module functionApp 'modules/function-app.bicep' = {
     serviceName: serviceName
     image: functionsImage
     environmentName: names.environment
-    workloadProfileName: gpuProfile.name
-    cpu: gpuProfile.cpu
-    memory: gpuProfile.memory
+    workloadProfileName: 'Consumption'
     minReplicas: minReplicas
     maxReplicas: maxReplicas
     identityName: names.identity
@@ -201,6 +239,54 @@ module functionApp 'modules/function-app.bicep' = {
     modelFolder: modelFolder
     modelPull: modelPull
     taskHubName: taskHubName
+    gpuStageTimeout: gpuStageTimeout
+    location: location
+    tags: tags
+  }
+}
+
+module workerApp 'modules/gpu-worker-app.bicep' = {
+  name: 'gpu-worker-app'
+  scope: resourceGroup
+  // Like the control plane: roles, queues and the read-only share must exist before a replica starts.
+  dependsOn: [
+    storage
+    registry
+    modelShare
+  ]
+  params: {
+    name: names.workerApp
+    serviceName: workerServiceName
+    image: workerImage
+    environmentName: names.environment
+    workloadProfileName: gpuProfile.name
+    cpu: gpuProfile.cpu
+    memory: gpuProfile.memory
+    minReplicas: gpuMinReplicas
+    maxReplicas: gpuMaxReplicas
+    identityName: names.identity
+    registryName: names.registry
+    storageAccountName: names.storage
+    workQueueName: names.workQueue
+    modelStorageName: names.environmentModelStorageReadOnly
+    modelFolder: modelFolder
+    location: location
+    tags: tags
+  }
+}
+
+module inboxEvents 'modules/inbox-events.bicep' = {
+  name: 'inbox-events'
+  scope: resourceGroup
+  dependsOn: [
+    storage
+  ]
+  params: {
+    name: names.inboxEvents
+    storageAccountName: names.storage
+    identityName: names.identity
+    inboxContainerName: 'edit-requests'
+    queueName: names.inboxEventsQueue
     location: location
     tags: tags
   }
@@ -221,3 +307,4 @@ output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output SERVICE_FUNCTIONS_NAME string = functionApp.outputs.name
 output SERVICE_FUNCTIONS_URI string = functionApp.outputs.uri
+output SERVICE_WORKER_NAME string = workerApp.outputs.name

@@ -110,6 +110,16 @@ public sealed class OnnxSessionFactory
                 + "(README, GPU) on a machine with CUDA 13 and cuDNN 9";
     }
 
+    /// <summary>
+    /// Settles the provider now, as the first session would: a worker that must run on CUDA calls this at start-up
+    /// with <see cref="ExecutionProvider.Cuda"/> requested, so a missing CUDA stops it before it takes any work.
+    /// </summary>
+    public ExecutionProvider Settle()
+    {
+        lock (_gate)
+            return _active ??= Choose();
+    }
+
     /// <summary>Why CUDA was not used, when it was tried and failed.</summary>
     public string? FallbackReason { get; private set; }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 using Pix2PixZero.Core.Imaging;
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 
@@ -11,14 +12,17 @@ public sealed record CaptionResult(string Caption, string Source, double Seconds
 
 /// <summary>BLIP's caption of the prepared image, at its processing size (DESIGN.md §1.2 step 2).</summary>
 public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
-    : PipelineActivity<BlobRef, CaptionResult>
+    : PipelineActivity<BlobRef, CaptionResult>,
+        IGpuStage<BlobRef, CaptionResult>
 {
     public const string FromBlip = "BLIP";
     public const string FromUser = "user";
 
-    protected override async Task<CaptionResult> RunActivityAsync(TaskActivityContext context, BlobRef image)
+    protected override Task<CaptionResult> RunActivityAsync(TaskActivityContext context, BlobRef image) =>
+        RunStageAsync(image, lifetime.ApplicationStopping);
+
+    public async Task<CaptionResult> RunStageAsync(BlobRef image, CancellationToken cancellationToken)
     {
-        var cancellationToken = lifetime.ApplicationStopping;
         var bytes = await blobs.ReadAsync(image, cancellationToken);
         using var slot = await model.EnterAsync(cancellationToken);
         var clock = Stopwatch.StartNew();

@@ -5,6 +5,7 @@ using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 
@@ -33,12 +34,17 @@ public sealed class EditActivity(
     WordMeanBlobs means,
     ModelHost model,
     IHostApplicationLifetime lifetime
-) : PipelineActivity<EditInput, EditResult>
+) : PipelineActivity<EditInput, EditResult>, IGpuStage<EditInput, EditResult>
 {
+    // In process, the activity watches for its request's end itself (a GPU worker does so for the stages it runs).
     protected override async Task<EditResult> RunActivityAsync(TaskActivityContext context, EditInput input)
     {
         await using var watch = CancelWatch.Start(blobs, input.RequestId, lifetime.ApplicationStopping);
-        var cancellationToken = watch.Token;
+        return await RunStageAsync(input, watch.Token);
+    }
+
+    public async Task<EditResult> RunStageAsync(EditInput input, CancellationToken cancellationToken)
+    {
         var inverted = InvertedImage.FromBytes(
             await blobs.ReadAsync(input.Latent, cancellationToken),
             input.Latent.ToString()
@@ -61,7 +67,7 @@ public sealed class EditActivity(
                 inverted,
                 directions,
                 input.Method,
-                new ProgressBlob(blobs, input.RequestId),
+                new ProgressBlob(blobs, input.RequestId, cancellationToken),
                 cancellationToken
             );
         }

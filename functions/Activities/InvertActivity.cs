@@ -3,6 +3,7 @@ using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 
@@ -16,12 +17,18 @@ public sealed record InvertResult(BlobRef Latent, double Seconds);
 /// Regularized DDIM inversion of the prepared image (DESIGN.md §1.2 step 4); z_T is stored as a blob.
 /// </summary>
 public sealed class InvertActivity(PipelineBlobs blobs, ModelHost model, IHostApplicationLifetime lifetime)
-    : PipelineActivity<InvertInput, InvertResult>
+    : PipelineActivity<InvertInput, InvertResult>,
+        IGpuStage<InvertInput, InvertResult>
 {
+    // In process, the activity watches for its request's end itself (a GPU worker does so for the stages it runs).
     protected override async Task<InvertResult> RunActivityAsync(TaskActivityContext context, InvertInput input)
     {
         await using var watch = CancelWatch.Start(blobs, input.RequestId, lifetime.ApplicationStopping);
-        var cancellationToken = watch.Token;
+        return await RunStageAsync(input, watch.Token);
+    }
+
+    public async Task<InvertResult> RunStageAsync(InvertInput input, CancellationToken cancellationToken)
+    {
         var bytes = await blobs.ReadAsync(input.Image, cancellationToken);
         InvertedImage inverted;
         var clock = Stopwatch.StartNew();
@@ -33,7 +40,7 @@ public sealed class InvertActivity(PipelineBlobs blobs, ModelHost model, IHostAp
                 image,
                 input.Caption,
                 input.Method,
-                new ProgressBlob(blobs, input.RequestId),
+                new ProgressBlob(blobs, input.RequestId, cancellationToken),
                 cancellationToken,
                 ImageCodec.SizeOf(image)
             );

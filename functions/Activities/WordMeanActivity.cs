@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 
@@ -33,12 +34,14 @@ public sealed class WordMeanActivity(
     WordMeanBlobs means,
     ModelHost model,
     IHostApplicationLifetime lifetime
-) : PipelineActivity<WordMeanRequest, WordMeanRef>
+) : PipelineActivity<WordMeanRequest, WordMeanRef>, IGpuStage<WordMeanRequest, WordMeanRef>
 {
-    protected override async Task<WordMeanRef> RunActivityAsync(TaskActivityContext context, WordMeanRequest request)
+    protected override Task<WordMeanRef> RunActivityAsync(TaskActivityContext context, WordMeanRequest request) =>
+        RunStageAsync(request, lifetime.ApplicationStopping);
+
+    public async Task<WordMeanRef> RunStageAsync(WordMeanRequest request, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var cancellationToken = lifetime.ApplicationStopping;
         var word = EditWord.Parse(request.Word);
         var source = request.SentenceFile is { } file
             ? new SentenceSource.UserFile(await DownloadAsync(file, cancellationToken))

@@ -46,6 +46,28 @@ public sealed record AppSettings
     public Orchestrations.ActivityRetry Retry => new(ActivityAttempts, FirstRetryInterval);
 
     /// <summary>
+    /// Where the GPU stages (caption, word means, inversion, edit) of the requests this app starts run: in this app
+    /// as activities, or on the GPU workers that take them from the work queue (<see cref="GpuStages.StageQueues"/>).
+    /// </summary>
+    public GpuStages.StageDispatch GpuStages { get; init; } = Functions.GpuStages.StageDispatch.InProcess;
+
+    /// <summary>
+    /// How long a request waits for a queued GPU stage to report back (queueing, a GPU replica's cold start and the
+    /// stage itself) before it fails.
+    /// </summary>
+    public TimeSpan GpuStageTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How the requests this app starts run their GPU stages.</summary>
+    public GpuStages.GpuStageRouting Gpu => new(GpuStages, GpuStageTimeout);
+
+    /// <summary>
+    /// Run model work on CUDA or not at all: a worker with this set refuses to start when the CUDA provider does not
+    /// load (the GPU app sets it), instead of computing on the CPU of a billed GPU replica. The CLI keeps
+    /// <c>Auto</c>.
+    /// </summary>
+    public bool RequireGpu { get; init; }
+
+    /// <summary>
     /// A setting's name as an app setting or environment variable (<c>Pix2PixZero__ModelConcurrency</c>).
     /// </summary>
     public static string SettingName(string key) => $"{Section}__{key}";
@@ -90,6 +112,12 @@ public sealed record AppSettings
                 SettingName(nameof(FirstRetryInterval)),
                 FirstRetryInterval,
                 "use a duration above 0 and at most 00:10:00 (default 00:00:05)"
+            );
+        if (GpuStageTimeout < TimeSpan.FromSeconds(1) || GpuStageTimeout > TimeSpan.FromDays(1))
+            throw new InvalidOptionException(
+                SettingName(nameof(GpuStageTimeout)),
+                GpuStageTimeout,
+                "use a duration from 00:00:01 to 1.00:00:00 (default 01:00:00)"
             );
         return this;
     }

@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Functions.Activities;
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Storage;
 using Pix2PixZero.Functions.Triggers;
@@ -35,6 +37,10 @@ public static class PipelineRegistration
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<ModelSettings>>().Value.ToProvisioning());
         services.TryAddSingleton(_ => StorageConnection.CreateBlobService(configuration));
         services.TryAddSingleton(sp => new PipelineBlobs(sp.GetRequiredService<BlobServiceClient>()));
+        services.TryAddSingleton(_ => StorageConnection.CreateQueueService(configuration));
+        services.TryAddSingleton(sp => new StorageQueues(sp.GetRequiredService<QueueServiceClient>()));
+        services.TryAddSingleton<StageCompletionRelay>();
+        services.TryAddSingleton<InboxEvents>();
         services.TryAddSingleton<ModelHost>();
         services.AddHostedService<ModelStartup>();
         services.TryAddSingleton<WordMeanBlobs>();
@@ -56,9 +62,10 @@ public static class PipelineRegistration
         tasks.AddActivity<EditActivity>();
         tasks.AddActivity<PublishActivity>();
         tasks.AddActivity<RecordFailureActivity>();
+        tasks.AddActivity<EnqueueStageActivity>();
     }
 
-    private static void ValidatedAtStart<TSettings>(this OptionsBuilder<TSettings> options, Action<TSettings> validate)
+    internal static void ValidatedAtStart<TSettings>(this OptionsBuilder<TSettings> options, Action<TSettings> validate)
         where TSettings : class
     {
         options.Services.TryAddEnumerable(

@@ -1,9 +1,10 @@
 using Microsoft.DurableTask;
 using Pix2PixZero.Functions.Activities;
+using Pix2PixZero.Functions.GpuStages;
 
 namespace Pix2PixZero.Functions.Orchestrations;
 
-public sealed record DirectionRequest(WordMeanRequest Mean, ActivityRetry Retry);
+public sealed record DirectionRequest(WordMeanRequest Mean, ActivityRetry Retry, GpuStageRouting? Gpu = null);
 
 /// <summary>
 /// Computes and stores one word mean ahead of the edits that will need it (<c>POST /api/directions</c>).
@@ -11,5 +12,5 @@ public sealed record DirectionRequest(WordMeanRequest Mean, ActivityRetry Retry)
 public sealed class DirectionOrchestrator : TaskOrchestrator<DirectionRequest, WordMeanRef>
 {
     public override Task<WordMeanRef> RunAsync(TaskOrchestrationContext context, DirectionRequest request) =>
-        context.CallActivityAsync<WordMeanRef>(nameof(WordMeanActivity), request.Mean, request.Retry.Options());
+        GpuStage.RunAsync<WordMeanRef>(context, nameof(WordMeanActivity), request.Mean, request.Retry, request.Gpu);
 }

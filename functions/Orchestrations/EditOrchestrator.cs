@@ -2,6 +2,7 @@ using Microsoft.DurableTask;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Functions.Activities;
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Requests;
 using Pix2PixZero.Functions.Storage;
 
@@ -10,7 +11,8 @@ namespace Pix2PixZero.Functions.Orchestrations;
 /// <summary>
 /// One edit request (DESIGN.md §3): prepare → caption and word means in parallel → invert → edit (batched or fanned
 /// out per task) → publish. Any failure records <c>error.json</c> and fails the orchestration; a cancel terminates it
-/// from outside (<see cref="Triggers.EditsApi.CancelAsync"/>).
+/// from outside (<see cref="Triggers.EditsApi.CancelAsync"/>). The four model stages run where the request's
+/// <see cref="EditRequest.Gpu"/> says (<see cref="GpuStage"/>).
 /// </summary>
 public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifest>
 {
@@ -27,20 +29,28 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
             context.SetCustomStatus(EditStatus.At(stage = EditStatus.CaptionAndDirections));
             var caption = plan.Caption is { } given
                 ? Task.FromResult(new CaptionResult(given, CaptionActivity.FromUser, 0))
-                : context.CallActivityAsync<CaptionResult>(nameof(CaptionActivity), prepared.Image, retry);
+                : GpuStage.RunAsync<CaptionResult>(
+                    context,
+                    nameof(CaptionActivity),
+                    prepared.Image,
+                    request.Retry,
+                    request.Gpu
+                );
             var tasks = plan.Tasks.Select(EditTask.Parse).ToList();
             var means = tasks
                 .SelectMany(t => new[] { t.Source.Value, t.Target.Value })
                 .Distinct()
                 .Select(word =>
-                    context.CallActivityAsync<WordMeanRef>(
+                    GpuStage.RunAsync<WordMeanRef>(
+                        context,
                         nameof(WordMeanActivity),
                         new WordMeanRequest(
                             word,
                             plan.Sentences,
                             plan.SentenceSets.TryGetValue(word, out var set) ? StorageLayout.Sentences(set) : null
                         ),
-                        retry
+                        request.Retry,
+                        request.Gpu
                     )
                 )
                 .ToList();
@@ -48,10 +58,12 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
             var meanOf = means.ToDictionary(m => m.Result.Word, m => m.Result);
 
             context.SetCustomStatus(EditStatus.At(stage = EditStatus.Invert));
-            var inverted = await context.CallActivityAsync<InvertResult>(
+            var inverted = await GpuStage.RunAsync<InvertResult>(
+                context,
                 nameof(InvertActivity),
                 new InvertInput(request.Id, prepared.Image, caption.Result.Caption, plan.Method),
-                retry
+                request.Retry,
+                request.Gpu
             );
 
             context.SetCustomStatus(EditStatus.At(stage = EditStatus.Edit));
@@ -62,10 +74,12 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 plan.Mode == EditMode.Batched ? [jobs] : jobs.Select(j => new List<TaskDirections> { j }).ToList();
             var edits = await Task.WhenAll(
                 batches.Select(batch =>
-                    context.CallActivityAsync<EditResult>(
+                    GpuStage.RunAsync<EditResult>(
+                        context,
                         nameof(EditActivity),
                         new EditInput(request.Id, inverted.Latent, batch, plan.Method),
-                        retry
+                        request.Retry,
+                        request.Gpu
                     )
                 )
             );

@@ -1,3 +1,4 @@
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Storage;
 
@@ -5,9 +6,9 @@ namespace Pix2PixZero.Functions.Requests;
 
 /// <summary>
 /// The edit orchestration's input: the source image, the version of it that was submitted (ETag, when known) and the
-/// options as given (blob metadata or HTTP fields), which the prepare activity validates, and how its activities retry.
-/// <see cref="Fingerprint"/> identifies what an HTTP request asked for, so that its <c>Idempotency-Key</c> is not taken
-/// for a different request (EditsApi).
+/// options as given (blob metadata or HTTP fields), which the prepare activity validates, how its activities retry
+/// and where its GPU stages run (null: in process). <see cref="Fingerprint"/> identifies what an HTTP request asked
+/// for, so that its <c>Idempotency-Key</c> is not taken for a different request (EditsApi).
 /// </summary>
 public sealed record EditRequest(
     string Id,
@@ -16,5 +17,6 @@ public sealed record EditRequest(
     IReadOnlyDictionary<string, string> Options,
     DateTimeOffset SubmittedAt,
     ActivityRetry Retry,
-    string? Fingerprint = null
+    string? Fingerprint = null,
+    GpuStageRouting? Gpu = null
 );

@@ -11,9 +11,11 @@ public sealed record StepProgress(string Stage, int Step, int Total, DateTimeOff
 /// orchestration's custom status can only change between activities). At most one write a second, plus each stage's
 /// first and last step. Progress is advisory: while storage is away, a write gives up after
 /// <see cref="WriteTimeout"/> and the next one waits <see cref="Backoff"/>, so an outage neither fails nor stalls the
-/// inversion or edit it describes.
+/// inversion or edit it describes; a write also gives up when <paramref name="stopping"/> (the stage's own token) is
+/// cancelled, so a write to slow storage never holds up a cancelled or stopping stage.
 /// </summary>
-public sealed class ProgressBlob(PipelineBlobs blobs, string requestId) : IProgress<PipelineProgress>
+public sealed class ProgressBlob(PipelineBlobs blobs, string requestId, CancellationToken stopping = default)
+    : IProgress<PipelineProgress>
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(2);
@@ -30,7 +32,8 @@ public sealed class ProgressBlob(PipelineBlobs blobs, string requestId) : IProgr
             return;
         _stage = value.Stage;
         _sinceWrite.Restart();
-        using var deadline = new CancellationTokenSource(WriteTimeout);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(WriteTimeout);
         try
         {
             // The pipeline reports from its compute thread and waits

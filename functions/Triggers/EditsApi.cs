@@ -84,7 +84,8 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                         submission.Options,
                         DateTimeOffset.UtcNow,
                         settings.Retry,
-                        submission.Fingerprint
+                        submission.Fingerprint,
+                        settings.Gpu
                     ),
                     new StartOrchestrationOptions(id.Value),
                     cancellationToken

@@ -68,7 +68,8 @@ public sealed class InboxSubmission(AppSettings settings, ILogger<InboxSubmissio
             etag,
             options,
             DateTimeOffset.UtcNow,
-            settings.Retry
+            settings.Retry,
+            Gpu: settings.Gpu
         );
         try
         {

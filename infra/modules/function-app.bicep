@@ -1,4 +1,6 @@
-// The Functions app as a Container Apps app of kind 'functionapp' on the GPU workload profile.
+// The control plane: the Functions app (HTTP API, web page, inbox, orchestrations, the light activities) as a
+// Container Apps app of kind 'functionapp' on the environment's CPU Consumption profile. Its GPU stages go to the GPU
+// workers through the work queue (Pix2PixZero__GpuStages=Queue; modules/gpu-worker-app.bicep).
 // Every connection is identity-based: AzureWebJobsStorage uses the user-assigned identity (no connection string),
 // the image is pulled with it (AcrPull) and telemetry is sent with it (Entra auth to Application Insights).
 @description('Name of the container app.')
@@ -13,20 +15,14 @@ param image string
 @description('Name of the existing Container Apps environment.')
 param environmentName string
 
-@description('Name of the GPU workload profile in the environment that the app runs on.')
+@description('Name of the CPU workload profile in the environment that the app runs on.')
 param workloadProfileName string
-
-@description('vCPUs per replica (the GPU profile fixes them: 8 on T4, 24 on A100).')
-param cpu int
-
-@description('Memory per replica (the GPU profile fixes it: 56Gi on T4, 220Gi on A100).')
-param memory string
 
 @description('Replicas kept running; at least 1 because Durable Functions on the Azure Storage backend does not scale from zero on Container Apps.')
 @minValue(1)
 param minReplicas int
 
-@description('Upper bound on replicas (each holds one GPU).')
+@description('Upper bound on control-plane replicas.')
 @minValue(1)
 param maxReplicas int
 
@@ -54,6 +50,9 @@ param modelPull string
 @description('Durable Functions task hub name.')
 param taskHubName string
 
+@description('How long a request waits for a queued GPU stage (queueing, a GPU cold start, the stage) before failing.')
+param gpuStageTimeout string
+
 @description('Azure region.')
 param location string
 
@@ -66,6 +65,9 @@ var modelsVolumeName = 'models'
 // The image runs as a non-root user, which cannot bind port 80; ASPNETCORE_URLS below moves the Functions host to
 // this port for our image and for the placeholder image alike.
 var hostPort = 8080
+// A Consumption replica's size: enough to prepare images, publish results and hash the bundle once, no model runs.
+var cpu = 2
+var memory = '4Gi'
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
   name: identityName
@@ -142,6 +144,14 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
             { name: 'Pix2PixZero__ModelDirectory', value: '${modelMountPath}/${modelFolder}' }
             { name: 'Pix2PixZero__ModelPull', value: modelPull }
             { name: 'Pix2PixZero__TaskHub', value: taskHubName }
+            { name: 'Pix2PixZero__GpuStages', value: 'Queue' }
+            { name: 'Pix2PixZero__GpuStageTimeout', value: gpuStageTimeout }
+            // Function keys live in a blob container of AzureWebJobsStorage (azure-webjobs-secrets): the host's
+            // default, files under /azure-functions-host/Secrets, is not writable by the image's non-root user.
+            { name: 'AzureWebJobsSecretStorageType', value: 'blob' }
+            // The inbox arrives as Event Grid events (EditRequestInboxEvents); the polling blob trigger stays for
+            // the local path only.
+            { name: 'AzureWebJobs.EditRequestInbox.Disabled', value: 'true' }
           ]
           volumeMounts: [
             {
@@ -149,8 +159,8 @@ resource app 'Microsoft.App/containerApps@2025-07-01' = {
               mountPath: modelMountPath
             }
           ]
-          // Startup allows ~10 minutes (Container Apps caps failureThreshold at 10): a first start pulls a multi-GB CUDA
-          // image and loads the models from the share.
+          // Startup allows ~10 minutes (Container Apps caps failureThreshold at 10): a first start may pull the
+          // model bundle into the share (modelPull).
           probes: [
             {
               type: 'Startup'

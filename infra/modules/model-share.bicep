@@ -1,6 +1,7 @@
-// Model bundles (diffusers ONNX layout, ~GBs) live on an Azure Files share that the environment mounts read-only
-// into the Functions container. Container Apps mounts SMB shares with the account key, so this account is kept
-// apart from the data account: shared-key access is on here, and only here, because the mount requires it.
+// Model bundles (diffusers ONNX layout, ~GBs) live on an Azure Files share that the environment mounts read-write
+// into the control plane (which may pull a bundle there) and read-only into the GPU workers. Container Apps mounts
+// SMB shares with the account key, so this account is kept apart from the data account: shared-key access is on
+// here, and only here, because the mount requires it.
 @description('Name of the storage account that holds the model share (3-24 lowercase letters and digits).')
 @minLength(3)
 @maxLength(24)
@@ -14,6 +15,9 @@ param environmentName string
 
 @description('Name of the share as registered in the environment; the app\'s volume refers to it.')
 param environmentStorageName string
+
+@description('Name of the share as registered read-only in the environment; the GPU workers\' volume refers to it.')
+param readOnlyEnvironmentStorageName string
 
 @description('Share quota in GiB.')
 @minValue(1)
@@ -69,9 +73,24 @@ resource environmentStorage 'Microsoft.App/managedEnvironments/storages@2025-07-
       accountName: account.name
       accountKey: account.listKeys().keys[0].value
       shareName: share.name
-      // Read-write: the app compiles its guidance graphs beside the UNet once (atomic renames; other replicas read
-      // them), and pulls the bundle into the share on first start when modelPull names a model.
+      // Read-write, for the control plane: it pulls the bundle into the share on first start when modelPull names
+      // a model.
       accessMode: 'ReadWrite'
+    }
+  }
+}
+
+// The same share read-only, for the GPU workers: many replicas that come and go only read the bundle (their
+// compiled graphs go to a local writable cache), so none can damage it half-way through a write.
+resource readOnlyEnvironmentStorage 'Microsoft.App/managedEnvironments/storages@2025-07-01' = {
+  parent: environment
+  name: readOnlyEnvironmentStorageName
+  properties: {
+    azureFile: {
+      accountName: account.name
+      accountKey: account.listKeys().keys[0].value
+      shareName: share.name
+      accessMode: 'ReadOnly'
     }
   }
 }
@@ -79,3 +98,4 @@ resource environmentStorage 'Microsoft.App/managedEnvironments/storages@2025-07-
 output accountName string = account.name
 output shareName string = share.name
 output environmentStorageName string = environmentStorage.name
+output readOnlyEnvironmentStorageName string = readOnlyEnvironmentStorage.name

@@ -14,13 +14,13 @@ param location string
 @description('Tags applied to every resource.')
 param tags object
 
-@description('Registry SKU.')
+@description('Registry SKU (main.bicep\'s registrySku states the trade-off).')
 @allowed([
   'Basic'
   'Standard'
   'Premium'
 ])
-param skuName string = 'Basic'
+param skuName string
 
 var acrPullRoleId = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 

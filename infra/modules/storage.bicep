@@ -19,6 +19,12 @@ param tags object
 @maxValue(365)
 param workRetentionDays int
 
+@description('Queue of GPU stages waiting for a GPU worker (the GPU app scales on it).')
+param workQueueName string
+
+@description('Queue that Event Grid delivers the inbox container\'s BlobCreated events to.')
+param inboxEventsQueueName string
+
 @description('Storage redundancy.')
 @allowed([
   'Standard_LRS'
@@ -37,6 +43,15 @@ var containerNames = [
   'edit-results'
   'directions'
   workContainerName
+]
+
+// gpu-work: GPU stages waiting for a GPU worker (the GPU app scales on its length); gpu-completions: the workers'
+// reports, relayed by the control plane; inbox-events: Event Grid's BlobCreated events of edit-requests. The app's
+// list is StorageQueues (functions/Storage/StorageQueues.cs); the infra tests hold this list to it.
+var queueNames = [
+  workQueueName
+  'gpu-completions'
+  inboxEventsQueueName
 ]
 
 // Functions host and blob trigger need Blob Data Owner (host locks, blob receipts); the blob trigger and the
@@ -91,6 +106,18 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
     properties: {
       publicAccess: 'None'
     }
+  }
+]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
+  for queueName in queueNames: {
+    parent: queueService
+    name: queueName
   }
 ]
 

@@ -6,7 +6,7 @@ namespace Pix2PixZero.Infra.Tests;
 public sealed class FunctionAppTests(InfraFixture infra)
 {
     private static DeployedResource AppIn(ArmDeployment deployment) =>
-        deployment.OfType("Microsoft.App/containerApps").Single();
+        deployment.OfType("Microsoft.App/containerApps").Single(a => a.Module == "function-app");
 
     private DeployedResource App => AppIn(infra.Deployment);
 
@@ -82,20 +82,27 @@ public sealed class FunctionAppTests(InfraFixture infra)
         Assert.Null(registry["passwordSecretRef"]);
     }
 
-    [Theory]
-    [InlineData("Consumption-GPU-NC24-A100")]
-    [InlineData("Consumption-GPU-NC8as-T4")]
-    public void App_runs_on_the_environment_workload_profile_of_the_chosen_gpu_type(string gpuProfileType)
+    [Fact]
+    public void The_control_plane_runs_on_the_cpu_consumption_profile_and_sends_its_gpu_stages_to_the_queue()
     {
-        var deployment = infra.Deploy(("gpuProfileType", gpuProfileType));
-        var app = AppIn(deployment);
-        var environment = deployment.OfType("Microsoft.App/managedEnvironments").Single();
+        var environment = infra.Deployment.OfType("Microsoft.App/managedEnvironments").Single();
 
-        Assert.Equal(environment.Id, (string?)app.Properties["environmentId"]);
+        Assert.Equal(environment.Id, (string?)App.Properties["environmentId"]);
         var profile = environment.Properties["workloadProfiles"]!
             .AsArray()
-            .Single(p => (string?)p!["name"] == (string?)app.Properties["workloadProfileName"])!;
-        Assert.Equal(gpuProfileType, (string?)profile["workloadProfileType"]);
+            .Single(p => (string?)p!["name"] == (string?)App.Properties["workloadProfileName"])!;
+        Assert.Equal("Consumption", (string?)profile["workloadProfileType"]);
+        Assert.Null(Container["resources"]!["gpu"]);
+        Assert.Equal("Queue", Settings["Pix2PixZero__GpuStages"]);
+        Assert.Equal("01:00:00", Settings["Pix2PixZero__GpuStageTimeout"]);
+    }
+
+    [Fact]
+    public void Function_keys_are_kept_in_blob_storage_and_the_polling_inbox_trigger_is_off()
+    {
+        // The image runs as a non-root user, which cannot write the host's default secrets folder.
+        Assert.Equal("blob", Settings["AzureWebJobsSecretStorageType"]);
+        Assert.Equal("true", Settings["AzureWebJobs.EditRequestInbox.Disabled"]);
     }
 
     [Fact]
@@ -128,7 +135,7 @@ public sealed class FunctionAppTests(InfraFixture infra)
     }
 
     [Fact]
-    public void Models_come_from_the_share_mounted_at_the_model_directory()
+    public void Models_come_from_the_read_write_share_mounted_at_the_model_directory()
     {
         var deployment = infra.Deploy(("modelFolder", "sd-15"), ("modelPull", "sd15"), ("taskHubName", "hub7"));
         var app = AppIn(deployment);
@@ -136,10 +143,13 @@ public sealed class FunctionAppTests(InfraFixture infra)
         var settings = container["env"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => (string)e!["value"]!);
         var volume = app.Properties["template"]!["volumes"]!.AsArray().Single()!;
         var mount = container["volumeMounts"]!.AsArray().Single()!;
-        var environmentStorage = deployment.OfType("Microsoft.App/managedEnvironments/storages").Single();
+        var environmentStorage = deployment
+            .OfType("Microsoft.App/managedEnvironments/storages")
+            .Single(s => s.Name.EndsWith($"/{volume["storageName"]}", StringComparison.Ordinal));
         var environment = deployment.OfType("Microsoft.App/managedEnvironments").Single();
 
         Assert.Equal("AzureFile", (string?)volume["storageType"]);
+        Assert.Equal("ReadWrite", (string?)environmentStorage.Properties["azureFile"]!["accessMode"]);
         Assert.Equal($"{environment.Name}/{volume["storageName"]}", environmentStorage.Name);
         Assert.Equal((string?)volume["name"], (string?)mount["volumeName"]);
         Assert.Equal($"{mount["mountPath"]}/sd-15", settings["Pix2PixZero__ModelDirectory"]);

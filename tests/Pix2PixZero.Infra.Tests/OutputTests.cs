@@ -66,6 +66,7 @@ public sealed partial class OutputTests(InfraFixture infra)
                 "AZURE_RESOURCE_GROUP",
                 "SERVICE_FUNCTIONS_NAME",
                 "SERVICE_FUNCTIONS_URI",
+                "SERVICE_WORKER_NAME",
                 "AZURE_STORAGE_ACCOUNT_NAME",
                 "AZURE_MODEL_STORAGE_ACCOUNT_NAME",
                 "AZURE_MODEL_SHARE_NAME",

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pix2PixZero.Functions.Storage;
+using Pix2PixZero.Functions.Triggers;
 
 namespace Pix2PixZero.Infra.Tests;
 
@@ -83,17 +84,65 @@ public sealed class StorageTests(InfraFixture infra)
     private const string ContainerType = "Microsoft.Storage/storageAccounts/blobServices/containers";
 
     [Fact]
-    public void Model_share_is_mounted_writable_for_the_compiled_guidance_graphs_and_first_start_pulls()
+    public void Model_share_is_registered_read_write_for_the_control_plane_and_read_only_for_the_gpu_workers()
     {
-        var storage = infra.Deployment.OfType("Microsoft.App/managedEnvironments/storages").Single();
-        var azureFile = storage.Properties["azureFile"]!;
+        var storages = infra.Deployment.OfType("Microsoft.App/managedEnvironments/storages").ToList();
         var share = infra.Deployment.OfType("Microsoft.Storage/storageAccounts/fileServices/shares").Single();
         var account = infra
             .Deployment.OfType("Microsoft.Storage/storageAccounts")
-            .Single(a => a.Module == storage.Module);
+            .Single(a => a.Module == "model-share");
 
-        Assert.Equal("ReadWrite", (string?)azureFile["accessMode"]);
-        Assert.Equal(account.Name, (string?)azureFile["accountName"]);
-        Assert.Equal($"{account.Name}/default/{azureFile["shareName"]}", share.Name);
+        Assert.Equal(
+            ["ReadOnly", "ReadWrite"],
+            storages.Select(s => (string)s.Properties["azureFile"]!["accessMode"]!).Order()
+        );
+        Assert.All(storages, s =>
+        {
+            Assert.Equal(account.Name, (string?)s.Properties["azureFile"]!["accountName"]);
+            Assert.Equal($"{account.Name}/default/{s.Properties["azureFile"]!["shareName"]}", share.Name);
+        });
+    }
+
+    [Fact]
+    public void The_data_account_deploys_exactly_the_queues_the_app_uses()
+    {
+        var account = infra.Deployment.OfType("Microsoft.Storage/storageAccounts").Single(a => a.Module == "storage");
+        var queues = infra
+            .Deployment.OfType("Microsoft.Storage/storageAccounts/queueServices/queues")
+            .Select(q => q.Name)
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(
+            StorageQueues.Names.Select(q => $"{account.Name}/default/{q}").Order(StringComparer.Ordinal),
+            queues
+        );
+    }
+
+    [Fact]
+    public void Event_grid_delivers_the_inbox_containers_blob_created_events_to_the_inbox_events_queue_as_the_identity()
+    {
+        var account = infra.Deployment.OfType("Microsoft.Storage/storageAccounts").Single(a => a.Module == "storage");
+        var identity = infra.Deployment.OfType("Microsoft.ManagedIdentity/userAssignedIdentities").Single();
+        var topic = infra.Deployment.OfType("Microsoft.EventGrid/systemTopics").Single();
+        var subscription = infra.Deployment.OfType("Microsoft.EventGrid/systemTopics/eventSubscriptions").Single();
+        var delivery = subscription.Properties["deliveryWithResourceIdentity"]!;
+        var destination = delivery["destination"]!["properties"]!;
+
+        Assert.Equal(account.Id, (string?)topic.Properties["source"]);
+        Assert.Equal(
+            [InboxEvents.BlobCreated],
+            subscription.Properties["filter"]!["includedEventTypes"]!.AsArray().Select(t => (string)t!)
+        );
+        Assert.Equal(
+            $"/blobServices/default/containers/{StorageLayout.Requests}/blobs/",
+            (string?)subscription.Properties["filter"]!["subjectBeginsWith"]
+        );
+        Assert.Equal("StorageQueue", (string?)delivery["destination"]!["endpointType"]);
+        Assert.Equal(
+            (account.Id, StorageQueues.InboxEvents),
+            ((string?)destination["resourceId"], (string?)destination["queueName"])
+        );
+        Assert.Equal(identity.Id, (string?)delivery["identity"]!["userAssignedIdentity"]);
+        Assert.Null(subscription.Properties["destination"]);
     }
 }

@@ -17,7 +17,7 @@ public sealed class FunctionsAppTests
         .Value!;
 
     [Fact]
-    public void The_build_lists_the_blob_inbox_the_api_routes_with_function_keys_and_the_anonymous_page()
+    public void The_build_lists_the_inbox_triggers_the_completion_relay_the_api_routes_and_the_anonymous_page()
     {
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppOutput, "functions.metadata")));
         var functions = metadata
@@ -53,7 +53,26 @@ public sealed class FunctionsAppTests
             ["WebPageAsset"] = ("get", "app/{file}", "Anonymous"),
             ["WebPageExample"] = ("get", "app/examples/{file}", "Anonymous"),
         };
-        Assert.Equal(routes.Keys.Append("EditRequestInbox").Order(), functions.Keys.Order());
+        // Queue triggers: Event Grid's inbox events, and the GPU workers' completions.
+        var queues = new Dictionary<string, string>
+        {
+            ["EditRequestInboxEvents"] = StorageQueues.InboxEvents,
+            ["GpuStageCompletion"] = StorageQueues.Completions,
+        };
+        foreach (var (name, queue) in queues)
+        {
+            var trigger = Trigger(functions[name]);
+            Assert.Equal(
+                ("queueTrigger", queue, "AzureWebJobsStorage"),
+                (
+                    trigger.GetProperty("type").GetString(),
+                    trigger.GetProperty("queueName").GetString(),
+                    trigger.GetProperty("connection").GetString()
+                )
+            );
+            Assert.Contains(functions[name], b => b.GetProperty("type").GetString() == "durableClient");
+        }
+        Assert.Equal(routes.Keys.Concat(queues.Keys).Append("EditRequestInbox").Order(), functions.Keys.Order());
         foreach (var (name, (method, route, auth)) in routes)
         {
             var http = Trigger(functions[name]);
@@ -162,7 +181,13 @@ public sealed class FunctionsAppTests
         Assert.Equal("UseDevelopmentStorage=true", values.GetProperty(StorageConnection.Name).GetString());
         Assert.Equal("dotnet-isolated", values.GetProperty("FUNCTIONS_WORKER_RUNTIME").GetString());
         foreach (
-            var setting in new[] { "Pix2PixZero__TaskHub", "Pix2PixZero__ModelDirectory", "Pix2PixZero__ModelPull" }
+            var setting in new[]
+            {
+                "Pix2PixZero__TaskHub",
+                "Pix2PixZero__ModelDirectory",
+                "Pix2PixZero__ModelPull",
+                "Pix2PixZero__GpuStages",
+            }
         )
             Assert.True(values.TryGetProperty(setting, out _), setting);
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Hub;
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 
@@ -18,6 +19,7 @@ public sealed class SettingsTests
     [InlineData("ActivityAttempts", "0", "use 1..20")]
     [InlineData("GraphCache", " ", "name a writable folder")]
     [InlineData("SessionShapes", "0", "use 1..64 (default 1)")]
+    [InlineData("GpuStageTimeout", "00:00:00", "use a duration from 00:00:01")]
     public void A_setting_out_of_range_stops_the_start_naming_the_app_setting_and_its_range(
         string name,
         string value,
@@ -27,6 +29,31 @@ public sealed class SettingsTests
         using var services = Services(
             new() { ["Pix2PixZero:ModelDirectory"] = "/models/sd", [$"Pix2PixZero:{name}"] = value }
         );
+
+        var error = Assert.Throws<OptionsValidationException>(() =>
+            services.GetRequiredService<IStartupValidator>().Validate()
+        );
+
+        Assert.Contains(AppSettings.SettingName(name), error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("WorkVisibility", "00:00:00", "use a duration from 00:00:01 to 01:00:00")]
+    [InlineData("MaxDeliveries", "0", "use 1..100")]
+    [InlineData("CancelPoll", "1.00:00:00", "use a duration from 00:00:00.1000000 to 00:05:00")]
+    [InlineData("IdlePoll", "00:00:00", "use a duration from 00:00:00.1000000 to 00:01:00")]
+    public void A_gpu_worker_setting_out_of_range_stops_the_worker_naming_the_app_setting_and_its_range(
+        string name,
+        string value,
+        string expected
+    )
+    {
+        using var services = new ServiceCollection()
+            .AddGpuWorker(
+                Config(new() { ["Pix2PixZero:ModelDirectory"] = "/models/sd", [$"Pix2PixZero:{name}"] = value })
+            )
+            .BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() =>
             services.GetRequiredService<IStartupValidator>().Validate()
@@ -100,6 +127,10 @@ public sealed class SettingsTests
             )
         );
         Assert.Equal(new Uri("https://p2pzdata.blob.core.windows.net"), azure.Uri);
+        var queues = StorageConnection.CreateQueueService(
+            Config(new() { ["AzureWebJobsStorage:accountName"] = "p2pzdata" })
+        );
+        Assert.Equal(new Uri("https://p2pzdata.queue.core.windows.net"), queues.Uri);
 
         var missing = Assert.Throws<InvalidOptionException>(() => StorageConnection.CreateBlobService(Config(new())));
         Assert.Contains("AzureWebJobsStorage__accountName", missing.Message);
