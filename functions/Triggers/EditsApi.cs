@@ -116,10 +116,7 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
         CancellationToken cancellationToken
     )
     {
-        if (!StorageLayout.IsRequestId(id))
-            return NoRequest(id);
-        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
-        if (instance is null || instance.Name != nameof(EditOrchestrator))
+        if (await EditInstanceAsync(id, client, cancellationToken) is not { } instance)
             return NoRequest(id);
         var stage = instance.ReadCustomStatusAs<EditStatus>();
         var running =
@@ -171,10 +168,7 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
         CancellationToken cancellationToken
     )
     {
-        if (!StorageLayout.IsRequestId(id))
-            return NoRequest(id);
-        var instance = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
-        if (instance is null || instance.Name != nameof(EditOrchestrator))
+        if (await EditInstanceAsync(id, client, cancellationToken) is not { } instance)
             return NoRequest(id);
         if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed)
             return Problems.Of(
@@ -248,6 +242,18 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
             }
         );
     }
+
+    /// <summary>The edit orchestration <paramref name="id"/> names, or null when there is none.</summary>
+    private static async Task<OrchestrationMetadata?> EditInstanceAsync(
+        string id,
+        DurableTaskClient client,
+        CancellationToken cancellationToken
+    ) =>
+        StorageLayout.IsRequestId(id)
+        && await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken) is { } instance
+        && instance.Name == nameof(EditOrchestrator)
+            ? instance
+            : null;
 
     private static IActionResult NoRequest(string id) =>
         Problems.NotFound($"there is no edit request \"{InputText.Shorten(id)}\"");

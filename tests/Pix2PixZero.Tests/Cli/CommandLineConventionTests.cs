@@ -131,7 +131,9 @@ public sealed class CommandLineConventionTests : IDisposable
         Assert.True(status == 0, error);
         using (var picture = SixLabors.ImageSharp.Image.Load(Path.Combine(output, "cat_1.cat2dog.png")))
             Assert.Equal((192, 192), (picture.Width, picture.Height));
-        Assert.Contains("\"imageSize\": 192", File.ReadAllText(Path.Combine(output, "cat_1.cat2dog.json")));
+        var record = File.ReadAllText(Path.Combine(output, "cat_1.cat2dog.json"));
+        Assert.Contains("\"processingWidth\": 192", record);
+        Assert.Contains("\"processingHeight\": 192", record);
 
         var fixedUnet = await CliProcess.RunAsync([.. edit, "--model", RepoPaths.TinySd]);
         Assert.Equal(CommandLine.UserError, fixedUnet.Status);

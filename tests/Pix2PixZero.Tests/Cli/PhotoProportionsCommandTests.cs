@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Pix2PixZero.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Processing;
 
@@ -59,41 +59,27 @@ public sealed class PhotoProportionsCommandTests : IDisposable
             await cat.SaveAsPngAsync(photo);
         }
         var output = Path.Combine(_scratch, "out");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = _scratch,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (
-            var argument in new[]
-            {
-                Path.Combine(AppContext.BaseDirectory, "pix2pix-zero.dll"),
-                "edit",
-                photo,
-                "--task",
-                "cat2dog",
-                "--model",
-                RepoPaths.TinySdDynamic,
-                "--steps",
-                "3",
-                "--sentences",
-                "4",
-                "--directions",
-                Path.Combine(_scratch, "directions"),
-                "--out",
-                output,
-            }.Concat(extra)
-        )
-            start.ArgumentList.Add(argument);
-
-        using var edit = Process.Start(start)!;
-        var stdout = edit.StandardOutput.ReadToEndAsync();
-        var stderr = edit.StandardError.ReadToEndAsync();
+        string[] arguments =
+        [
+            "edit",
+            photo,
+            "--task",
+            "cat2dog",
+            "--model",
+            RepoPaths.TinySdDynamic,
+            "--steps",
+            "3",
+            "--sentences",
+            "4",
+            "--directions",
+            Path.Combine(_scratch, "directions"),
+            "--out",
+            output,
+            .. extra,
+        ];
         // Generous: on a busy 2-core machine the first run also compiles the guidance graphs.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        await edit.WaitForExitAsync(timeout.Token);
-        Assert.True(edit.ExitCode == 0, $"exit {edit.ExitCode}: {await stdout}{await stderr}");
+        var (status, stdout, stderr) = await CliProcess.RunAsync(600, arguments);
+        Assert.True(status == 0, $"exit {status}: {stdout}{stderr}");
         var picture = Path.Combine(output, "wide.cat2dog.png");
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.ChangeExtension(picture, ".json")));
         return (picture, json.RootElement.Clone());
