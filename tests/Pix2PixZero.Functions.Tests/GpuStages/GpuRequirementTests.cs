@@ -23,7 +23,7 @@ public sealed class GpuRequirementTests(AzuriteFixture azurite)
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
 
-        // On this CPU-only build the reason is the build's (no CUDA provider at all); on a GPU build, CUDA's load error.
+        // A CPU-only build gives its own reason (no CUDA provider at all); a GPU build, CUDA's load error.
         Assert.StartsWith("Pix2PixZero__RequireGpu is true and ", error.Message);
         Assert.Contains("CUDA execution provider", error.Message);
         Assert.Contains("does not start rather than run the model on a GPU replica's CPU", error.Message);
