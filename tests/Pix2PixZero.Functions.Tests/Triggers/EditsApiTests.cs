@@ -271,14 +271,7 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
         await Results.AssertCompleteAsync(_host.Blobs, await _host.WaitAsync(id), "cat2dog");
         var (third, late) = await PostAsync();
         Assert.Equal((202, id), (third, late));
-        var uploads = new List<string>();
-        await foreach (
-            var blob in _host
-                .Blobs.Container(StorageLayout.Work)
-                .GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{id}/upload/" })
-        )
-            uploads.Add(blob.Name);
-        Assert.Single(uploads);
+        Assert.Single(await UploadsOfAsync(id));
     }
 
     [Theory]
@@ -313,14 +306,7 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
             second.Body.GetProperty("detail").GetString()
         );
         Assert.Equal((202, id), (again.Status, again.Body.GetProperty("id").GetString()));
-        var uploads = new List<string>();
-        await foreach (
-            var blob in _host
-                .Blobs.Container(StorageLayout.Work)
-                .GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{id}/upload/" })
-        )
-            uploads.Add(blob.Name);
-        Assert.Single(uploads);
+        Assert.Single(await UploadsOfAsync(id));
         await _host.WaitAsync(id);
     }
 
@@ -405,5 +391,18 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage));
         Assert.Contains("POST /api/directions", error.Message);
+    }
+
+    /// <summary>The uploads stored for request <paramref name="id"/>.</summary>
+    private async Task<List<string>> UploadsOfAsync(string id)
+    {
+        var uploads = new List<string>();
+        await foreach (
+            var blob in _host
+                .Blobs.Container(StorageLayout.Work)
+                .GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = $"{id}/upload/" })
+        )
+            uploads.Add(blob.Name);
+        return uploads;
     }
 }
