@@ -114,7 +114,10 @@ public sealed class WebPage(AppSettings settings)
         return Directory.Exists(folder)
             ? Directory
                 .EnumerateFiles(folder, "*.png")
-                .ToDictionary(Path.GetFileName, path => PageFile.Of(Path.GetFileName(path), File.ReadAllBytes(path)))
+                .ToDictionary(
+                    path => Path.GetFileName(path)!,
+                    path => PageFile.Of(Path.GetFileName(path), File.ReadAllBytes(path))
+                )
             : [];
     }
 
