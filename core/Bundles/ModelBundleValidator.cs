@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Pix2PixZero.Core.Captioning;
 using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Graph.Onnx;
-using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
 using Pix2PixZero.Core.Serialization;
 using Pix2PixZero.Core.Tokenizers;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Pix2PixZero.Core.Bundles;
 
 namespace Pix2PixZero.Core.Captioning;
 

@@ -1,5 +1,4 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Serialization;
 using SixLabors.ImageSharp;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Pix2PixZero.Core.Bundles;
 
 namespace Pix2PixZero.Core.Captioning;
 

@@ -1,4 +1,3 @@
-using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Captioning;

@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Captioning;

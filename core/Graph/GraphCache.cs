@@ -6,7 +6,7 @@ namespace Pix2PixZero.Core.Graph;
 /// Where a UNet's compiled guidance graphs are kept. Beside the UNet when its folder takes new files, so they travel
 /// with the model folder; otherwise (a container image, a read-only share, another user's cache) in a writable cache,
 /// one folder per UNet named by the SHA-256 of its <c>model.onnx</c>, which is all they are compiled from: the weights
-/// stay where they are and are read in place (<see cref="Runtime.ExternalWeights"/>). Graphs already compiled beside
+/// stay where they are and are read in place (<see cref="ExternalWeights"/>). Graphs already compiled beside
 /// a UNet whose folder became read-only are used where they are.
 /// </summary>
 /// <param name="Root">The cache's folder: <see cref="DefaultRoot"/> unless configured.</param>

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
-using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Core.Graph;

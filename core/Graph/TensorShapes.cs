@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using Pix2PixZero.Core.Graph.Onnx;
-using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Graph;
 

@@ -1,4 +1,3 @@
-using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Graph.Onnx;
 

@@ -1,7 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Graph.Onnx;
 using DataLocation = Pix2PixZero.Core.Graph.Onnx.TensorProto.Types.DataLocation;
 

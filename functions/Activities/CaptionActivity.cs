@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 using Pix2PixZero.Core.Imaging;
-using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 

@@ -5,7 +5,6 @@ using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
-using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 

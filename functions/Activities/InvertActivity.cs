@@ -3,7 +3,6 @@ using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
-using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 

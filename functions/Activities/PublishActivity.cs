@@ -4,7 +4,6 @@ using Microsoft.Extensions.Hosting;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Hosting;
-using Pix2PixZero.Functions.Requests;
 using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Activities;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 using Pix2PixZero.Core.Directions;
-using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 
@@ -12,18 +11,6 @@ namespace Pix2PixZero.Functions.Activities;
 /// A word and its sentences: <see cref="Sentences"/> built-in ones, or the lines of <see cref="SentenceFile"/>.
 /// </summary>
 public sealed record WordMeanRequest(string Word, int Sentences, BlobRef? SentenceFile = null);
-
-/// <summary>
-/// A stored word mean; <see cref="Computed"/> says whether this call computed it (false: it was stored already).
-/// </summary>
-public sealed record WordMeanRef(
-    string Word,
-    BlobRef Blob,
-    string SentenceSetHash,
-    int SentenceCount,
-    bool Computed,
-    double Seconds
-);
 
 /// <summary>
 /// Makes sure the directions container holds a word's mean embedding (DESIGN.md §1.3), computing it at most once:

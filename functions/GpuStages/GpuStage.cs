@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Microsoft.DurableTask;
 using Pix2PixZero.Core;
-using Pix2PixZero.Functions.Orchestrations;
+using Pix2PixZero.Functions.Activities;
+using Pix2PixZero.Functions.Hosting;
 
 namespace Pix2PixZero.Functions.GpuStages;
 

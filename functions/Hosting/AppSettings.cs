@@ -42,14 +42,11 @@ public sealed record AppSettings
     /// <summary>Wait before the first retry of a failed activity; doubled before each later one.</summary>
     public TimeSpan FirstRetryInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The retry policy given to each request this worker starts.</summary>
-    public Orchestrations.ActivityRetry Retry => new(ActivityAttempts, FirstRetryInterval);
-
     /// <summary>
     /// Where the GPU stages (caption, word means, inversion, edit) of the requests this app starts run: in this app
-    /// as activities, or on the GPU workers that take them from the work queue (<see cref="GpuStages.StageQueues"/>).
+    /// as activities, or on the GPU workers that take them from the work queue.
     /// </summary>
-    public GpuStages.StageDispatch GpuStages { get; init; } = Functions.GpuStages.StageDispatch.InProcess;
+    public StageDispatch GpuStages { get; init; } = StageDispatch.InProcess;
 
     /// <summary>
     /// How long a request waits for a queued GPU stage to report back (queueing, a GPU replica's cold start and the
@@ -58,7 +55,7 @@ public sealed record AppSettings
     public TimeSpan GpuStageTimeout { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>How the requests this app starts run their GPU stages.</summary>
-    public GpuStages.GpuStageRouting Gpu => new(GpuStages, GpuStageTimeout);
+    public GpuStageRouting Gpu => new(GpuStages, GpuStageTimeout);
 
     /// <summary>
     /// Run model work on CUDA or not at all: a worker with this set refuses to start when the CUDA provider does not

@@ -1,6 +1,8 @@
 using Microsoft.DurableTask;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.GpuStages;
+using Pix2PixZero.Functions.Hosting;
+using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Orchestrations;
 

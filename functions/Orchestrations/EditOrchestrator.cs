@@ -3,7 +3,6 @@ using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.GpuStages;
-using Pix2PixZero.Functions.Requests;
 using Pix2PixZero.Functions.Storage;
 
 namespace Pix2PixZero.Functions.Orchestrations;

@@ -4,6 +4,7 @@ using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Scheduling;
+using Pix2PixZero.Functions.Activities;
 
 namespace Pix2PixZero.Functions.Requests;
 

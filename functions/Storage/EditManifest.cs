@@ -1,5 +1,4 @@
 using Pix2PixZero.Core.Pipeline;
-using Pix2PixZero.Functions.Activities;
 
 namespace Pix2PixZero.Functions.Storage;
 

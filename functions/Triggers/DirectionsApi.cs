@@ -64,7 +64,7 @@ public sealed class DirectionsApi(PipelineBlobs blobs, WordMeanBlobs means, Mode
             var id = $"direction-{Guid.NewGuid():N}";
             await client.ScheduleNewOrchestrationInstanceAsync(
                 nameof(DirectionOrchestrator),
-                new DirectionRequest(work, settings.Retry, settings.Gpu),
+                new DirectionRequest(work, ActivityRetry.For(settings), settings.Gpu),
                 new StartOrchestrationOptions(id),
                 cancellationToken
             );

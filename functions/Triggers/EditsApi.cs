@@ -13,6 +13,7 @@ using Microsoft.DurableTask.Client;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
+using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Requests;
@@ -83,7 +84,7 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                         etag,
                         submission.Options,
                         DateTimeOffset.UtcNow,
-                        settings.Retry,
+                        ActivityRetry.For(settings),
                         submission.Fingerprint,
                         settings.Gpu
                     ),

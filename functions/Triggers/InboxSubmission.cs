@@ -6,6 +6,7 @@ using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Pix2PixZero.Core;
+using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Requests;
@@ -68,7 +69,7 @@ public sealed class InboxSubmission(AppSettings settings, ILogger<InboxSubmissio
             etag,
             options,
             DateTimeOffset.UtcNow,
-            settings.Retry,
+            ActivityRetry.For(settings),
             Gpu: settings.Gpu
         );
         try

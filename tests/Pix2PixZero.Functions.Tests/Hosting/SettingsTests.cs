@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Hub;
-using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 

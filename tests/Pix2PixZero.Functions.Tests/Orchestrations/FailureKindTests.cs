@@ -4,7 +4,6 @@ using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Pix2PixZero.Core;
 using Pix2PixZero.Functions.Activities;
-using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Tests.Support;
 
 namespace Pix2PixZero.Functions.Tests.Orchestrations;

@@ -1,4 +1,5 @@
 using Pix2PixZero.Core;
+using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Requests;
 using Pix2PixZero.Functions.Triggers;
 

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Pix2PixZero.Functions.Hosting;
 
 namespace Pix2PixZero.Functions.Tests.Support;
 

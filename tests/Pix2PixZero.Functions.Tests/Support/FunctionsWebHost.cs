@@ -11,7 +11,6 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Pix2PixZero.Functions.Hosting;
 
 namespace Pix2PixZero.Functions.Tests.Support;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 
 namespace Pix2PixZero.Functions.Tests.Support;

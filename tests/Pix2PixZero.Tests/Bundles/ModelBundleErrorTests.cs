@@ -1,3 +1,4 @@
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Runtime;
 

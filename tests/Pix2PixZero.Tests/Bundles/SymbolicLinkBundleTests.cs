@@ -1,4 +1,5 @@
 using Pix2PixZero.Cli.Commands;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Tests.Support;

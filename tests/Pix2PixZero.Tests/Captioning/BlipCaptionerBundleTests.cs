@@ -1,4 +1,4 @@
-using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Captioning;
 using Pix2PixZero.Core.Runtime;
 

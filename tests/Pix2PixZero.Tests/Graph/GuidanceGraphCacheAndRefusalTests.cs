@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Tests.Support;
 

@@ -1,4 +1,4 @@
-using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Models;
 using Pix2PixZero.Tests.Support;

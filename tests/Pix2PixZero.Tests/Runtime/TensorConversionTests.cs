@@ -1,6 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Pix2PixZero.Core.Bundles;
+using Pix2PixZero.Core;
 using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Tests.Runtime;

@@ -1,6 +1,6 @@
-namespace Pix2PixZero.Functions.GpuStages;
+namespace Pix2PixZero.Functions.Hosting;
 
-/// <summary>Where a request's GPU stages run (<see cref="Hosting.AppSettings.GpuStages"/>).</summary>
+/// <summary>Where a request's GPU stages run (<see cref="AppSettings.GpuStages"/>).</summary>
 public enum StageDispatch
 {
     /// <summary>As activities of the app that runs the orchestration (one app with the model).</summary>

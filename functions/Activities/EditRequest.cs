@@ -1,8 +1,7 @@
-using Pix2PixZero.Functions.GpuStages;
-using Pix2PixZero.Functions.Orchestrations;
+using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 
-namespace Pix2PixZero.Functions.Requests;
+namespace Pix2PixZero.Functions.Activities;
 
 /// <summary>
 /// The edit orchestration's input: the source image, the version of it that was submitted (ETag, when known) and the

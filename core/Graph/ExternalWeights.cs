@@ -1,8 +1,7 @@
-using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Graph.Onnx;
 using Pix2PixZero.Core.Serialization;
 
-namespace Pix2PixZero.Core.Runtime;
+namespace Pix2PixZero.Core.Graph;
 
 /// <summary>
 /// Where ONNX Runtime reads a graph's external weights from, and how a graph derived from another one (the compiled

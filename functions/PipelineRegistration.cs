@@ -8,12 +8,13 @@ using Microsoft.Extensions.Options;
 using Pix2PixZero.Core.Hub;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.GpuStages;
+using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Storage;
 using Pix2PixZero.Functions.Triggers;
 using Pix2PixZero.Functions.Web;
 
-namespace Pix2PixZero.Functions.Hosting;
+namespace Pix2PixZero.Functions;
 
 /// <summary>
 /// The one place that wires the pipeline: its services, and its orchestrators and activities. The Functions app

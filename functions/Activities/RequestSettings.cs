@@ -1,7 +1,7 @@
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Pipeline;
 
-namespace Pix2PixZero.Functions.Requests;
+namespace Pix2PixZero.Functions.Activities;
 
 /// <summary>
 /// A request's validated choices: the tasks, the caption when given, the method's options, the built-in sentence count,

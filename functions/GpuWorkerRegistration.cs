@@ -2,9 +2,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Hosting;
 
-namespace Pix2PixZero.Functions.GpuStages;
+namespace Pix2PixZero.Functions;
 
 /// <summary>
 /// Wires a GPU worker host: the pipeline's services, the CUDA check first (a worker that may not start takes no

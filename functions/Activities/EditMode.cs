@@ -1,4 +1,4 @@
-namespace Pix2PixZero.Functions.Requests;
+namespace Pix2PixZero.Functions.Activities;
 
 /// <summary>How the edit stage runs several tasks of one image.</summary>
 public enum EditMode

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Pix2PixZero.Core;
 
-namespace Pix2PixZero.Functions.Hosting;
+namespace Pix2PixZero.Functions;
 
 /// <summary>
 /// Runs a settings class's own validation when the app starts (<c>ValidateOnStart</c>): the

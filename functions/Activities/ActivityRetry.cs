@@ -1,8 +1,8 @@
 using Microsoft.DurableTask;
 using Pix2PixZero.Core;
-using Pix2PixZero.Functions.Activities;
+using Pix2PixZero.Functions.Hosting;
 
-namespace Pix2PixZero.Functions.Orchestrations;
+namespace Pix2PixZero.Functions.Activities;
 
 /// <summary>
 /// How a request's activities retry: up to <see cref="Attempts"/> tries with exponential back-off from
@@ -11,6 +11,10 @@ namespace Pix2PixZero.Functions.Orchestrations;
 /// </summary>
 public sealed record ActivityRetry(int Attempts, TimeSpan FirstInterval)
 {
+    /// <summary>The policy the app's settings give each request it starts.</summary>
+    public static ActivityRetry For(AppSettings settings) =>
+        new(settings.ActivityAttempts, settings.FirstRetryInterval);
+
     public TaskOptions Options() =>
         TaskOptions.FromRetryPolicy(
             new RetryPolicy(Attempts, FirstInterval, backoffCoefficient: 2)

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Pix2PixZero.Functions.Web;
+using Pix2PixZero.Functions.Triggers;
 
-namespace Pix2PixZero.Functions.Triggers;
+namespace Pix2PixZero.Functions.Web;
 
 /// <summary>
 /// The web page's routes (<see cref="WebPage"/>): anonymous, as

@@ -1,4 +1,4 @@
-namespace Pix2PixZero.Functions.GpuStages;
+namespace Pix2PixZero.Functions.Activities;
 
 /// <summary>
 /// A stage that needs the model: its activity runs it in process, and a GPU worker runs the same method for a queued

@@ -1,4 +1,4 @@
-namespace Pix2PixZero.Core.Bundles;
+namespace Pix2PixZero.Core;
 
 /// <summary>
 /// A model folder or graph that is missing, malformed or not what the method needs; names the file. A
