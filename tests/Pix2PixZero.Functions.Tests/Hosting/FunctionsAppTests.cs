@@ -1,8 +1,14 @@
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Hosting;
+using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Storage;
+using static Microsoft.DurableTask.Worker.DurableTaskWorkerWorkItemFilters;
 
 namespace Pix2PixZero.Functions.Tests.Hosting;
 
@@ -106,33 +112,37 @@ public sealed class FunctionsAppTests
     [Fact]
     public void Every_orchestrator_and_activity_class_is_registered_for_the_host_to_list()
     {
-        var registry = new DurableTaskRegistry();
-        PipelineRegistration.AddPipelineTasks(registry);
-        // The Durable extension reads the same internal tables to add these functions at start-up.
-        List<string> Registered(string table) =>
-            (
-                (System.Collections.IEnumerable)
-                    typeof(DurableTaskRegistry)
-                        .GetProperty(table, BindingFlags.Instance | BindingFlags.NonPublic)!
-                        .GetValue(registry)!
-            )
-                .Cast<object>()
-                .Select(entry => entry.GetType().GetProperty("Key")!.GetValue(entry)!.ToString()!)
-                .Order()
-                .ToList();
-
         var types = typeof(PipelineRegistration)
             .Assembly.GetTypes()
             .Where(t => t is { IsAbstract: false, IsClass: true })
             .ToList();
-        Assert.Equal(
-            types.Where(typeof(ITaskOrchestrator).IsAssignableFrom).Select(t => t.Name).Order(),
-            Registered("Orchestrators")
-        );
-        Assert.Equal(
-            types.Where(typeof(ITaskActivity).IsAssignableFrom).Select(t => t.Name).Order(),
-            Registered("Activities")
-        );
+        var orchestrators = types.Where(typeof(ITaskOrchestrator).IsAssignableFrom).Select(t => t.Name).ToList();
+        var activities = types.Where(typeof(ITaskActivity).IsAssignableFrom).Select(t => t.Name).ToList();
+
+        Assert.Contains(nameof(EditOrchestrator), orchestrators);
+        Assert.Contains(nameof(PublishActivity), activities);
+        Assert.Null(Record.Exception(() => WorkerTaking(orchestrators, activities)));
+        Assert.Throws<OptionsValidationException>(() => WorkerTaking(orchestrators, [.. activities, "NoSuchActivity"]));
+        Assert.Throws<OptionsValidationException>(() => WorkerTaking([.. orchestrators, "NoSuchOrchestrator"], []));
+    }
+
+    // A Durable worker told to take work items for task names it has no registered task for refuses to start
+    // (UseWorkItemFilters): its options fail validation when the worker reads them.
+    private static void WorkerTaking(IEnumerable<string> orchestrators, IEnumerable<string> activities)
+    {
+        var services = new ServiceCollection();
+        services
+            .AddDurableTaskWorker()
+            .AddTasks(PipelineRegistration.AddPipelineTasks)
+            .UseWorkItemFilters(
+                new DurableTaskWorkerWorkItemFilters
+                {
+                    Orchestrations = [.. orchestrators.Select(name => new OrchestrationFilter(name, []))],
+                    Activities = [.. activities.Select(name => new ActivityFilter(name, []))],
+                }
+            );
+        using var provider = services.BuildServiceProvider();
+        _ = provider.GetRequiredService<IOptionsMonitor<DurableTaskWorkerWorkItemFilters>>().Get(Options.DefaultName);
     }
 
     [Fact]

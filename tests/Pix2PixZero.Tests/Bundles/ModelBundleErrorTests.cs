@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Runtime;
@@ -19,8 +20,25 @@ public sealed class ModelBundleErrorTests : IDisposable
     private string PathOf(params string[] parts) => Path.Combine([_bundle, .. parts]);
 
     [Fact]
-    public void The_intact_copy_opens() =>
-        ModelBundle.Open(_bundle, new OnnxSessionFactory(ExecutionProvider.Cpu)).Dispose();
+    public void A_sound_folder_has_no_problem_and_opens_with_what_its_files_say()
+    {
+        // Neither value is core's default, so both must come from the files.
+        var vaeConfig = PathOf("vae_decoder", "config.json");
+        var vae = JsonNode.Parse(File.ReadAllText(vaeConfig))!;
+        vae["scaling_factor"] = 0.5f;
+        File.WriteAllText(vaeConfig, vae.ToJsonString());
+        var sampleSize = JsonNode.Parse(File.ReadAllText(PathOf("unet", "config.json")))![
+            "sample_size"
+        ]!.GetValue<int>();
+
+        Assert.Empty(ModelBundleValidator.Validate(_bundle));
+        using var bundle = ModelBundle.Open(_bundle, new OnnxSessionFactory(ExecutionProvider.Cpu));
+
+        Assert.Equal(Path.GetFullPath(_bundle), bundle.Directory);
+        Assert.NotEqual(ModelBundle.DefaultLatentSize, sampleSize);
+        Assert.Equal((sampleSize, 0.5f), (bundle.LatentSize, bundle.ScalingFactor));
+        Assert.True(bundle.HasCaptioner);
+    }
 
     [Fact]
     public void A_missing_folder_is_named() =>
