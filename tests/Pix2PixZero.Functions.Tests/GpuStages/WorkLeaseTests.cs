@@ -1,5 +1,4 @@
 using Azure.Storage.Queues;
-using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Tests.Support;
@@ -18,18 +17,23 @@ public sealed class WorkLeaseTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_held_item_stays_hidden_past_its_timeout_and_reappears_unchanged_once_let_go()
     {
-        var queue = await NewQueueAsync();
+        // The seventh renewal comes more than two whole timeouts after the item was taken (one every third of it):
+        // without renewal the item would have been visible again after the first.
+        var renewals = new StorageTap("PUT", "/messages/") { SignalAt = 7 };
+        var queue = await NewQueueAsync(renewals);
         await queue.SendMessageAsync("{\"stage\":\"InvertActivity\"}");
         var taken = (await queue.ReceiveMessageAsync(Visibility)).Value;
 
         await using (new WorkLease(queue, taken, Visibility, NullLogger.Instance))
         {
-            // Three whole timeouts: without renewal the item would be visible again after the first.
-            await Task.Delay(3 * Visibility);
+            await renewals.Reached.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Null((await queue.ReceiveMessageAsync()).Value);
         }
-        var back = await ReceiveWithinAsync(queue, TimeSpan.FromSeconds(10));
+        // Let go, the item is back at most one timeout after the last renewal, which came before the lease stopped.
+        await Task.Delay(Visibility + TimeSpan.FromMilliseconds(500));
+        var back = (await queue.ReceiveMessageAsync()).Value;
 
+        Assert.NotNull(back);
         Assert.Equal(taken.MessageId, back.MessageId);
         Assert.Equal(taken.Body.ToString(), back.Body.ToString());
         Assert.Equal(2, back.DequeueCount);
@@ -38,40 +42,24 @@ public sealed class WorkLeaseTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_completed_item_is_deleted_even_after_renewals_changed_its_receipt()
     {
-        var queue = await NewQueueAsync();
+        var renewals = new StorageTap("PUT", "/messages/") { SignalAt = 2 };
+        var queue = await NewQueueAsync(renewals);
         await queue.SendMessageAsync("{}");
         var taken = (await queue.ReceiveMessageAsync(Visibility)).Value;
 
         await using (var lease = new WorkLease(queue, taken, Visibility, NullLogger.Instance))
         {
-            await Task.Delay(2 * Visibility);
+            await renewals.Reached.WaitAsync(TimeSpan.FromSeconds(30));
             await lease.CompleteAsync();
         }
 
         Assert.Equal(0, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
-    private async Task<QueueClient> NewQueueAsync()
+    private async Task<QueueClient> NewQueueAsync(StorageTap renewals)
     {
-        var queue = new QueueClient(
-            azurite.Storage.ConnectionString,
-            $"lease-{Guid.NewGuid():N}",
-            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }
-        );
+        var queue = StorageTap.Queues(azurite.Storage, renewals).GetQueueClient($"lease-{Guid.NewGuid():N}");
         await queue.CreateAsync();
         return queue;
-    }
-
-    // A hidden item reappears when its time is up; queues raise no event for it.
-    private static async Task<QueueMessage> ReceiveWithinAsync(QueueClient queue, TimeSpan limit)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (DateTime.UtcNow < deadline)
-        {
-            if ((await queue.ReceiveMessageAsync()).Value is { } message)
-                return message;
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-        throw new TimeoutException($"nothing reappeared on {queue.Name} within {limit}");
     }
 }

@@ -64,13 +64,17 @@ public sealed class AzureStorageBackendTests(AzuriteFixture azurite)
             ["mode"] = "fanout",
             ["tasks"] = "dog2horse",
         };
+        // The edit stage under way past a first step: each of the two edit activities writes its step 0 once, so the
+        // third progress write of the stage is a later step.
+        var editing = new StorageTap("PUT", "/progress.json", "\"edit\"") { SignalAt = 3 };
         string id;
         await using (
             var first = await AzureStorageTaskHub.StartAsync(
                 azurite.Storage,
                 taskHub,
                 PipelineConfiguration.For(azurite.Storage),
-                activitySlots: 2
+                activitySlots: 2,
+                s => s.AddSingleton(StorageTap.Blobs(azurite.Storage, editing))
             )
         )
         {
@@ -81,12 +85,10 @@ public sealed class AzureStorageBackendTests(AzuriteFixture azurite)
                     .SubmitAsync(blob, first.Client, CancellationToken.None)
             ).InstanceId;
 
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
-            while ((await ProgressBlob.ReadAsync(blobs, id, timeout.Token)) is not { Stage: "edit", Step: > 0 })
-                await Task.Delay(25, timeout.Token);
+            await editing.Reached.WaitAsync(TimeSpan.FromSeconds(180));
             Assert.Equal(
                 OrchestrationRuntimeStatus.Running,
-                (await first.Client.GetInstanceAsync(id, timeout.Token))!.RuntimeStatus
+                (await first.Client.GetInstanceAsync(id, CancellationToken.None))!.RuntimeStatus
             );
         }
         Assert.False(await blobs.ExistsAsync(StorageLayout.Manifest(id), CancellationToken.None));

@@ -1,4 +1,5 @@
 using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.DependencyInjection;
 using Pix2PixZero.Functions.Storage;
 using Pix2PixZero.Functions.Tests.Support;
 
@@ -14,9 +15,12 @@ public sealed class StorageRestartTests
     public async Task An_azurite_restart_in_the_middle_of_a_request_loses_nothing_and_duplicates_nothing()
     {
         await using var storage = await Azurite.StartAsync();
+        // The inversion's second progress write: it is under way (its first step is written once, as step 0).
+        var inverting = new StorageTap("PUT", "/progress.json", "\"invert\"") { SignalAt = 2 };
         await using var host = await PipelineTestHost.StartAsync(
             storage,
-            new Dictionary<string, string?> { ["FirstRetryInterval"] = "00:00:02", ["ActivityAttempts"] = "8" }
+            new Dictionary<string, string?> { ["FirstRetryInterval"] = "00:00:02", ["ActivityAttempts"] = "8" },
+            s => s.AddSingleton(StorageTap.Blobs(storage, inverting))
         );
         var options = new Dictionary<string, string>
         {
@@ -27,9 +31,7 @@ public sealed class StorageRestartTests
         };
         var upload = await host.UploadToInboxAsync("cat2dog/restart.png", TinyModel.Photo(), options);
         var id = (await host.SubmitAsync(upload)).InstanceId;
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180)))
-            while (await ProgressBlob.ReadAsync(host.Blobs, id, timeout.Token) is not { Stage: "invert", Step: > 0 })
-                await Task.Delay(25, timeout.Token);
+        await inverting.Reached.WaitAsync(TimeSpan.FromSeconds(180));
 
         // Down for longer than the storage client's own retries
         // last, so the outage reaches the activities and they retry.

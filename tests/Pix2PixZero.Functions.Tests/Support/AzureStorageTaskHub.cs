@@ -35,7 +35,8 @@ public sealed class AzureStorageTaskHub : IAsyncDisposable
         Azurite storage,
         string taskHub,
         IConfiguration configuration,
-        int activitySlots
+        int activitySlots,
+        Action<IServiceCollection>? services = null
     )
     {
         var service = new AzureStorageOrchestrationService(
@@ -60,15 +61,16 @@ public sealed class AzureStorageTaskHub : IAsyncDisposable
         var (sidecar, channel) = await GrpcSidecar.StartAsync(service);
         var worker = Host.CreateDefaultBuilder()
             .ConfigureLogging(logging => logging.ClearProviders())
-            .ConfigureServices(services =>
+            .ConfigureServices(s =>
             {
-                services.AddPipelineServices(configuration);
-                services.AddDurableTaskWorker(builder =>
+                services?.Invoke(s);
+                s.AddPipelineServices(configuration);
+                s.AddDurableTaskWorker(builder =>
                 {
                     builder.UseGrpc(channel);
                     builder.AddTasks(PipelineRegistration.AddPipelineTasks);
                 });
-                services.AddDurableTaskClient(builder =>
+                s.AddDurableTaskClient(builder =>
                 {
                     builder.UseGrpc(channel);
                     builder.RegisterDirectly();

@@ -12,6 +12,7 @@ public sealed class CliProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _out = new();
     private readonly StringBuilder _error = new();
+    private readonly List<(string Text, TaskCompletionSource Printed)> _awaited = [];
 
     private CliProcess(Process process)
     {
@@ -24,9 +25,16 @@ public sealed class CliProcess : IDisposable
         };
         _process.ErrorDataReceived += (_, e) =>
         {
-            if (e.Data is not null)
-                lock (_error)
-                    _error.AppendLine(e.Data);
+            if (e.Data is null)
+                return;
+            lock (_error)
+            {
+                _error.AppendLine(e.Data);
+                var error = _error.ToString();
+                foreach (var (text, printed) in _awaited)
+                    if (error.Contains(text, StringComparison.Ordinal))
+                        printed.TrySetResult();
+            }
         };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
@@ -120,15 +128,20 @@ public sealed class CliProcess : IDisposable
     /// <summary>Waits until standard error holds <paramref name="text"/>.</summary>
     public async Task WaitForErrorAsync(string text, int seconds)
     {
-        var clock = Stopwatch.StartNew();
-        while (!Error.Contains(text, StringComparison.Ordinal))
+        var printed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_error)
         {
-            if (_process.HasExited || clock.Elapsed > TimeSpan.FromSeconds(seconds))
-                throw new TimeoutException(
-                    $"pix2pix-zero did not print \"{text}\" (exited: {_process.HasExited}):{Environment.NewLine}{Error}"
-                );
-            await Task.Delay(50);
+            if (_error.ToString().Contains(text, StringComparison.Ordinal))
+                return;
+            _awaited.Add((text, printed));
         }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        // Exiting ends the wait too: after the last line, standard error has nothing more to print.
+        await Task.WhenAny(printed.Task, _process.WaitForExitAsync(timeout.Token));
+        if (!printed.Task.IsCompleted)
+            throw new TimeoutException(
+                $"pix2pix-zero did not print \"{text}\" (exited: {_process.HasExited}):{Environment.NewLine}{Error}"
+            );
     }
 
     /// <summary>Sends SIGINT, what Ctrl+C sends to a program in a terminal.</summary>
