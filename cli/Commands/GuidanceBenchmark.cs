@@ -32,8 +32,8 @@ public static class GuidanceBenchmark
         using var pipeline = new Pix2PixZeroPipeline(bundle);
         var side = imageSize ?? bundle.ImageSize;
         var square = bundle.ProcessingSize(new PixelSize(side, side), imageSize, "--size");
-        var compiled = pipeline.PrepareGuidanceGraphs(force: true);
-        var compilePeak = MethodCommands.PeakResidentMiB();
+        var compiled = pipeline.Sessions.Prepare(force: true);
+        var compilePeak = PeakMemory.ResidentMiB();
 
         var size = new UnetProbeSize(
             2,
@@ -52,20 +52,20 @@ public static class GuidanceBenchmark
         // The forward is the UNet's noise prediction as an edit runs it (the attention probe asked for the noise
         // alone), so the figures are those of one process holding the weights once.
         // The sessions, created before any clock starts.
-        using var graphs = pipeline.Graphs(size.LatentHeight, size.LatentWidth);
+        using var graphs = pipeline.Sessions.Graphs(size.LatentHeight, size.LatentWidth);
         // Each first run's peak on its own where the peak can be reset (Linux), else the peak so far.
-        var perRun = MethodCommands.ResetPeakResident();
+        var perRun = PeakMemory.Reset();
         var clock = Stopwatch.StartNew();
         graphs.NoisePredictor.PredictNoise(sample, timestep, context);
-        var (forwardFirst, forwardPeak) = (clock.Elapsed.TotalMilliseconds, MethodCommands.PeakResidentMiB());
-        MethodCommands.ResetPeakResident();
+        var (forwardFirst, forwardPeak) = (clock.Elapsed.TotalMilliseconds, PeakMemory.ResidentMiB());
+        PeakMemory.Reset();
         clock.Restart();
         var (_, references) = graphs.AttentionProbe.Run(other, timestep, context);
-        var (probeFirst, probePeak) = (clock.Elapsed.TotalMilliseconds, MethodCommands.PeakResidentMiB());
-        MethodCommands.ResetPeakResident();
+        var (probeFirst, probePeak) = (clock.Elapsed.TotalMilliseconds, PeakMemory.ResidentMiB());
+        PeakMemory.Reset();
         clock.Restart();
         graphs.Guidance.LossAndGradient(sample, timestep, context, references);
-        var (guidanceFirst, guidancePeak) = (clock.Elapsed.TotalMilliseconds, MethodCommands.PeakResidentMiB());
+        var (guidanceFirst, guidancePeak) = (clock.Elapsed.TotalMilliseconds, PeakMemory.ResidentMiB());
 
         // Interleaved, so a change in the machine's load shifts all three alike and the ratio stays meaningful.
         var (forward, probe, guidance) = Medians(

@@ -206,8 +206,8 @@ public static class ModelsCommand
     {
         using var loggers = CommandLine.Logging(verbose: false);
         using var bundle = ModelBundle.Open(directory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
-        using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("compiler"));
-        var graphs = pipeline.PrepareGuidanceGraphs(force);
+        using var sessions = new GuidanceSessions(bundle, loggers.CreateLogger("compiler"));
+        var graphs = sessions.Prepare(force);
         output.WriteLine(
             $"guidance graphs: {graphs.Layers.Count} cross-attention layers "
                 + $"in the {(graphs.SourceIsDynamic ? "dynamic" : "static")} UNet"
