@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Requests;
@@ -19,14 +20,14 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
     public override async Task<EditManifest> RunAsync(TaskOrchestrationContext context, EditRequest request)
     {
         var retry = request.Retry.Options();
-        var stage = EditStatus.Prepare;
+        var stage = EditStage.Prepare;
         try
         {
             context.SetCustomStatus(EditStatus.At(stage));
             var prepared = await context.CallActivityAsync<PreparedEdit>(nameof(PrepareImageActivity), request, retry);
             var plan = prepared.Settings;
 
-            context.SetCustomStatus(EditStatus.At(stage = EditStatus.CaptionAndDirections));
+            context.SetCustomStatus(EditStatus.At(stage = EditStage.CaptionAndDirections));
             var caption = plan.Caption is { } given
                 ? Task.FromResult(new CaptionResult(given, CaptionActivity.FromUser, 0))
                 : GpuStage.RunAsync<CaptionResult>(
@@ -57,7 +58,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
             await Task.WhenAll([caption, .. means]);
             var meanOf = means.ToDictionary(m => m.Result.Word, m => m.Result);
 
-            context.SetCustomStatus(EditStatus.At(stage = EditStatus.Invert));
+            context.SetCustomStatus(EditStatus.At(stage = EditStage.Invert));
             var inverted = await GpuStage.RunAsync<InvertResult>(
                 context,
                 nameof(InvertActivity),
@@ -66,7 +67,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 request.Gpu
             );
 
-            context.SetCustomStatus(EditStatus.At(stage = EditStatus.Edit));
+            context.SetCustomStatus(EditStatus.At(stage = EditStage.Edit));
             var jobs = tasks
                 .Select(t => new TaskDirections(t.Name, meanOf[t.Source.Value], meanOf[t.Target.Value]))
                 .ToList();
@@ -84,14 +85,14 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 )
             );
 
-            context.SetCustomStatus(EditStatus.At(stage = EditStatus.Publish));
+            context.SetCustomStatus(EditStatus.At(stage = EditStage.Publish));
             var seconds = new Dictionary<string, double>
             {
-                ["prepare"] = prepared.Seconds,
-                ["caption"] = caption.Result.Seconds,
-                ["directions"] = means.Sum(m => m.Result.Seconds),
-                ["invert"] = inverted.Seconds,
-                ["edit"] = edits.Sum(e => e.Seconds),
+                [EditStage.Prepare.Name] = prepared.Seconds,
+                [EditStage.Caption.Name] = caption.Result.Seconds,
+                [EditStage.Directions.Name] = means.Sum(m => m.Result.Seconds),
+                [EditStage.Invert.Name] = inverted.Seconds,
+                [EditStage.Edit.Name] = edits.Sum(e => e.Seconds),
                 ["wall"] = (context.CurrentUtcDateTime - request.SubmittedAt.UtcDateTime).TotalSeconds,
             };
             var manifest = await context.CallActivityAsync<EditManifest>(
@@ -107,7 +108,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 ),
                 retry
             );
-            context.SetCustomStatus(EditStatus.At(EditStatus.Complete));
+            context.SetCustomStatus(EditStatus.At(EditStage.Complete));
             return manifest;
         }
         catch (Exception failure)

@@ -13,6 +13,7 @@ using Microsoft.DurableTask.Client;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Requests;
@@ -179,14 +180,14 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
             );
         if (instance.RuntimeStatus != OrchestrationRuntimeStatus.Terminated)
         {
-            var stage = instance.ReadCustomStatusAs<EditStatus>()?.Stage ?? EditStatus.Prepare;
+            var stage = instance.ReadCustomStatusAs<EditStatus>()?.Current ?? EditStage.Prepare;
             await client.TerminateInstanceAsync(id, new TerminateInstanceOptions(), cancellationToken);
             await blobs.RecordErrorAsync(
                 new EditError(
                     id,
                     stage,
                     EditError.Cancelled,
-                    $"cancelled by a user in the stage \"{stage}\"; no result was published",
+                    $"cancelled by a user in the stage \"{stage.Name}\"; no result was published",
                     DateTimeOffset.UtcNow
                 )
             );

@@ -19,7 +19,7 @@ public sealed record EditForm(
     long MaxImageBytes,
     IReadOnlyList<string> ImageTypes,
     string ImageFormats,
-    IReadOnlyList<string> Stages,
+    IReadOnlyList<EditForm.Stage> Stages,
     IReadOnlyList<string> Examples,
     string CancelledStatus,
     IReadOnlyList<EditForm.Field> Options
@@ -30,6 +30,12 @@ public sealed record EditForm(
 
     /// <summary>The media types of <see cref="ImageCodec.SupportedFormats"/>.</summary>
     public static readonly IReadOnlyList<string> MediaTypes = ["image/png", "image/jpeg", "image/webp"];
+
+    /// <summary>
+    /// One stage of <see cref="EditStatus.Stages"/>: its name in the status API and its label for people
+    /// (<see cref="EditStage.DisplayName"/>).
+    /// </summary>
+    public sealed record Stage(string Name, string Label);
 
     /// <summary>
     /// One option of <see cref="EditRequestParser.Accepted"/>: a number in [<see cref="Min"/>, <see cref="Max"/>]
@@ -61,7 +67,7 @@ public sealed record EditForm(
             ),
             MediaTypes,
             ImageCodec.SupportedFormats,
-            EditStatus.Stages,
+            [.. EditStatus.Stages.Select(s => new Stage(s.Name, s.DisplayName))],
             examples,
             EditsApi.CancelledStatus,
             [

@@ -82,7 +82,7 @@ public sealed class AzureStorageBackendTests(AzuriteFixture azurite)
             ).InstanceId;
 
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
-            while ((await ProgressBlob.ReadAsync(blobs, id, timeout.Token)) is not { Stage: "edit", Step: > 0 })
+            while ((await ProgressBlob.ReadAsync(blobs, id, timeout.Token)) is not { Stage.Name: "edit", Step: > 0 })
                 await Task.Delay(25, timeout.Token);
             Assert.Equal(
                 OrchestrationRuntimeStatus.Running,

@@ -34,7 +34,7 @@ public sealed class CancelTests(AzuriteFixture azurite)
             }
         );
         await WaitForAsync(
-            async () => await ProgressBlob.ReadAsync(host.Blobs, id, default) is { Stage: "invert", Step: >= 2 },
+            async () => await ProgressBlob.ReadAsync(host.Blobs, id, default) is { Stage.Name: "invert", Step: >= 2 },
             "the inversion's second step"
         );
 

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Storage;
@@ -63,7 +64,7 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
         var status = (
             await _host.Client.GetInstanceAsync(submission.InstanceId, getInputsAndOutputs: true)
         )!.ReadCustomStatusAs<EditStatus>();
-        Assert.Equal(EditStatus.At("complete"), status);
+        Assert.Equal(EditStatus.At(EditStage.Complete), status);
     }
 
     [Theory]
@@ -106,7 +107,7 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
         var error = await Results.AssertFailedAsync(_host.Blobs, await _host.WaitAsync(submission.InstanceId));
 
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15), "bad input must not be retried");
-        Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage));
+        Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage.Name));
         Assert.Contains("edit-requests/cat2dog/notes.png", error.Message);
         Assert.Contains("not a PNG, JPEG or WebP image", error.Message);
     }

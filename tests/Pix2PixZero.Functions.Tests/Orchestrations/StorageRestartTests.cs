@@ -28,7 +28,9 @@ public sealed class StorageRestartTests
         var upload = await host.UploadToInboxAsync("cat2dog/restart.png", TinyModel.Photo(), options);
         var id = (await host.SubmitAsync(upload)).InstanceId;
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180)))
-            while (await ProgressBlob.ReadAsync(host.Blobs, id, timeout.Token) is not { Stage: "invert", Step: > 0 })
+            while (
+                await ProgressBlob.ReadAsync(host.Blobs, id, timeout.Token) is not { Stage.Name: "invert", Step: > 0 }
+            )
                 await Task.Delay(25, timeout.Token);
 
         // Down for longer than the storage client's own retries

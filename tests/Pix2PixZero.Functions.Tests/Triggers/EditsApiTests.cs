@@ -389,7 +389,7 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
             await _host.WaitAsync(submitted.GetProperty("id").GetString()!)
         );
 
-        Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage));
+        Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage.Name));
         Assert.Contains("POST /api/directions", error.Message);
     }
 

@@ -122,7 +122,12 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
             new AppSettings().MaxRequestBytes - EditForm.FormAllowance,
             form.GetProperty("maxImageBytes").GetInt64()
         );
-        Assert.Equal(EditStatus.Stages, form.GetProperty("stages").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(
+            EditStatus.Stages.Select(s => (s.Name, s.DisplayName)),
+            form.GetProperty("stages")
+                .EnumerateArray()
+                .Select(s => (s.GetProperty("name").GetString()!, s.GetProperty("label").GetString()!))
+        );
         var fields = form.GetProperty("options").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
         Assert.Equal(["caption", "guidance", "multiplier", "seed", "sentences", "steps", "xa"], fields.Keys.Order());
         Assert.All(fields.Keys, name => Assert.True(EditRequestParser.Accepted.ContainsKey(name), name));
