@@ -34,7 +34,8 @@ public sealed class GraphRunTimes : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (ReferenceEquals(instrument, OnnxModel.RunDuration))
+            // By name: the instrument is published while OnnxModel's static fields are being set.
+            if (instrument is { Meter.Name: OnnxModel.MeterName, Name: OnnxModel.RunDurationName })
                 listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<double>(

@@ -33,6 +33,15 @@ public sealed record EditProvenance
         Scheduler = bundle.SchedulerConfig.Describe();
     }
 
+    /// <summary>The caption source of a caption BLIP wrote.</summary>
+    public const string BlipCaption = "BLIP";
+
+    /// <summary>The caption source of a caption the user gave.</summary>
+    public const string UserCaption = "user";
+
+    /// <summary>The caption source in synthetic mode, where the prompt is the caption.</summary>
+    public const string PromptCaption = "prompt";
+
     public bool Synthetic { get; private init; }
 
     public string? Input { get; private init; }
@@ -97,5 +106,10 @@ public sealed record EditProvenance
         string prompt,
         PixelSize size,
         string directionSentences
-    ) => new(bundle, modelId, null, prompt, "prompt", size, directionSentences) { Synthetic = true, Prompt = prompt };
+    ) =>
+        new(bundle, modelId, null, prompt, PromptCaption, size, directionSentences)
+        {
+            Synthetic = true,
+            Prompt = prompt,
+        };
 }

@@ -14,7 +14,10 @@ public sealed record PipelineStep(EditStage Stage, int Step, int Total)
     /// <summary>On the caption's step: the caption the photo is inverted with.</summary>
     public string? Caption { get; init; }
 
-    /// <summary>On the caption's step: where <see cref="Caption"/> came from ("BLIP" or "user").</summary>
+    /// <summary>
+    /// On the caption's step: where <see cref="Caption"/> came from (<see cref="EditProvenance.BlipCaption"/> or
+    /// <see cref="EditProvenance.UserCaption"/>).
+    /// </summary>
     public string? CaptionSource { get; init; }
 
     /// <summary>On a word-means step: the word being averaged, or the last one once all are done.</summary>

@@ -85,7 +85,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
         var original = ImageCodec.SizeOf(request.Image);
         var size = _bundle.ProcessingSize(original, request.Size, request.SizeOption);
-        var captionSource = request.Caption is null ? "BLIP" : "user";
+        var captionSource = request.Caption is null ? EditProvenance.BlipCaption : EditProvenance.UserCaption;
         var caption = request.Caption ?? Caption(request.Image, cancellationToken, size);
         onStepEnd?.Invoke(
             new PipelineStep(EditStage.Caption, 1, 1) { Caption = caption, CaptionSource = captionSource }

@@ -100,6 +100,9 @@ public abstract class OnnxModel : IDisposable
     /// <summary>The meter of <see cref="RunDuration"/>.</summary>
     public const string MeterName = "Pix2PixZero.Onnx";
 
+    /// <summary>The name of <see cref="RunDuration"/>, which listeners match with <see cref="MeterName"/>.</summary>
+    public const string RunDurationName = "pix2pixzero.onnx.run.duration";
+
     private static readonly Meter RunMeter = new(MeterName);
 
     /// <summary>
@@ -109,7 +112,7 @@ public abstract class OnnxModel : IDisposable
     /// exporter) takes it, so the model holds no timing of its own.
     /// </summary>
     public static readonly Histogram<double> RunDuration = RunMeter.CreateHistogram<double>(
-        "pix2pixzero.onnx.run.duration",
+        RunDurationName,
         "ms",
         "wall time of one ONNX Runtime run of a graph"
     );

@@ -29,7 +29,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
 
             context.SetCustomStatus(EditStatus.At(stage = EditStage.CaptionAndDirections));
             var caption = plan.Caption is { } given
-                ? Task.FromResult(new CaptionResult(given, CaptionActivity.FromUser, 0))
+                ? Task.FromResult(new CaptionResult(given, EditProvenance.UserCaption, 0))
                 : GpuStage.RunAsync<CaptionResult>(
                     context,
                     nameof(CaptionActivity),

@@ -36,7 +36,7 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
             "cat2dog"
         );
 
-        Assert.Equal(CaptionActivity.FromBlip, manifest.CaptionSource);
+        Assert.Equal(EditProvenance.BlipCaption, manifest.CaptionSource);
         Assert.False(string.IsNullOrWhiteSpace(manifest.Caption));
         Assert.Equal(new BlobRef(StorageLayout.Requests, "cat2dog/single.png"), manifest.Input.Source);
         Assert.Equal((512, 512), (manifest.Input.Width, manifest.Input.Height));
@@ -90,7 +90,7 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
             "cat2horse"
         );
 
-        Assert.Equal(("a photo of a cat", CaptionActivity.FromUser), (manifest.Caption, manifest.CaptionSource));
+        Assert.Equal(("a photo of a cat", EditProvenance.UserCaption), (manifest.Caption, manifest.CaptionSource));
         Assert.Equal(mode == "fanout" ? "FanOut" : "Batched", manifest.Mode);
         Assert.All(manifest.Results, r => Assert.Equal(7UL, r.Record.Seed));
         Assert.Equal(["cat", "dog", "horse"], manifest.Directions.Select(d => d.Word).Order());
