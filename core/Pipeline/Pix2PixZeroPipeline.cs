@@ -21,11 +21,12 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 {
     private readonly ModelBundle _bundle;
 
-    /// <summary>Latent shapes whose sessions a pipeline keeps unless told otherwise.</summary>
-    public const int DefaultSessionShapes = GuidanceSessions.DefaultShapes;
-
     /// <param name="sessionShapes">How many latent shapes' sessions are kept (<see cref="GuidanceSessions"/>).</param>
-    public Pix2PixZeroPipeline(ModelBundle bundle, ILogger? log = null, int sessionShapes = DefaultSessionShapes)
+    public Pix2PixZeroPipeline(
+        ModelBundle bundle,
+        ILogger? log = null,
+        int sessionShapes = GuidanceSessions.DefaultShapes
+    )
     {
         _bundle = bundle;
         Sessions = new GuidanceSessions(bundle, log, sessionShapes);

@@ -22,7 +22,7 @@ public sealed record AppSettings
     /// Photo shapes (latent height × width) whose attention-probe and guidance sessions a worker keeps for reuse; each
     /// costs memory (README, "Photo sizes"), and a shape not kept pays the sessions' creation again.
     /// </summary>
-    public int SessionShapes { get; init; } = Core.Pipeline.Pix2PixZeroPipeline.DefaultSessionShapes;
+    public int SessionShapes { get; init; } = Core.Pipeline.GuidanceSessions.DefaultShapes;
 
     /// <summary>Local cache of word means downloaded from (or computed for) the directions container.</summary>
     public string DirectionCache { get; init; } = Path.Combine(Path.GetTempPath(), "pix2pix-zero", "directions");
@@ -85,7 +85,7 @@ public sealed record AppSettings
                 SettingName(nameof(SessionShapes)),
                 SessionShapes,
                 $"use 1..{Core.Runtime.SessionsByShape<int, IDisposable>.MaxCapacity} "
-                    + $"(default {Core.Pipeline.Pix2PixZeroPipeline.DefaultSessionShapes})"
+                    + $"(default {Core.Pipeline.GuidanceSessions.DefaultShapes})"
             );
         if (string.IsNullOrWhiteSpace(DirectionCache))
             throw new InvalidOptionException(
