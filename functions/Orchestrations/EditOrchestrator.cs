@@ -23,8 +23,13 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
         try
         {
             context.SetCustomStatus(EditStatus.At(stage));
-            var prepared = await context.CallActivityAsync<PreparedEdit>(nameof(PrepareImageActivity), request, retry);
-            var plan = prepared.Settings;
+            var plan = request.Settings
+                ?? throw new InvalidInputException(request.Refused ?? "the options were refused");
+            var prepared = await context.CallActivityAsync<PreparedEdit>(
+                nameof(PrepareImageActivity),
+                new PrepareInput(request.Id, request.Source, request.SourceETag, plan),
+                retry
+            );
 
             context.SetCustomStatus(EditStatus.At(stage = EditStatus.CaptionAndDirections));
             var caption = plan.Caption is { } given
@@ -98,6 +103,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 nameof(PublishActivity),
                 new PublishInput(
                     request,
+                    plan,
                     prepared,
                     caption.Result,
                     [.. meanOf.Values],
