@@ -2,7 +2,9 @@ using System.Globalization;
 
 namespace Pix2PixZero.Core.Pipeline;
 
-/// <summary>Where the web page's form offers a hyperparameter: not at all, among the first fields, or folded away.</summary>
+/// <summary>
+/// Where the web page's form offers a hyperparameter: not at all, among the first fields, or folded away.
+/// </summary>
 public enum FormPlacement
 {
     None,
@@ -81,7 +83,9 @@ public abstract class Hyperparameter
     public abstract void Check(MethodParameters parameters, string name);
 }
 
-/// <summary>A hyperparameter of type <typeparamref name="T"/>; null values (when T allows them) mean "by mode".</summary>
+/// <summary>
+/// A hyperparameter of type <typeparamref name="T"/>; null values (when T allows them) mean "by mode".
+/// </summary>
 public sealed class Hyperparameter<T> : Hyperparameter
 {
     public required ValueRule<T> Rule { get; init; }
@@ -147,7 +151,9 @@ public sealed class ValueRule<T>
 
     public required string Range { get; init; }
 
-    /// <summary>What a text that is no value at all should be ("a whole number"); null: <see cref="Range"/> says.</summary>
+    /// <summary>
+    /// What a text that is no value at all should be ("a whole number"); null: <see cref="Range"/> says.
+    /// </summary>
     public string? Unparsable { get; init; }
 
     public required Parser TryParse { get; init; }
@@ -195,7 +201,9 @@ public static class ValueRule
             Whole = true,
         };
 
-    /// <summary>A finite number in <paramref name="min"/>..<paramref name="max"/>, the minimum excluded if asked.</summary>
+    /// <summary>
+    /// A finite number in <paramref name="min"/>..<paramref name="max"/>, the minimum excluded if asked.
+    /// </summary>
     public static ValueRule<float> Real(float min, float max, bool minExclusive = false) =>
         new()
         {
@@ -249,7 +257,9 @@ public static class ValueRule
         };
     }
 
-    /// <summary>Text of at most <paramref name="maxLength"/> characters, or unset (null) to let the mode choose.</summary>
+    /// <summary>
+    /// Text of at most <paramref name="maxLength"/> characters, or unset (null) to let the mode choose.
+    /// </summary>
     public static ValueRule<string?> Text(int maxLength) =>
         new()
         {

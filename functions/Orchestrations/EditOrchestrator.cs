@@ -24,7 +24,9 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
         {
             context.SetCustomStatus(EditStatus.At(stage));
             var plan = request.Settings
-                ?? throw new InvalidInputException(request.Refused ?? "the options were refused");
+                ?? throw new InvalidInputException(
+                    request.Refused ?? "the request carries no settings; submit it again"
+                );
             var prepared = await context.CallActivityAsync<PreparedEdit>(
                 nameof(PrepareImageActivity),
                 new PrepareInput(request.Id, request.Source, request.SourceETag, plan),

@@ -8,7 +8,9 @@ using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Cli;
 
-/// <summary>The method's command-line options are MethodParameters.Table's entries: flags, help, defaults, refusals.</summary>
+/// <summary>
+/// The method's command-line options are MethodParameters.Table's entries: flags, help, defaults, refusals.
+/// </summary>
 public sealed partial class MethodOptionTests
 {
     public static TheoryData<string> MethodCommands() => new() { "edit", "generate", "demo", "bench" };
