@@ -15,17 +15,20 @@ public static partial class CudaEnvironment
 {
     private static readonly Lazy<CudaOptions> FromProcess = new(() => Read(Environment.GetEnvironmentVariable));
 
-    /// <summary>This process's options; an <see cref="Core.InvalidOptionException"/> naming the variable if bad.</summary>
+    /// <summary>This process's options; a bad one throws <see cref="Core.InvalidOptionException"/>.</summary>
     public static CudaOptions Options => FromProcess.Value;
 
-    /// <summary>The variable that holds <paramref name="setting"/>: <c>CudaMemoryLimit</c> → <c>PIX2PIX_ZERO_CUDA_MEMORY_LIMIT</c>.</summary>
+    /// <summary>
+    /// The variable that holds <paramref name="setting"/>: <c>CudaMemoryLimit</c> →
+    /// <c>PIX2PIX_ZERO_CUDA_MEMORY_LIMIT</c>.
+    /// </summary>
     public static string VariableName(string setting) =>
         "PIX2PIX_ZERO_" + WordStart().Replace(setting, "_$1").ToUpperInvariant();
 
     public static CudaOptions Read(Func<string, string?> variable) =>
         CudaOptions.Read(setting => variable(VariableName(setting)), VariableName);
 
-    /// <summary>The session factory every command uses: the provider asked for, with this process's CUDA options.</summary>
+    /// <summary>The session factory of every command: the provider asked for, with these CUDA options.</summary>
     public static OnnxSessionFactory Factory(ExecutionProvider provider, ILogger? log = null) =>
         new(provider, log, Options);
 

@@ -15,7 +15,7 @@ namespace Pix2PixZero.Cli.Commands;
 /// </summary>
 public static class GuidanceProfile
 {
-    /// <summary>The graphs whose traces are read: the forward runs on the attention probe, as an edit runs it.</summary>
+    /// <summary>The graphs whose traces are read: the forward runs on the attention probe, as edits run it.</summary>
     private static readonly string ForwardGraph = Path.GetFileNameWithoutExtension(
         Core.Graph.GuidanceGraphCompiler.AttentionProbeFile
     );

@@ -5,7 +5,7 @@ namespace Pix2PixZero.Core.Runtime;
 /// <summary>How cuDNN picks each convolution's algorithm (ONNX Runtime's <c>cudnn_conv_algo_search</c>).</summary>
 public enum CudnnConvAlgoSearch
 {
-    /// <summary>Times every algorithm on the first run of each convolution shape (ONNX Runtime's own default).</summary>
+    /// <summary>Times every algorithm on the first run of each convolution shape (ONNX Runtime's default).</summary>
     Exhaustive,
 
     /// <summary>cuDNN's heuristic: no trial runs, so no slow first run and no trial workspaces.</summary>
@@ -32,7 +32,7 @@ public sealed record CudaOptions
     public static IReadOnlyList<string> Settings { get; } =
     [DeviceSetting, MemoryLimitSetting, ConvAlgoSearchSetting, ParitySetting];
 
-    /// <summary>The smallest memory limit accepted: less cannot hold the tiny model's sessions and cuDNN's handles.</summary>
+    /// <summary>The smallest memory limit accepted: less cannot hold cuDNN's handles and a tiny model.</summary>
     public const long MinMemoryLimit = 64L << 20;
 
     private const int MaxDevice = 255;
