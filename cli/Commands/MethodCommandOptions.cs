@@ -101,9 +101,13 @@ public sealed class MethodCommandOptions
         return (method, sentences, OutputDirectory(result));
     }
 
-    /// <summary>The provider asked for, refused when this build cannot run it (CUDA in a CPU build).</summary>
+    /// <summary>
+    /// The provider asked for, refused when this build cannot run it (CUDA in a CPU build) or when the CUDA options'
+    /// variables hold bad values (<see cref="CudaEnvironment"/>).
+    /// </summary>
     public ExecutionProvider CheckProvider(ParseResult result)
     {
+        _ = CudaEnvironment.Options;
         var provider = result.GetValue(Provider);
         return OnnxSessionFactory.MissingFromBuild(provider) is { } missing
             ? throw new InvalidOptionException(Provider.Name, provider, missing)
