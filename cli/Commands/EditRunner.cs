@@ -164,7 +164,7 @@ public sealed class EditRunner(
     }
 
     private ModelBundle OpenBundle(ILoggerFactory loggers) =>
-        ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
+        ModelBundle.Open(modelDirectory, CudaEnvironment.Factory(provider, loggers.CreateLogger("onnx")));
 
     private SentenceSource.BuiltIn Sentences => new(sentences);
 

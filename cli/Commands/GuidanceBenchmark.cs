@@ -14,7 +14,8 @@ namespace Pix2PixZero.Cli.Commands;
 /// times one CFG-batch UNet forward (the attention probe asked for the noise alone, as the edit runs it), one
 /// attention-probe run and one guidance run (loss and ∂loss/∂sample, as the edit runs it), each the median of
 /// several interleaved runs after a warm-up, with each first run's time and peak memory apart; the guidance/forward
-/// ratio is the figure to watch (target ≤ 3.5).
+/// ratio is the figure to watch (target ≤ 3.5). With a profile folder, a per-op-type table of both follows
+/// (<see cref="GuidanceProfile"/>).
 /// </summary>
 public static class GuidanceBenchmark
 {
@@ -25,10 +26,11 @@ public static class GuidanceBenchmark
         ExecutionProvider provider,
         int runs,
         int? imageSize,
-        TextWriter output
+        TextWriter output,
+        string? profileFolder = null
     )
     {
-        using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider));
+        using var bundle = ModelBundle.Open(modelDirectory, CudaEnvironment.Factory(provider));
         using var pipeline = new Pix2PixZeroPipeline(bundle);
         var side = imageSize ?? bundle.ImageSize;
         var square = bundle.ProcessingSize(new PixelSize(side, side), imageSize, "--size");
@@ -101,6 +103,19 @@ public static class GuidanceBenchmark
                 + $"probe {probePeak:F0} MiB, guidance {guidancePeak:F0} MiB "
                 + $"(guidance/forward {guidancePeak / forwardPeak:F2})"
         );
+        if (profileFolder is null)
+            return;
+        var (forwardOps, guidanceOps) = GuidanceProfile.Run(
+            modelDirectory,
+            provider,
+            profileFolder,
+            runs,
+            sample,
+            timestep,
+            context,
+            references
+        );
+        GuidanceProfile.Write(output, profileFolder, forwardOps, guidanceOps);
     }
 
     private static DenseTensor<float> Noise(int[] shape, ulong seed)

@@ -36,7 +36,7 @@ public static class MethodCommands
                     using var photo = PhotoSource.Of(result.GetValue(image)!).Load();
                     using var bundle = ModelBundle.Open(
                         options.ModelDirectory(result),
-                        new OnnxSessionFactory(provider)
+                        CudaEnvironment.Factory(provider)
                     );
                     using var pipeline = new Pix2PixZeroPipeline(bundle);
                     Console.WriteLine(pipeline.Caption(photo, ct));
@@ -155,7 +155,7 @@ public static class MethodCommands
                     );
                     using var bundle = ModelBundle.Open(
                         options.ModelDirectory(result),
-                        new OnnxSessionFactory(provider)
+                        CudaEnvironment.Factory(provider)
                     );
                     using var pipeline = new Pix2PixZeroPipeline(bundle);
                     var mean = pipeline.WordMean(result.GetValue(word)!, source, store, ct);
@@ -278,6 +278,12 @@ public static class MethodCommands
         {
             Description = "side of the square latent's image in pixels, a multiple of 64 (default: the model's)",
         };
+        var profile = new Option<DirectoryInfo?>("--profile")
+        {
+            Description =
+                "then profile the forward and the guidance run with ONNX Runtime's profiler: JSON traces into "
+                + "this folder and a table of kernel time by op type",
+        };
         var command = new Command(
             "guidance",
             "Compile the guidance graphs and time a UNet forward, an attention-probe run and a guidance run"
@@ -285,6 +291,7 @@ public static class MethodCommands
         {
             runs,
             size,
+            profile,
         };
         command.Options.Add(options.DemoModel);
         command.Options.Add(options.Provider);
@@ -298,7 +305,8 @@ public static class MethodCommands
                         options.CheckProvider(result),
                         result.GetValue(runs),
                         side,
-                        Console.Out
+                        Console.Out,
+                        result.GetValue(profile)?.FullName
                     );
                 }));
         return command;

@@ -200,7 +200,10 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         return new InvertedImage(zT, caption, options.Steps, options.Convention, options.Seed, Prompts.ModelId);
     }
 
-    /// <summary>Edits an inverted photo once per direction; all directions share one reference pass.</summary>
+    /// <summary>
+    /// Edits an inverted photo once per direction; all directions share one reference pass. The options were checked
+    /// where they were made (<see cref="MethodParameters.Read"/>), or by <see cref="Invert"/>, and are not again here.
+    /// </summary>
     public IReadOnlyList<Image<Rgb24>> Edit(
         InvertedImage inverted,
         IReadOnlyList<EditDirection> directions,
@@ -209,7 +212,6 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         CancellationToken cancellationToken = default
     )
     {
-        options.Validate();
         if (inverted.ModelId != Prompts.ModelId)
             throw new InvalidInputException(
                 $"the inverted latent was made with {inverted.ModelId}, but this "

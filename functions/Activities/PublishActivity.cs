@@ -11,6 +11,7 @@ namespace Pix2PixZero.Functions.Activities;
 
 public sealed record PublishInput(
     EditRequest Request,
+    RequestSettings Settings,
     PreparedEdit Prepared,
     CaptionResult Caption,
     IReadOnlyList<WordMeanRef> Directions,
@@ -32,7 +33,7 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
         var cancellationToken = lifetime.ApplicationStopping;
         await model.LoadAsync(cancellationToken);
         var request = input.Request;
-        var settings = input.Prepared.Settings;
+        var settings = input.Settings;
         var prepared = input.Prepared;
         var original = new PixelSize(prepared.SourceWidth, prepared.SourceHeight);
         var provenance = EditProvenance.OfPhoto(

@@ -24,8 +24,15 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
         try
         {
             context.SetCustomStatus(EditStatus.At(stage));
-            var prepared = await context.CallActivityAsync<PreparedEdit>(nameof(PrepareImageActivity), request, retry);
-            var plan = prepared.Settings;
+            var plan = request.Settings
+                ?? throw new InvalidInputException(
+                    request.Refused ?? "the request carries no settings; submit it again"
+                );
+            var prepared = await context.CallActivityAsync<PreparedEdit>(
+                nameof(PrepareImageActivity),
+                new PrepareInput(request.Id, request.Source, request.SourceETag, plan),
+                retry
+            );
 
             context.SetCustomStatus(EditStatus.At(stage = EditStage.CaptionAndDirections));
             var caption = plan.Caption is { } given
@@ -99,6 +106,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 nameof(PublishActivity),
                 new PublishInput(
                     request,
+                    plan,
                     prepared,
                     caption.Result,
                     [.. meanOf.Values],

@@ -65,6 +65,9 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                     $"the content type \"{InputText.Shorten(request.ContentType)}\" is not accepted; "
                         + "send multipart/form-data with an image file part, or application/json naming a blob"
                 );
+            // Read once, here: the orchestration gets the typed settings, so a bad option is a 400 before anything is
+            // stored, and no stage reads the text again.
+            var plan = EditRequestParser.Parse(submission.Options);
             if (
                 id.FromKey
                 && await FirstRequestAsync(request, client, id.Value, submission, cancellationToken) is { } first
@@ -73,7 +76,6 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
             var (source, etag) = submission.Upload is { } upload
                 ? await StoreUploadAsync(id.Value, upload, cancellationToken)
                 : await CheckSourceAsync(submission.Source!, cancellationToken);
-            EditRequestParser.Parse(submission.Options);
             try
             {
                 await client.ScheduleNewOrchestrationInstanceAsync(
@@ -83,6 +85,7 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                         source,
                         etag,
                         submission.Options,
+                        plan,
                         DateTimeOffset.UtcNow,
                         settings.Retry,
                         submission.Fingerprint,

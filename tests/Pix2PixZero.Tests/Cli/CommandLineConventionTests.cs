@@ -1,4 +1,5 @@
 using Pix2PixZero.Cli.Commands;
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Cli;
@@ -23,11 +24,31 @@ public sealed class CommandLineConventionTests : IDisposable
         Assert.DoesNotContain("   at ", error);
     }
 
+    // The method's options answer with their entry in MethodParameters.Table, as the HTTP API does.
+    public static TheoryData<string, string, string> Unparsable() =>
+        new()
+        {
+            {
+                "--steps",
+                "abc",
+                $"--steps = abc is not accepted: use a whole number ({MethodParameters.Table.Steps.Description})"
+            },
+            {
+                "--convention",
+                "foo",
+                $"--convention = foo is not accepted: {MethodParameters.Table.Convention.Accepted}"
+            },
+            {
+                "--guidance-scale",
+                "high",
+                "--guidance-scale = high is not accepted: use a number "
+                    + $"({MethodParameters.Table.GuidanceScale.Description})"
+            },
+            { "--provider", "gpu", "--provider = gpu is not accepted: one of Auto, Cpu, Cuda" },
+        };
+
     [Theory]
-    [InlineData("--steps", "abc", "--steps = abc is not accepted: a whole number (DDIM steps (2..999))")]
-    [InlineData("--convention", "foo", "--convention = foo is not accepted: one of Aligned, Official")]
-    [InlineData("--guidance-scale", "high", "--guidance-scale = high is not accepted: a number")]
-    [InlineData("--provider", "gpu", "--provider = gpu is not accepted: one of Auto, Cpu, Cuda")]
+    [MemberData(nameof(Unparsable))]
     public async Task A_value_that_does_not_parse_is_one_line_naming_the_option_and_what_it_accepts_with_status_2(
         string option,
         string value,

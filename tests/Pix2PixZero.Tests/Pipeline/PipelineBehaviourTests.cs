@@ -55,49 +55,49 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
         {
             {
                 new MethodParameters { GuidanceScale = 1f },
-                "guidance scale = 1",
+                "GuidanceScale = 1",
                 "silently do nothing"
             },
             {
                 new MethodParameters { GuidanceScale = 0.5f },
-                "guidance scale = 0.5",
+                "GuidanceScale = 0.5",
                 "above 1"
             },
             {
                 new MethodParameters { GuidanceScale = float.NaN },
-                "guidance scale = NaN",
+                "GuidanceScale = NaN",
                 "above 1"
             },
             {
                 new MethodParameters { Steps = 1 },
-                "steps = 1",
+                "Steps = 1",
                 "2..999"
             },
             {
                 new MethodParameters { Steps = 1000 },
-                "steps = 1000",
+                "Steps = 1000",
                 "2..999"
             },
             {
                 new MethodParameters { CrossAttentionGuidance = -0.1f },
-                "cross-attention guidance (xa) = -0.1",
+                "CrossAttentionGuidance = -0.1",
                 "0..10"
             },
             {
                 new MethodParameters { EditMultiplier = float.PositiveInfinity },
-                "edit multiplier = ",
+                "EditMultiplier = ",
                 "default 1"
             },
             {
                 new MethodParameters { NegativePrompt = new string('a', 1001) },
-                "negative prompt = 1001 characters",
+                "NegativePrompt = 1001 characters",
                 "at most 1000"
             },
         };
 
     [Theory]
     [MemberData(nameof(BadOptions))]
-    public void Invalid_options_are_refused_naming_the_option_the_value_and_the_accepted_range(
+    public void Invalid_options_are_refused_naming_the_property_the_value_and_the_accepted_range(
         MethodParameters options,
         string named,
         string accepted
