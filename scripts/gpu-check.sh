@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check (README, "GPU"), for a machine with an NVIDIA GPU, CUDA 13 and cuDNN 9:
 #   1. builds the CLI and the tests with ONNX Runtime's CUDA package (-p:Gpu=true, Release);
-#   2. runs the tiny-model parity tests on CUDA (PIX2PIXZERO_TEST_PROVIDER=cuda);
+#   2. runs the tiny-model parity tests on CUDA (PIX2PIXZERO_TEST_PROVIDER=cuda, TF32 off), the fp16 bundle's bound
+#      against fp32, and the check that the CUDA options reach ONNX Runtime's provider options object;
 #   3. on the full-size random-weight bundle, fp32 then fp16 UNet at 512×512: `bench guidance` and a 50-step `bench`,
 #      each with the GPU's peak memory (nvidia-smi, sampled every half second while it runs).
 #
@@ -63,7 +64,7 @@ cli=cli/bin/gpu/Release/net10.0/pix2pix-zero
 
 PIX2PIXZERO_TEST_PROVIDER=cuda check measured "tiny-model parity tests on CUDA" \
   dotnet test tests/Pix2PixZero.Tests -c Release -p:Gpu=true --no-build --logger "console;verbosity=detailed" \
-  --filter "FullyQualifiedName~TorchParityTests|FullyQualifiedName~MethodParityTests|FullyQualifiedName~BlipParityTests|FullyQualifiedName~PipelineSmokeTests"
+  --filter "FullyQualifiedName~TorchParityTests|FullyQualifiedName~MethodParityTests|FullyQualifiedName~BlipParityTests|FullyQualifiedName~PipelineSmokeTests|FullyQualifiedName~CudaOptionsTests|FullyQualifiedName~Fp16ParityTests"
 
 work=${1:-}
 if [ -z "$work" ]; then

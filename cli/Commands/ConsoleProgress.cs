@@ -11,9 +11,10 @@ namespace Pix2PixZero.Cli.Commands;
 /// logger writes to standard error from its own thread and the runner writes results to standard output, neither
 /// through Spectre's console, so its bars would tear. One line redrawn with "\r", never wider than the terminal (80
 /// columns when it does not say), survives those writes, and the logger's lines reach standard error through
-/// <see cref="Lines"/>, which takes the bar off its line before a log line and draws it again after.
+/// <see cref="Lines"/>, which takes the bar off its line before a log line and draws it again after. Stages are
+/// named by their <see cref="EditStage.DisplayName"/>.
 /// </summary>
-public sealed class ConsoleProgress : IProgress<PipelineProgress>
+public sealed class ConsoleProgress
 {
     public static readonly TimeSpan DefaultEvery = TimeSpan.FromSeconds(5);
 
@@ -29,7 +30,7 @@ public sealed class ConsoleProgress : IProgress<PipelineProgress>
     private readonly TimeProvider _clock;
     private readonly TimeSpan _every;
     private readonly object _gate = new();
-    private string? _stage;
+    private EditStage? _stage;
     private long _stageStarted;
     private int _firstStep;
     private long _lastLine;
@@ -62,7 +63,8 @@ public sealed class ConsoleProgress : IProgress<PipelineProgress>
     /// </summary>
     public TextWriter Lines { get; }
 
-    public void Report(PipelineProgress value)
+    /// <summary>The pipeline's step-end callback: draws or prints where the run is.</summary>
+    public void OnStepEnd(PipelineStep value)
     {
         lock (_gate)
         {
@@ -70,7 +72,7 @@ public sealed class ConsoleProgress : IProgress<PipelineProgress>
             var starts = value.Stage != _stage;
             if (starts)
                 (_stage, _stageStarted, _firstStep) = (value.Stage, now, value.Step);
-            var done = value.Step >= value.TotalSteps;
+            var done = value.Step >= value.Total;
             if (_interactive)
             {
                 _drawn = Fit(value, Timing(value, now, brief: false), Timing(value, now, brief: true), Columns);
@@ -84,7 +86,7 @@ public sealed class ConsoleProgress : IProgress<PipelineProgress>
             }
             else if (done || starts || _clock.GetElapsedTime(_lastLine, now) >= _every)
             {
-                _out.WriteLine($"{value.Stage}: {value.Step}/{value.TotalSteps}{Timing(value, now, brief: false)}");
+                _out.WriteLine($"{Label(value)}: {value.Step}/{value.Total}{Timing(value, now, brief: false)}");
                 _lastLine = now;
             }
         }
@@ -96,22 +98,27 @@ public sealed class ConsoleProgress : IProgress<PipelineProgress>
     /// it.
     /// The last column stays free: writing it makes some terminals wrap.
     /// </summary>
-    public static string Fit(PipelineProgress value, string timing, string briefTiming, int columns)
+    public static string Fit(PipelineStep value, string timing, string briefTiming, int columns)
     {
         var room = Math.Max(1, columns - 1);
-        var counts = $"{value.Step}/{value.TotalSteps}";
+        var stage = Label(value);
+        var counts = $"{value.Step}/{value.Total}";
         string[] times = [timing, briefTiming];
         foreach (var time in times)
         {
-            var bar = Math.Min(BarWidth, room - Width($"{value.Stage, -8} {counts}{time}") - 3);
+            var bar = Math.Min(BarWidth, room - Width($"{stage, -8} {counts}{time}") - 3);
             if (bar >= MinBarWidth)
-                return $"{value.Stage, -8} {Bar(value.Step, value.TotalSteps, bar)} {counts}{time}";
+                return $"{stage, -8} {Bar(value.Step, value.Total, bar)} {counts}{time}";
         }
         foreach (var time in times)
-            if ($"{value.Stage, -8} {counts}{time}" is var text && Width(text) <= room)
+            if ($"{stage, -8} {counts}{time}" is var text && Width(text) <= room)
                 return text;
-        return Cut($"{value.Stage} {counts}{briefTiming}", room);
+        return Cut($"{stage} {counts}{briefTiming}", room);
     }
+
+    // The stage's display name, with the word whose mean is being computed (which may be any script's).
+    private static string Label(PipelineStep value) =>
+        value.Word is { } word ? $"{value.Stage.DisplayName} '{word}'" : value.Stage.DisplayName;
 
     /// <summary>
     /// The columns <paramref name="text"/> takes on a terminal: two for East Asian wide characters (a task word in
@@ -194,15 +201,15 @@ public sealed class ConsoleProgress : IProgress<PipelineProgress>
 
     // ", 34 s elapsed, about 1 min 40 s left" (brief: ", 34 s, 1 min 40 s left") from the pace since the stage's
     // first report; nothing before a step is done.
-    private string Timing(PipelineProgress value, long now, bool brief)
+    private string Timing(PipelineStep value, long now, bool brief)
     {
         var elapsed = _clock.GetElapsedTime(_stageStarted, now);
         var stepsDone = value.Step - _firstStep;
         if (stepsDone <= 0)
             return "";
-        if (value.Step >= value.TotalSteps)
+        if (value.Step >= value.Total)
             return $", {Duration(elapsed)}";
-        var left = elapsed / stepsDone * (value.TotalSteps - value.Step);
+        var left = elapsed / stepsDone * (value.Total - value.Step);
         return brief
             ? $", {Duration(elapsed)}, {Duration(left)} left"
             : $", {Duration(elapsed)} elapsed, about {Duration(left)} left";

@@ -20,22 +20,15 @@ public sealed class EditRunner(
     string directionCache,
     int sentences,
     TextWriter output,
-    IProgress<PipelineProgress> progress,
+    Action<PipelineStep> onStepEnd,
     int? imageSize = null
 )
 {
-    /// <summary>Seconds and peak working set (MiB) after each stage, for <c>bench</c>.</summary>
-    public List<(string Stage, double Seconds, double PeakMiB)> Stages { get; } = [];
+    /// <summary>Seconds and peak resident memory (MiB) at the end of each stage, for <c>bench</c>.</summary>
+    public List<(EditStage Stage, double Seconds, double PeakMiB)> Stages { get; } = [];
 
-    /// <summary>Each graph's runs in the last edit, by what was asked and the batch, for <c>bench</c>.</summary>
-    public List<(
-        string Graph,
-        string Outputs,
-        long Batch,
-        int Runs,
-        double FirstMilliseconds,
-        double? LaterMillisecondsPerRun
-    )> GraphRuns { get; } = [];
+    // The peak memory at the last step seen of each stage the pipeline times, its parts' steps included.
+    private readonly Dictionary<EditStage, double> _peaks = [];
 
     // The model's own image side is known once it loads; before, free space is checked for 1024² pictures (SD 1.x
     // works at 512², SD 2 at 768²).
@@ -72,7 +65,7 @@ public sealed class EditRunner(
         );
         using var bundle = OpenBundle(loggers);
         using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("pipeline"));
-        Mark("load", clock);
+        Mark(EditStage.Load, clock);
 
         var request = new PhotoEditRequest(
             image,
@@ -84,19 +77,18 @@ public sealed class EditRunner(
         )
         {
             Caption = caption,
-            Captioned = (text, source) => output.WriteLine($"caption ({source}): {text}"),
-            StageEnded = Mark,
             Size = imageSize,
             SizeOption = "--size",
             ResizeToOriginal = resizeToOriginal,
         };
-        var pictures = pipeline.EditPhoto(request, progress, cancellationToken);
+        var pictures = pipeline.EditPhoto(request, OnStepEnd, cancellationToken);
         var record = pictures[0].Record;
         ProcessingSize = new PixelSize(record.ProcessingWidth, record.ProcessingHeight);
         OriginalSize = ImageCodec.SizeOf(image);
-        CollectGraphRuns(bundle, pipeline);
-        Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
-        // The pipeline's stage times, with the load stage before them, which the pipeline does not see.
+        Provider = record.Provider;
+        // The pipeline's stage times, after the load stage, which the pipeline does not see.
+        foreach (var stage in record.StageSeconds.Keys.Select(EditStage.Parse))
+            Stages.Add((stage, record.StageSeconds[stage.Name], _peaks[stage]));
         var stageSeconds = StageSeconds();
         return Write(files, null, [.. pictures.Select(p => p.Image)], i =>
             pictures[i].Record with
@@ -123,10 +115,10 @@ public sealed class EditRunner(
             tasks,
             Sentences,
             new DirectionStore(directionCache),
-            progress,
+            onStepEnd,
             cancellationToken
         );
-        Mark("directions", clock);
+        Mark(EditStage.Directions, clock);
         ProcessingSize = imageSize is { } side
             ? bundle.ProcessingSize(new PixelSize(side, side), side, "--size")
             : bundle.ProcessingSize(new PixelSize(bundle.ImageSize, bundle.ImageSize));
@@ -135,27 +127,19 @@ public sealed class EditRunner(
             prompt,
             directions,
             options,
-            progress,
+            onStepEnd,
             cancellationToken,
             ProcessingSize
         );
-        Mark("generate", clock);
-        Provider = bundle.Sessions.ActiveProvider?.ToString() ?? "?";
-        var provenance = new EditProvenance(
-            Synthetic: true,
-            Input: null,
-            Prompt: prompt,
-            Caption: prompt,
-            CaptionSource: "prompt",
-            ModelDirectory: bundle.Directory,
-            ModelId: pipeline.Prompts.ModelId,
-            Provider: Provider,
-            Original: null,
-            Processing: ProcessingSize,
-            Result: ProcessingSize,
-            DirectionSentences: Sentences.Label,
-            Scheduler: bundle.SchedulerConfig.Describe()
+        Mark(EditStage.Generate, clock);
+        var provenance = EditProvenance.OfPrompt(
+            bundle,
+            pipeline.Prompts.ModelId,
+            prompt,
+            ProcessingSize,
+            Sentences.Label
         );
+        Provider = provenance.Provider;
         return Write(files, reference, edits, i =>
             EditRecord.Create(provenance, tasks[i].Name, options, StageSeconds())
         );
@@ -180,7 +164,7 @@ public sealed class EditRunner(
     }
 
     private ModelBundle OpenBundle(ILoggerFactory loggers) =>
-        ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
+        ModelBundle.Open(modelDirectory, CudaEnvironment.Factory(provider, loggers.CreateLogger("onnx")));
 
     private SentenceSource.BuiltIn Sentences => new(sentences);
 
@@ -215,45 +199,20 @@ public sealed class EditRunner(
         }
     }
 
-    private void CollectGraphRuns(ModelBundle bundle, Pix2PixZeroPipeline pipeline)
+    private void OnStepEnd(PipelineStep step)
     {
-        GraphRuns.Clear();
-        using var graphs = pipeline.Graphs(
-            ProcessingSize.Height / bundle.VaeScale,
-            ProcessingSize.Width / bundle.VaeScale
-        );
-        foreach (
-            var (graph, model) in new (string, OnnxModel)[]
-            {
-                ("text encoder", bundle.TextEncoder),
-                ("VAE encoder", bundle.VaeEncoder),
-                ("attention probe", graphs.AttentionProbe),
-                ("guidance", graphs.Guidance),
-                ("VAE decoder", bundle.VaeDecoder),
-            }
-        )
-        foreach (var ((outputs, batch), (runs, first, time)) in model.RunTimes.OrderBy(r => r.Key.Batch))
-            GraphRuns.Add(
-                (
-                    graph,
-                    outputs,
-                    batch,
-                    runs,
-                    first.TotalMilliseconds,
-                    runs > 1 ? (time - first).TotalMilliseconds / (runs - 1) : null
-                )
-            );
+        if (step.Caption is { } text)
+            output.WriteLine($"caption ({step.CaptionSource}): {text}");
+        _peaks[step.Stage.Timed] = PeakMemory.ResidentMiB();
+        onStepEnd(step);
     }
 
-    private void Mark(string stage, Stopwatch clock)
+    private void Mark(EditStage stage, Stopwatch clock)
     {
-        Mark(stage, clock.Elapsed);
+        Stages.Add((stage, clock.Elapsed.TotalSeconds, PeakMemory.ResidentMiB()));
         clock.Restart();
     }
 
-    private void Mark(string stage, TimeSpan elapsed) =>
-        Stages.Add((stage, elapsed.TotalSeconds, Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0));
-
     private Dictionary<string, double> StageSeconds() =>
-        Stages.ToDictionary(s => s.Stage, s => Math.Round(s.Seconds, 3));
+        Stages.ToDictionary(s => s.Stage.Name, s => Math.Round(s.Seconds, 3));
 }

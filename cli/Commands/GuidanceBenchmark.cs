@@ -14,7 +14,8 @@ namespace Pix2PixZero.Cli.Commands;
 /// times one CFG-batch UNet forward (the attention probe asked for the noise alone, as the edit runs it), one
 /// attention-probe run and one guidance run (loss and ∂loss/∂sample, as the edit runs it), each the median of
 /// several interleaved runs after a warm-up, with each first run's time and peak memory apart; the guidance/forward
-/// ratio is the figure to watch (target ≤ 3.5).
+/// ratio is the figure to watch (target ≤ 3.5). With a profile folder, a per-op-type table of both follows
+/// (<see cref="GuidanceProfile"/>).
 /// </summary>
 public static class GuidanceBenchmark
 {
@@ -25,15 +26,16 @@ public static class GuidanceBenchmark
         ExecutionProvider provider,
         int runs,
         int? imageSize,
-        TextWriter output
+        TextWriter output,
+        string? profileFolder = null
     )
     {
-        using var bundle = ModelBundle.Open(modelDirectory, new OnnxSessionFactory(provider));
+        using var bundle = ModelBundle.Open(modelDirectory, CudaEnvironment.Factory(provider));
         using var pipeline = new Pix2PixZeroPipeline(bundle);
         var side = imageSize ?? bundle.ImageSize;
         var square = bundle.ProcessingSize(new PixelSize(side, side), imageSize, "--size");
-        var compiled = pipeline.PrepareGuidanceGraphs(force: true);
-        var compilePeak = MethodCommands.PeakResidentMiB();
+        var compiled = pipeline.Sessions.Prepare(force: true);
+        var compilePeak = PeakMemory.ResidentMiB();
 
         var size = new UnetProbeSize(
             2,
@@ -52,20 +54,20 @@ public static class GuidanceBenchmark
         // The forward is the UNet's noise prediction as an edit runs it (the attention probe asked for the noise
         // alone), so the figures are those of one process holding the weights once.
         // The sessions, created before any clock starts.
-        using var graphs = pipeline.Graphs(size.LatentHeight, size.LatentWidth);
+        using var graphs = pipeline.Sessions.Graphs(size.LatentHeight, size.LatentWidth);
         // Each first run's peak on its own where the peak can be reset (Linux), else the peak so far.
-        var perRun = MethodCommands.ResetPeakResident();
+        var perRun = PeakMemory.Reset();
         var clock = Stopwatch.StartNew();
         graphs.NoisePredictor.PredictNoise(sample, timestep, context);
-        var (forwardFirst, forwardPeak) = (clock.Elapsed.TotalMilliseconds, MethodCommands.PeakResidentMiB());
-        MethodCommands.ResetPeakResident();
+        var (forwardFirst, forwardPeak) = (clock.Elapsed.TotalMilliseconds, PeakMemory.ResidentMiB());
+        PeakMemory.Reset();
         clock.Restart();
         var (_, references) = graphs.AttentionProbe.Run(other, timestep, context);
-        var (probeFirst, probePeak) = (clock.Elapsed.TotalMilliseconds, MethodCommands.PeakResidentMiB());
-        MethodCommands.ResetPeakResident();
+        var (probeFirst, probePeak) = (clock.Elapsed.TotalMilliseconds, PeakMemory.ResidentMiB());
+        PeakMemory.Reset();
         clock.Restart();
         graphs.Guidance.LossAndGradient(sample, timestep, context, references);
-        var (guidanceFirst, guidancePeak) = (clock.Elapsed.TotalMilliseconds, MethodCommands.PeakResidentMiB());
+        var (guidanceFirst, guidancePeak) = (clock.Elapsed.TotalMilliseconds, PeakMemory.ResidentMiB());
 
         // Interleaved, so a change in the machine's load shifts all three alike and the ratio stays meaningful.
         var (forward, probe, guidance) = Medians(
@@ -101,6 +103,19 @@ public static class GuidanceBenchmark
                 + $"probe {probePeak:F0} MiB, guidance {guidancePeak:F0} MiB "
                 + $"(guidance/forward {guidancePeak / forwardPeak:F2})"
         );
+        if (profileFolder is null)
+            return;
+        var (forwardOps, guidanceOps) = GuidanceProfile.Run(
+            modelDirectory,
+            provider,
+            profileFolder,
+            runs,
+            sample,
+            timestep,
+            context,
+            references
+        );
+        GuidanceProfile.Write(output, profileFolder, forwardOps, guidanceOps);
     }
 
     private static DenseTensor<float> Noise(int[] shape, ulong seed)

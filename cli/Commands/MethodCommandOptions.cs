@@ -4,16 +4,16 @@ using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Core.Runtime;
-using Pix2PixZero.Core.Scheduling;
 using Pix2PixZero.Core.Serialization;
 
 namespace Pix2PixZero.Cli.Commands;
 
-/// <summary>The options every method command shares; defaults come from <see cref="MethodParameters"/>.</summary>
+/// <summary>
+/// The options every method command shares; the method's own are written from <see cref="MethodParameters.Table"/>
+/// and read through <see cref="MethodParameters.Read"/>, as the HTTP API reads its fields.
+/// </summary>
 public sealed class MethodCommandOptions
 {
-    private static readonly MethodParameters Defaults = new();
-
     public Option<DirectoryInfo> Model { get; } =
         new("--model", "-m") { Description = "model folder (diffusers ONNX layout); default: $PIX2PIX_ZERO_MODEL" };
 
@@ -26,39 +26,24 @@ public sealed class MethodCommandOptions
             Description = "Auto (CUDA, else CPU), Cpu or Cuda",
             DefaultValueFactory = _ => ExecutionProvider.Auto,
         };
-    public Option<int> Steps { get; } =
-        new("--steps")
-        {
-            Description = $"DDIM steps (2..{Core.Pipeline.MethodParameters.MaxSteps})",
-            DefaultValueFactory = _ => Defaults.Steps,
-        };
-    public Option<ulong> Seed { get; } =
-        new("--seed")
-        {
-            Description = "seed of the regularizer's rolls / of the synthetic z_T",
-            DefaultValueFactory = _ => 0UL,
-        };
-    public Option<float> GuidanceScale { get; } =
-        new("--guidance-scale")
-        {
-            Description = "classifier-free guidance scale (> 1)",
-            DefaultValueFactory = _ => Defaults.GuidanceScale,
-        };
-    public Option<float?> CrossAttention { get; } =
-        new("--xa") { Description = "cross-attention guidance step λ_xa (default 0.1 photos, 0.15 generated)" };
-    public Option<InversionConvention> Convention { get; } =
-        new("--convention")
-        {
-            Description = "inversion convention: Aligned or Official",
-            DefaultValueFactory = _ => InversionConvention.Aligned,
-        };
-    public Option<float> Multiplier { get; } =
-        new("--edit-multiplier") { Description = "scale of the edit direction", DefaultValueFactory = _ => 1f };
-    public Option<string?> Negative { get; } =
-        new("--negative")
-        {
-            Description = "negative prompt (default: the caption for photos, empty for generated images)",
-        };
+
+    /// <summary>
+    /// One option per hyperparameter of <see cref="MethodParameters.Table"/>: its flag, help and default.
+    /// </summary>
+    public IReadOnlyList<(Hyperparameter Hyperparameter, Option<string> Option)> Method { get; } =
+    [
+        .. MethodParameters.Table.All.Select(h =>
+            (
+                h,
+                new Option<string>(h.Flag)
+                {
+                    Description = h.Description,
+                    HelpName = h.Choices is { } choices ? string.Join('|', choices) : null,
+                }
+            )
+        ),
+    ];
+
     public Option<int> Sentences { get; } =
         new("--sentences")
         {
@@ -90,47 +75,18 @@ public sealed class MethodCommandOptions
     public void AddTo(Command command, bool demo = false)
     {
         command.Options.Add(demo ? DemoModel : Model);
-        foreach (
-            var option in new Option[]
-            {
-                Provider,
-                Steps,
-                Seed,
-                GuidanceScale,
-                CrossAttention,
-                Convention,
-                Multiplier,
-                Negative,
-                Sentences,
-                Size,
-                Directions,
-                Output,
-            }
-        )
+        command.Options.Add(Provider);
+        foreach (var (_, option) in Method)
+            command.Options.Add(option);
+        foreach (var option in new Option[] { Sentences, Size, Directions, Output })
             command.Options.Add(option);
     }
 
-    public MethodParameters Parameters(ParseResult result) =>
-        new MethodParameters
-        {
-            Steps = result.GetValue(Steps),
-            Seed = result.GetValue(Seed),
-            GuidanceScale = result.GetValue(GuidanceScale),
-            CrossAttentionGuidance = result.GetValue(CrossAttention),
-            Convention = result.GetValue(Convention),
-            EditMultiplier = result.GetValue(Multiplier),
-            NegativePrompt = result.GetValue(Negative),
-        }.Validate(
-            new Dictionary<string, string>
-            {
-                [nameof(MethodParameters.Steps)] = Steps.Name,
-                [nameof(MethodParameters.GuidanceScale)] = GuidanceScale.Name,
-                [nameof(MethodParameters.CrossAttentionGuidance)] = CrossAttention.Name,
-                [nameof(MethodParameters.Convention)] = Convention.Name,
-                [nameof(MethodParameters.EditMultiplier)] = Multiplier.Name,
-                [nameof(MethodParameters.NegativePrompt)] = Negative.Name,
-            }
-        );
+    public MethodParameters Parameters(ParseResult result)
+    {
+        var given = Method.ToDictionary(m => m.Hyperparameter, m => result.GetValue(m.Option));
+        return MethodParameters.Read(h => given[h], h => h.Flag);
+    }
 
     /// <summary>
     /// Every method option checked, before anything is loaded: the edit's options, the sentence count, the image size,
@@ -145,9 +101,13 @@ public sealed class MethodCommandOptions
         return (method, sentences, OutputDirectory(result));
     }
 
-    /// <summary>The provider asked for, refused when this build cannot run it (CUDA in a CPU build).</summary>
+    /// <summary>
+    /// The provider asked for, refused when this build cannot run it (CUDA in a CPU build) or when the CUDA options'
+    /// variables hold bad values (<see cref="CudaEnvironment"/>).
+    /// </summary>
     public ExecutionProvider CheckProvider(ParseResult result)
     {
+        _ = CudaEnvironment.Options;
         var provider = result.GetValue(Provider);
         return OnnxSessionFactory.MissingFromBuild(provider) is { } missing
             ? throw new InvalidOptionException(Provider.Name, provider, missing)

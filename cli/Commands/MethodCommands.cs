@@ -36,7 +36,7 @@ public static class MethodCommands
                     using var photo = PhotoSource.Of(result.GetValue(image)!).Load();
                     using var bundle = ModelBundle.Open(
                         options.ModelDirectory(result),
-                        new OnnxSessionFactory(provider)
+                        CudaEnvironment.Factory(provider)
                     );
                     using var pipeline = new Pix2PixZeroPipeline(bundle);
                     Console.WriteLine(pipeline.Caption(photo, ct));
@@ -155,7 +155,7 @@ public static class MethodCommands
                     );
                     using var bundle = ModelBundle.Open(
                         options.ModelDirectory(result),
-                        new OnnxSessionFactory(provider)
+                        CudaEnvironment.Factory(provider)
                     );
                     using var pipeline = new Pix2PixZeroPipeline(bundle);
                     var mean = pipeline.WordMean(result.GetValue(word)!, source, store, ct);
@@ -236,6 +236,7 @@ public static class MethodCommands
                     var (editOptions, sentences, output) = options.Checked(result);
                     var (model, demoImage) = DemoInputs(result.GetValue(options.DemoModel));
                     var runner = Runner(options, result, model, sentences);
+                    using var graphRuns = new GraphRunTimes();
                     runner.EditImage(
                         PhotoSource.Of(result.GetValue(image) ?? demoImage),
                         [EditTask.Parse("cat2dog")],
@@ -251,15 +252,15 @@ public static class MethodCommands
                     );
                     Console.WriteLine($"{"stage", -12} {"seconds", 9} {"peak MiB", 9}");
                     foreach (var (stage, seconds, peak) in runner.Stages)
-                        Console.WriteLine($"{stage, -12} {seconds, 9:F2} {peak, 9:F0}");
+                        Console.WriteLine($"{stage.Name, -12} {seconds, 9:F2} {peak, 9:F0}");
                     Console.WriteLine($"{"total", -12} {runner.Stages.Sum(s => s.Seconds), 9:F2}");
                     Console.WriteLine($"{"graph run", -48} {"runs", 5} {"first ms", 10} {"later ms/run", 13}");
-                    foreach (var (graph, outputs, batch, runs, first, later) in runner.GraphRuns)
+                    foreach (var (graph, outputs, batch, runs, first, later) in graphRuns.Runs)
                         Console.WriteLine(
                             $"{$"{graph} → {outputs}, batch {batch}", -48} {runs, 5} "
                                 + $"{first, 10:F1} {(later is { } ms ? ms.ToString("F1") : "-"), 13}"
                         );
-                    Console.WriteLine($"peak RSS {PeakResidentMiB():F0} MiB");
+                    Console.WriteLine($"peak RSS {PeakMemory.ResidentMiB():F0} MiB");
                 }));
         command.Subcommands.Add(BenchGuidance());
         return command;
@@ -277,6 +278,12 @@ public static class MethodCommands
         {
             Description = "side of the square latent's image in pixels, a multiple of 64 (default: the model's)",
         };
+        var profile = new Option<DirectoryInfo?>("--profile")
+        {
+            Description =
+                "then profile the forward and the guidance run with ONNX Runtime's profiler: JSON traces into "
+                + "this folder and a table of kernel time by op type",
+        };
         var command = new Command(
             "guidance",
             "Compile the guidance graphs and time a UNet forward, an attention-probe run and a guidance run"
@@ -284,6 +291,7 @@ public static class MethodCommands
         {
             runs,
             size,
+            profile,
         };
         command.Options.Add(options.DemoModel);
         command.Options.Add(options.Provider);
@@ -297,7 +305,8 @@ public static class MethodCommands
                         options.CheckProvider(result),
                         result.GetValue(runs),
                         side,
-                        Console.Out
+                        Console.Out,
+                        result.GetValue(profile)?.FullName
                     );
                 }));
         return command;
@@ -310,7 +319,7 @@ public static class MethodCommands
             options.DirectionCache(result),
             sentences,
             Console.Out,
-            new ConsoleProgress(),
+            new ConsoleProgress().OnStepEnd,
             options.ImageSize(result)
         );
 
@@ -331,29 +340,6 @@ public static class MethodCommands
                     + (model is null ? ", or name a model folder with --model" : "")
             );
         return (model?.FullName ?? bundle, photo);
-    }
-
-    /// <summary>
-    /// The process's peak resident memory (Linux VmHWM) since it
-    /// started or since <see cref="ResetPeakResident"/>, in MiB.
-    /// </summary>
-    public static double PeakResidentMiB() =>
-        System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0;
-
-    /// <summary>
-    /// Starts a new peak-memory measurement (Linux: "5" to /proc/self/clear_refs); false where that is not possible.
-    /// </summary>
-    public static bool ResetPeakResident()
-    {
-        try
-        {
-            File.WriteAllText("/proc/self/clear_refs", "5");
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 
     private static Task<int> Run(CancellationToken cancellationToken, Action action) =>

@@ -180,6 +180,7 @@ public static class ModelsCommand
         CancellationToken cancellationToken
     )
     {
+        _ = CudaEnvironment.Options; // a bad CUDA variable is refused before the download, not after
         using var loggers = CommandLine.Logging(verbose: false);
         var pull = await new ModelPuller(options, loggers.CreateLogger("pull")).PullAsync(
             model,
@@ -205,9 +206,9 @@ public static class ModelsCommand
     public static void Prepare(string directory, ExecutionProvider provider, bool force, TextWriter output)
     {
         using var loggers = CommandLine.Logging(verbose: false);
-        using var bundle = ModelBundle.Open(directory, new OnnxSessionFactory(provider, loggers.CreateLogger("onnx")));
-        using var pipeline = new Pix2PixZeroPipeline(bundle, loggers.CreateLogger("compiler"));
-        var graphs = pipeline.PrepareGuidanceGraphs(force);
+        using var bundle = ModelBundle.Open(directory, CudaEnvironment.Factory(provider, loggers.CreateLogger("onnx")));
+        using var sessions = new GuidanceSessions(bundle, loggers.CreateLogger("compiler"));
+        var graphs = sessions.Prepare(force);
         output.WriteLine(
             $"guidance graphs: {graphs.Layers.Count} cross-attention layers "
                 + $"in the {(graphs.SourceIsDynamic ? "dynamic" : "static")} UNet"
@@ -238,6 +239,7 @@ public static class ModelsCommand
 
     public static int Run(string directory, ExecutionProvider provider, TextWriter output)
     {
+        _ = CudaEnvironment.Options; // a usage error, refused before the report starts
         output.WriteLine($"Model folder: {directory}");
         var problems = ModelBundleValidator.Validate(directory);
         if (problems.Count > 0)
@@ -249,7 +251,7 @@ public static class ModelsCommand
         }
 
         using var loggers = CommandLine.Logging(verbose: false);
-        var sessions = new OnnxSessionFactory(provider, loggers.CreateLogger("onnx"));
+        var sessions = CudaEnvironment.Factory(provider, loggers.CreateLogger("onnx"));
         using var bundle = ModelBundle.Open(directory, sessions);
         output.WriteLine(
             BundleLayout.HubCacheRepository(bundle.Directory) is { } repository

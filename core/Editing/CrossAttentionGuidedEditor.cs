@@ -14,9 +14,13 @@ public sealed record EditConditioning(
     int[] RowShape
 );
 
-/// <summary>A step of the lockstep loop as it happened, for observers (tests, progress, debugging).</summary>
+/// <summary>
+/// Step <see cref="Index"/> (from 0) of <see cref="Total"/> of the lockstep loop as it happened, for observers (tests,
+/// progress, debugging).
+/// </summary>
 public sealed record EditStepRecord(
     int Index,
+    int Total,
     int Timestep,
     float[] ReferenceLatent,
     IReadOnlyList<EditStepState> Edits
@@ -43,8 +47,7 @@ public sealed class CrossAttentionGuidedEditor(
         int steps,
         float guidanceScale,
         float crossAttentionGuidance,
-        IProgress<(int Step, int Total)>? progress = null,
-        Action<EditStepRecord>? observe = null,
+        Action<EditStepRecord>? onStepEnd = null,
         CancellationToken cancellationToken = default
     )
     {
@@ -65,8 +68,7 @@ public sealed class CrossAttentionGuidedEditor(
                 edits[k] = new DenseTensor<float>(states[k].Latent, zT.Dimensions);
             }
             reference = nextReference;
-            observe?.Invoke(new EditStepRecord(i, t, reference.Buffer.ToArray(), states));
-            progress?.Report((i + 1, timesteps.Length));
+            onStepEnd?.Invoke(new EditStepRecord(i, timesteps.Length, t, reference.Buffer.ToArray(), states));
         }
         return edits;
     }

@@ -5,10 +5,12 @@ using Pix2PixZero.Core.Scheduling;
 namespace Pix2PixZero.Core.Inversion;
 
 /// <summary>
-/// One inversion step as it happened: the UNet's ε, the regularized ε used, and the latent after the step.
+/// One inversion step as it happened: step <see cref="Index"/> (from 0) of <see cref="Total"/>, the UNet's ε, the
+/// regularized ε used, and the latent after the step.
 /// </summary>
 public sealed record InversionStepRecord(
     int Index,
+    int Total,
     InversionStep Step,
     float[] RawNoise,
     float[] RegularizedNoise,
@@ -22,7 +24,8 @@ public sealed record InversionStepRecord(
 /// </summary>
 public sealed class RegularizedInversion(INoisePredictor unet, DdimScheduler scheduler)
 {
-    /// <param name="observe">Sees every step (tests compare them with the PyTorch reference).</param>
+    /// <param name="onStepEnd">Sees every step as it ends (progress; tests compare them with the PyTorch reference).
+    /// </param>
     public DenseTensor<float> Invert(
         DenseTensor<float> z0,
         DenseTensor<float> captionEmbedding,
@@ -30,8 +33,7 @@ public sealed class RegularizedInversion(INoisePredictor unet, DdimScheduler sch
         InversionConvention convention,
         NoiseRegularizer regularizer,
         ulong seed,
-        IProgress<(int Step, int Total)>? progress = null,
-        Action<InversionStepRecord>? observe = null,
+        Action<InversionStepRecord>? onStepEnd = null,
         CancellationToken cancellationToken = default
     )
     {
@@ -51,8 +53,7 @@ public sealed class RegularizedInversion(INoisePredictor unet, DdimScheduler sch
             var next = new float[latent.Length];
             DdimScheduler.InvertStep(plan[i], regularized, latent, next);
             latent = next;
-            observe?.Invoke(new InversionStepRecord(i, plan[i], raw, regularized, latent));
-            progress?.Report((i + 1, plan.Length));
+            onStepEnd?.Invoke(new InversionStepRecord(i, plan.Length, plan[i], raw, regularized, latent));
         }
         return new DenseTensor<float>(latent, z0.Dimensions);
     }

@@ -1,7 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Graph;
-using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Models;
 
@@ -11,19 +10,13 @@ namespace Pix2PixZero.Core.Models;
 /// [B·heads, HW, tokens], from one run. Asked for the noise alone it is the UNet, so an edit needs no separate UNet
 /// session (and no other copy of its weights).
 /// </summary>
-public sealed class AttentionProbe : OnnxModel, INoisePredictor
+public sealed class AttentionProbe : UnetShapedModel, INoisePredictor
 {
-    private readonly string _sample;
-    private readonly string _timestep;
-    private readonly string _context;
     private readonly string[] _outputs;
 
     public AttentionProbe(InferenceSession session, string modelPath, int layerCount)
         : base(session, modelPath, "attention probe")
     {
-        _sample = RequireInput(UnetSignature.SampleName);
-        _timestep = RequireInput(UnetSignature.TimestepName);
-        _context = RequireInput(UnetSignature.EncoderHiddenStatesName);
         LayerCount = layerCount;
         _outputs =
         [
@@ -34,13 +27,11 @@ public sealed class AttentionProbe : OnnxModel, INoisePredictor
 
     public int LayerCount { get; }
 
-    public int? FixedBatch => FixedDimension(_sample, 0);
-
     public DenseTensor<float> PredictNoise(
         DenseTensor<float> sample,
         float timestep,
         DenseTensor<float> encoderHiddenStates
-    ) => PredictNoise(_sample, _timestep, _context, _outputs[0], FixedBatch, sample, timestep, encoderHiddenStates);
+    ) => PredictNoise(_outputs[0], sample, timestep, encoderHiddenStates);
 
     public (DenseTensor<float> Noise, DenseTensor<float>[] Maps) Run(
         DenseTensor<float> sample,
@@ -48,14 +39,7 @@ public sealed class AttentionProbe : OnnxModel, INoisePredictor
         DenseTensor<float> context
     )
     {
-        var results = Run(
-            [
-                Input(_sample, sample),
-                TimestepInput(_timestep, timestep, sample.Dimensions[0]),
-                Input(_context, context),
-            ],
-            _outputs
-        );
+        var results = Run(UnetInputs(sample, timestep, context), _outputs);
         return (results[0], results[1..]);
     }
 }

@@ -16,11 +16,8 @@ namespace Pix2PixZero.Core.Models;
 /// time, the guidance run of a CFG pair holds half of what the pair at once would (README, Performance).
 /// </para>
 /// </summary>
-public sealed class GuidanceModel : OnnxModel
+public sealed class GuidanceModel : UnetShapedModel
 {
-    private readonly string _sample;
-    private readonly string _timestep;
-    private readonly string _context;
     private readonly string[] _references;
     private readonly string _loss;
     private readonly string _gradient;
@@ -31,9 +28,6 @@ public sealed class GuidanceModel : OnnxModel
         if (rowsPerRun is < 1)
             throw new ArgumentOutOfRangeException(nameof(rowsPerRun), rowsPerRun, "at least one row per run");
         RowsPerRun = rowsPerRun;
-        _sample = RequireInput(UnetSignature.SampleName);
-        _timestep = RequireInput(UnetSignature.TimestepName);
-        _context = RequireInput(UnetSignature.EncoderHiddenStatesName);
         _references = Enumerable
             .Range(0, layerCount)
             .Select(i => RequireInput(GuidanceGraph.ReferenceInput(i)))
@@ -87,9 +81,7 @@ public sealed class GuidanceModel : OnnxModel
     {
         List<ModelInput> inputs =
         [
-            Input(_sample, sample),
-            TimestepInput(_timestep, timestep, sample.Dimensions[0]),
-            Input(_context, context),
+            .. UnetInputs(sample, timestep, context),
             .. _references.Select((name, i) => Input(name, referenceMaps[i])),
         ];
         var results = Run(inputs, _loss, _gradient);

@@ -88,25 +88,3 @@ public sealed record EditRecord(
             stageSeconds
         );
 }
-
-/// <summary>
-/// What the results of one request were made from and with, shared by its records: the input (a photo, or a prompt
-/// in synthetic mode), its caption, the model and where it ran, the sentences the directions were averaged over, the
-/// scheduler as the model's config defines it (<see cref="Scheduling.SchedulerConfig.Describe"/>), and the photo's
-/// own size (none in synthetic mode), the size the method ran at and the size of the pictures returned.
-/// </summary>
-public sealed record EditProvenance(
-    bool Synthetic,
-    string? Input,
-    string? Prompt,
-    string Caption,
-    string CaptionSource,
-    string ModelDirectory,
-    string ModelId,
-    string Provider,
-    PixelSize? Original,
-    PixelSize Processing,
-    PixelSize Result,
-    string DirectionSentences,
-    string Scheduler
-);

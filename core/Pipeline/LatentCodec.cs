@@ -18,7 +18,7 @@ public sealed class LatentCodec(ModelBundle bundle)
         using var sized = ImageCodec.Resize(image, size ?? bundle.ProcessingSize(ImageCodec.SizeOf(image)));
         var mean = bundle.VaeEncoder.EncodeMean(ImageTensor.ToModelInput(sized));
         Scale(mean.Buffer.Span, bundle.ScalingFactor);
-        NonFiniteCheck.Values(mean.Buffer.Span, "encode");
+        NonFiniteCheck.Values(mean.Buffer.Span, EditStage.Encode.Name);
         return mean;
     }
 
@@ -28,7 +28,7 @@ public sealed class LatentCodec(ModelBundle bundle)
         var unscaled = new DenseTensor<float>(latents.Buffer.ToArray(), latents.Dimensions.ToArray());
         Scale(unscaled.Buffer.Span, 1f / bundle.ScalingFactor);
         var decoded = bundle.VaeDecoder.Decode(unscaled);
-        NonFiniteCheck.Values(decoded.Buffer.Span, "decode");
+        NonFiniteCheck.Values(decoded.Buffer.Span, EditStage.Decode.Name);
         return decoded;
     }
 

@@ -30,14 +30,14 @@ public static class NonFiniteCheck
 
     /// <summary>Checks each inversion step's latent.</summary>
     public static void InversionStep(InversionStepRecord step) =>
-        Values(step.Latent, "invert", Step(step.Index, step.Step.Timestep));
+        Values(step.Latent, EditStage.Invert.Name, Step(step.Index, step.Step.Timestep));
 
     /// <summary>Checks the reference latent and every edited latent of one lockstep step.</summary>
     public static void EditStep(EditStepRecord step)
     {
         Values(step.ReferenceLatent, "reference pass", Step(step.Index, step.Timestep));
         foreach (var edit in step.Edits)
-            Values(edit.Latent, "edit", Step(step.Index, step.Timestep));
+            Values(edit.Latent, EditStage.Edit.Name, Step(step.Index, step.Timestep));
     }
 
     private static string Step(int index, int timestep) => $"step {index + 1} (timestep {timestep})";

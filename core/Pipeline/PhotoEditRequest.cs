@@ -22,11 +22,6 @@ public sealed record PhotoEditRequest(
     public string? Caption { get; init; }
 
     /// <summary>
-    /// Called with the caption and where it came from ("BLIP" or "user") before the long stages start.
-    /// </summary>
-    public Action<string, string>? Captioned { get; init; }
-
-    /// <summary>
     /// The side of the square whose area the photo is processed at (its proportions kept); the model's own when null.
     /// </summary>
     public int? Size { get; init; }
@@ -36,9 +31,6 @@ public sealed record PhotoEditRequest(
 
     /// <summary>Return the pictures resized to the photo's own pixel size instead of at the processing size.</summary>
     public bool ResizeToOriginal { get; init; }
-
-    /// <summary>Called as each stage ends, with the time it took: caption, directions, invert, edit.</summary>
-    public Action<string, TimeSpan>? StageEnded { get; init; }
 }
 
 /// <summary>One task's edited picture and its record.</summary>

@@ -1,14 +1,10 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Bundles;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Editing;
-using Pix2PixZero.Core.Graph;
 using Pix2PixZero.Core.Imaging;
 using Pix2PixZero.Core.Inversion;
-using Pix2PixZero.Core.Models;
-using Pix2PixZero.Core.Runtime;
 using Pix2PixZero.Core.Scheduling;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -18,35 +14,22 @@ namespace Pix2PixZero.Core.Pipeline;
 /// <summary>
 /// pix2pix-zero on one model bundle, step for step as DESIGN.md §1.2: caption → text embeddings → regularized
 /// inversion → reference and guided edit passes in lockstep → decode, at the processing size picked for the photo's
-/// proportions (<see cref="ModelBundle.ProcessingSize"/>). The guidance graphs are compiled (or taken from the cache
-/// beside the UNet or in the graph cache) on first use; their sessions are created for one latent shape each and the
-/// most recently used shapes' are kept (<see cref="SessionsByShape{TShape,TSessions}"/>). Every UNet call of the
-/// method goes through the compiled graphs: the attention probe also serves the plain noise predictions of the
-/// inversion and the edit pass, and the probe and guidance sessions read one shared copy of the UNet's weights
-/// (<see cref="SharedWeights"/>), so the bundle's plain UNet session is never opened for an edit.
+/// proportions (<see cref="ModelBundle.ProcessingSize"/>). Every UNet call goes through the compiled graphs whose
+/// sessions <see cref="Sessions"/> holds. Each long method takes one step-end callback (<see cref="PipelineStep"/>).
 /// </summary>
 public sealed class Pix2PixZeroPipeline : IDisposable
 {
     private readonly ModelBundle _bundle;
-    private readonly ILogger _log;
-    private readonly SharedWeights _weights = new();
-    private readonly SessionsByShape<(int Height, int Width), LoadedGraphs> _graphs;
 
-    /// <summary>
-    /// Latent shapes whose sessions a pipeline keeps unless told otherwise: one, as on a GPU each shape's sessions
-    /// cost gigabytes at full size (README, "Photo sizes").
-    /// </summary>
-    public const int DefaultSessionShapes = 1;
-
-    /// <param name="sessionShapes">
-    /// How many latent shapes' probe and guidance sessions are kept for reuse (README, "Photo sizes", for the memory
-    /// each takes).
-    /// </param>
-    public Pix2PixZeroPipeline(ModelBundle bundle, ILogger? log = null, int sessionShapes = DefaultSessionShapes)
+    /// <param name="sessionShapes">How many latent shapes' sessions are kept (<see cref="GuidanceSessions"/>).</param>
+    public Pix2PixZeroPipeline(
+        ModelBundle bundle,
+        ILogger? log = null,
+        int sessionShapes = GuidanceSessions.DefaultShapes
+    )
     {
         _bundle = bundle;
-        _log = log ?? NullLogger.Instance;
-        _graphs = new(sessionShapes, shape => LoadGuidance(shape.Height, shape.Width));
+        Sessions = new GuidanceSessions(bundle, log, sessionShapes);
         Scheduler = new DdimScheduler(bundle.SchedulerConfig);
         Prompts = new PromptEncoder(bundle);
         Latents = new LatentCodec(bundle);
@@ -60,31 +43,14 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     public ModelBundle Bundle => _bundle;
 
-    /// <summary>
-    /// The attention probe and guidance sessions for latents of one shape (compiling the graphs on first use), held
-    /// until the result is disposed.
-    /// </summary>
-    public LatentGraphs Graphs(int latentHeight, int latentWidth) => new(_graphs.Acquire((latentHeight, latentWidth)));
-
-    /// <summary>The latent shapes whose sessions are kept now, most recently used first.</summary>
-    public IReadOnlyList<(int Height, int Width)> SessionShapes => _graphs.Shapes;
+    /// <summary>The attention probe and guidance sessions, per latent shape.</summary>
+    public GuidanceSessions Sessions { get; }
 
     /// <summary>The reference/edit loop on one latent shape's graphs.</summary>
     public CrossAttentionGuidedEditor CreateEditor(LatentGraphs graphs) =>
         new(graphs.AttentionProbe, graphs.Guidance, graphs.NoisePredictor, Scheduler);
 
     public RegularizedInversion CreateInversion(LatentGraphs graphs) => new(graphs.NoisePredictor, Scheduler);
-
-    /// <summary>
-    /// Compiles the guidance graphs of this bundle's UNet, or takes them from where they were compiled before (beside
-    /// it, or the bundle's <see cref="GraphCache"/>), without opening sessions for them.
-    /// </summary>
-    public PreparedUnetGraphs PrepareGuidanceGraphs(bool force = false) =>
-        GuidanceGraphCompiler.Prepare(
-            _bundle.GraphPath(BundleComponent.Unet),
-            _log,
-            new GuidanceCompileOptions(Force: force, Cache: _bundle.GraphCache)
-        );
 
     /// <summary>
     /// BLIP's caption of the image as the method sees it: resized to the processing size first (default: the one
@@ -100,38 +66,40 @@ public sealed class Pix2PixZeroPipeline : IDisposable
     /// <summary>
     /// The method on one photo, DESIGN.md §1.2 from end to end: the caption (BLIP's unless the request gives one),
     /// one direction per task from the word means, the regularized inversion, the reference and guided edit passes,
-    /// the decode. Returns each task's picture and record; the caller disposes the pictures.
+    /// the decode. Returns each task's picture and record, whose stage times are those of
+    /// <see cref="EditStage.Caption"/>, <see cref="EditStage.Directions"/>, <see cref="EditStage.Invert"/> and
+    /// <see cref="EditStage.Edit"/>, the parts of each included; the caller disposes the pictures.
     /// </summary>
     public IReadOnlyList<EditedPicture> EditPhoto(
         PhotoEditRequest request,
-        IProgress<PipelineProgress>? progress = null,
+        Action<PipelineStep>? onStepEnd = null,
         CancellationToken cancellationToken = default
     )
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var stageSeconds = new Dictionary<string, double>();
-        void Ended(string stage)
+        void Ended(EditStage stage)
         {
-            var elapsed = clock.Elapsed;
-            stageSeconds[stage] = Math.Round(elapsed.TotalSeconds, 3);
-            request.StageEnded?.Invoke(stage, elapsed);
+            stageSeconds[stage.Name] = Math.Round(clock.Elapsed.TotalSeconds, 3);
             clock.Restart();
         }
 
         var original = ImageCodec.SizeOf(request.Image);
         var size = _bundle.ProcessingSize(original, request.Size, request.SizeOption);
-        var captionSource = request.Caption is null ? "BLIP" : "user";
+        var captionSource = request.Caption is null ? EditProvenance.BlipCaption : EditProvenance.UserCaption;
         var caption = request.Caption ?? Caption(request.Image, cancellationToken, size);
-        request.Captioned?.Invoke(caption, captionSource);
-        Ended("caption");
-        var directions = Directions(request.Tasks, request.Sentences, request.Store, progress, cancellationToken);
-        Ended("directions");
-        var inverted = Invert(request.Image, caption, request.Options, progress, cancellationToken, size);
-        Ended("invert");
-        var images = Edit(inverted, directions, request.Options, progress, cancellationToken);
+        onStepEnd?.Invoke(
+            new PipelineStep(EditStage.Caption, 1, 1) { Caption = caption, CaptionSource = captionSource }
+        );
+        Ended(EditStage.Caption);
+        var directions = Directions(request.Tasks, request.Sentences, request.Store, onStepEnd, cancellationToken);
+        Ended(EditStage.Directions);
+        var inverted = Invert(request.Image, caption, request.Options, onStepEnd, cancellationToken, size);
+        Ended(EditStage.Invert);
+        var images = Edit(inverted, directions, request.Options, onStepEnd, cancellationToken);
         if (request.ResizeToOriginal)
             images = [.. images.Select(ToOriginal)];
-        Ended("edit");
+        Ended(EditStage.Edit);
 
         Image<Rgb24> ToOriginal(Image<Rgb24> image)
         {
@@ -139,20 +107,16 @@ public sealed class Pix2PixZeroPipeline : IDisposable
                 return ImageCodec.Resize(image, original);
         }
 
-        var provenance = new EditProvenance(
-            Synthetic: false,
-            Input: request.Input,
-            Prompt: null,
-            Caption: caption,
-            CaptionSource: captionSource,
-            ModelDirectory: _bundle.Directory,
-            ModelId: Prompts.ModelId,
-            Provider: _bundle.Sessions.ActiveProvider?.ToString() ?? "?",
-            Original: original,
-            Processing: size,
-            Result: request.ResizeToOriginal ? original : size,
-            DirectionSentences: request.Sentences.Label,
-            Scheduler: _bundle.SchedulerConfig.Describe()
+        var provenance = EditProvenance.OfPhoto(
+            _bundle,
+            Prompts.ModelId,
+            request.Input,
+            caption,
+            captionSource,
+            original,
+            size,
+            request.ResizeToOriginal,
+            request.Sentences.Label
         );
         return request
             .Tasks.Zip(images, (task, image) =>
@@ -161,27 +125,30 @@ public sealed class Pix2PixZeroPipeline : IDisposable
             .ToList();
     }
 
-    /// <summary>One direction per task, between the word means (from the store when computed before).</summary>
+    /// <summary>
+    /// One direction per task, between the word means (from the store when computed before); a step per distinct
+    /// word, announced with the word before it starts.
+    /// </summary>
     public IReadOnlyList<EditDirection> Directions(
         IReadOnlyList<EditTask> tasks,
         SentenceSource sentences,
         DirectionStore store,
-        IProgress<PipelineProgress>? progress = null,
+        Action<PipelineStep>? onStepEnd = null,
         CancellationToken cancellationToken = default
     )
     {
+        var words = tasks.SelectMany(t => new[] { t.Source, t.Target }).Distinct().ToList();
         var means = new Dictionary<EditWord, WordMean>();
-        WordMean Mean(EditWord word)
+        foreach (var word in words)
         {
-            if (!means.TryGetValue(word, out var mean))
-            {
-                progress?.Report(new PipelineProgress($"word '{word.Value}'", 0, 1));
-                means[word] = mean = WordMean(word.Value, sentences, store, cancellationToken);
-                progress?.Report(new PipelineProgress($"word '{word.Value}'", 1, 1));
-            }
-            return mean;
+            onStepEnd?.Invoke(new PipelineStep(EditStage.Directions, means.Count, words.Count) { Word = word.Value });
+            means[word] = WordMean(word.Value, sentences, store, cancellationToken);
         }
-        return tasks.Select(t => EditDirection.Between(Mean(t.Source), Mean(t.Target))).ToList();
+        if (words.Count > 0)
+            onStepEnd?.Invoke(
+                new PipelineStep(EditStage.Directions, words.Count, words.Count) { Word = words[^1].Value }
+            );
+        return tasks.Select(t => EditDirection.Between(means[t.Source], means[t.Target])).ToList();
     }
 
     /// <summary>
@@ -196,22 +163,23 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     /// <summary>
     /// The regularized inversion of the photo at <paramref name="size"/> (default: the size picked for its
-    /// proportions).
+    /// proportions): <see cref="EditStage.Encode"/>, then a step per UNet call.
     /// </summary>
     public InvertedImage Invert(
         Image<Rgb24> image,
         string caption,
         MethodParameters options,
-        IProgress<PipelineProgress>? progress = null,
+        Action<PipelineStep>? onStepEnd = null,
         CancellationToken cancellationToken = default,
         PixelSize? size = null
     )
     {
         options.Validate();
         cancellationToken.ThrowIfCancellationRequested();
-        progress?.Report(new PipelineProgress("encode", 0, 1));
+        onStepEnd?.Invoke(new PipelineStep(EditStage.Encode, 0, 1));
         var z0 = Latents.Encode(image, size);
-        using var graphs = Graphs(z0.Dimensions[2], z0.Dimensions[3]);
+        onStepEnd?.Invoke(new PipelineStep(EditStage.Encode, 1, 1));
+        using var graphs = Sessions.Graphs(z0.Dimensions[2], z0.Dimensions[3]);
         var zT = CreateInversion(graphs)
             .Invert(
                 z0,
@@ -220,23 +188,30 @@ public sealed class Pix2PixZeroPipeline : IDisposable
                 options.Convention,
                 new NoiseRegularizer(options.Regularizer),
                 options.Seed,
-                Stage(progress, "invert"),
-                NonFiniteCheck.InversionStep,
+                step =>
+                {
+                    NonFiniteCheck.InversionStep(step);
+                    onStepEnd?.Invoke(
+                        new PipelineStep(EditStage.Invert, step.Index + 1, step.Total) { Inversion = step }
+                    );
+                },
                 cancellationToken
             );
         return new InvertedImage(zT, caption, options.Steps, options.Convention, options.Seed, Prompts.ModelId);
     }
 
-    /// <summary>Edits an inverted photo once per direction; all directions share one reference pass.</summary>
+    /// <summary>
+    /// Edits an inverted photo once per direction; all directions share one reference pass. The options were checked
+    /// where they were made (<see cref="MethodParameters.Read"/>), or by <see cref="Invert"/>, and are not again here.
+    /// </summary>
     public IReadOnlyList<Image<Rgb24>> Edit(
         InvertedImage inverted,
         IReadOnlyList<EditDirection> directions,
         MethodParameters options,
-        IProgress<PipelineProgress>? progress = null,
+        Action<PipelineStep>? onStepEnd = null,
         CancellationToken cancellationToken = default
     )
     {
-        options.Validate();
         if (inverted.ModelId != Prompts.ModelId)
             throw new InvalidInputException(
                 $"the inverted latent was made with {inverted.ModelId}, but this "
@@ -257,7 +232,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
             directions,
             options,
             synthetic: false,
-            progress,
+            onStepEnd,
             cancellationToken
         );
     }
@@ -270,7 +245,7 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         string prompt,
         IReadOnlyList<EditDirection> directions,
         MethodParameters options,
-        IProgress<PipelineProgress>? progress = null,
+        Action<PipelineStep>? onStepEnd = null,
         CancellationToken cancellationToken = default,
         PixelSize? size = null
     )
@@ -289,18 +264,14 @@ public sealed class Pix2PixZeroPipeline : IDisposable
             [.. directions],
             options,
             synthetic: true,
-            progress,
+            onStepEnd,
             cancellationToken,
             includeReference: true
         );
         return (images[^1], images.Take(images.Count - 1).ToArray());
     }
 
-    public void Dispose()
-    {
-        _graphs.Dispose();
-        _weights.Dispose();
-    }
+    public void Dispose() => Sessions.Dispose();
 
     private IReadOnlyList<Image<Rgb24>> EditFrom(
         DenseTensor<float> zT,
@@ -309,14 +280,14 @@ public sealed class Pix2PixZeroPipeline : IDisposable
         IReadOnlyList<EditDirection> directions,
         MethodParameters options,
         bool synthetic,
-        IProgress<PipelineProgress>? progress,
+        Action<PipelineStep>? onStepEnd,
         CancellationToken cancellationToken,
         bool includeReference = false
     )
     {
         var edited = directions.Select(d => WithDirection(positive, d, options.EditMultiplier)).ToArray();
         var rowShape = new[] { Prompts.SequenceLength, positive.Length / Prompts.SequenceLength };
-        using var graphs = Graphs(zT.Dimensions[2], zT.Dimensions[3]);
+        using var graphs = Sessions.Graphs(zT.Dimensions[2], zT.Dimensions[3]);
         var editor = CreateEditor(graphs);
         DenseTensor<float>? reference = null;
         var latents = editor.Edit(
@@ -325,20 +296,20 @@ public sealed class Pix2PixZeroPipeline : IDisposable
             options.Steps,
             options.GuidanceScale,
             options.EffectiveCrossAttentionGuidance(synthetic),
-            Stage(progress, "edit"),
             step =>
             {
                 NonFiniteCheck.EditStep(step);
                 if (includeReference)
                     reference = new DenseTensor<float>(step.ReferenceLatent, zT.Dimensions);
+                onStepEnd?.Invoke(new PipelineStep(EditStage.Edit, step.Index + 1, step.Total) { Edit = step });
             },
             cancellationToken
         );
-        progress?.Report(new PipelineProgress("decode", 0, latents.Count));
+        onStepEnd?.Invoke(new PipelineStep(EditStage.Decode, 0, latents.Count));
         var images = latents.Select(Latents.Decode).ToList();
         if (includeReference)
             images.Add(Latents.Decode(reference!));
-        progress?.Report(new PipelineProgress("decode", latents.Count, latents.Count));
+        onStepEnd?.Invoke(new PipelineStep(EditStage.Decode, latents.Count, latents.Count));
         return images;
     }
 
@@ -356,87 +327,4 @@ public sealed class Pix2PixZeroPipeline : IDisposable
 
     private DenseTensor<float> TextBatch(float[] row) =>
         new(row, [1, Prompts.SequenceLength, row.Length / Prompts.SequenceLength]);
-
-    // Sessions with the latent's sizes fixed: ONNX Runtime plans a dynamic graph far faster so.
-    private LoadedGraphs LoadGuidance(int latentHeight, int latentWidth)
-    {
-        var graphs = PrepareGuidanceGraphs();
-        var layers = graphs.Layers.Count;
-        var signature = _bundle.UnetSignature;
-        var tokens = Prompts.SequenceLength;
-        // The probe runs the inversion (batch 1) and the CFG pairs (batch 2). The guidance graph runs the pairs one
-        // row at a time when the export lets it (half the memory of its reverse pass), else the pair at once.
-        var probeSizes = signature.FixedDimensions(batch: null, latentHeight, latentWidth, tokens);
-        int? guidanceRows = signature.FixedBatch is null ? 1 : null;
-        var guidanceSizes = signature.FixedDimensions(batch: guidanceRows ?? 2, latentHeight, latentWidth, tokens);
-        var probe = new AttentionProbe(
-            _bundle.Sessions.Create(graphs.AttentionProbePath, _weights, probeSizes, graphs.SourceModelPath),
-            graphs.AttentionProbePath,
-            layers
-        );
-        try
-        {
-            var guidance = new GuidanceModel(
-                _bundle.Sessions.Create(graphs.GuidancePath, _weights, guidanceSizes, graphs.SourceModelPath),
-                graphs.GuidancePath,
-                layers,
-                guidanceRows
-            );
-            return new LoadedGraphs(probe, guidance);
-        }
-        catch
-        {
-            probe.Dispose();
-            throw;
-        }
-    }
-
-    internal sealed record LoadedGraphs(AttentionProbe Probe, GuidanceModel Guidance) : IDisposable
-    {
-        public void Dispose()
-        {
-            Probe.Dispose();
-            Guidance.Dispose();
-        }
-    }
-
-    private static IProgress<(int Step, int Total)>? Stage(IProgress<PipelineProgress>? progress, string stage) =>
-        progress is null ? null : new StageProgress(progress, stage);
-
-    // Progress<T> posts to the thread pool; reports must arrive in order and before the step's work goes on.
-    private sealed class StageProgress(IProgress<PipelineProgress> target, string stage)
-        : IProgress<(int Step, int Total)>
-    {
-        public void Report((int Step, int Total) value) =>
-            target.Report(new PipelineProgress(stage, value.Step, value.Total));
-    }
-}
-
-/// <summary>
-/// One latent shape's attention probe and guidance sessions (<see cref="Pix2PixZeroPipeline.Graphs"/>), kept open
-/// for the holder until disposed.
-/// </summary>
-public sealed class LatentGraphs : IDisposable
-{
-    private readonly SessionsByShape<(int Height, int Width), Pix2PixZeroPipeline.LoadedGraphs>.Lease _lease;
-
-    internal LatentGraphs(SessionsByShape<(int Height, int Width), Pix2PixZeroPipeline.LoadedGraphs>.Lease lease) =>
-        _lease = lease;
-
-    public int LatentHeight => _lease.Shape.Height;
-
-    public int LatentWidth => _lease.Shape.Width;
-
-    /// <summary>The UNet with its cross-attention maps as outputs.</summary>
-    public AttentionProbe AttentionProbe => _lease.Sessions.Probe;
-
-    /// <summary>The cross-attention loss and its gradient with respect to the sample.</summary>
-    public GuidanceModel Guidance => _lease.Sessions.Guidance;
-
-    /// <summary>
-    /// The UNet's noise prediction as the method runs it: the attention probe, asked for the noise alone.
-    /// </summary>
-    public INoisePredictor NoisePredictor => AttentionProbe;
-
-    public void Dispose() => _lease.Dispose();
 }

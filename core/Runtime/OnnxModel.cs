@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -89,87 +90,31 @@ public abstract class OnnxModel : IDisposable
         );
 
     /// <summary>
-    /// A diffusion timestep in the element type and shape the graph declares: a scalar, a fixed-size vector, or one
-    /// value per batch row when the axis is dynamic.
-    /// </summary>
-    protected ModelInput TimestepInput(string name, float timestep, int rows)
-    {
-        var dims = Session.InputMetadata[name].Dimensions;
-        int[] shape = dims.Length == 0 ? [] : [dims[0] > 0 ? dims[0] : rows];
-        var values = new float[shape.Length == 0 ? 1 : shape[0]];
-        Array.Fill(values, timestep);
-        return Input(name, values, shape);
-    }
-
-    /// <summary>
     /// A tensor input; fp32 tensors are handed to the session as they are (ONNX Runtime pins their buffer for the
     /// run), so large inputs such as the reference attention maps are not copied on every call.
     /// </summary>
     protected ModelInput Input(string name, DenseTensor<float> tensor) =>
         Input(name, tensor.Buffer, tensor.Dimensions.ToArray());
 
-    /// <summary>
-    /// A UNet-shaped call (sample, timestep, text → one output), in chunks of the graph's batch when the export fixes
-    /// it (<see cref="RowBatches"/>).
-    /// </summary>
-    protected DenseTensor<float> PredictNoise(
-        string sampleInput,
-        string timestepInput,
-        string contextInput,
-        string output,
-        int? fixedBatch,
-        DenseTensor<float> sample,
-        float timestep,
-        DenseTensor<float> encoderHiddenStates
-    )
-    {
-        var rows = sample.Dimensions[0];
-        if (encoderHiddenStates.Dimensions[0] != rows)
-            throw new ArgumentException(
-                $"sample has {rows} rows but encoder_hidden_states has {encoderHiddenStates.Dimensions[0]}"
-            );
-        if (fixedBatch is null or 0 || fixedBatch == rows)
-            return Run(
-                [
-                    Input(sampleInput, sample),
-                    TimestepInput(timestepInput, timestep, rows),
-                    Input(contextInput, encoderHiddenStates),
-                ],
-                output
-            )[0];
-        var sampleRow = (int)(sample.Length / rows);
-        var contextRow = (int)(encoderHiddenStates.Length / rows);
-        var sampleDims = sample.Dimensions.ToArray();
-        var contextDims = encoderHiddenStates.Dimensions.ToArray();
-        return RowBatches.Run(rows, fixedBatch, chosen =>
-        {
-            sampleDims[0] = contextDims[0] = chosen.Length;
-            return Run(
-                [
-                    Input(sampleInput, RowBatches.Gather(sample.Buffer, sampleRow, chosen), sampleDims),
-                    TimestepInput(timestepInput, timestep, chosen.Length),
-                    Input(contextInput, RowBatches.Gather(encoderHiddenStates.Buffer, contextRow, chosen), contextDims),
-                ],
-                output
-            )[0];
-        });
-    }
+    /// <summary>The meter of <see cref="RunDuration"/>.</summary>
+    public const string MeterName = "Pix2PixZero.Onnx";
+
+    /// <summary>The name of <see cref="RunDuration"/>, which listeners match with <see cref="MeterName"/>.</summary>
+    public const string RunDurationName = "pix2pixzero.onnx.run.duration";
+
+    private static readonly Meter RunMeter = new(MeterName);
 
     /// <summary>
-    /// Runs so far and their wall time, by what was asked (one output's name, or the number of outputs) and the batch
-    /// (the first input's leading dimension), with the first run's time apart (it pays for planning and allocating the
-    /// run's memory): what <c>bench</c> reports per step.
+    /// Each run's wall time in milliseconds, tagged with the graph (<c>graph</c>: its <see cref="Component"/>), what
+    /// was asked (<c>outputs</c>: one output's name, or the number of outputs) and the batch (<c>batch</c>: the
+    /// first input's leading dimension). A .NET metric, recorded only while a listener (<c>bench</c>, a telemetry
+    /// exporter) takes it, so the model holds no timing of its own.
     /// </summary>
-    public IReadOnlyDictionary<(string Outputs, long Batch), (int Runs, TimeSpan First, TimeSpan Time)> RunTimes
-    {
-        get
-        {
-            lock (_runTimes)
-                return new Dictionary<(string, long), (int, TimeSpan, TimeSpan)>(_runTimes);
-        }
-    }
-
-    private readonly Dictionary<(string Outputs, long Batch), (int Runs, TimeSpan First, TimeSpan Time)> _runTimes = [];
+    public static readonly Histogram<double> RunDuration = RunMeter.CreateHistogram<double>(
+        RunDurationName,
+        "ms",
+        "wall time of one ONNX Runtime run of a graph"
+    );
 
     /// <summary>Runs the graph and returns the named outputs as fp32 tensors; the inputs are disposed.</summary>
     protected DenseTensor<float>[] Run(IReadOnlyList<ModelInput> inputs, params string[] outputs)
@@ -187,15 +132,13 @@ public abstract class OnnxModel : IDisposable
                 )
             )
                 converted = results.Select((r, i) => TensorConversion.ToFloat(r, outputs[i], ModelPath)).ToArray();
-            var batch =
-                inputs.Count > 0 && inputs[0].Value.GetTensorTypeAndShape() is { Shape: [var rows, ..] } ? rows : 1L;
-            var key = (outputs.Length == 1 ? outputs[0] : $"{outputs.Length} outputs", batch);
-            lock (_runTimes)
-            {
-                var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-                var (runs, first, time) = _runTimes.GetValueOrDefault(key);
-                _runTimes[key] = (runs + 1, runs == 0 ? elapsed : first, time + elapsed);
-            }
+            if (RunDuration.Enabled)
+                RunDuration.Record(
+                    System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                    new("graph", Component),
+                    new("outputs", outputs.Length == 1 ? outputs[0] : $"{outputs.Length} outputs"),
+                    new("batch", Batch(inputs))
+                );
             return converted;
         }
         finally
@@ -204,4 +147,7 @@ public abstract class OnnxModel : IDisposable
                 input.Value.Dispose();
         }
     }
+
+    private static long Batch(IReadOnlyList<ModelInput> inputs) =>
+        inputs.Count > 0 && inputs[0].Value.GetTensorTypeAndShape() is { Shape: [var rows, ..] } ? rows : 1L;
 }

@@ -9,8 +9,9 @@ namespace Pix2PixZero.Core.Runtime;
 
 /// <summary>
 /// The one place that creates ONNX Runtime sessions. The execution provider is settled on the first session:
-/// CUDA when its provider loads (needs the GPU package, CUDA 13 and cuDNN 9), otherwise CPU — logged once — and
-/// every later session uses the same choice.
+/// CUDA when its provider loads (needs the GPU package, CUDA 13 and cuDNN 9), set up by <see cref="CudaOptions"/>,
+/// otherwise CPU — logged once, with the CUDA options either in force or not used — and every later session uses the
+/// same choice.
 /// <para>
 /// CPU threads: the pipeline alternates sessions (UNet, attention probe, guidance) at every step, and each
 /// session's own intra-op pool keeps spinning after its run, stealing cores from the next session's run. So when
@@ -36,7 +37,7 @@ public sealed class OnnxSessionFactory
 {
     private readonly ILogger _log;
     private readonly object _gate = new();
-    private readonly int _deviceId;
+    private readonly CudaOptions _cuda;
     private readonly ExecutionProvider _requested;
     private ExecutionProvider? _active;
     private static readonly object EnvironmentGate = new();
@@ -46,12 +47,12 @@ public sealed class OnnxSessionFactory
     public OnnxSessionFactory(
         ExecutionProvider requested = ExecutionProvider.Auto,
         ILogger? log = null,
-        int deviceId = 0
+        CudaOptions? cuda = null
     )
     {
         _requested = requested;
         _log = log ?? NullLogger.Instance;
-        _deviceId = deviceId;
+        _cuda = cuda ?? new CudaOptions();
         // Settle ONNX Runtime's environment now, before anything
         // else in the process creates it without the shared pool.
         _ = SharedThreadPool;
@@ -122,6 +123,32 @@ public sealed class OnnxSessionFactory
 
     /// <summary>Why CUDA was not used, when it was tried and failed.</summary>
     public string? FallbackReason { get; private set; }
+
+    /// <summary>
+    /// When set, every session this factory creates records ONNX Runtime's profile (a JSON trace of every kernel
+    /// run) into this folder, named after its graph file (<c>guidance_&lt;time&gt;.json</c>); the file is written when
+    /// the session is disposed. <see cref="OrtProfile"/> summarises it.
+    /// </summary>
+    public string? ProfileFolder { get; init; }
+
+    /// <summary>
+    /// ONNX Runtime's CUDA provider options object, filled from <see cref="CudaOptions.ProviderOptions"/> and nothing
+    /// else. Creating it loads the CUDA provider's library: it throws where that library or CUDA is missing.
+    /// </summary>
+    internal OrtCUDAProviderOptions NewCudaProviderOptions()
+    {
+        var options = new OrtCUDAProviderOptions();
+        try
+        {
+            options.UpdateOptions(new Dictionary<string, string>(_cuda.ProviderOptions()));
+            return options;
+        }
+        catch
+        {
+            options.Dispose();
+            throw;
+        }
+    }
 
     public InferenceSession Create(string modelPath) => Create(modelPath, weights: null);
 
@@ -233,6 +260,12 @@ public sealed class OnnxSessionFactory
                 );
             }
             using var options = NewOptions(_active.Value, shared);
+            if (ProfileFolder is { } folder)
+            {
+                // The prefix first: turning profiling on takes the prefix set at that moment.
+                options.ProfileOutputPathPrefix = Path.Combine(folder, Path.GetFileNameWithoutExtension(label));
+                options.EnableProfiling = true;
+            }
             configure?.Invoke(options, _active.Value);
             try
             {
@@ -261,14 +294,18 @@ public sealed class OnnxSessionFactory
             if (_requested == ExecutionProvider.Cuda)
                 throw new Pix2PixZeroException(FailureKind.Permanent, missing);
             FallbackReason = missing;
-            _log.LogInformation("Execution provider: CPU (this build has no CUDA provider)");
+            _log.LogInformation(
+                "Execution provider: CPU (this build has no CUDA provider){Unused}",
+                UnusedCudaOptions()
+            );
             return ExecutionProvider.Cpu;
         }
         try
         {
             using var probe = new SessionOptions();
-            probe.AppendExecutionProvider_CUDA(_deviceId);
-            _log.LogInformation("Execution provider: CUDA (device {Device})", _deviceId);
+            using var cuda = NewCudaProviderOptions();
+            probe.AppendExecutionProvider_CUDA(cuda);
+            _log.LogInformation("Execution provider: CUDA ({Options})", cuda.GetOptions());
             return ExecutionProvider.Cuda;
         }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
@@ -282,10 +319,21 @@ public sealed class OnnxSessionFactory
                         + "package, CUDA 13 and cuDNN 9; use the CPU provider otherwise.",
                     e
                 );
-            _log.LogWarning("CUDA execution provider unavailable, falling back to CPU: {Reason}", e.Message);
+            _log.LogWarning(
+                "CUDA execution provider unavailable, falling back to CPU{Unused}: {Reason}",
+                UnusedCudaOptions(),
+                e.Message
+            );
             return ExecutionProvider.Cpu;
         }
     }
+
+    // The settings a user gave for CUDA are named when the CPU runs instead, so none is thought to be in force.
+    private string UnusedCudaOptions() =>
+        _cuda == new CudaOptions()
+            ? ""
+            : "; CUDA options not used: "
+                + string.Join(", ", _cuda.ProviderOptions().Select(o => $"{o.Key}={o.Value}"));
 
     private SessionOptions NewOptions(ExecutionProvider provider, bool sharedThreadPool)
     {
@@ -296,7 +344,8 @@ public sealed class OnnxSessionFactory
             options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (provider == ExecutionProvider.Cuda)
         {
-            options.AppendExecutionProvider_CUDA(_deviceId);
+            using var cuda = NewCudaProviderOptions();
+            options.AppendExecutionProvider_CUDA(cuda);
         }
         else
         {

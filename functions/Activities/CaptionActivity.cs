@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 using Pix2PixZero.Core.Imaging;
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Storage;
 
@@ -14,9 +15,6 @@ public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostA
     : PipelineActivity<BlobRef, CaptionResult>,
         IGpuStage<BlobRef, CaptionResult>
 {
-    public const string FromBlip = "BLIP";
-    public const string FromUser = "user";
-
     protected override Task<CaptionResult> RunActivityAsync(TaskActivityContext context, BlobRef image) =>
         RunStageAsync(image, lifetime.ApplicationStopping);
 
@@ -28,7 +26,7 @@ public sealed class CaptionActivity(PipelineBlobs blobs, ModelHost model, IHostA
         using var decoded = ImageCodec.Load(bytes, image.ToString());
         return new CaptionResult(
             model.Pipeline.Caption(decoded, cancellationToken, ImageCodec.SizeOf(decoded)),
-            FromBlip,
+            EditProvenance.BlipCaption,
             clock.Elapsed.TotalSeconds
         );
     }

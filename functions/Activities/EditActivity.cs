@@ -66,7 +66,7 @@ public sealed class EditActivity(
                 inverted,
                 directions,
                 input.Method,
-                new ProgressBlob(blobs, input.RequestId, cancellationToken),
+                new ProgressBlob(blobs, input.RequestId, cancellationToken).OnStepEnd,
                 cancellationToken
             );
         }

@@ -39,7 +39,7 @@ public sealed class InvertActivity(PipelineBlobs blobs, ModelHost model, IHostAp
                 image,
                 input.Caption,
                 input.Method,
-                new ProgressBlob(blobs, input.RequestId, cancellationToken),
+                new ProgressBlob(blobs, input.RequestId, cancellationToken).OnStepEnd,
                 cancellationToken,
                 ImageCodec.SizeOf(image)
             );

@@ -10,6 +10,7 @@ namespace Pix2PixZero.Functions.Activities;
 
 public sealed record PublishInput(
     EditRequest Request,
+    RequestSettings Settings,
     PreparedEdit Prepared,
     CaptionResult Caption,
     IReadOnlyList<WordMeanRef> Directions,
@@ -31,24 +32,20 @@ public sealed class PublishActivity(PipelineBlobs blobs, ModelHost model, IHostA
         var cancellationToken = lifetime.ApplicationStopping;
         await model.LoadAsync(cancellationToken);
         var request = input.Request;
-        var settings = input.Prepared.Settings;
+        var settings = input.Settings;
         var prepared = input.Prepared;
         var original = new PixelSize(prepared.SourceWidth, prepared.SourceHeight);
-        var processing = new PixelSize(prepared.ProcessingWidth, prepared.ProcessingHeight);
-        var provenance = new EditProvenance(
-            Synthetic: false,
-            Input: request.Source.ToString(),
-            Prompt: null,
-            Caption: input.Caption.Caption,
-            CaptionSource: input.Caption.Source,
-            ModelDirectory: model.Bundle.Directory,
-            ModelId: model.ModelId,
-            Provider: input.Provider,
-            Original: original,
-            Processing: processing,
-            Result: settings.OriginalSize ? original : processing,
-            DirectionSentences: settings.SentenceLabel,
-            Scheduler: model.Bundle.SchedulerConfig.Describe()
+        var provenance = EditProvenance.OfPhoto(
+            model.Bundle,
+            model.ModelId,
+            request.Source.ToString(),
+            input.Caption.Caption,
+            input.Caption.Source,
+            original,
+            new PixelSize(prepared.ProcessingWidth, prepared.ProcessingHeight),
+            settings.OriginalSize,
+            settings.SentenceLabel,
+            input.Provider
         );
         var results = new List<ManifestResult>();
         foreach (var staged in input.Results)

@@ -20,7 +20,11 @@ public sealed class GpuRequirement(AppSettings settings, ILoggerFactory loggers)
         var log = loggers.CreateLogger<GpuRequirement>();
         try
         {
-            new OnnxSessionFactory(ExecutionProvider.Cuda, loggers.CreateLogger("Pix2PixZero.Onnx")).Settle();
+            new OnnxSessionFactory(
+                ExecutionProvider.Cuda,
+                loggers.CreateLogger("Pix2PixZero.Onnx"),
+                settings.Cuda
+            ).Settle();
             log.LogInformation("CUDA loads: model work runs on the GPU");
             return Task.CompletedTask;
         }

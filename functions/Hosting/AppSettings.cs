@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Configuration;
 using Pix2PixZero.Core;
+using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Functions.Hosting;
 
@@ -22,7 +24,7 @@ public sealed record AppSettings
     /// Photo shapes (latent height × width) whose attention-probe and guidance sessions a worker keeps for reuse; each
     /// costs memory (README, "Photo sizes"), and a shape not kept pays the sessions' creation again.
     /// </summary>
-    public int SessionShapes { get; init; } = Core.Pipeline.Pix2PixZeroPipeline.DefaultSessionShapes;
+    public int SessionShapes { get; init; } = Core.Pipeline.GuidanceSessions.DefaultShapes;
 
     /// <summary>Local cache of word means downloaded from (or computed for) the directions container.</summary>
     public string DirectionCache { get; init; } = Path.Combine(Path.GetTempPath(), "pix2pix-zero", "directions");
@@ -65,6 +67,38 @@ public sealed record AppSettings
     public bool RequireGpu { get; init; }
 
     /// <summary>
+    /// The CUDA provider's settings (<c>Pix2PixZero__CudaDevice</c>, <c>__CudaMemoryLimit</c>,
+    /// <c>__CudaConvAlgoSearch</c>, <c>__CudaParity</c>) as written, read into <see cref="Cuda"/> by core's rules;
+    /// kept as text so that a bad value is refused with what is accepted, not with a conversion error.
+    /// </summary>
+    [ConfigurationKeyName(CudaOptions.DeviceSetting)]
+    public string? CudaDevice { get; init; }
+
+    [ConfigurationKeyName(CudaOptions.MemoryLimitSetting)]
+    public string? CudaMemoryLimit { get; init; }
+
+    [ConfigurationKeyName(CudaOptions.ConvAlgoSearchSetting)]
+    public string? CudaConvAlgoSearch { get; init; }
+
+    [ConfigurationKeyName(CudaOptions.ParitySetting)]
+    public string? CudaParity { get; init; }
+
+    /// <summary>The options every session of this worker runs CUDA with.</summary>
+    public CudaOptions Cuda =>
+        CudaOptions.Read(
+            setting =>
+                setting switch
+                {
+                    CudaOptions.DeviceSetting => CudaDevice,
+                    CudaOptions.MemoryLimitSetting => CudaMemoryLimit,
+                    CudaOptions.ConvAlgoSearchSetting => CudaConvAlgoSearch,
+                    CudaOptions.ParitySetting => CudaParity,
+                    _ => throw new ArgumentOutOfRangeException(nameof(setting), setting, "not a CUDA setting"),
+                },
+            SettingName
+        );
+
+    /// <summary>
     /// A setting's name as an app setting or environment variable (<c>Pix2PixZero__ModelConcurrency</c>).
     /// </summary>
     public static string SettingName(string key) => $"{Section}__{key}";
@@ -82,7 +116,7 @@ public sealed record AppSettings
                 SettingName(nameof(SessionShapes)),
                 SessionShapes,
                 $"use 1..{Core.Runtime.SessionsByShape<int, IDisposable>.MaxCapacity} "
-                    + $"(default {Core.Pipeline.Pix2PixZeroPipeline.DefaultSessionShapes})"
+                    + $"(default {Core.Pipeline.GuidanceSessions.DefaultShapes})"
             );
         if (string.IsNullOrWhiteSpace(DirectionCache))
             throw new InvalidOptionException(
@@ -116,6 +150,7 @@ public sealed record AppSettings
                 GpuStageTimeout,
                 "use a duration from 00:00:01 to 1.00:00:00 (default 01:00:00)"
             );
+        _ = Cuda;
         return this;
     }
 }

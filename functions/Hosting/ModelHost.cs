@@ -32,6 +32,7 @@ public sealed class ModelHost : IDisposable
     private readonly int _slots;
     private readonly int _sessionShapes;
     private readonly ExecutionProvider _provider;
+    private readonly CudaOptions _cuda;
     private Task<LoadedModel>? _loading;
     private int _running;
     private int _peak;
@@ -46,6 +47,7 @@ public sealed class ModelHost : IDisposable
         _slots = settings.ModelConcurrency;
         _sessionShapes = settings.SessionShapes;
         _provider = settings.RequireGpu ? ExecutionProvider.Cuda : ExecutionProvider.Auto;
+        _cuda = settings.Cuda;
         _gate = new SemaphoreSlim(_slots, _slots);
         _provisioner = new ModelFolderProvisioner(provisioning, loggers.CreateLogger("Pix2PixZero.Models"));
         _loggers = loggers;
@@ -138,7 +140,7 @@ public sealed class ModelHost : IDisposable
             var model = await _provisioner.EnsureAsync(progress: null, _stopping);
             var bundle = ModelBundle.Open(
                 model.Directory,
-                new OnnxSessionFactory(_provider, _loggers.CreateLogger("Pix2PixZero.Onnx")),
+                new OnnxSessionFactory(_provider, _loggers.CreateLogger("Pix2PixZero.Onnx"), _cuda),
                 graphCache: _graphCache
             );
             return new LoadedModel(

@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.GpuStages;
 using Pix2PixZero.Functions.Storage;
@@ -18,16 +19,23 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
     public override async Task<EditManifest> RunAsync(TaskOrchestrationContext context, EditRequest request)
     {
         var retry = request.Retry.Options();
-        var stage = EditStatus.Prepare;
+        var stage = EditStage.Prepare;
         try
         {
             context.SetCustomStatus(EditStatus.At(stage));
-            var prepared = await context.CallActivityAsync<PreparedEdit>(nameof(PrepareImageActivity), request, retry);
-            var plan = prepared.Settings;
+            var plan = request.Settings
+                ?? throw new InvalidInputException(
+                    request.Refused ?? "the request carries no settings; submit it again"
+                );
+            var prepared = await context.CallActivityAsync<PreparedEdit>(
+                nameof(PrepareImageActivity),
+                new PrepareInput(request.Id, request.Source, request.SourceETag, plan),
+                retry
+            );
 
-            context.SetCustomStatus(EditStatus.At(stage = EditStatus.CaptionAndDirections));
+            context.SetCustomStatus(EditStatus.At(stage = EditStage.CaptionAndDirections));
             var caption = plan.Caption is { } given
-                ? Task.FromResult(new CaptionResult(given, CaptionActivity.FromUser, 0))
+                ? Task.FromResult(new CaptionResult(given, EditProvenance.UserCaption, 0))
                 : GpuStage.RunAsync<CaptionResult>(
                     context,
                     nameof(CaptionActivity),
@@ -56,7 +64,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
             await Task.WhenAll([caption, .. means]);
             var meanOf = means.ToDictionary(m => m.Result.Word, m => m.Result);
 
-            context.SetCustomStatus(EditStatus.At(stage = EditStatus.Invert));
+            context.SetCustomStatus(EditStatus.At(stage = EditStage.Invert));
             var inverted = await GpuStage.RunAsync<InvertResult>(
                 context,
                 nameof(InvertActivity),
@@ -65,7 +73,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 request.Gpu
             );
 
-            context.SetCustomStatus(EditStatus.At(stage = EditStatus.Edit));
+            context.SetCustomStatus(EditStatus.At(stage = EditStage.Edit));
             var jobs = tasks
                 .Select(t => new TaskDirections(t.Name, meanOf[t.Source.Value], meanOf[t.Target.Value]))
                 .ToList();
@@ -83,20 +91,21 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 )
             );
 
-            context.SetCustomStatus(EditStatus.At(stage = EditStatus.Publish));
+            context.SetCustomStatus(EditStatus.At(stage = EditStage.Publish));
             var seconds = new Dictionary<string, double>
             {
-                ["prepare"] = prepared.Seconds,
-                ["caption"] = caption.Result.Seconds,
-                ["directions"] = means.Sum(m => m.Result.Seconds),
-                ["invert"] = inverted.Seconds,
-                ["edit"] = edits.Sum(e => e.Seconds),
+                [EditStage.Prepare.Name] = prepared.Seconds,
+                [EditStage.Caption.Name] = caption.Result.Seconds,
+                [EditStage.Directions.Name] = means.Sum(m => m.Result.Seconds),
+                [EditStage.Invert.Name] = inverted.Seconds,
+                [EditStage.Edit.Name] = edits.Sum(e => e.Seconds),
                 ["wall"] = (context.CurrentUtcDateTime - request.SubmittedAt.UtcDateTime).TotalSeconds,
             };
             var manifest = await context.CallActivityAsync<EditManifest>(
                 nameof(PublishActivity),
                 new PublishInput(
                     request,
+                    plan,
                     prepared,
                     caption.Result,
                     [.. meanOf.Values],
@@ -106,7 +115,7 @@ public sealed class EditOrchestrator : TaskOrchestrator<EditRequest, EditManifes
                 ),
                 retry
             );
-            context.SetCustomStatus(EditStatus.At(EditStatus.Complete));
+            context.SetCustomStatus(EditStatus.At(EditStage.Complete));
             return manifest;
         }
         catch (Exception failure)

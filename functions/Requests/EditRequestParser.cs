@@ -10,54 +10,48 @@ namespace Pix2PixZero.Functions.Requests;
 
 /// <summary>
 /// Reads a request's options from text (blob metadata or HTTP form/JSON fields — the same names either way; names are
-/// case-insensitive) into <see cref="RequestSettings"/>. Method defaults and ranges are
-/// <see cref="MethodParameters"/>'s. Unknown names are refused, so a typo never silently falls back to a default.
+/// case-insensitive) into <see cref="RequestSettings"/>, once, where a request arrives; the typed settings travel on.
+/// The method's fields, defaults and ranges are <see cref="MethodParameters.Table"/>'s; an empty field keeps the
+/// default. Unknown names are refused, so a typo never silently falls back to a default.
 /// </summary>
 public static class EditRequestParser
 {
     public const int MaxTasks = 16;
     public const int MaxCaptionLength = 1000;
 
+    /// <summary>Every option with its help; the method's own are <see cref="MethodParameters.Table"/>'s.</summary>
     public static readonly IReadOnlyDictionary<string, string> Accepted = new Dictionary<string, string>(
+        [
+            new("tasks", "edits as source2target, separated by commas (e.g. cat2dog,dog2cat)"),
+            new("caption", "the image's caption; skips BLIP captioning"),
+            .. MethodParameters.Table.All.Select(h => KeyValuePair.Create(h.Field, h.Description)),
+            new(
+                "sentences",
+                "built-in sentences per word for directions, "
+                    + $"1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})"
+            ),
+            new(
+                "mode",
+                "batched (default: all tasks in one edit activity sharing "
+                    + "the reference pass) or fanout (one activity per task)"
+            ),
+            new(
+                "size",
+                "process at the area of a size×size square, the photo's proportions kept; a multiple of 64 "
+                    + "(default: the model's, 512 for SD 1.x)"
+            ),
+            new(
+                "original_size",
+                "true: return the results resized to the photo's own pixel size (default false: the processing size)"
+            ),
+            new(
+                "sets",
+                "sentence sets posted to POST /api/directions, as word=hash pairs separated "
+                    + "by commas (e.g. cat=3f2a…,dog=9b1c…); other words use the built-in sentences"
+            ),
+        ],
         StringComparer.OrdinalIgnoreCase
-    )
-    {
-        ["tasks"] = "edits as source2target, separated by commas (e.g. cat2dog,dog2cat)",
-        ["caption"] = "the image's caption; skips BLIP captioning",
-        ["steps"] = $"DDIM steps, 2..{MethodParameters.MaxSteps} (default 50)",
-        ["seed"] = "seed of the inversion's regularizer, a whole number ≥ 0 (default 0)",
-        ["guidance"] =
-            $"classifier-free guidance scale, above 1 and at most {MethodParameters.MaxGuidanceScale} (default 5)",
-        ["xa"] = $"cross-attention guidance step λ_xa, 0..{MethodParameters.MaxCrossAttentionGuidance} (default 0.1)",
-        ["multiplier"] = "scale of the edit direction (default 1)",
-        ["negative"] = "negative prompt (default: the caption)",
-        ["convention"] = "inversion convention: Aligned (default) or Official",
-        ["sentences"] =
-            "built-in sentences per word for directions, "
-            + $"1..{SentenceGenerator.MaxCount} (default {SentenceGenerator.DefaultCount})",
-        ["mode"] =
-            "batched (default: all tasks in one edit activity sharing "
-            + "the reference pass) or fanout (one activity per task)",
-        ["size"] =
-            "process at the area of a size×size square, the photo's proportions kept; a multiple of 64 "
-            + "(default: the model's, 512 for SD 1.x)",
-        ["original_size"] =
-            "true: return the results resized to the photo's own pixel size (default false: the processing size)",
-        ["sets"] =
-            "sentence sets posted to POST /api/directions, as word=hash pairs separated "
-            + "by commas (e.g. cat=3f2a…,dog=9b1c…); other words use the built-in sentences",
-    };
-
-    // The fields the method's parameters are read from, so that a value out of range is named as the client sent it.
-    private static readonly Dictionary<string, string> FieldNames = new()
-    {
-        [nameof(MethodParameters.Steps)] = "steps",
-        [nameof(MethodParameters.GuidanceScale)] = "guidance",
-        [nameof(MethodParameters.CrossAttentionGuidance)] = "xa",
-        [nameof(MethodParameters.EditMultiplier)] = "multiplier",
-        [nameof(MethodParameters.Convention)] = "convention",
-        [nameof(MethodParameters.NegativePrompt)] = "negative",
-    };
+    );
 
     /// <summary>
     /// Validates <paramref name="options"/>; <paramref name="tasks"/> come first (e.g. the inbox folder's task).
@@ -77,24 +71,10 @@ public static class EditRequestParser
                 throw new InvalidOptionException(name, value, "give each option once");
         }
 
-        var defaults = new MethodParameters();
-        var method = new MethodParameters
-        {
-            Steps = Number(values, "steps", defaults.Steps, int.TryParse, "a whole number"),
-            Seed = Number(values, "seed", defaults.Seed, ulong.TryParse, "a whole number ≥ 0"),
-            GuidanceScale = Number(values, "guidance", defaults.GuidanceScale, float.TryParse, "a number"),
-            CrossAttentionGuidance = values.ContainsKey("xa")
-                ? Number(values, "xa", 0f, float.TryParse, "a number")
-                : null,
-            EditMultiplier = Number(values, "multiplier", defaults.EditMultiplier, float.TryParse, "a number"),
-            NegativePrompt = values.GetValueOrDefault("negative") is { Length: > 0 } negative ? negative : null,
-            Convention = values.GetValueOrDefault("convention") is { Length: > 0 } convention
-                ? Enum.TryParse<InversionConvention>(convention, ignoreCase: true, out var parsed)
-                && Enum.IsDefined(parsed)
-                    ? parsed
-                    : throw new InvalidOptionException("convention", convention, "use Aligned (default) or Official")
-                : defaults.Convention,
-        }.Validate(FieldNames);
+        var method = MethodParameters.Read(
+            h => values.GetValueOrDefault(h.Field) is { Length: > 0 } text ? text : null,
+            h => h.Field
+        );
 
         var sentences = Number(values, "sentences", SentenceGenerator.DefaultCount, int.TryParse, "a whole number");
         if (sentences is < 1 or > SentenceGenerator.MaxCount)

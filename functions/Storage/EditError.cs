@@ -1,3 +1,5 @@
+using Pix2PixZero.Core.Pipeline;
+
 namespace Pix2PixZero.Functions.Storage;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Pix2PixZero.Functions.Storage;
 /// <see cref="InvalidRequest"/> when the input or an option was wrong (the message says what to change),
 /// <see cref="Cancelled"/> when a user cancelled it, else <see cref="Failed"/> after every retry.
 /// </summary>
-public sealed record EditError(string Id, string Stage, string Kind, string Message, DateTimeOffset FailedAt)
+public sealed record EditError(string Id, EditStage Stage, string Kind, string Message, DateTimeOffset FailedAt)
 {
     public const string InvalidRequest = "invalid-request";
     public const string Failed = "failed";

@@ -4,7 +4,7 @@ using Pix2PixZero.Core.Pipeline;
 namespace Pix2PixZero.Functions.Storage;
 
 /// <summary>Where a running request is inside a long activity: the step of the current stage.</summary>
-public sealed record StepProgress(string Stage, int Step, int Total, DateTimeOffset At);
+public sealed record StepProgress(EditStage Stage, int Step, int Total, DateTimeOffset At);
 
 /// <summary>
 /// Publishes a model activity's step progress to <c>work/{id}/progress.json</c> for the status endpoint (an
@@ -15,18 +15,18 @@ public sealed record StepProgress(string Stage, int Step, int Total, DateTimeOff
 /// cancelled, so a write to slow storage never holds up a cancelled or stopping stage.
 /// </summary>
 public sealed class ProgressBlob(PipelineBlobs blobs, string requestId, CancellationToken stopping = default)
-    : IProgress<PipelineProgress>
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan Backoff = TimeSpan.FromSeconds(10);
     private readonly Stopwatch _sinceWrite = Stopwatch.StartNew();
     private bool _failing;
-    private string? _stage;
+    private EditStage? _stage;
 
-    public void Report(PipelineProgress value)
+    /// <summary>The pipeline's step-end callback.</summary>
+    public void OnStepEnd(PipelineStep value)
     {
-        var boundary = value.Stage != _stage || value.Step == 0 || value.Step >= value.TotalSteps;
+        var boundary = value.Stage != _stage || value.Step == 0 || value.Step >= value.Total;
         var due = _failing ? _sinceWrite.Elapsed >= Backoff : boundary || _sinceWrite.Elapsed >= Interval;
         if (!due)
             return;
@@ -41,7 +41,7 @@ public sealed class ProgressBlob(PipelineBlobs blobs, string requestId, Cancella
             blobs
                 .WriteJsonAsync(
                     StorageLayout.Progress(requestId),
-                    new StepProgress(value.Stage, value.Step, value.TotalSteps, DateTimeOffset.UtcNow),
+                    new StepProgress(value.Stage, value.Step, value.Total, DateTimeOffset.UtcNow),
                     deadline.Token
                 )
                 .GetAwaiter()

@@ -13,6 +13,7 @@ using Microsoft.DurableTask.Client;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
 using Pix2PixZero.Core.Imaging;
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Orchestrations;
@@ -65,6 +66,9 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                     $"the content type \"{InputText.Shorten(request.ContentType)}\" is not accepted; "
                         + "send multipart/form-data with an image file part, or application/json naming a blob"
                 );
+            // Read once, here: the orchestration gets the typed settings, so a bad option is a 400 before anything is
+            // stored, and no stage reads the text again.
+            var plan = EditRequestParser.Parse(submission.Options);
             if (
                 id.FromKey
                 && await FirstRequestAsync(request, client, id.Value, submission, cancellationToken) is { } first
@@ -73,7 +77,6 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
             var (source, etag) = submission.Upload is { } upload
                 ? await StoreUploadAsync(id.Value, upload, cancellationToken)
                 : await CheckSourceAsync(submission.Source!, cancellationToken);
-            EditRequestParser.Parse(submission.Options);
             try
             {
                 await client.ScheduleNewOrchestrationInstanceAsync(
@@ -83,6 +86,7 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
                         source,
                         etag,
                         submission.Options,
+                        plan,
                         DateTimeOffset.UtcNow,
                         ActivityRetry.For(settings),
                         submission.Fingerprint,
@@ -180,14 +184,14 @@ public sealed class EditsApi(PipelineBlobs blobs, AppSettings settings)
             );
         if (instance.RuntimeStatus != OrchestrationRuntimeStatus.Terminated)
         {
-            var stage = instance.ReadCustomStatusAs<EditStatus>()?.Stage ?? EditStatus.Prepare;
+            var stage = instance.ReadCustomStatusAs<EditStatus>()?.Current ?? EditStage.Prepare;
             await client.TerminateInstanceAsync(id, new TerminateInstanceOptions(), cancellationToken);
             await blobs.RecordErrorAsync(
                 new EditError(
                     id,
                     stage,
                     EditError.Cancelled,
-                    $"cancelled by a user in the stage \"{stage}\"; no result was published",
+                    $"cancelled by a user in the stage \"{stage.Name}\"; no result was published",
                     DateTimeOffset.UtcNow
                 )
             );

@@ -22,8 +22,10 @@ public sealed record Submission(string InstanceId, bool Started, string? Refused
 
 /// <summary>
 /// Turns an image in <c>edit-requests/{task}/{name}</c> into one edit orchestration: the folder names the first task,
-/// blob metadata gives the other options (<see cref="EditRequestParser"/>). The instance id is a hash of container,
-/// name and ETag, so a repeated event for the same blob version starts nothing, and a re-upload is a new request.
+/// blob metadata gives the other options, read here (<see cref="EditRequestParser"/>); options it refuses start a
+/// request that fails at once with the reason in its <c>error.json</c>, as no client waits here. The instance id is a
+/// hash of container, name and ETag, so a repeated event for the same blob version starts nothing, and a re-upload is
+/// a new request.
 /// </summary>
 public sealed class InboxSubmission(AppSettings settings, ILogger<InboxSubmission> log)
 {
@@ -63,15 +65,20 @@ public sealed class InboxSubmission(AppSettings settings, ILogger<InboxSubmissio
             options["tasks"] = options.TryGetValue("tasks", out var more)
                 ? $"{blob.Name[..slash]},{more}"
                 : blob.Name[..slash];
+        var (parsed, refused) = Read(options);
         var request = new EditRequest(
             id,
             new BlobRef(blob.BlobContainerName, blob.Name),
             etag,
             options,
+            parsed,
             DateTimeOffset.UtcNow,
             ActivityRetry.For(settings),
             Gpu: settings.Gpu
-        );
+        )
+        {
+            Refused = refused,
+        };
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(
@@ -94,6 +101,20 @@ public sealed class InboxSubmission(AppSettings settings, ILogger<InboxSubmissio
             etag
         );
         return new Submission(id, Started: true);
+    }
+
+    // The settings the metadata gives, or why they were refused: no client waits here to be told, so the refusal
+    // travels with the request, which then fails in its first stage with it.
+    private static (RequestSettings? Settings, string? Refused) Read(IReadOnlyDictionary<string, string> options)
+    {
+        try
+        {
+            return (EditRequestParser.Parse(options), null);
+        }
+        catch (Pix2PixZeroException e) when (e.Kind == FailureKind.InvalidInput)
+        {
+            return (null, e.Message);
+        }
     }
 
     private Submission Duplicate(string id, BlobClient blob)

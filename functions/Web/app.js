@@ -560,13 +560,13 @@ async function cancel() {
 }
 
 function renderStages() {
-  const bars = form.stages.map((name, i) => {
+  const bars = form.stages.map((stage, i) => {
     const item = document.createElement('li');
     const row = document.createElement('div');
     row.className = 'bar';
     const label = document.createElement('label');
     label.htmlFor = `stage-${i}`;
-    label.textContent = name[0].toUpperCase() + name.slice(1);
+    label.textContent = stage.label[0].toUpperCase() + stage.label.slice(1);
     const progress = document.createElement('progress');
     progress.id = `stage-${i}`;
     progress.max = 1;
@@ -582,7 +582,13 @@ function renderStages() {
 
 function stageIndex(status) {
   const stage = (status.error && status.error.stage) || (status.stage || '').replace(/^failed in /, '');
-  return Math.max(0, form.stages.indexOf(stage));
+  return Math.max(0, form.stages.findIndex(({ name }) => name === stage));
+}
+
+// A stage as people read it: the label form.json gives for the name the API uses.
+function stageLabel(name) {
+  const stage = form.stages.find((s) => s.name === name);
+  return stage ? stage.label : name;
 }
 
 // One bar per stage: stages before the current one are full; the current one shows its step progress when its
@@ -594,12 +600,13 @@ function showStatus(status, bars, clock) {
   const ended = status.status === 'Failed' ? 'failed' : status.status === form.cancelledStatus ? 'cancelled' : null;
   const at = done ? stages.length : stageIndex(status);
   const now = performance.now();
-  if (clock.stage !== stages[at]) {
-    Object.assign(clock, { stage: stages[at], fraction: 0, first: null });
-    if (!done && !ended) announce(`Now: ${stages[at]}.`);
+  const current = done ? null : stages[at];
+  if (clock.stage !== current) {
+    Object.assign(clock, { stage: current, fraction: 0, first: null });
+    if (!done && !ended) announce(`Now: ${current.label}.`);
   }
   const progress = status.progress;
-  const step = !done && progress && progress.stage === stages[at] && progress.total > 0 ? progress : null;
+  const step = !done && progress && progress.stage === current.name && progress.total > 0 ? progress : null;
   if (step) clock.fraction = Math.max(clock.fraction, Math.min(step.step / step.total, 1));
 
   bars.forEach((bar, i) => {
@@ -622,8 +629,8 @@ function showStatus(status, bars, clock) {
   }
   const elapsed = Date.parse(done || ended ? status.lastUpdatedAt : new Date().toISOString()) - Date.parse(status.createdAt);
   el('status-line').textContent = done ? `Done in ${duration(elapsed)}.`
-    : ended ? `${status.status} in the stage "${stages[at]}" after ${duration(elapsed)}.`
-    : `${status.status}: ${stages[at]}${step ? `, step ${step.step} of ${step.total}` : ''} · ${duration(elapsed)} elapsed${estimate}`;
+    : ended ? `${status.status} in the stage "${current.label}" after ${duration(elapsed)}.`
+    : `${status.status}: ${current.label}${step ? `, step ${step.step} of ${step.total}` : ''} · ${duration(elapsed)} elapsed${estimate}`;
 }
 
 // The request goes on on the server; only its status could not be read. Nothing says "running" meanwhile.
@@ -648,7 +655,7 @@ function duration(milliseconds) {
 // The stage and message of the request's error.json, as the status endpoint returns it.
 function showFailure(status) {
   const error = status.error;
-  const stage = error ? error.stage : (status.stage || '').replace(/^failed in /, '');
+  const stage = stageLabel(error ? error.stage : (status.stage || '').replace(/^failed in /, ''));
   showProblem({
     title: `The edit failed in the stage "${stage}"`,
     detail: error ? error.message : `The request ended ${status.status} without an error record.`,
@@ -658,7 +665,7 @@ function showFailure(status) {
 }
 
 function showCancelled(status) {
-  el('status-line').textContent = `Cancelled in the stage "${form.stages[stageIndex(status)]}": nothing was published.`;
+  el('status-line').textContent = `Cancelled in the stage "${form.stages[stageIndex(status)].label}": nothing was published.`;
   announce('The edit was cancelled.');
   el('progress-heading').focus();
 }

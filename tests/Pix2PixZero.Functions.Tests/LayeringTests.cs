@@ -23,13 +23,6 @@ public class LayeringTests
         "Hosting",
     ];
 
-    /// <summary>
-    /// Known uses of a higher layer, each with the change that removes it. The prepare activity parses the request's
-    /// options again with the Requests parser until the request is parsed once at the edge (issue 24, item 1); that
-    /// change deletes this entry (the test fails while an entry is no longer needed).
-    /// </summary>
-    private static readonly (string From, string To)[] Pending = [("Activities", "Requests")];
-
     private static readonly FolderGraph App = FolderGraph.Read(typeof(AppSettings).Assembly, "Pix2PixZero.Functions");
 
     [Fact]
@@ -41,10 +34,7 @@ public class LayeringTests
     [Fact]
     public void Each_folder_uses_only_the_folders_below_it()
     {
-        var upward = App
-            .Dependencies.Where(d => Array.IndexOf(Layers, d.From) > Array.IndexOf(Layers, d.To))
-            .Where(d => !Pending.Contains((d.From, d.To)))
-            .ToList();
+        var upward = App.Dependencies.Where(d => Array.IndexOf(Layers, d.From) > Array.IndexOf(Layers, d.To)).ToList();
 
         Assert.True(
             upward.Count == 0,
@@ -53,12 +43,6 @@ public class LayeringTests
                 + "): "
                 + string.Join("; ", upward)
         );
-    }
-
-    [Fact]
-    public void Every_pending_exception_is_still_needed()
-    {
-        Assert.All(Pending, p => Assert.Contains(App.Dependencies, d => (d.From, d.To) == p));
     }
 
     [Fact]

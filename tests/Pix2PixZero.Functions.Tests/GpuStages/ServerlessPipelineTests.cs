@@ -1,5 +1,6 @@
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Storage;
 using Pix2PixZero.Functions.Tests.Support;
 using Pix2PixZero.Functions.Triggers;
@@ -90,7 +91,7 @@ public sealed class ServerlessPipelineTests(AzuriteFixture azurite)
         );
         var error = await Results.AssertFailedAsync(plane.Blobs, await plane.Host.WaitAsync(id));
 
-        Assert.Equal(("edit", EditError.Failed), (error.Stage, error.Kind));
+        Assert.Equal(("edit", EditError.Failed), (error.Stage.Name, error.Kind));
         Assert.Contains("was delivered 2 times and no GPU worker finished it", error.Message);
         Assert.Equal(0, await plane.QueuedWorkAsync());
     }
@@ -168,7 +169,7 @@ public sealed class ServerlessPipelineTests(AzuriteFixture azurite)
 
         var error = await Results.AssertFailedAsync(plane.Blobs, await plane.Host.WaitAsync(id));
 
-        Assert.Equal(("caption and directions", EditError.Failed), (error.Stage, error.Kind));
+        Assert.Equal(("caption and directions", EditError.Failed), (error.Stage.Name, error.Kind));
         Assert.Contains("did not report back within 00:00:03", error.Message);
     }
 
@@ -195,7 +196,7 @@ public sealed class ServerlessPipelineTests(AzuriteFixture azurite)
         // What the cancel API does (EditsApi.CancelAsync): terminate, then record the request's end.
         await plane.Client.TerminateInstanceAsync(id, "cancelled by the test");
         await plane.Blobs.RecordErrorAsync(
-            new EditError(id, "invert", EditError.Cancelled, "cancelled by the test", DateTimeOffset.UtcNow)
+            new EditError(id, EditStage.Invert, EditError.Cancelled, "cancelled by the test", DateTimeOffset.UtcNow)
         );
         await deleted.Reached.WaitAsync(TimeSpan.FromSeconds(30));
 

@@ -19,6 +19,10 @@ public sealed class SettingsTests
     [InlineData("GraphCache", " ", "name a writable folder")]
     [InlineData("SessionShapes", "0", "use 1..64 (default 1)")]
     [InlineData("GpuStageTimeout", "00:00:00", "use a duration from 00:00:01")]
+    [InlineData("CudaDevice", "gpu1", "use a GPU index 0..255")]
+    [InlineData("CudaMemoryLimit", "12GB", "use bytes, or a number with KiB, MiB or GiB (e.g. 12GiB)")]
+    [InlineData("CudaConvAlgoSearch", "fastest", "use Exhaustive, Heuristic or Default (default Heuristic)")]
+    [InlineData("CudaParity", "on", "use true (TF32 off, for comparing with the CPU) or false (default)")]
     public void A_setting_out_of_range_stops_the_start_naming_the_app_setting_and_its_range(
         string name,
         string value,
@@ -75,6 +79,36 @@ public sealed class SettingsTests
         Assert.Equal(2, settings.ModelConcurrency);
         Assert.Equal(new AppSettings() with { ModelConcurrency = 2 }, settings);
         Assert.Equal("/models/sd", services.GetRequiredService<ModelProvisioningOptions>().ModelDirectory);
+    }
+
+    [Fact]
+    public void The_cuda_settings_reach_the_provider_options_the_workers_sessions_use()
+    {
+        using var services = Services(
+            new()
+            {
+                ["Pix2PixZero:ModelDirectory"] = "/models/sd",
+                ["Pix2PixZero:CudaDevice"] = "2",
+                ["Pix2PixZero:CudaMemoryLimit"] = "20GiB",
+                ["Pix2PixZero:CudaConvAlgoSearch"] = "Exhaustive",
+                ["Pix2PixZero:CudaParity"] = "true",
+            }
+        );
+
+        services.GetRequiredService<IStartupValidator>().Validate();
+
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["arena_extend_strategy"] = "kSameAsRequested",
+                ["cudnn_conv_algo_search"] = "EXHAUSTIVE",
+                ["device_id"] = "2",
+                ["gpu_mem_limit"] = (20L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["use_tf32"] = "0",
+            },
+            services.GetRequiredService<AppSettings>().Cuda.ProviderOptions()
+        );
+        Assert.Equal(new Core.Runtime.CudaOptions(), new AppSettings().Cuda);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Storage;
@@ -35,7 +36,7 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
             "cat2dog"
         );
 
-        Assert.Equal(CaptionActivity.FromBlip, manifest.CaptionSource);
+        Assert.Equal(EditProvenance.BlipCaption, manifest.CaptionSource);
         Assert.False(string.IsNullOrWhiteSpace(manifest.Caption));
         Assert.Equal(new BlobRef(StorageLayout.Requests, "cat2dog/single.png"), manifest.Input.Source);
         Assert.Equal((512, 512), (manifest.Input.Width, manifest.Input.Height));
@@ -63,7 +64,7 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
         var status = (
             await _host.Client.GetInstanceAsync(submission.InstanceId, getInputsAndOutputs: true)
         )!.ReadCustomStatusAs<EditStatus>();
-        Assert.Equal(EditStatus.At("complete"), status);
+        Assert.Equal(EditStatus.At(EditStage.Complete), status);
     }
 
     [Theory]
@@ -89,7 +90,7 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
             "cat2horse"
         );
 
-        Assert.Equal(("a photo of a cat", CaptionActivity.FromUser), (manifest.Caption, manifest.CaptionSource));
+        Assert.Equal(("a photo of a cat", EditProvenance.UserCaption), (manifest.Caption, manifest.CaptionSource));
         Assert.Equal(mode == "fanout" ? "FanOut" : "Batched", manifest.Mode);
         Assert.All(manifest.Results, r => Assert.Equal(7UL, r.Record.Seed));
         Assert.Equal(["cat", "dog", "horse"], manifest.Directions.Select(d => d.Word).Order());
@@ -106,7 +107,7 @@ public sealed class EditOrchestrationTests(AzuriteFixture azurite) : IAsyncLifet
         var error = await Results.AssertFailedAsync(_host.Blobs, await _host.WaitAsync(submission.InstanceId));
 
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15), "bad input must not be retried");
-        Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage));
+        Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage.Name));
         Assert.Contains("edit-requests/cat2dog/notes.png", error.Message);
         Assert.Contains("not a PNG, JPEG or WebP image", error.Message);
     }

@@ -53,7 +53,7 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
         Assert.True((await host.SubmitAsync(upload)).Started);
         var error = await Results.AssertFailedAsync(host.Blobs, await host.WaitAsync(id));
 
-        Assert.Equal((stage, EditError.Failed), (error.Stage, error.Kind));
+        Assert.Equal((stage, EditError.Failed), (error.Stage.Name, error.Kind));
         Assert.Contains("storage refused", error.Message);
         var api = host.Services.GetRequiredService<EditsApi>();
         var (_, status) = HttpRequests.Read(
@@ -86,7 +86,7 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
         var error = await Results.AssertFailedAsync(host.Blobs, await host.WaitAsync(submission.InstanceId));
 
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), "a run that makes NaN must not be retried");
-        Assert.Equal(("invert", EditError.Failed), (error.Stage, error.Kind));
+        Assert.Equal(("invert", EditError.Failed), (error.Stage.Name, error.Kind));
         Assert.Contains("invert step 1 (timestep 1) produced NaN", error.Message);
         Assert.False(await host.Blobs.ExistsAsync(StorageLayout.InvertedLatent(submission.InstanceId), default));
     }
@@ -117,7 +117,7 @@ public sealed class FailureRecordTests(AzuriteFixture azurite)
         var error = await Results.AssertFailedAsync(host.Blobs, await host.WaitAsync(submission.InstanceId));
 
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(30), "a mean that is gone must not be waited for");
-        Assert.Equal(("edit", EditError.Failed), (error.Stage, error.Kind));
+        Assert.Equal(("edit", EditError.Failed), (error.Stage.Name, error.Kind));
         Assert.Contains("is missing from storage; submit the request again", error.Message);
     }
 

@@ -1,4 +1,6 @@
 using Pix2PixZero.Core;
+using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Core.Scheduling;
 using Pix2PixZero.Functions.Activities;
 using Pix2PixZero.Functions.Requests;
 using Pix2PixZero.Functions.Triggers;
@@ -39,7 +41,7 @@ public sealed class EditRequestParserTests
     [InlineData("steps", "2000", "use 2..999")]
     [InlineData("seed", "-1", "seed = -1 is not accepted")]
     [InlineData("xa", "11", "use 0..10")]
-    [InlineData("convention", "sideways", "use Aligned (default) or Official")]
+    [InlineData("convention", "sideways", "use Aligned or Official (default Aligned)")]
     [InlineData("mode", "parallel", "use batched (default) or fanout")]
     [InlineData("sentences", "0", "use 1..20000")]
     [InlineData("tasks", "cat2dog,cat2cat", "edits \"cat\" into itself")]
@@ -57,6 +59,62 @@ public sealed class EditRequestParserTests
         );
 
         Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void The_method_s_fields_are_named_and_described_by_the_table()
+    {
+        Assert.All(MethodParameters.Table.All, h => Assert.Equal(h.Description, EditRequestParser.Accepted[h.Field]));
+    }
+
+    [Fact]
+    public void Each_method_field_is_read_into_its_parameter()
+    {
+        var settings = EditRequestParser.Parse(
+            new Dictionary<string, string>
+            {
+                ["tasks"] = "cat2dog",
+                ["multiplier"] = "-0.5",
+                ["xa"] = "0.3",
+                ["steps"] = "7",
+                ["guidance"] = "7.5",
+                ["seed"] = "18446744073709551615",
+                ["convention"] = "official",
+                ["negative"] = "blurry",
+            }
+        );
+
+        Assert.Equal(
+            new MethodParameters
+            {
+                EditMultiplier = -0.5f,
+                CrossAttentionGuidance = 0.3f,
+                Steps = 7,
+                GuidanceScale = 7.5f,
+                Seed = ulong.MaxValue,
+                Convention = InversionConvention.Official,
+                NegativePrompt = "blurry",
+            },
+            settings.Method
+        );
+    }
+
+    [Fact]
+    public void A_method_field_out_of_range_is_refused_with_the_table_s_words_under_the_field_name()
+    {
+        var refused = 0;
+        foreach (var h in MethodParameters.Table.All)
+        {
+            if (OutOfRange.Of(h, h.Field) is not var (text, refusal))
+                continue;
+            var e = Assert.Throws<InvalidOptionException>(() =>
+                EditRequestParser.Parse(new Dictionary<string, string> { ["tasks"] = "cat2dog", [h.Field] = text })
+            );
+            Assert.Equal((refusal, h.Field), (e.Message, e.Option));
+            refused++;
+        }
+
+        Assert.Equal(MethodParameters.Table.All.Count - 1, refused); // all but the seed, which has no upper bound
     }
 
     [Fact]

@@ -23,11 +23,11 @@ public class ProgressBlobTests
         var progress = new ProgressBlob(new PipelineBlobs(unreachable), "0123abcd");
 
         var clock = Stopwatch.StartNew();
-        progress.Report(new PipelineProgress("invert", 0, 50));
+        progress.OnStepEnd(new PipelineStep(EditStage.Invert, 0, 50));
         var first = clock.Elapsed;
         clock.Restart();
         for (var step = 1; step <= 50; step++)
-            progress.Report(new PipelineProgress("invert", step, 50));
+            progress.OnStepEnd(new PipelineStep(EditStage.Invert, step, 50));
 
         Assert.True(
             first < ProgressBlob.WriteTimeout + TimeSpan.FromSeconds(2),

@@ -1,6 +1,12 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Imaging;
+using Pix2PixZero.Core.Pipeline;
+using Pix2PixZero.Core.Scheduling;
+using Pix2PixZero.Functions.Activities;
+using Pix2PixZero.Functions.Requests;
 using Pix2PixZero.Functions.Storage;
 using Pix2PixZero.Functions.Tests.Support;
 using Pix2PixZero.Functions.Triggers;
@@ -85,6 +91,80 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
             "cat2dog"
         );
         Assert.Equal(source, manifest.Input.Source);
+    }
+
+    [Fact]
+    public async Task The_method_s_values_travel_from_the_http_fields_to_the_editor_unchanged()
+    {
+        var fields = new Dictionary<string, string>(Fast)
+        {
+            ["guidance"] = "7.5",
+            ["xa"] = "0.3",
+            ["multiplier"] = "-0.5",
+            ["seed"] = "7",
+            ["convention"] = "official",
+        };
+        var sent = new MethodParameters
+        {
+            Steps = 4,
+            GuidanceScale = 7.5f,
+            CrossAttentionGuidance = 0.3f,
+            EditMultiplier = -0.5f,
+            Seed = 7,
+            Convention = InversionConvention.Official,
+        };
+
+        var submitted = HttpRequests.Read(
+            await Api.SubmitAsync(
+                await HttpRequests.MultipartAsync("/api/edits", TinyModel.Photo(), fields),
+                _host.Client,
+                default
+            )
+        );
+        var id = submitted.Body.GetProperty("id").GetString()!;
+        var instance = await _host.WaitAsync(id);
+        var manifest = await Results.AssertCompleteAsync(_host.Blobs, instance, "cat2dog");
+
+        // The orchestration was given the values read at the edge, typed.
+        Assert.Equal(sent, instance.ReadInputAs<EditRequest>()!.Settings!.Method);
+        var record = Assert.Single(manifest.Results).Record;
+        Assert.Equal(
+            (4, 7.5f, 0.3f, -0.5f, 7UL, "Official"),
+            (
+                record.Steps,
+                record.GuidanceScale,
+                record.CrossAttentionGuidance,
+                record.EditMultiplier,
+                record.Seed,
+                record.InversionConvention
+            )
+        );
+        // The editor used them: the same prepared photo edited here with those values gives the published picture,
+        // and with the defaults another one.
+        var published = await _host.Blobs.ReadAsync(StorageLayout.Result(id, "cat2dog"), default);
+        Assert.Equal(published, await EditDirectlyAsync(id, sent));
+        Assert.NotEqual(published, await EditDirectlyAsync(id, new MethodParameters { Steps = 4 }));
+    }
+
+    /// <summary>The prepared photo of request <paramref name="id"/>, inverted and edited by the pipeline.</summary>
+    private async Task<byte[]> EditDirectlyAsync(string id, MethodParameters parameters)
+    {
+        var model = _host.Model;
+        using var photo = ImageCodec.Load(
+            await _host.Blobs.ReadAsync(StorageLayout.PreparedImage(id), default),
+            "the prepared photo"
+        );
+        using (await model.EnterAsync(default))
+        {
+            var directions = model.Pipeline.Directions(
+                [EditTask.Parse("cat2dog")],
+                new SentenceSource.BuiltIn(8),
+                model.LocalDirections
+            );
+            var inverted = model.Pipeline.Invert(photo, "a cat", parameters, size: ImageCodec.SizeOf(photo));
+            using var edited = model.Pipeline.Edit(inverted, directions, parameters)[0];
+            return ImageCodec.EncodePng(edited);
+        }
     }
 
     [Theory]
@@ -389,7 +469,7 @@ public sealed class EditsApiTests(AzuriteFixture azurite) : IAsyncLifetime
             await _host.WaitAsync(submitted.GetProperty("id").GetString()!)
         );
 
-        Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage));
+        Assert.Equal((EditError.InvalidRequest, "prepare"), (error.Kind, error.Stage.Name));
         Assert.Contains("POST /api/directions", error.Message);
     }
 

@@ -396,7 +396,7 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
         await Expect(problem).ToContainTextAsync("The edit failed in the stage", new() { Timeout = 120_000 });
         var error = await session.Pipeline.Blobs.ReadJsonAsync<EditError>(StorageLayout.Error(id), default);
         Assert.NotNull(error);
-        await Expect(problem).ToContainTextAsync($"The edit failed in the stage \"{error.Stage}\"");
+        await Expect(problem).ToContainTextAsync($"The edit failed in the stage \"{error.Stage.DisplayName}\"");
         await Expect(problem).ToContainTextAsync(error.Message);
         await Expect(page.Locator(".stages .current")).ToContainTextAsync("failed");
         await Chromium.ScreenshotAsync(page, "web-failed");

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Pix2PixZero.Core;
 using Pix2PixZero.Core.Directions;
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Functions.Hosting;
 using Pix2PixZero.Functions.Orchestrations;
 using Pix2PixZero.Functions.Requests;
@@ -122,7 +123,12 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
             new AppSettings().MaxRequestBytes - EditForm.FormAllowance,
             form.GetProperty("maxImageBytes").GetInt64()
         );
-        Assert.Equal(EditStatus.Stages, form.GetProperty("stages").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(
+            EditStatus.Stages.Select(s => (s.Name, s.DisplayName)),
+            form.GetProperty("stages")
+                .EnumerateArray()
+                .Select(s => (s.GetProperty("name").GetString()!, s.GetProperty("label").GetString()!))
+        );
         var fields = form.GetProperty("options").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
         Assert.Equal(["caption", "guidance", "multiplier", "seed", "sentences", "steps", "xa"], fields.Keys.Order());
         Assert.All(fields.Keys, name => Assert.True(EditRequestParser.Accepted.ContainsKey(name), name));
@@ -131,6 +137,32 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
         Assert.EndsWith($"API: {EditRequestParser.Accepted["xa"]}.", fields["xa"].GetProperty("help").GetString());
         Assert.Contains("λ_xa", fields["xa"].GetProperty("help").GetString());
         Assert.Equal("Edit strength", fields["multiplier"].GetProperty("label").GetString());
+        // The method's fields are the table's entries that have a place on the form, with its words and numbers.
+        foreach (var h in MethodParameters.Table.All)
+        {
+            Assert.Equal(h.Form != FormPlacement.None, fields.ContainsKey(h.Field));
+            if (!fields.TryGetValue(h.Field, out var field))
+                continue;
+            Assert.Equal(
+                (h.Label, h.Kind, h.DefaultValue, h.Form == FormPlacement.Advanced),
+                (
+                    field.GetProperty("label").GetString(),
+                    field.GetProperty("kind").GetString(),
+                    field.GetProperty("default").GetString(),
+                    field.GetProperty("advanced").GetBoolean()
+                )
+            );
+            Assert.Equal(
+                (h.Min, h.MinExclusive, h.Max, h.Whole),
+                (
+                    Number(field.GetProperty("min")),
+                    field.GetProperty("minExclusive").GetBoolean(),
+                    Number(field.GetProperty("max")),
+                    field.GetProperty("whole").GetBoolean()
+                )
+            );
+            Assert.Equal($"{h.Help} API: {h.Description}.", field.GetProperty("help").GetString());
+        }
         Assert.Equal(
             ["50", "5", "0.1", "0", "1000", "1"],
             new[] { "steps", "guidance", "xa", "seed", "sentences", "multiplier" }.Select(n =>
@@ -206,6 +238,9 @@ public sealed partial class WebPageHttpTests(AzuriteFixture azurite) : IAsyncLif
             return false;
         }
     }
+
+    private static double? Number(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Null ? null : value.GetDouble();
 
     private static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
 

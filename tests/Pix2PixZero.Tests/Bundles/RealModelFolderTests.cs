@@ -163,7 +163,7 @@ public sealed class RealModelFolderTests : IDisposable
 
             using var reopened = ModelBundle.Open(bundle, TestProvider.NewFactory(), graphCache: cache);
             using var again = new Pix2PixZeroPipeline(reopened);
-            var graphs = again.PrepareGuidanceGraphs();
+            var graphs = again.Sessions.Prepare();
             Assert.True(graphs.FromCache);
             Assert.Equal(Path.Combine(compiled, GuidanceGraphCompiler.GuidanceFile), graphs.GuidancePath);
         }

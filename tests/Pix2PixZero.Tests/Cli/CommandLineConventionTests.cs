@@ -1,4 +1,5 @@
 using Pix2PixZero.Cli.Commands;
+using Pix2PixZero.Core.Pipeline;
 using Pix2PixZero.Tests.Support;
 
 namespace Pix2PixZero.Tests.Cli;
@@ -23,11 +24,31 @@ public sealed class CommandLineConventionTests : IDisposable
         Assert.DoesNotContain("   at ", error);
     }
 
+    // The method's options answer with their entry in MethodParameters.Table, as the HTTP API does.
+    public static TheoryData<string, string, string> Unparsable() =>
+        new()
+        {
+            {
+                "--steps",
+                "abc",
+                $"--steps = abc is not accepted: use a whole number ({MethodParameters.Table.Steps.Description})"
+            },
+            {
+                "--convention",
+                "foo",
+                $"--convention = foo is not accepted: {MethodParameters.Table.Convention.Accepted}"
+            },
+            {
+                "--guidance-scale",
+                "high",
+                "--guidance-scale = high is not accepted: use a number "
+                    + $"({MethodParameters.Table.GuidanceScale.Description})"
+            },
+            { "--provider", "gpu", "--provider = gpu is not accepted: one of Auto, Cpu, Cuda" },
+        };
+
     [Theory]
-    [InlineData("--steps", "abc", "--steps = abc is not accepted: a whole number (DDIM steps (2..999))")]
-    [InlineData("--convention", "foo", "--convention = foo is not accepted: one of Aligned, Official")]
-    [InlineData("--guidance-scale", "high", "--guidance-scale = high is not accepted: a number")]
-    [InlineData("--provider", "gpu", "--provider = gpu is not accepted: one of Auto, Cpu, Cuda")]
+    [MemberData(nameof(Unparsable))]
     public async Task A_value_that_does_not_parse_is_one_line_naming_the_option_and_what_it_accepts_with_status_2(
         string option,
         string value,
@@ -258,7 +279,7 @@ public sealed class CommandLineConventionTests : IDisposable
     }
 
     [Fact]
-    public async Task Bench_names_the_provider_the_sessions_run_on()
+    public async Task Bench_names_the_provider_and_times_each_stage_and_each_graphs_runs()
     {
         var (status, stdout, stderr) = await CliProcess.RunAsync(
             "bench",
@@ -274,7 +295,26 @@ public sealed class CommandLineConventionTests : IDisposable
 
         Assert.True(status == 0, stderr);
         Assert.Contains(", 2 steps, provider Cpu", stdout);
+        var lines = stdout.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Equal(
+            ["load", "caption", "directions", "invert", "edit"],
+            Table(lines, "stage ", "total").Select(row => row[0])
+        );
+        // Each graph of the method, each run counted: the guidance graph once per step of the one task.
+        var graphs = Table(lines, "graph run", "peak RSS").Select(row => string.Join(' ', row)).ToList();
+        foreach (var graph in new[] { "text_encoder →", "vae_encoder →", "attention probe →", "vae_decoder →" })
+            Assert.Contains(graphs, row => row.StartsWith(graph, StringComparison.Ordinal));
+        Assert.Contains(graphs, row => row.StartsWith("guidance → 2 outputs, batch 2 2 ", StringComparison.Ordinal));
     }
+
+    // The rows of one of bench's tables, split at spaces: those after the header that starts with `header`, before the
+    // line that starts with `end`.
+    private static IEnumerable<string[]> Table(List<string> lines, string header, string end) =>
+        lines
+            .SkipWhile(l => !l.StartsWith(header, StringComparison.Ordinal))
+            .Skip(1)
+            .TakeWhile(l => !l.StartsWith(end, StringComparison.Ordinal))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     [Fact]
     public async Task Ctrl_c_during_a_demo_says_cancelled_and_leaves_nothing_half_written()

@@ -24,11 +24,11 @@ public class ConsoleProgressTests
         var output = new StringWriter();
         var progress = new ConsoleProgress(output, clock, TimeSpan.FromSeconds(5));
 
-        progress.Report(new PipelineProgress("invert", 1, 50));
+        progress.OnStepEnd(new PipelineStep(EditStage.Invert, 1, 50));
         for (var step = 2; step <= 50; step++)
         {
             clock.Advance(TimeSpan.FromSeconds(2));
-            progress.Report(new PipelineProgress("invert", step, 50));
+            progress.OnStepEnd(new PipelineStep(EditStage.Invert, step, 50));
         }
 
         var lines = output
@@ -48,10 +48,24 @@ public class ConsoleProgressTests
         var output = new StringWriter();
         var progress = new ConsoleProgress(output, new ManualClock());
         foreach (var step in Enumerable.Range(0, 11))
-            progress.Report(new PipelineProgress("edit", step, 10));
+            progress.OnStepEnd(new PipelineStep(EditStage.Edit, step, 10));
 
         Assert.Equal(
             ["edit: 0/10", "edit: 10/10, 0 s"],
+            output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'))
+        );
+    }
+
+    [Fact]
+    public void Stages_are_named_as_people_read_them_and_word_means_name_their_word()
+    {
+        var output = new StringWriter();
+        var progress = new ConsoleProgress(output, new ManualClock());
+        progress.OnStepEnd(new PipelineStep(EditStage.Directions, 0, 2) { Word = "cat" });
+        progress.OnStepEnd(new PipelineStep(EditStage.Encode, 0, 1));
+
+        Assert.Equal(
+            ["word means 'cat': 0/2", "encode: 0/1"],
             output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r'))
         );
     }
@@ -66,13 +80,13 @@ public class ConsoleProgressTests
         var output = new StringWriter();
         var progress = new ConsoleProgress(output, clock, terminalColumns: columns);
 
-        progress.Report(new PipelineProgress("invert", 1, 999));
+        progress.OnStepEnd(new PipelineStep(EditStage.Invert, 1, 999));
         for (var step = 2; step <= 999; step += 97)
         {
             clock.Advance(TimeSpan.FromSeconds(40));
-            progress.Report(new PipelineProgress("invert", step, 999));
+            progress.OnStepEnd(new PipelineStep(EditStage.Invert, step, 999));
         }
-        progress.Report(new PipelineProgress($"word '{new string('猫', 40)}'", 0, 1));
+        progress.OnStepEnd(new PipelineStep(EditStage.Directions, 0, 1) { Word = new string('猫', 40) });
 
         var drawn = output
             .ToString()
@@ -86,7 +100,7 @@ public class ConsoleProgressTests
     public void At_80_columns_the_bar_keeps_the_whole_timing_of_a_three_digit_step_count()
     {
         var line = ConsoleProgress.Fit(
-            new PipelineProgress("invert", 998, 999),
+            new PipelineStep(EditStage.Invert, 998, 999),
             ", 59 min 59 s elapsed, about 59 min 59 s left",
             ", 59 min 59 s, 59 min 59 s left",
             ConsoleProgress.DefaultColumns
@@ -101,7 +115,7 @@ public class ConsoleProgressTests
     {
         var output = new StringWriter();
         var progress = new ConsoleProgress(output, new ManualClock(), terminalColumns: 80);
-        progress.Report(new PipelineProgress("invert", 1, 50));
+        progress.OnStepEnd(new PipelineStep(EditStage.Invert, 1, 50));
 
         progress.Lines.Write("info: a log line\n");
 

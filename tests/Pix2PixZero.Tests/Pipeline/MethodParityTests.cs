@@ -19,7 +19,7 @@ public sealed class TinyPipelineFixture : IDisposable
     {
         Bundle = ModelBundle.Open(RepoPaths.TinySd, TestProvider.NewFactory());
         Pipeline = new Pix2PixZeroPipeline(Bundle);
-        Graphs = Pipeline.Graphs(Bundle.LatentSize, Bundle.LatentSize);
+        Graphs = Pipeline.Sessions.Graphs(Bundle.LatentSize, Bundle.LatentSize);
         Editor = Pipeline.CreateEditor(Graphs);
     }
 
@@ -163,7 +163,7 @@ public class MethodParityTests(TinyPipelineFixture tiny, ITestOutputHelper outpu
                 convention,
                 new NoiseRegularizer(),
                 seed: 7,
-                observe: _ => observed++
+                onStepEnd: _ => observed++
             );
         Assert.Equal(calls, observed);
         Report(
@@ -235,7 +235,7 @@ public class MethodParityTests(TinyPipelineFixture tiny, ITestOutputHelper outpu
         var caption = tiny.Pipeline.Prompts.Encode(Caption);
         var text = new EditConditioning(caption, caption, [edit.Buffer.Span[(77 * 32)..].ToArray()], [77, 32]);
         float[]? finalReference = null;
-        var result = tiny.Editor.Edit(zT, text, 50, 5f, 0.1f, observe: s => finalReference = s.ReferenceLatent)[0];
+        var result = tiny.Editor.Edit(zT, text, 50, 5f, 0.1f, onStepEnd: s => finalReference = s.ReferenceLatent)[0];
         Report(
             "reference z_0 after 50 steps",
             TensorAssert.Close(finalReference!, Step(Method("reference_latents.npy"), 49), RunTolerance, "reference")

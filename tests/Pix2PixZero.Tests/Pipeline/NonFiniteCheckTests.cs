@@ -33,19 +33,14 @@ public class NonFiniteCheckTests
         );
         using var pipeline = new Pix2PixZeroPipeline(bundle);
         using var image = ImageCodec.Load(RepoPaths.Image("cat_1.png"));
-        var steps = new List<PipelineProgress>();
+        var steps = new List<PipelineStep>();
 
         var error = Assert.Throws<NonFiniteValueException>(() =>
-            pipeline.Invert(image, "a cat", new MethodParameters { Steps = 5 }, new Progress(steps))
+            pipeline.Invert(image, "a cat", new MethodParameters { Steps = 5 }, steps.Add)
         );
 
         Assert.Equal("invert", error.Stage);
         Assert.Contains("invert step 1 (timestep 1)", error.Message);
-        Assert.DoesNotContain(steps, s => s.Stage == "invert");
-    }
-
-    private sealed class Progress(List<PipelineProgress> into) : IProgress<PipelineProgress>
-    {
-        public void Report(PipelineProgress value) => into.Add(value);
+        Assert.DoesNotContain(steps, s => s.Stage == EditStage.Invert);
     }
 }

@@ -34,7 +34,7 @@ public sealed class NonSquareParityTests(ITestOutputHelper output) : IDisposable
     {
         var sample = Golden("unet_sample").Tensor();
         Assert.Equal([2, 4, 16, 24], sample.Dimensions.ToArray());
-        using var graphs = Pipeline.Graphs(16, 24);
+        using var graphs = Pipeline.Sessions.Graphs(16, 24);
 
         var (noise, maps) = graphs.AttentionProbe.Run(sample, Timestep, Context());
         var error = TensorAssert.Close(noise.Buffer.Span, Golden("unet_out").Floats(), 1e-4, "the probe's noise");
@@ -50,7 +50,7 @@ public sealed class NonSquareParityTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void The_guidance_loss_and_gradient_at_16_by_24_match_torch_autograd()
     {
-        using var graphs = Pipeline.Graphs(16, 24);
+        using var graphs = Pipeline.Sessions.Graphs(16, 24);
         var (_, references) = graphs.AttentionProbe.Run(Golden("guid_ref_sample").Tensor(), Timestep, Context());
         var sample = Golden("guid_sample").Tensor();
         var (_, maps) = graphs.AttentionProbe.Run(sample, Timestep, Context());

@@ -24,6 +24,9 @@ public sealed class TinyDirectionsFixture : IDisposable
 
     public TinyPipelineFixture Tiny { get; }
 
+    /// <summary>Where the word means of 8 built-in sentences are stored.</summary>
+    public DirectionStore Store => new(_store);
+
     public EditDirection CatToDog { get; }
 
     public EditDirection CatToHorse { get; }
@@ -52,49 +55,49 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
         {
             {
                 new MethodParameters { GuidanceScale = 1f },
-                "guidance scale = 1",
+                "GuidanceScale = 1",
                 "silently do nothing"
             },
             {
                 new MethodParameters { GuidanceScale = 0.5f },
-                "guidance scale = 0.5",
+                "GuidanceScale = 0.5",
                 "above 1"
             },
             {
                 new MethodParameters { GuidanceScale = float.NaN },
-                "guidance scale = NaN",
+                "GuidanceScale = NaN",
                 "above 1"
             },
             {
                 new MethodParameters { Steps = 1 },
-                "steps = 1",
+                "Steps = 1",
                 "2..999"
             },
             {
                 new MethodParameters { Steps = 1000 },
-                "steps = 1000",
+                "Steps = 1000",
                 "2..999"
             },
             {
                 new MethodParameters { CrossAttentionGuidance = -0.1f },
-                "cross-attention guidance (xa) = -0.1",
+                "CrossAttentionGuidance = -0.1",
                 "0..10"
             },
             {
                 new MethodParameters { EditMultiplier = float.PositiveInfinity },
-                "edit multiplier = ",
+                "EditMultiplier = ",
                 "default 1"
             },
             {
                 new MethodParameters { NegativePrompt = new string('a', 1001) },
-                "negative prompt = 1001 characters",
+                "NegativePrompt = 1001 characters",
                 "at most 1000"
             },
         };
 
     [Theory]
     [MemberData(nameof(BadOptions))]
-    public void Invalid_options_are_refused_naming_the_option_the_value_and_the_accepted_range(
+    public void Invalid_options_are_refused_naming_the_property_the_value_and_the_accepted_range(
         MethodParameters options,
         string named,
         string accepted
@@ -109,9 +112,9 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
     public void A_guidance_scale_of_one_is_refused_before_any_work()
     {
         using var photo = Photo();
-        var progress = new List<PipelineProgress>();
+        var progress = new List<PipelineStep>();
         Assert.Throws<InvalidOptionException>(() =>
-            Pipeline.Invert(photo, Caption, new MethodParameters { GuidanceScale = 1f }, new Collect(progress))
+            Pipeline.Invert(photo, Caption, new MethodParameters { GuidanceScale = 1f }, progress.Add)
         );
         Assert.Empty(progress);
     }
@@ -146,26 +149,69 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
     }
 
     [Fact]
-    public void Progress_reports_every_stage_and_step_in_order()
+    public void The_step_end_callback_sees_every_stage_and_step_in_order_with_each_steps_record()
     {
         using var photo = Photo();
-        var progress = new List<PipelineProgress>();
-        var inverted = Pipeline.Invert(photo, Caption, Short, new Collect(progress));
-        Pipeline.Edit(inverted, [tiny.CatToDog, tiny.CatToHorse], Short, new Collect(progress));
+        var progress = new List<PipelineStep>();
+        var inverted = Pipeline.Invert(photo, Caption, Short, progress.Add);
+        Pipeline.Edit(inverted, [tiny.CatToDog, tiny.CatToHorse], Short, progress.Add);
         Assert.Equal(
             [
-                new("encode", 0, 1),
-                new("invert", 1, 3),
-                new("invert", 2, 3),
-                new("invert", 3, 3),
-                new("edit", 1, 3),
-                new("edit", 2, 3),
-                new("edit", 3, 3),
-                new("decode", 0, 2),
-                new("decode", 2, 2),
+                ("encode", 0, 1),
+                ("encode", 1, 1),
+                ("invert", 1, 3),
+                ("invert", 2, 3),
+                ("invert", 3, 3),
+                ("edit", 1, 3),
+                ("edit", 2, 3),
+                ("edit", 3, 3),
+                ("decode", 0, 2),
+                ("decode", 2, 2),
             ],
-            progress
+            progress.Select(p => (p.Stage.Name, p.Step, p.Total))
         );
+        Assert.All(progress.Where(p => p.Stage == EditStage.Invert), p => Assert.Equal(p.Step - 1, p.Inversion!.Index));
+        Assert.All(progress.Where(p => p.Stage == EditStage.Edit), p =>
+            Assert.Equal((p.Step - 1, 2), (p.Edit!.Index, p.Edit.Edits.Count))
+        );
+        Assert.Equal(
+            inverted.Latent.Buffer.ToArray(),
+            progress.Last(p => p.Stage == EditStage.Invert).Inversion!.Latent
+        );
+    }
+
+    [Fact]
+    public void A_photo_edit_reports_its_caption_and_word_means_and_times_its_four_stages()
+    {
+        using var photo = Photo();
+        var progress = new List<PipelineStep>();
+        var request = new PhotoEditRequest(
+            photo,
+            "cat.png",
+            [EditTask.Parse("cat2dog")],
+            Short,
+            new SentenceSource.BuiltIn(8),
+            tiny.Store
+        )
+        {
+            Caption = Caption,
+        };
+
+        var edited = Pipeline.EditPhoto(request, progress.Add).Single();
+        edited.Image.Dispose();
+
+        var captioned = progress[0];
+        Assert.Equal(
+            (EditStage.Caption, Caption, "user"),
+            (captioned.Stage, captioned.Caption, captioned.CaptionSource)
+        );
+        Assert.Equal(
+            [("word means", 0, 2, "cat"), ("word means", 1, 2, "dog"), ("word means", 2, 2, "dog")],
+            progress
+                .Where(p => p.Stage == EditStage.Directions)
+                .Select(p => (p.Stage.DisplayName, p.Step, p.Total, p.Word))
+        );
+        Assert.Equal(["caption", "directions", "invert", "edit"], edited.Record.StageSeconds.Keys);
     }
 
     [Fact]
@@ -173,16 +219,17 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
     {
         using var photo = Photo();
         using var cancel = new CancellationTokenSource();
-        var progress = new List<PipelineProgress>();
-        var reporter = new Collect(progress, p =>
+        var progress = new List<PipelineStep>();
+        void Reporter(PipelineStep step)
         {
-            if (p is { Stage: "invert", Step: 2 })
+            progress.Add(step);
+            if (step is { Stage.Name: "invert", Step: 2 })
                 cancel.Cancel();
-        });
+        }
         Assert.ThrowsAny<OperationCanceledException>(() =>
-            Pipeline.Invert(photo, Caption, Short, reporter, cancel.Token)
+            Pipeline.Invert(photo, Caption, Short, Reporter, cancel.Token)
         );
-        Assert.Equal(new PipelineProgress("invert", 2, 3), progress[^1]);
+        Assert.Equal((EditStage.Invert, 2, 3), (progress[^1].Stage, progress[^1].Step, progress[^1].Total));
     }
 
     [Fact]
@@ -219,16 +266,5 @@ public class PipelineBehaviourTests(TinyDirectionsFixture tiny) : IClassFixture<
             InvertedImage.FromBytes(bytes[..^4], "work/abc/inverted.bin")
         );
         Assert.Contains("work/abc/inverted.bin", e.Message);
-    }
-
-    // Progress<T> would post to the thread pool; these tests need every report, in order, before the work goes on.
-    private sealed class Collect(List<PipelineProgress> into, Action<PipelineProgress>? then = null)
-        : IProgress<PipelineProgress>
-    {
-        public void Report(PipelineProgress value)
-        {
-            into.Add(value);
-            then?.Invoke(value);
-        }
     }
 }

@@ -45,7 +45,7 @@ public class SessionSizeTests
         using var bundle = ModelBundle.Open(RepoPaths.TinySdDynamic, TestProvider.NewFactory());
         using var pipeline = new Pix2PixZeroPipeline(bundle);
         var context = Context(pipeline, batch: 2);
-        using var graphs = pipeline.Graphs(height, width);
+        using var graphs = pipeline.Sessions.Graphs(height, width);
         var shape = $"{height}×{width}";
 
         var sample = Noise([2, 4, height, width]);
@@ -78,19 +78,19 @@ public class SessionSizeTests
         using var pipeline = new Pix2PixZeroPipeline(bundle, sessionShapes: 2);
         var context = Context(pipeline, batch: 1);
 
-        using (var held = pipeline.Graphs(8, 8))
+        using (var held = pipeline.Sessions.Graphs(8, 8))
         {
-            pipeline.Graphs(8, 16).Dispose();
-            pipeline.Graphs(16, 8).Dispose();
+            pipeline.Sessions.Graphs(8, 16).Dispose();
+            pipeline.Sessions.Graphs(16, 8).Dispose();
             // Three shapes, bound two: the least recently used free one (8×16) went; the held one stays usable.
-            Assert.Equal([(16, 8), (8, 8)], pipeline.SessionShapes);
+            Assert.Equal([(16, 8), (8, 8)], pipeline.Sessions.Shapes);
             Assert.Equal(
                 [1, 4, 8, 8],
                 held.NoisePredictor.PredictNoise(Noise([1, 4, 8, 8]), 501, context).Dimensions.ToArray()
             );
         }
-        pipeline.Graphs(16, 16).Dispose();
-        Assert.Equal([(16, 16), (16, 8)], pipeline.SessionShapes);
+        pipeline.Sessions.Graphs(16, 16).Dispose();
+        Assert.Equal([(16, 16), (16, 8)], pipeline.Sessions.Shapes);
     }
 
     private static DenseTensor<float> Context(Pix2PixZeroPipeline pipeline, int batch)

@@ -58,7 +58,10 @@ public sealed class CliProcess : IDisposable
         }
     }
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts with <paramref name="environment"/> added to this process's environment.</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -72,6 +75,8 @@ public sealed class CliProcess : IDisposable
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment.Remove("PIX2PIX_ZERO_MODEL");
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         return new CliProcess(
             Process.Start(start) ?? throw new InvalidOperationException("pix2pix-zero did not start")
         );
@@ -83,9 +88,16 @@ public sealed class CliProcess : IDisposable
     public static async Task<(int Status, string Output, string Error)> RunAsync(params string[] args) =>
         await RunAsync(120, args);
 
-    public static async Task<(int Status, string Output, string Error)> RunAsync(int seconds, params string[] args)
+    public static async Task<(int Status, string Output, string Error)> RunAsync(int seconds, params string[] args) =>
+        await RunAsync(new Dictionary<string, string>(), seconds, args);
+
+    public static async Task<(int Status, string Output, string Error)> RunAsync(
+        IReadOnlyDictionary<string, string> environment,
+        int seconds,
+        params string[] args
+    )
     {
-        using var cli = Start(args);
+        using var cli = Start(environment, args);
         var status = await cli.WaitAsync(seconds);
         return (status, cli.Output, cli.Error);
     }

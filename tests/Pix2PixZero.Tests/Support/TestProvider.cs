@@ -13,7 +13,8 @@ public static class TestProvider
 
     public static ExecutionProvider Requested { get; } = Parse(Environment.GetEnvironmentVariable(Variable));
 
-    public static OnnxSessionFactory NewFactory() => new(Requested);
+    /// <summary>A factory on the provider asked for; on CUDA in parity mode (TF32 off), as goldens need.</summary>
+    public static OnnxSessionFactory NewFactory() => new(Requested, cuda: new CudaOptions { Parity = true });
 
     private static ExecutionProvider Parse(string? value) =>
         string.IsNullOrEmpty(value) ? ExecutionProvider.Cpu
