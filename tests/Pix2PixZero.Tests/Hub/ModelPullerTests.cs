@@ -173,7 +173,7 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
     {
         using var hub = TinySdHub();
         hub.DropConnection("unet/weights.pb", 500_000, times: 3);
-        var log = new WarningLog();
+        var log = new RecordingLogger();
         var options = Options(hub) with { Retries = 2, RetryDelay = TimeSpan.FromMilliseconds(100) };
 
         var clock = Stopwatch.StartNew();
@@ -514,27 +514,5 @@ public sealed class ModelPullerTests(ITestOutputHelper output) : IDisposable
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         probe.Start();
         return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private sealed class WarningLog : ILogger
-    {
-        public List<string> Warnings { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(
-            LogLevel logLevel,
-            EventId eventId,
-            TState state,
-            Exception? exception,
-            Func<TState, Exception?, string> formatter
-        )
-        {
-            if (logLevel == LogLevel.Warning)
-                Warnings.Add(formatter(state, exception));
-        }
     }
 }

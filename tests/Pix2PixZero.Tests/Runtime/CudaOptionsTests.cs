@@ -117,7 +117,7 @@ public sealed class CudaOptionsTests
     {
         if (TestProvider.Requested == ExecutionProvider.Cuda)
             return; // on a CUDA machine Auto takes CUDA: there is no fallback to see
-        var log = new ListLog();
+        var log = new RecordingLogger();
         var cuda = Read((CudaOptions.DeviceSetting, "1"), (CudaOptions.ParitySetting, "true"));
         var factory = new OnnxSessionFactory(ExecutionProvider.Auto, log, cuda);
 
@@ -137,7 +137,7 @@ public sealed class CudaOptionsTests
     {
         if (TestProvider.Requested == ExecutionProvider.Cuda)
             return;
-        var log = new ListLog();
+        var log = new RecordingLogger();
 
         Assert.Equal(ExecutionProvider.Cpu, new OnnxSessionFactory(ExecutionProvider.Auto, log).Settle());
 
@@ -159,27 +159,5 @@ public sealed class CudaOptionsTests
 
         Assert.Equal(FailureKind.Permanent, error.Kind);
         Assert.Contains("CUDA execution provider", error.Message);
-    }
-
-    private sealed class ListLog : ILogger
-    {
-        public List<string> Lines { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(
-            LogLevel logLevel,
-            EventId eventId,
-            TState state,
-            Exception? exception,
-            Func<TState, Exception?, string> formatter
-        )
-        {
-            lock (Lines)
-                Lines.Add(formatter(state, exception));
-        }
     }
 }
