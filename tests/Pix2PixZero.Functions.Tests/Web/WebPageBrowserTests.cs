@@ -323,16 +323,7 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
 
         // A good photo, then one that is too large: 256 KiB requests leave 192 KiB for the photo, and cat_1.png is
         // larger. The refused file takes the good one's place: no preview, and nothing for Edit to send.
-        await page.Locator("#photo")
-            .SetInputFilesAsync(
-                new FilePayload
-                {
-                    Name = "small-cat.png",
-                    MimeType = "image/png",
-                    Buffer = SmallPhoto(),
-                }
-            );
-        await PreviewShownAsync(page);
+        await ChooseSmallPhotoAsync(page);
         await page.Locator("#photo").SetInputFilesAsync(RepoPaths.Image("cat_1.png"));
         var kib = Math.Ceiling(new FileInfo(RepoPaths.Image("cat_1.png")).Length / 1024.0);
         await Expect(problem).ToContainTextAsync($"\"cat_1.png\" is {kib} KiB; photos of up to 192 KiB are accepted");
@@ -345,16 +336,7 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
         await page.GetByLabel(CatToDog).UncheckAsync();
 
         // What the page lets through, the API judges: an edit of a word into itself is refused with problem details.
-        await page.Locator("#photo")
-            .SetInputFilesAsync(
-                new FilePayload
-                {
-                    Name = "small-cat.png",
-                    MimeType = "image/png",
-                    Buffer = SmallPhoto(),
-                }
-            );
-        await PreviewShownAsync(page);
+        await ChooseSmallPhotoAsync(page);
         await page.Locator("#source-word").FillAsync("cat");
         await page.Locator("#target-word").FillAsync("Cat");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add this edit" }).ClickAsync();
@@ -378,16 +360,7 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
         var page = session.Page;
         await session.OpenAsync();
 
-        await page.Locator("#photo")
-            .SetInputFilesAsync(
-                new FilePayload
-                {
-                    Name = "small-cat.png",
-                    MimeType = "image/png",
-                    Buffer = SmallPhoto(),
-                }
-            );
-        await PreviewShownAsync(page);
+        await ChooseSmallPhotoAsync(page);
         await page.GetByLabel(CatToDog).CheckAsync();
         var submitted = await SubmitAsync(page);
         var id = (await submitted.JsonAsync())!.Value.GetProperty("id").GetString()!;
@@ -479,13 +452,25 @@ public sealed class WebPageBrowserTests(AzuriteFixture azurite)
         );
     }
 
-    private static byte[] SmallPhoto()
+    /// <summary>
+    /// Chooses a 96×96 copy of cat_1.png, small enough for any request limit, and waits for its preview.
+    /// </summary>
+    private static async Task ChooseSmallPhotoAsync(IPage page)
     {
         using var image = Image.Load(RepoPaths.Image("cat_1.png"));
         image.Mutate(x => x.Resize(96, 96));
         using var png = new MemoryStream();
         image.SaveAsPng(png);
-        return png.ToArray();
+        await page.Locator("#photo")
+            .SetInputFilesAsync(
+                new FilePayload
+                {
+                    Name = "small-cat.png",
+                    MimeType = "image/png",
+                    Buffer = png.ToArray(),
+                }
+            );
+        await PreviewShownAsync(page);
     }
 
     /// <summary>
