@@ -34,6 +34,18 @@ public sealed class EditRunner(
     // works at 512², SD 2 at 768²).
     private const int UnknownSide = 1024;
 
+    // The process's managed bytes allocated so far, at the end of each lockstep edit step.
+    private readonly List<long> _allocatedAtEditStep = [];
+
+    /// <summary>
+    /// Managed bytes the process allocated per lockstep edit step, the mean of the steps after the first (which pays
+    /// for the edit's bound buffers); null with fewer than two steps.
+    /// </summary>
+    public double? AllocatedBytesPerEditStep =>
+        _allocatedAtEditStep.Count < 2
+            ? null
+            : (double)(_allocatedAtEditStep[^1] - _allocatedAtEditStep[0]) / (_allocatedAtEditStep.Count - 1);
+
     /// <summary>The size the last run worked at.</summary>
     public PixelSize ProcessingSize { get; private set; }
 
@@ -204,6 +216,8 @@ public sealed class EditRunner(
         if (step.Caption is { } text)
             output.WriteLine($"caption ({step.CaptionSource}): {text}");
         _peaks[step.Stage.Timed] = PeakMemory.ResidentMiB();
+        if (step.Edit is not null)
+            _allocatedAtEditStep.Add(GC.GetTotalAllocatedBytes(precise: true));
         onStepEnd(step);
     }
 

@@ -260,6 +260,11 @@ public static class MethodCommands
                             $"{$"{graph} → {outputs}, batch {batch}", -48} {runs, 5} "
                                 + $"{first, 10:F1} {(later is { } ms ? ms.ToString("F1") : "-"), 13}"
                         );
+                    if (runner.AllocatedBytesPerEditStep is { } allocated)
+                        Console.WriteLine(
+                            $"managed allocation per edit step {allocated / 1024:F1} KiB (mean of steps 2–"
+                                + $"{editOptions.Steps})"
+                        );
                     Console.WriteLine($"peak RSS {PeakMemory.ResidentMiB():F0} MiB");
                 }));
         command.Subcommands.Add(BenchGuidance());

@@ -54,23 +54,50 @@ public sealed class CrossAttentionGuidedEditor(
         var timesteps = scheduler.Timesteps(steps);
         var referenceContext = LatentMath.Stack(text.RowShape, text.Negative, text.Reference);
         var editContexts = text.Edited.Select(e => LatentMath.Stack(text.RowShape, text.Negative, e)).ToArray();
-        var reference = LatentMath.Copy(zT);
-        var edits = editContexts.Select(_ => LatentMath.Copy(zT)).ToArray();
+        var shape = zT.Dimensions.ToArray();
+        using var passes = Passes(shape, referenceContext, editContexts);
+        var size = (int)zT.Length;
+        var reference = zT.Buffer.ToArray();
+        var edits = editContexts.Select(_ => zT.Buffer.ToArray()).ToArray();
+        var guidedNoise = new float[size];
+        // Each step's latents, gradients and guided pairs are new arrays (latent-sized) that the step record hands to
+        // its observer; nothing map-sized is copied into managed memory.
         for (var i = 0; i < timesteps.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var t = timesteps[i];
-            var (nextReference, maps) = ReferenceStep(reference, t, steps, referenceContext, guidanceScale);
+            LatentMath.GuidedNoise(passes.Reference(reference, t), guidanceScale, guidedNoise);
+            var nextReference = new float[size];
+            scheduler.Step(guidedNoise, t, steps, reference, nextReference);
             var states = new EditStepState[edits.Length];
             for (var k = 0; k < edits.Length; k++)
             {
-                states[k] = EditStep(edits[k], t, steps, editContexts[k], maps, guidanceScale, crossAttentionGuidance);
-                edits[k] = new DenseTensor<float>(states[k].Latent, zT.Dimensions);
+                var gradient = new float[2 * size];
+                var loss = passes.Guide(k, edits[k], t, gradient);
+                var guided = new float[2 * size];
+                edits[k].CopyTo(guided, 0);
+                edits[k].CopyTo(guided, size);
+                LatentMath.Descend(guided, gradient, crossAttentionGuidance);
+                LatentMath.GuidedNoise(passes.Noise(k, guided, t), guidanceScale, guidedNoise);
+                // The DDIM step from x2'[0], the negative half, as the public code does.
+                var next = new float[size];
+                scheduler.Step(guidedNoise, t, steps, guided.AsSpan(0, size), next);
+                states[k] = new EditStepState(loss, gradient, guided, next);
+                edits[k] = next;
             }
             reference = nextReference;
-            onStepEnd?.Invoke(new EditStepRecord(i, timesteps.Length, t, reference.Buffer.ToArray(), states));
+            onStepEnd?.Invoke(new EditStepRecord(i, timesteps.Length, t, reference, states));
         }
-        return edits;
+        return edits.Select(e => new DenseTensor<float>(e, shape)).ToArray();
+    }
+
+    // Bound buffers where the graphs allow (BoundEditPasses.Supports), else managed tensors through RowBatches.
+    private IEditPasses Passes(int[] shape, DenseTensor<float> referenceContext, DenseTensor<float>[] editContexts)
+    {
+        if (BoundEditPasses.Supports(probe, guidance, unet))
+            return new BoundEditPasses(probe, guidance, shape, referenceContext, editContexts);
+        int[] pairShape = [2, .. shape[1..]];
+        return new ManagedEditPasses(probe, guidance, unet, pairShape, referenceContext, editContexts);
     }
 
     /// <summary>Reference pass, one step: ε and the maps at [x, x] with [c_neg, c], CFG, DDIM step.</summary>

@@ -30,14 +30,19 @@ internal static class LatentMath
     /// <summary>ε̂ = ε_u + s·(ε_c − ε_u) from a [ε_u, ε_c] batch.</summary>
     public static float[] GuidedNoise(DenseTensor<float> noise, float scale)
     {
-        ReadOnlySpan<float> span = noise.Buffer.Span;
-        var half = span.Length / 2;
-        ReadOnlySpan<float> unconditional = span[..half],
-            conditional = span[half..(2 * half)];
-        var result = new float[half];
+        var result = new float[noise.Length / 2];
+        GuidedNoise(noise.Buffer.Span, scale, result);
+        return result;
+    }
+
+    /// <summary>ε̂ = ε_u + s·(ε_c − ε_u) from a [ε_u, ε_c] batch, into <paramref name="result"/> (one row).</summary>
+    public static void GuidedNoise(ReadOnlySpan<float> noise, float scale, Span<float> result)
+    {
+        var half = noise.Length / 2;
+        ReadOnlySpan<float> unconditional = noise[..half],
+            conditional = noise[half..(2 * half)];
         TensorPrimitives.Subtract(conditional, unconditional, result);
         TensorPrimitives.MultiplyAdd(result, scale, unconditional, result);
-        return result;
     }
 
     /// <summary>x −= step · g, in place.</summary>

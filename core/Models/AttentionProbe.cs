@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Pix2PixZero.Core.Graph;
+using Pix2PixZero.Core.Runtime;
 
 namespace Pix2PixZero.Core.Models;
 
@@ -26,6 +27,56 @@ public sealed class AttentionProbe : UnetShapedModel, INoisePredictor
     }
 
     public int LayerCount { get; }
+
+    internal string NoiseOutput => _outputs[0];
+
+    internal IReadOnlyList<string> MapOutputs => _outputs[1..];
+
+    /// <summary>What a run that asks for the noise and every map is timed under.</summary>
+    internal string AllOutputsTag => OutputsTag(_outputs);
+
+    private readonly Dictionary<(int Height, int Width), long[][]> _mapRowShapes = [];
+
+    /// <summary>
+    /// The shapes of the maps of <paramref name="rows"/> batch rows at a sample of <paramref name="sampleShape"/> and a
+    /// text of <paramref name="contextShape"/>, measured by one run at zeros of the graph's batch (or one row) on the
+    /// first call for a latent size: ONNX Runtime knows them only by running, and the buffers bound to a run must have
+    /// them before it.
+    /// </summary>
+    internal long[][] MapShapes(int rows, int[] sampleShape, int[] contextShape)
+    {
+        var size = (sampleShape[2], sampleShape[3]);
+        if (!_mapRowShapes.TryGetValue(size, out var perRow))
+            _mapRowShapes[size] = perRow = MeasureMapShapes(sampleShape, contextShape);
+        return perRow.Select(s => (long[])[s[0] * rows, .. s[1..]]).ToArray();
+    }
+
+    private long[][] MeasureMapShapes(int[] sampleShape, int[] contextShape)
+    {
+        var rows = FixedBatch ?? 1;
+        using var sample = Zeros(SampleType, [rows, .. sampleShape[1..]]);
+        using var context = Zeros(ContextType, [rows, .. contextShape[1..]]);
+        using var timestep = TimestepTensor(rows);
+        timestep.Value.GetTensorMutableRawData().Clear();
+        using var binding = CreateBinding();
+        BindUnetInputs(binding, sample.Value, timestep.Value, context.Value);
+        foreach (var output in _outputs)
+            binding.BindOutputToDevice(output, DeviceMemory);
+        Run(binding, AllOutputsTag, rows);
+        using var values = binding.GetOutputValues();
+        return values
+            .Skip(1)
+            .Select(v => v.GetTensorTypeAndShape().Shape)
+            .Select(s => (long[])[s[0] / rows, .. s[1..]])
+            .ToArray();
+    }
+
+    private static BoundTensor Zeros(TensorElementType type, int[] shape)
+    {
+        var tensor = new BoundTensor(OrtAllocator.DefaultInstance, type, Array.ConvertAll(shape, d => (long)d));
+        tensor.Value.GetTensorMutableRawData().Clear();
+        return tensor;
+    }
 
     public DenseTensor<float> PredictNoise(
         DenseTensor<float> sample,

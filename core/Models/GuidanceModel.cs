@@ -39,6 +39,18 @@ public sealed class GuidanceModel : UnetShapedModel
     /// <summary>How many rows of a batch one run of the graph takes; null when it takes the whole batch.</summary>
     public int? RowsPerRun { get; }
 
+    internal IReadOnlyList<string> ReferenceInputs => _references;
+
+    internal string LossOutput => _loss;
+
+    internal string GradientOutput => _gradient;
+
+    /// <summary>What a run for the loss and the gradient is timed under.</summary>
+    internal string RunTag => OutputsTag([_loss, _gradient]);
+
+    /// <summary>The loss's shape as declared (a scalar, or one value where an axis is left open).</summary>
+    internal long[] LossShape => Array.ConvertAll(Outputs[_loss].Dimensions, d => d > 0 ? (long)d : 1L);
+
     public (float Loss, DenseTensor<float> Gradient) LossAndGradient(
         DenseTensor<float> sample,
         float timestep,

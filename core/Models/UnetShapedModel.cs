@@ -25,6 +25,10 @@ public abstract class UnetShapedModel : OnnxModel
 
     public TensorElementType TimestepType => Inputs[_timestep].ElementDataType;
 
+    public TensorElementType SampleType => Inputs[_sample].ElementDataType;
+
+    public TensorElementType ContextType => Inputs[_context].ElementDataType;
+
     /// <summary>The batch the export fixes, or null when it is dynamic.</summary>
     public int? FixedBatch => FixedDimension(_sample, 0);
 
@@ -75,10 +79,27 @@ public abstract class UnetShapedModel : OnnxModel
     /// </summary>
     private ModelInput TimestepInput(float timestep, int rows)
     {
-        var dims = Inputs[_timestep].Dimensions;
-        int[] shape = dims.Length == 0 ? [] : [dims[0] > 0 ? dims[0] : rows];
+        var shape = TimestepShape(rows);
         var values = new float[shape.Length == 0 ? 1 : shape[0]];
         Array.Fill(values, timestep);
         return Input(_timestep, values, shape);
+    }
+
+    private int[] TimestepShape(int rows)
+    {
+        var dims = Inputs[_timestep].Dimensions;
+        return dims.Length == 0 ? [] : [dims[0] > 0 ? dims[0] : rows];
+    }
+
+    /// <summary>A host tensor for the timestep of a run of <paramref name="rows"/> rows, as declared.</summary>
+    internal BoundTensor TimestepTensor(int rows) =>
+        new(OrtAllocator.DefaultInstance, TimestepType, Array.ConvertAll(TimestepShape(rows), d => (long)d));
+
+    /// <summary>Binds the sample, the timestep and the text of the runs <paramref name="binding"/> makes.</summary>
+    internal void BindUnetInputs(OrtIoBinding binding, OrtValue sample, OrtValue timestep, OrtValue context)
+    {
+        binding.BindInput(_sample, sample);
+        binding.BindInput(_timestep, timestep);
+        binding.BindInput(_context, context);
     }
 }

@@ -80,7 +80,10 @@ public sealed class GuidanceSessions : IDisposable
             _bundle.Sessions.Create(graphs.AttentionProbePath, _weights, probeSizes, graphs.SourceModelPath),
             graphs.AttentionProbePath,
             layers
-        );
+        )
+        {
+            DeviceMemory = _bundle.Sessions.DeviceMemory,
+        };
         try
         {
             var guidance = new GuidanceModel(
@@ -88,7 +91,10 @@ public sealed class GuidanceSessions : IDisposable
                 graphs.GuidancePath,
                 layers,
                 guidanceRows
-            );
+            )
+            {
+                DeviceMemory = _bundle.Sessions.DeviceMemory,
+            };
             return new LoadedGraphs(probe, guidance);
         }
         catch

@@ -27,6 +27,21 @@ public abstract class OnnxModel : IDisposable
 
     protected InferenceSession Session { get; }
 
+    /// <summary>
+    /// Where buffers bound to this graph's runs and kept on its device live (<see cref="BufferPlacement"/>); host
+    /// memory unless the session runs on a GPU.
+    /// </summary>
+    public OrtMemoryInfo DeviceMemory { get; init; } = OrtMemoryInfo.DefaultInstance;
+
+    /// <summary>An allocator of <see cref="DeviceMemory"/> for buffers that outlive single runs.</summary>
+    internal OrtAllocator DeviceAllocator() => new(Session, DeviceMemory);
+
+    internal OrtIoBinding CreateBinding() => Session.CreateIoBinding();
+
+    internal TensorElementType OutputType(string name) => Session.OutputMetadata[name].ElementDataType;
+
+    internal TensorElementType InputType(string name) => Session.InputMetadata[name].ElementDataType;
+
     private readonly RunOptions _runOptions = new();
 
     public void Dispose()
@@ -136,7 +151,7 @@ public abstract class OnnxModel : IDisposable
                 RunDuration.Record(
                     System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                     new("graph", Component),
-                    new("outputs", outputs.Length == 1 ? outputs[0] : $"{outputs.Length} outputs"),
+                    new("outputs", OutputsTag(outputs)),
                     new("batch", Batch(inputs))
                 );
             return converted;
@@ -147,6 +162,28 @@ public abstract class OnnxModel : IDisposable
                 input.Value.Dispose();
         }
     }
+
+    /// <summary>
+    /// Runs the graph on buffers bound beforehand (<see cref="BoundTensor"/>): its outputs are written where they are
+    /// bound, so nothing is converted or copied into managed memory. Timed as <see cref="Run(IReadOnlyList{ModelInput},
+    /// string[])"/> is, with the tags of the same request.
+    /// </summary>
+    internal void Run(OrtIoBinding binding, string outputs, long batch)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Session.RunWithBinding(_runOptions, binding);
+        if (RunDuration.Enabled)
+            RunDuration.Record(
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                new("graph", Component),
+                new("outputs", outputs),
+                new("batch", batch)
+            );
+    }
+
+    /// <summary>The tag a run of <paramref name="outputs"/> is timed under.</summary>
+    internal static string OutputsTag(IReadOnlyList<string> outputs) =>
+        outputs.Count == 1 ? outputs[0] : $"{outputs.Count} outputs";
 
     private static long Batch(IReadOnlyList<ModelInput> inputs) =>
         inputs.Count > 0 && inputs[0].Value.GetTensorTypeAndShape() is { Shape: [var rows, ..] } ? rows : 1L;

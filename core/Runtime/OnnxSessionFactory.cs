@@ -69,6 +69,12 @@ public sealed class OnnxSessionFactory
     }
 
     /// <summary>
+    /// The memory the sessions' long-lived buffers live in (<see cref="BufferPlacement"/>): the CUDA device's once the
+    /// sessions run there.
+    /// </summary>
+    public OrtMemoryInfo DeviceMemory => BufferPlacement.MemoryOf(ActiveProvider, _cuda.DeviceId);
+
+    /// <summary>
     /// Whether this process's factory sessions share one global intra-op thread pool (see the class remarks);
     /// settled by the first factory created or the first read of this property, whichever comes first.
     /// </summary>

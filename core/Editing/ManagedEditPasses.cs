@@ -1,0 +1,51 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Pix2PixZero.Core.Models;
+
+namespace Pix2PixZero.Core.Editing;
+
+/// <summary>
+/// The step's runs with every output copied into managed tensors: the path of graphs whose fixed batch the bound
+/// buffers do not fit (<see cref="BoundEditPasses.Supports"/>), which run through <c>RowBatches</c>.
+/// </summary>
+internal sealed class ManagedEditPasses(
+    AttentionProbe probe,
+    GuidanceModel guidance,
+    INoisePredictor unet,
+    int[] pairShape,
+    DenseTensor<float> referenceContext,
+    IReadOnlyList<DenseTensor<float>> editContexts
+) : IEditPasses
+{
+    private DenseTensor<float>[] _maps = [];
+
+    public ReadOnlySpan<float> Reference(ReadOnlySpan<float> latent, int timestep)
+    {
+        var (noise, maps) = probe.Run(Pair(latent), timestep, referenceContext);
+        _maps = maps;
+        return noise.Buffer.Span;
+    }
+
+    public float Guide(int edit, ReadOnlySpan<float> latent, int timestep, Span<float> gradient)
+    {
+        var (loss, result) = guidance.LossAndGradient(Pair(latent), timestep, editContexts[edit], _maps);
+        result.Buffer.Span.CopyTo(gradient);
+        return loss;
+    }
+
+    public ReadOnlySpan<float> Noise(int edit, ReadOnlySpan<float> guided, int timestep) =>
+        unet.PredictNoise(
+            new DenseTensor<float>(guided.ToArray(), pairShape),
+            timestep,
+            editContexts[edit]
+        ).Buffer.Span;
+
+    public void Dispose() => _maps = [];
+
+    private DenseTensor<float> Pair(ReadOnlySpan<float> latent)
+    {
+        var pair = new DenseTensor<float>(pairShape);
+        latent.CopyTo(pair.Buffer.Span);
+        latent.CopyTo(pair.Buffer.Span[latent.Length..]);
+        return pair;
+    }
+}
