@@ -7,7 +7,7 @@ namespace Pix2PixZero.Core.Editing;
 /// </summary>
 internal interface IEditPasses : IDisposable
 {
-    /// <summary>[ε_u, ε_c] at [x, x] with [c_neg, c]; the step's cross-attention maps are kept for the guidance.</summary>
+    /// <summary>[ε_u, ε_c] at [x, x] with [c_neg, c]; the step's cross-attention maps are kept for guidance.</summary>
     ReadOnlySpan<float> Reference(ReadOnlySpan<float> latent, int timestep);
 
     /// <summary>

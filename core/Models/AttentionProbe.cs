@@ -46,8 +46,11 @@ public sealed class AttentionProbe : UnetShapedModel, INoisePredictor
     internal long[][] MapShapes(int rows, int[] sampleShape, int[] contextShape)
     {
         var size = (sampleShape[2], sampleShape[3]);
-        if (!_mapRowShapes.TryGetValue(size, out var perRow))
-            _mapRowShapes[size] = perRow = MeasureMapShapes(sampleShape, contextShape);
+        long[][]? perRow;
+        // Edits of one latent size may share the probe's session from several threads.
+        lock (_mapRowShapes)
+            if (!_mapRowShapes.TryGetValue(size, out perRow))
+                _mapRowShapes[size] = perRow = MeasureMapShapes(sampleShape, contextShape);
         return perRow.Select(s => (long[])[s[0] * rows, .. s[1..]]).ToArray();
     }
 

@@ -34,8 +34,6 @@ public sealed class BoundTensor : IDisposable
 
     public long[] Shape { get; }
 
-    public OrtMemoryInfo Memory => _memory.Info;
-
     /// <summary>The whole tensor.</summary>
     public OrtValue Value { get; }
 
