@@ -52,7 +52,4 @@ internal static class LatentMath
             throw new ArgumentException($"the gradient has {gradient.Length} values, the latent {x.Length}");
         TensorPrimitives.MultiplyAdd(gradient, -step, x, x);
     }
-
-    public static DenseTensor<float> Copy(DenseTensor<float> tensor) =>
-        new(tensor.Buffer.ToArray(), tensor.Dimensions.ToArray());
 }
