@@ -70,9 +70,20 @@ public sealed class OnnxSessionFactory
 
     /// <summary>
     /// The memory the sessions' long-lived buffers live in (<see cref="BufferPlacement"/>): the CUDA device's once the
-    /// sessions run there.
+    /// sessions run there. One object per factory once the provider is settled, as every model keeps it.
     /// </summary>
-    public OrtMemoryInfo DeviceMemory => BufferPlacement.MemoryOf(ActiveProvider, _cuda.DeviceId);
+    public OrtMemoryInfo DeviceMemory
+    {
+        get
+        {
+            lock (_gate)
+                return _active is { } provider
+                    ? _deviceMemory ??= BufferPlacement.MemoryOf(provider, _cuda.DeviceId)
+                    : OrtMemoryInfo.DefaultInstance;
+        }
+    }
+
+    private OrtMemoryInfo? _deviceMemory;
 
     /// <summary>
     /// Whether this process's factory sessions share one global intra-op thread pool (see the class remarks);
