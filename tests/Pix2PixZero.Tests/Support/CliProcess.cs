@@ -63,7 +63,10 @@ public sealed class CliProcess : IDisposable
     /// <summary>Starts with <paramref name="environment"/> added to this process's environment.</summary>
     public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // Through env with SIGINT's default action restored, as a terminal starts a program: a test run started in the
+        // background by a non-interactive shell ignores SIGINT, and the CLI would inherit that and ignore the tests'
+        // Ctrl+C.
+        var start = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -71,6 +74,8 @@ public sealed class CliProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = RepoPaths.Root,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pix2pix-zero.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
