@@ -204,8 +204,7 @@ internal sealed class BoundEditPasses : IEditPasses
 
     private void WritePair(BoundTensor tensor, ReadOnlySpan<float> latent)
     {
-        latent.CopyTo(_pair);
-        latent.CopyTo(_pair.AsSpan(latent.Length));
+        LatentMath.Twice(latent, _pair);
         TensorConversion.Write(tensor.Value, tensor.Type, _pair);
     }
 

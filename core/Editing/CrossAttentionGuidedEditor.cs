@@ -56,34 +56,21 @@ public sealed class CrossAttentionGuidedEditor(
         var editContexts = text.Edited.Select(e => LatentMath.Stack(text.RowShape, text.Negative, e)).ToArray();
         var shape = zT.Dimensions.ToArray();
         using var passes = Passes(shape, referenceContext, editContexts);
-        var size = (int)zT.Length;
         var reference = zT.Buffer.ToArray();
         var edits = editContexts.Select(_ => zT.Buffer.ToArray()).ToArray();
-        var guidedNoise = new float[size];
+        var guidedNoise = new float[zT.Length];
         // Each step's latents, gradients and guided pairs are new arrays (latent-sized) that the step record hands to
         // its observer; nothing map-sized is copied into managed memory.
         for (var i = 0; i < timesteps.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var t = timesteps[i];
-            LatentMath.GuidedNoise(passes.Reference(reference, t), guidanceScale, guidedNoise);
-            var nextReference = new float[size];
-            scheduler.Step(guidedNoise, t, steps, reference, nextReference);
+            var nextReference = ReferenceNext(passes, reference, t, steps, guidanceScale, guidedNoise);
             var states = new EditStepState[edits.Length];
             for (var k = 0; k < edits.Length; k++)
             {
-                var gradient = new float[2 * size];
-                var loss = passes.Guide(k, edits[k], t, gradient);
-                var guided = new float[2 * size];
-                edits[k].CopyTo(guided, 0);
-                edits[k].CopyTo(guided, size);
-                LatentMath.Descend(guided, gradient, crossAttentionGuidance);
-                LatentMath.GuidedNoise(passes.Noise(k, guided, t), guidanceScale, guidedNoise);
-                // The DDIM step from x2'[0], the negative half, as the public code does.
-                var next = new float[size];
-                scheduler.Step(guidedNoise, t, steps, guided.AsSpan(0, size), next);
-                states[k] = new EditStepState(loss, gradient, guided, next);
-                edits[k] = next;
+                states[k] = EditNext(passes, k, edits[k], t, steps, guidanceScale, crossAttentionGuidance, guidedNoise);
+                edits[k] = states[k].Latent;
             }
             reference = nextReference;
             onStepEnd?.Invoke(new EditStepRecord(i, timesteps.Length, t, reference, states));
@@ -109,10 +96,16 @@ public sealed class CrossAttentionGuidedEditor(
         float guidanceScale
     )
     {
-        var (noise, maps) = probe.Run(LatentMath.Twice(latent), timestep, context);
-        var next = new float[latent.Length];
-        scheduler.Step(LatentMath.GuidedNoise(noise, guidanceScale), timestep, steps, latent.Buffer.Span, next);
-        return (new DenseTensor<float>(next, latent.Dimensions), maps);
+        using var passes = new ManagedEditPasses(probe, guidance, unet, PairShape(latent), context, []);
+        var next = ReferenceNext(
+            passes,
+            latent.Buffer.ToArray(),
+            timestep,
+            steps,
+            guidanceScale,
+            new float[latent.Length]
+        );
+        return (new DenseTensor<float>(next, latent.Dimensions), [.. passes.Maps]);
     }
 
     /// <summary>
@@ -130,18 +123,61 @@ public sealed class CrossAttentionGuidedEditor(
         float crossAttentionGuidance
     )
     {
-        var guided = LatentMath.Twice(latent);
-        var (loss, gradient) = guidance.LossAndGradient(guided, timestep, context, referenceMaps);
-        LatentMath.Descend(guided.Buffer.Span, gradient.Buffer.Span, crossAttentionGuidance);
-        var noise = unet.PredictNoise(guided, timestep, context);
-        var next = new float[latent.Length];
-        scheduler.Step(
-            LatentMath.GuidedNoise(noise, guidanceScale),
+        using var passes = new ManagedEditPasses(probe, guidance, unet, PairShape(latent), context, [context])
+        {
+            Maps = referenceMaps,
+        };
+        return EditNext(
+            passes,
+            0,
+            latent.Buffer.ToArray(),
             timestep,
             steps,
-            guided.Buffer.Span[..(int)latent.Length],
-            next
+            guidanceScale,
+            crossAttentionGuidance,
+            new float[latent.Length]
         );
-        return new EditStepState(loss, gradient.Buffer.ToArray(), guided.Buffer.ToArray(), next);
+    }
+
+    private static int[] PairShape(DenseTensor<float> latent) => [2, .. latent.Dimensions[1..]];
+
+    // The reference pass's CFG and DDIM step from the pair's noise; the maps stay with the passes.
+    private float[] ReferenceNext(
+        IEditPasses passes,
+        float[] latent,
+        int timestep,
+        int steps,
+        float guidanceScale,
+        float[] guidedNoise
+    )
+    {
+        LatentMath.GuidedNoise(passes.Reference(latent, timestep), guidanceScale, guidedNoise);
+        var next = new float[latent.Length];
+        scheduler.Step(guidedNoise, timestep, steps, latent, next);
+        return next;
+    }
+
+    private EditStepState EditNext(
+        IEditPasses passes,
+        int edit,
+        float[] latent,
+        int timestep,
+        int steps,
+        float guidanceScale,
+        float crossAttentionGuidance,
+        float[] guidedNoise
+    )
+    {
+        var size = latent.Length;
+        var gradient = new float[2 * size];
+        var loss = passes.Guide(edit, latent, timestep, gradient);
+        var guided = new float[2 * size];
+        LatentMath.Twice(latent, guided);
+        LatentMath.Descend(guided, gradient, crossAttentionGuidance);
+        LatentMath.GuidedNoise(passes.Noise(edit, guided, timestep), guidanceScale, guidedNoise);
+        // The DDIM step from x2'[0], the negative half, as the public code does.
+        var next = new float[size];
+        scheduler.Step(guidedNoise, timestep, steps, guided.AsSpan(0, size), next);
+        return new EditStepState(loss, gradient, guided, next);
     }
 }

@@ -6,15 +6,11 @@ namespace Pix2PixZero.Core.Editing;
 /// <summary>The few tensor operations the method composes, over fp32 spans.</summary>
 internal static class LatentMath
 {
-    /// <summary>[x, x]: the CFG batch built from one latent row.</summary>
-    public static DenseTensor<float> Twice(DenseTensor<float> row)
+    /// <summary>[x, x]: the CFG pair built from one latent row, into <paramref name="pair"/>.</summary>
+    public static void Twice(ReadOnlySpan<float> row, Span<float> pair)
     {
-        var dims = row.Dimensions.ToArray();
-        dims[0] = 2;
-        var result = new DenseTensor<float>(dims);
-        row.Buffer.Span.CopyTo(result.Buffer.Span);
-        row.Buffer.Span.CopyTo(result.Buffer.Span[(int)row.Length..]);
-        return result;
+        row.CopyTo(pair);
+        row.CopyTo(pair[row.Length..]);
     }
 
     /// <summary>Stacks rows of shape <paramref name="rowShape"/> into a batch.</summary>
@@ -25,14 +21,6 @@ internal static class LatentMath
         for (var i = 0; i < rows.Length; i++)
             rows[i].CopyTo(data, i * size);
         return new DenseTensor<float>(data, [rows.Length, .. rowShape]);
-    }
-
-    /// <summary>ε̂ = ε_u + s·(ε_c − ε_u) from a [ε_u, ε_c] batch.</summary>
-    public static float[] GuidedNoise(DenseTensor<float> noise, float scale)
-    {
-        var result = new float[noise.Length / 2];
-        GuidedNoise(noise.Buffer.Span, scale, result);
-        return result;
     }
 
     /// <summary>ε̂ = ε_u + s·(ε_c − ε_u) from a [ε_u, ε_c] batch, into <paramref name="result"/> (one row).</summary>

@@ -16,18 +16,21 @@ internal sealed class ManagedEditPasses(
     IReadOnlyList<DenseTensor<float>> editContexts
 ) : IEditPasses
 {
-    private DenseTensor<float>[] _maps = [];
+    /// <summary>
+    /// The maps the guidance runs compare with: the last <see cref="Reference"/> run's, or those given.
+    /// </summary>
+    public IReadOnlyList<DenseTensor<float>> Maps { get; set; } = [];
 
     public ReadOnlySpan<float> Reference(ReadOnlySpan<float> latent, int timestep)
     {
         var (noise, maps) = probe.Run(Pair(latent), timestep, referenceContext);
-        _maps = maps;
+        Maps = maps;
         return noise.Buffer.Span;
     }
 
     public float Guide(int edit, ReadOnlySpan<float> latent, int timestep, Span<float> gradient)
     {
-        var (loss, result) = guidance.LossAndGradient(Pair(latent), timestep, editContexts[edit], _maps);
+        var (loss, result) = guidance.LossAndGradient(Pair(latent), timestep, editContexts[edit], Maps);
         result.Buffer.Span.CopyTo(gradient);
         return loss;
     }
@@ -39,13 +42,12 @@ internal sealed class ManagedEditPasses(
             editContexts[edit]
         ).Buffer.Span;
 
-    public void Dispose() => _maps = [];
+    public void Dispose() => Maps = [];
 
     private DenseTensor<float> Pair(ReadOnlySpan<float> latent)
     {
         var pair = new DenseTensor<float>(pairShape);
-        latent.CopyTo(pair.Buffer.Span);
-        latent.CopyTo(pair.Buffer.Span[latent.Length..]);
+        LatentMath.Twice(latent, pair.Buffer.Span);
         return pair;
     }
 }
