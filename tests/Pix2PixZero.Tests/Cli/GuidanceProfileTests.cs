@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Pix2PixZero.Tests.Cli;
 
 /// <summary><c>bench guidance --profile FOLDER</c> on the tiny model: forward and guidance time by op type.</summary>
-[Collection(ProfiledSessions.Name)]
+[Collection(RunAlone.Name)]
 public sealed class GuidanceProfileTests(ITestOutputHelper output)
 {
     /// <summary>Kernels ONNX Runtime's CPU graph optimizer makes out of several ops of a graph file.</summary>

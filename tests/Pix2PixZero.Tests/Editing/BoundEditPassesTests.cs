@@ -13,6 +13,7 @@ namespace Pix2PixZero.Tests.Editing;
 /// The tiny bundles' graphs run the lockstep loop through bound buffers (the static bundle's pair at once, the dynamic
 /// and fp16 bundles' guidance one row at a time), with the same figures as the managed path.
 /// </summary>
+[Collection(RunAlone.Name)]
 public sealed class BoundEditPassesTests
 {
     private const int Steps = 3;

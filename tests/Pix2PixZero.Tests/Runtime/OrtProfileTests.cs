@@ -7,7 +7,7 @@ using static Pix2PixZero.Core.Graph.GraphEmitter;
 
 namespace Pix2PixZero.Tests.Runtime;
 
-[Collection(ProfiledSessions.Name)]
+[Collection(RunAlone.Name)]
 public sealed class OrtProfileTests
 {
     [Fact]
